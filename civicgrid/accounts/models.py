@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.roles import Role
+from civicgrid.accounts.scope import RestrictedQuerySet, Scope
+
+
+class CivicUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """One account per person; shared accounts are not allowed (等保 2.0)."""
+
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+
+    objects = CivicUserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """Yourself, and colleagues whose jurisdiction overlaps yours."""
+        visible = UserJurisdiction.objects.filter(scope.overlap_q("area__code")).values("user_id")
+        return Q(pk=scope.user_id) | Q(pk__in=visible)
+
+
+class UserRole(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("角色授予")
+        verbose_name_plural = _("角色授予")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="accounts_userrole_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="accounts_userrole_known_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class UserJurisdiction(models.Model):
+    """A subtree of areas the user works in; a user may have several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="jurisdictions")
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("管辖区域")
+        verbose_name_plural = _("管辖区域")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "area"], name="accounts_userjurisdiction_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.area}"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in; counted per account and per source address within a window."""
+
+    username = models.CharField(max_length=150)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    time = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "time"], name="accounts_loginfail_user_time"),
+            models.Index(fields=["source_ip", "time"], name="accounts_loginfail_ip_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.source_ip} {self.time:%Y-%m-%d %H:%M:%S}"
+
+
+class Lockout(models.Model):
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("账号")
+        ADDRESS = "address", _("来源地址")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=150)
+    locked_at = models.DateTimeField()
+    until = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "until"], name="accounts_lockout_lookup")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__gt=models.F("locked_at")), name="accounts_lockout_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class TOTPDevice(models.Model):
+    """Time-based one-time password (RFC 6238) second factor; the secret is encrypted."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret_encrypted = models.TextField()
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last accepted time step: a code is never accepted twice (replay protection).
+    last_used_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None

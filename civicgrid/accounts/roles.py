@@ -1,0 +1,69 @@
+"""Roles and what each may do: the one permission table that pages, API and tests read.
+
+A permission is "<app_label>.<model_name>.<action>". A role grants a set of permissions;
+*where* a user may use them is their jurisdiction (see civicgrid.accounts.scope).
+Administrators and auditors work across the whole deployment.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员")
+    HANDLER = "handler", _("办理人员/调解员")
+    UNIT_LEADER = "unit_leader", _("单位负责人")
+    SUPERVISOR = "supervisor", _("指挥调度员(综治中心)")
+    LEADER = "leader", _("领导")
+    ADMINISTRATOR = "administrator", _("系统管理员")
+    AUDITOR = "auditor", _("安全审计员")
+
+
+VIEW_DIRECTORY = frozenset(
+    {
+        "areas.area.view",
+        "areas.gridassignment.view",
+        "units.unit.view",
+        "accounts.user.view",
+    }
+)
+
+ADMINISTER = frozenset(
+    f"{model}.{action}"
+    for model in (
+        "areas.area",
+        "areas.gridassignment",
+        "areas.positiontype",
+        "units.unit",
+        "units.unitmembership",
+        "units.specialty",
+        "accounts.user",
+    )
+    for action in ("view", "add", "change", "delete")
+) | {"core.admin_site.view"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: VIEW_DIRECTORY,
+    Role.HANDLER: VIEW_DIRECTORY,
+    Role.UNIT_LEADER: VIEW_DIRECTORY,
+    Role.SUPERVISOR: VIEW_DIRECTORY,
+    Role.LEADER: VIEW_DIRECTORY,
+    Role.ADMINISTRATOR: ADMINISTER,
+    # Separation of duties (三员分立): the auditor reads everything and the audit log,
+    # changes nothing; the administrator changes things and cannot read the audit log.
+    Role.AUDITOR: VIEW_DIRECTORY | {"audit.auditentry.view"},
+}
+
+# Roles whose scope is the whole deployment rather than their jurisdiction subtrees.
+GLOBAL_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
+# Roles that must use a second factor where TOTP_REQUIRED_FOR_PRIVILEGED is on.
+PRIVILEGED_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
+
+
+def permissions_for(roles: frozenset[str]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= PERMISSIONS.get(role, frozenset())
+    return frozenset(granted)

@@ -1,0 +1,30 @@
+"""Permission-aware reads of users."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from civicgrid.accounts.models import User, UserJurisdiction, UserRole
+
+
+def user_list(*, actor, query: str = "") -> QuerySet[User]:
+    qs = User.objects.restrict(actor, "view").prefetch_related(
+        Prefetch("role_grants", queryset=UserRole.objects.order_by("role")),
+        Prefetch("jurisdictions", queryset=UserJurisdiction.objects.select_related("area")),
+    )
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    return qs
+
+
+def user_detail(*, user: User) -> dict:
+    return {
+        "subject": user,
+        "roles": [g.get_role_display() for g in user.role_grants.order_by("role")],
+        "jurisdictions": [j.area for j in user.jurisdictions.select_related("area")],
+        "memberships": list(user.unit_memberships.select_related("unit")),
+        "assignments": list(
+            user.grid_assignments.select_related("grid", "position").order_by("grid__code")
+        ),
+    }

@@ -1,0 +1,293 @@
+"""Every write to accounts: users, roles, jurisdiction, sign-in security, second factor."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as django_login
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.models import (
+    Lockout,
+    LoginFailure,
+    TOTPDevice,
+    User,
+    UserJurisdiction,
+    UserRole,
+)
+from civicgrid.accounts.roles import PRIVILEGED_ROLES, Role
+from civicgrid.accounts.scope import forget_scope, get_scope, user_can
+from civicgrid.areas.models import Area
+from civicgrid.audit.services import audit_record
+from civicgrid.core.crypto import decrypt_text, encrypt_text
+
+
+class LoginOutcome(enum.Enum):
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    user: User | None = None
+    locked_until: datetime | None = None
+
+
+def _active_lockout(kind: str, key: str | None, now: datetime) -> Lockout | None:
+    if not key:
+        return None
+    return (
+        Lockout.objects.filter(kind=kind, key=key, until__gt=now).order_by("-until").first()
+    )
+
+
+def _failures_since(kind: str, key: str, now: datetime) -> int:
+    window_start = now - settings.LOGIN_FAILURE_WINDOW
+    last_lock_end = Lockout.objects.filter(kind=kind, key=key).aggregate(m=Max("until"))["m"]
+    since = max(window_start, last_lock_end) if last_lock_end else window_start
+    field = "username" if kind == Lockout.Kind.ACCOUNT else "source_ip"
+    return LoginFailure.objects.filter(**{field: key, "time__gte": since}).count()
+
+
+def login_failure_record(*, username: str, source_ip: str | None, reason: str) -> datetime | None:
+    """Count one failed sign-in; lock the account (and the address) past the limit.
+
+    Returns the end of the lockout if this failure started one.
+    """
+    now = timezone.now()
+    locked_until = None
+    with transaction.atomic():
+        LoginFailure.objects.create(username=username, source_ip=source_ip, time=now)
+        audit_record(
+            actor=None, username=username, event_type="auth.login_failed", success=False,
+            subject_type="accounts.user", subject_repr=username, details={"reason": reason},
+        )
+        checks = [(Lockout.Kind.ACCOUNT, username, settings.LOGIN_FAILURE_LIMIT)]
+        if source_ip:
+            checks.append((Lockout.Kind.ADDRESS, source_ip, settings.LOGIN_ADDRESS_FAILURE_LIMIT))
+        for kind, key, limit in checks:
+            if _failures_since(kind, key, now) >= limit:
+                until = now + settings.LOGIN_LOCKOUT
+                Lockout.objects.create(kind=kind, key=key, locked_at=now, until=until)
+                audit_record(
+                    actor=None, username=username, event_type="auth.lockout", success=True,
+                    subject_type="accounts.user" if kind == Lockout.Kind.ACCOUNT else "address",
+                    subject_repr=key,
+                    details={"kind": kind, "until": until.isoformat(), "failures": limit},
+                )
+                if kind == Lockout.Kind.ACCOUNT:
+                    locked_until = until
+    return locked_until
+
+
+def login_check_password(*, username: str, password: str, source_ip: str | None) -> LoginResult:
+    """First step of sign-in: lockouts first, then the password."""
+    username = username.strip()
+    now = timezone.now()
+    lock = _active_lockout(Lockout.Kind.ACCOUNT, username, now) or _active_lockout(
+        Lockout.Kind.ADDRESS, source_ip, now
+    )
+    if lock is not None:
+        audit_record(
+            actor=None, username=username, event_type="auth.login_refused_locked",
+            success=False, subject_type="accounts.user", subject_repr=username,
+            details={"kind": lock.kind, "until": lock.until.isoformat()},
+        )
+        return LoginResult(LoginOutcome.LOCKED, locked_until=lock.until)
+    user = authenticate(username=username, password=password)
+    if user is None:
+        until = login_failure_record(
+            username=username, source_ip=source_ip, reason="bad_credentials"
+        )
+        if until is not None:
+            return LoginResult(LoginOutcome.LOCKED, locked_until=until)
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
+    return LoginResult(LoginOutcome.OK, user=user)
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether this user must pass a TOTP step: always if enrolled, else if privileged."""
+    device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    if device:
+        return True
+    return settings.TOTP_REQUIRED_FOR_PRIVILEGED and bool(
+        get_scope(user).roles & PRIVILEGED_ROLES or user.is_superuser
+    )
+
+
+def login_complete(*, request, user: User, second_factor: bool) -> None:
+    """Open the session (after every required factor) and audit the sign-in."""
+    with transaction.atomic():
+        django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session["second_factor"] = second_factor
+        audit_record(
+            actor=user, event_type="auth.login", subject=user,
+            details={"second_factor": second_factor},
+        )
+
+
+def logout_record(*, user: User) -> None:
+    audit_record(actor=user, event_type="auth.logout", subject=user)
+
+
+# --- second factor (TOTP, RFC 6238) ------------------------------------------------------
+
+def _totp(device: TOTPDevice) -> pyotp.TOTP:
+    return pyotp.TOTP(decrypt_text(device.secret_encrypted))
+
+
+def totp_begin_enrollment(*, user: User) -> str:
+    """Create (or restart) an unconfirmed device; returns its provisioning URI."""
+    secret = pyotp.random_base32()
+    with transaction.atomic():
+        device, _created = TOTPDevice.objects.select_for_update().get_or_create(
+            user=user,
+            defaults={"secret_encrypted": encrypt_text(secret), "created_at": timezone.now()},
+        )
+        if device.confirmed:
+            raise ValidationError(_("已启用两步验证。如需更换,请联系管理员重置。"))
+        device.secret_encrypted = encrypt_text(secret)
+        device.created_at = timezone.now()
+        device.save(update_fields=["secret_encrypted", "created_at"])
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.username, issuer_name=settings.TOTP_ISSUER
+    )
+
+
+def totp_pending_uri(*, user: User) -> str:
+    """The provisioning URI of the device being enrolled (to show it again)."""
+    device = TOTPDevice.objects.get(user=user, confirmed_at__isnull=True)
+    return _totp(device).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
+
+
+def _accept_code(device: TOTPDevice, code: str) -> bool:
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != 6:
+        return False
+    totp = _totp(device)
+    now = timezone.now()
+    for drift in (0, -1, 1):  # one step of clock drift either way
+        at = now + timedelta(seconds=30 * drift)
+        step = totp.timecode(at)
+        if step > device.last_used_step and totp.verify(code, for_time=at):
+            device.last_used_step = step
+            device.save(update_fields=["last_used_step"])
+            return True
+    return False
+
+
+def totp_confirm(*, user: User, code: str) -> TOTPDevice:
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(user=user)
+        if not _accept_code(device, code):
+            raise ValidationError(_("验证码不正确或已使用,请输入验证器当前显示的6位数字。"))
+        device.confirmed_at = timezone.now()
+        device.save(update_fields=["confirmed_at"])
+        audit_record(actor=user, event_type="auth.totp_enrolled", subject=user)
+    return device
+
+
+def totp_verify(*, user: User, code: str, source_ip: str | None) -> bool:
+    """Second step of sign-in. A wrong code counts as a failed sign-in (same lockout)."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(
+            user=user, confirmed_at__isnull=False
+        ).first()
+        ok = device is not None and _accept_code(device, code)
+    if not ok:
+        login_failure_record(username=user.username, source_ip=source_ip, reason="bad_totp")
+    return ok
+
+
+def totp_reset(*, user: User, actor: User) -> None:
+    if not user_can(actor, User, "change"):
+        raise PermissionDenied
+    with transaction.atomic():
+        deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
+        audit_record(
+            actor=actor, event_type="auth.totp_reset", subject=user, details={"had": bool(deleted)}
+        )
+
+
+# --- users -------------------------------------------------------------------------------
+
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    phone: str = "",
+    roles: Iterable[str] = (),
+    area_codes: Iterable[str] = (),
+    actor: User | None,
+    password_hash: str | None = None,
+) -> User:
+    """Create a user with roles and jurisdiction. `actor=None` only for system seeding."""
+    if actor is not None and not user_can(actor, User, "add"):
+        raise PermissionDenied
+    roles = list(dict.fromkeys(roles))
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError(_("未知角色:%(roles)s") % {"roles": ", ".join(sorted(unknown))})
+    codes = list(dict.fromkeys(area_codes))
+    areas = list(Area.objects.filter(code__in=codes))
+    if len(areas) != len(codes):
+        missing = set(codes) - {a.code for a in areas}
+        raise ValidationError(_("区域不存在:%(codes)s") % {"codes": ", ".join(sorted(missing))})
+    if actor is not None:
+        scope = get_scope(actor)
+        if not all(scope.covers_code(a.code) for a in areas):
+            raise PermissionDenied
+    user = User(username=username, display_name=display_name, phone=phone)
+    if password_hash:
+        user.password = password_hash
+    elif password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    with transaction.atomic():
+        user.full_clean(exclude=["password"])
+        user.save()
+        UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
+        UserJurisdiction.objects.bulk_create([UserJurisdiction(user=user, area=a) for a in areas])
+        audit_record(
+            actor=actor, event_type="user.created", subject=user,
+            details={"roles": roles, "areas": codes}, username="system" if actor is None else "",
+        )
+    forget_scope(user)
+    return user
+
+
+def user_set_roles(*, user: User, roles: Iterable[str], actor: User) -> User:
+    if not user_can(actor, User, "change"):
+        raise PermissionDenied
+    roles = sorted(set(roles))
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError(_("未知角色:%(roles)s") % {"roles": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        before = sorted(UserRole.objects.filter(user=user).values_list("role", flat=True))
+        UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
+        UserRole.objects.bulk_create(
+            [UserRole(user=user, role=r) for r in roles if r not in before]
+        )
+        audit_record(
+            actor=actor, event_type="user.roles_changed", subject=user,
+            details={"before": before, "after": roles},
+        )
+    forget_scope(user)
+    return user

@@ -1,0 +1,10 @@
+from ninja import Schema
+
+from civicgrid.api.errors import ErrorOut
+
+
+class Paged(Schema):
+    next_cursor: str | None
+
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}

@@ -1,0 +1,22 @@
+"""The JSON API under /api/v1/ (django-ninja), OpenAPI at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from civicgrid.accounts.api import router as accounts_router
+from civicgrid.api.errors import install_error_handlers
+from civicgrid.areas.api import router as areas_router
+from civicgrid.units.api import router as units_router
+
+api = NinjaAPI(
+    title="civicgrid API",
+    version="1",
+    description="JSON API of civicgrid. Every read is limited to the caller's jurisdiction; "
+    "a record outside it answers 404 exactly like a missing one.",
+    auth=django_auth,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/areas", areas_router)
+api.add_router("/units", units_router)

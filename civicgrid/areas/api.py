@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from civicgrid.api.schemas import ERRORS, Paged
+from civicgrid.areas.locator import grid_locator
+from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import access
+from civicgrid.core.pagination import InvalidCursor, keyset_page
+
+router = Router(tags=["areas"])
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None = Field(None, alias="parent.code")
+    urban_rural_class: str
+    population: int
+    households: int
+    centroid_lng: float | None
+    centroid_lat: float | None
+
+
+class AreaDetailOut(AreaOut):
+    boundary: dict | None
+
+
+class AreaPage(Paged):
+    items: list[AreaOut]
+
+
+class AreaFilters(Schema):
+    parent: str | None = None
+    level: Level | None = None
+    q: str | None = None
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class LocateOut(Schema):
+    grid: AreaOut | None
+
+
+@router.get("", response={200: AreaPage, **ERRORS}, url_name="area_list")
+@access("areas.area.view", api=True)
+def list_areas(request, filters: Query[AreaFilters]):
+    qs = Area.objects.restrict(request.user, "view").select_related("parent")
+    if filters.parent:
+        qs = qs.filter(parent__code=filters.parent)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.q:
+        qs = qs.filter(name__icontains=filters.q)
+    try:
+        page = keyset_page(qs, ["code"], filters.cursor, filters.limit)
+    except InvalidCursor as exc:
+        raise HttpError(400, "invalid cursor") from exc
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/locate", response={200: LocateOut, **ERRORS}, url_name="area_locate")
+@access("areas.area.view", api=True)
+def locate(request, lng: float = Field(..., ge=-180, le=180),
+           lat: float = Field(..., ge=-90, le=90)):
+    """The grid containing a WGS84 point, or null. Out-of-scope grids read as null."""
+    pk = grid_locator.locate(lng, lat)
+    grid = (
+        Area.objects.restrict(request.user, "view").select_related("parent").filter(pk=pk).first()
+        if pk is not None else None
+    )
+    return {"grid": grid}
+
+
+@router.get("/{code}", response={200: AreaDetailOut, **ERRORS}, url_name="area_detail")
+@access("areas.area.view", model=Area, lookup={"code": "code"}, api=True)
+def get_area(request, code: str):
+    return get_object_or_404(
+        Area.objects.restrict(request.user, "view").select_related("parent"), code=code
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from civicgrid.areas import selectors
+from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import access
+
+
+@access("areas.area.view")
+def area_browser_view(request):
+    roots = list(selectors.area_roots(actor=request.user))
+    if len(roots) == 1:
+        return area_detail_view.__wrapped__(request, code=roots[0].code)
+    return render(request, "areas/area_browser.html", {"roots": roots})
+
+
+@access("areas.area.view", model=Area, lookup={"code": "code"})
+def area_detail_view(request, code: str):
+    area = get_object_or_404(Area.objects.restrict(request.user, "view"), code=code)
+    visible = Area.objects.restrict(request.user, "view")
+    ancestors = list(area.ancestors())
+    visible_codes = set(
+        visible.filter(code__in=[a.code for a in ancestors]).values_list("code", flat=True)
+    )
+    context = {
+        "area": area,
+        "breadcrumbs": [(a, a.code in visible_codes) for a in ancestors],
+        "children": selectors.area_children(area=area, actor=request.user),
+        "staff": selectors.area_staff(area=area, actor=request.user)[:200]
+        if area.level in (Level.GRID, Level.COMMUNITY) else None,
+        "units": selectors.area_units(area=area, actor=request.user),
+        "summary": selectors.area_summary(area=area),
+        "is_grid": area.level == Level.GRID,
+    }
+    return render(request, "areas/area_detail.html", context)
+
+
+@access("areas.area.view", model=Area, lookup={"code": "code"})
+def area_map_view(request, code: str):
+    """GeoJSON of the area's children (or, with ?depth=grid, all its grids)."""
+    area = get_object_or_404(Area.objects.restrict(request.user, "view"), code=code)
+    data = selectors.area_map_features(
+        area=area, actor=request.user, depth=request.GET.get("depth")
+    )
+    data["area"] = {"code": area.code, "name": area.name, "boundary": area.boundary}
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

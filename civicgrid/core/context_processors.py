@@ -1,0 +1,20 @@
+from civicgrid.accounts.scope import get_scope
+from civicgrid.core.access import has_permission
+
+
+def navigation(request):
+    """Which navigation entries the signed-in user may use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = get_scope(user)
+    return {
+        "nav": {
+            "areas": has_permission(user, "areas.area.view"),
+            "units": has_permission(user, "units.unit.view"),
+            "users": has_permission(user, "accounts.user.view"),
+            "audit": has_permission(user, "audit.auditentry.view"),
+            "admin": has_permission(user, "core.admin_site.view"),
+        },
+        "my_roles": sorted(scope.roles),
+    }

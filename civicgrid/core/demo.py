@@ -1,0 +1,243 @@
+"""The demo district: a working district modelled on 崇川区, Nantong, for newcomers and tests.
+
+`demo_seed()` builds it in one transaction: areas (from areas.demo_geometry), units of every
+kind, the demo users with their roles and jurisdictions, and grid staffing (一格多员). It is
+idempotent: when the district exists it changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from civicgrid.accounts.models import User, UserJurisdiction, UserRole
+from civicgrid.accounts.roles import Role
+from civicgrid.accounts.services import user_create
+from civicgrid.areas.demo_geometry import COUNTY_CODE, build_demo_district, to_feature_collection
+from civicgrid.areas.models import Area, GridAssignment, Level, PositionType
+from civicgrid.areas.services import areas_import, positions_ensure_builtin
+from civicgrid.audit.services import audit_record
+from civicgrid.units.models import Specialty, Unit, UnitKind, UnitMembership
+from civicgrid.units.services import specialties_ensure_builtin, unit_add_member, unit_create
+
+DEMO_PASSWORD = "Civicgrid-Demo-2026"  # noqa: S105  (documented demo password)
+BATCH = 1000
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅志海燕玲波宁辉鹏飞斌雪琳晨晓春兰凤林峰浩宇欣怡佳俊文博思颖雯婷丹萍健荣新"  # noqa: E501
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    where: str
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+DISTRICT_UNITS = [
+    # suffix, name, kind, specialties
+    ("zzzx", "崇川区社会治理现代化指挥中心", UnitKind.GOVERNANCE_CENTRE, ["general"]),
+    ("tjw", "崇川区人民调解委员会", UnitKind.MEDIATION_COMMITTEE, ["general", "neighbourhood",
+                                                            "marriage_family"]),
+    ("yh", "崇川区医疗纠纷人民调解委员会", UnitKind.SPECIALISED_COMMITTEE, ["medical"]),
+    ("lz", "崇川区劳动争议人民调解委员会", UnitKind.SPECIALISED_COMMITTEE, ["labour"]),
+    ("jt", "崇川区道路交通事故人民调解委员会", UnitKind.SPECIALISED_COMMITTEE,
+     ["traffic_accident"]),
+    ("wy", "崇川区物业纠纷人民调解委员会", UnitKind.SPECIALISED_COMMITTEE,
+     ["property_management"]),
+    ("fy", "崇川区人民法院", UnitKind.COURT, []),
+    ("jcy", "崇川区人民检察院", UnitKind.PROCURATORATE, []),
+    ("xfj", "崇川区信访局", UnitKind.PETITION_OFFICE, ["petition"]),
+    ("flyz", "崇川区法律援助中心", UnitKind.LEGAL_AID, []),
+    ("sfj", "崇川区司法局", UnitKind.DEPARTMENT, []),
+    ("rsj", "崇川区人力资源和社会保障局", UnitKind.DEPARTMENT, ["labour"]),
+    ("zjj", "崇川区住房和城乡建设局", UnitKind.DEPARTMENT, ["property_management"]),
+    ("sjj", "崇川区市场监督管理局", UnitKind.DEPARTMENT, ["consumer", "safety_hazard"]),
+    ("hbj", "南通市崇川生态环境局", UnitKind.DEPARTMENT, ["environment"]),
+    ("gaj", "南通市公安局崇川分局", UnitKind.DEPARTMENT, ["traffic_accident"]),
+]
+
+
+def demo_exists() -> bool:
+    return Area.objects.filter(code=COUNTY_CODE).exists()
+
+
+def demo_logins() -> list[DemoLogin]:
+    return [
+        DemoLogin("admin", "系统管理员", "全区"),
+        DemoLogin("auditor", "安全审计员", "全区"),
+        DemoLogin("leader", "领导(只读)", "崇川区"),
+        DemoLogin("supervisor", "区综治中心指挥调度", "崇川区"),
+        DemoLogin("street1", "街道综治中心指挥调度", "第一个街道"),
+        DemoLogin("mediator1", "调解员", "第一个街道人民调解委员会"),
+        DemoLogin("unitlead1", "单位负责人", "第一个街道人民调解委员会"),
+        DemoLogin("grid1", "网格员", "第一个街道的一个网格"),
+        DemoLogin("grid2", "网格员", "另一个街道的一个网格"),
+        DemoLogin("police1", "办理人员", "第一个街道派出所"),
+    ]
+
+
+@transaction.atomic
+def demo_seed(*, seed: int = 2026) -> bool:
+    """Build the demo district. Returns False (and changes nothing) if it already exists."""
+    if demo_exists():
+        return False
+    rng = random.Random(seed)
+    positions_ensure_builtin()
+    specialties_ensure_builtin()
+    report = areas_import(collection=to_feature_collection(build_demo_district(seed)),
+                          actor=None, strict=True)
+    if not report.ok:
+        raise RuntimeError("demo district geometry is invalid: " + "; ".join(report.errors))
+
+    district = Area.objects.get(code=COUNTY_CODE)
+    streets = list(Area.objects.filter(level=Level.STREET, parent=district).order_by("code"))
+    communities = list(Area.objects.filter(level=Level.COMMUNITY, code__startswith=COUNTY_CODE)
+                       .order_by("code"))
+    grids = list(Area.objects.filter(level=Level.GRID, code__startswith=COUNTY_CODE)
+                 .order_by("code"))
+    specialties = {s.code: s for s in Specialty.objects.all()}
+
+    # Units --------------------------------------------------------------------------------
+    units: dict[str, Unit] = {}
+    for suffix, name, kind, specs in DISTRICT_UNITS:
+        units[suffix] = unit_create(
+            code=f"{COUNTY_CODE}-{suffix}", name=name, kind=kind, area=district, actor=None,
+            specialties=[specialties[s] for s in specs],
+            parent=None if suffix == "zzzx" else None,
+        )
+    centre = units["zzzx"]
+    for street in streets:
+        short = street.name
+        town = street.name.endswith("镇")
+        street_units = [
+            ("zzzx", f"{short}社会治理综合指挥中心", UnitKind.GOVERNANCE_CENTRE, ["general"],
+             centre),
+            ("tjw", f"{short}人民调解委员会", UnitKind.MEDIATION_COMMITTEE,
+             ["general", "neighbourhood", "marriage_family", "property_management"],
+             units["tjw"]),
+            ("sfs", f"{short.removesuffix('街道').removesuffix('镇')}司法所",
+             UnitKind.JUSTICE_OFFICE, [], units["sfj"]),
+            ("bsc", f"{short}{'人民政府' if town else '办事处'}", UnitKind.STREET_OFFICE, [], None),
+            ("pcs", f"{short.removesuffix('街道').removesuffix('镇')}派出所",
+             UnitKind.POLICE_STATION, ["traffic_accident"], units["gaj"]),
+        ]
+        for suffix, name, kind, specs, parent in street_units:
+            units[f"{street.code}-{suffix}"] = unit_create(
+                code=f"{street.code}-{suffix}", name=name, kind=kind, area=street, actor=None,
+                parent=parent, specialties=[specialties[s] for s in specs],
+            )
+    for community in communities:
+        street_code = community.code[:9]
+        village = community.name.endswith("村")
+        units[f"{community.code}-tjw"] = unit_create(
+            code=f"{community.code}-tjw", name=f"{community.name}人民调解委员会",
+            kind=UnitKind.MEDIATION_COMMITTEE, area=community, actor=None,
+            parent=units[f"{street_code}-tjw"],
+            specialties=[specialties["neighbourhood"], specialties["marriage_family"]],
+        )
+        units[f"{community.code}-jwh"] = unit_create(
+            code=f"{community.code}-jwh",
+            name=f"{community.name}{'村民委员会' if village else '居民委员会'}",
+            kind=UnitKind.COMMUNITY_COMMITTEE, area=community, actor=None,
+            parent=units[f"{street_code}-bsc"],
+        )
+
+    # Named demo users ---------------------------------------------------------------------
+    password_hash = make_password(DEMO_PASSWORD)
+    street1, other_street = streets[0], streets[1]
+    grid1 = next(g for g in grids if g.code.startswith(street1.code))
+    grid2 = next(g for g in grids if g.code.startswith(other_street.code))
+
+    def person(username, display_name, roles, codes):
+        return user_create(username=username, password=None, password_hash=password_hash,
+                           display_name=display_name, roles=roles, area_codes=codes, actor=None)
+
+    admin = person("admin", "系统管理员", [Role.ADMINISTRATOR], [])
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
+    person("auditor", "安全审计员", [Role.AUDITOR], [])
+    person("leader", "区委政法委领导", [Role.LEADER], [district.code])
+    supervisor = person("supervisor", "区指挥中心调度员", [Role.SUPERVISOR], [district.code])
+    unit_add_member(unit=centre, user=supervisor, actor=None, title="调度员")
+    street_sup = person("street1", f"{street1.name}调度员", [Role.SUPERVISOR], [street1.code])
+    unit_add_member(unit=units[f"{street1.code}-zzzx"], user=street_sup, actor=None,
+                    title="调度员")
+    mediator = person("mediator1", _name(rng), [Role.HANDLER], [street1.code])
+    unit_add_member(unit=units[f"{street1.code}-tjw"], user=mediator, actor=None,
+                    title="专职调解员")
+    lead = person("unitlead1", _name(rng), [Role.UNIT_LEADER, Role.HANDLER], [street1.code])
+    unit_add_member(unit=units[f"{street1.code}-tjw"], user=lead, actor=None, title="主任",
+                    is_leader=True)
+    police = person("police1", _name(rng), [Role.HANDLER], [street1.code])
+    unit_add_member(unit=units[f"{street1.code}-pcs"], user=police, actor=None, title="民警")
+    g1 = person("grid1", _name(rng), [Role.GRID_WORKER], [grid1.code])
+    g2 = person("grid2", _name(rng), [Role.GRID_WORKER], [grid2.code])
+
+    # Grid staffing (一格多员), in bulk: a grid worker per grid, and per community a grid
+    # leader and a community police officer for all its grids. ------------------------------
+    positions = {p.code: p for p in PositionType.objects.all()}
+    named_workers = {grid1.code: g1, grid2.code: g2}
+    new_users: list[User] = []
+    plan: list[tuple[str, str, str]] = []  # username, area code (jurisdiction), role
+    for grid in grids:
+        if grid.code in named_workers:
+            continue
+        username = f"gw{grid.code}"
+        new_users.append(User(username=username, display_name=_name(rng), password=password_hash))
+        plan.append((username, grid.code, Role.GRID_WORKER))
+    for community in communities:
+        for prefix, role in (("gl", Role.GRID_WORKER), ("mj", Role.HANDLER)):
+            username = f"{prefix}{community.code}"
+            new_users.append(User(username=username, display_name=_name(rng),
+                                  password=password_hash))
+            plan.append((username, community.code, role))
+    User.objects.bulk_create(new_users, batch_size=BATCH)
+    by_name = dict(User.objects.filter(username__in=[u.username for u in new_users])
+                   .values_list("username", "pk"))
+    by_name.update({"grid1": g1.pk, "grid2": g2.pk})
+    area_ids = dict(Area.objects.filter(code__startswith=COUNTY_CODE).values_list("code", "pk"))
+    UserRole.objects.bulk_create(
+        [UserRole(user_id=by_name[u], role=r) for u, _c, r in plan], batch_size=BATCH
+    )
+    UserJurisdiction.objects.bulk_create(
+        [UserJurisdiction(user_id=by_name[u], area_id=area_ids[c]) for u, c, _r in plan],
+        batch_size=BATCH,
+    )
+    assignments = []
+    memberships = []
+    for grid in grids:
+        community_code = grid.code[:12]
+        worker = named_workers.get(grid.code)
+        worker_id = worker.pk if worker else by_name[f"gw{grid.code}"]
+        assignments += [
+            GridAssignment(grid=grid, user_id=worker_id, position=positions["grid_worker"]),
+            GridAssignment(grid=grid, user_id=by_name[f"gl{community_code}"],
+                           position=positions["grid_leader"]),
+            GridAssignment(grid=grid, user_id=by_name[f"mj{community_code}"],
+                           position=positions["community_police"]),
+        ]
+    for community in communities:
+        memberships.append(UnitMembership(unit=units[f"{community.code[:9]}-pcs"],
+                                          user_id=by_name[f"mj{community.code}"],
+                                          title="社区民警"))
+        memberships.append(UnitMembership(unit=units[f"{community.code}-jwh"],
+                                          user_id=by_name[f"gl{community.code}"],
+                                          title="网格长", is_leader=True))
+    # The street-1 mediator also mediates in the first grid (调解员 in 一格多员).
+    assignments.append(GridAssignment(grid=grid1, user=mediator, position=positions["mediator"]))
+    GridAssignment.objects.bulk_create(assignments, batch_size=BATCH)
+    UnitMembership.objects.bulk_create(memberships, batch_size=BATCH)
+    audit_record(
+        actor=None, username="system", event_type="demo.seeded", subject=district,
+        details={"areas": report.created, "units": len(units), "users": len(new_users) + 10,
+                 "grid_assignments": len(assignments)},
+    )
+    return True

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand
+
+from civicgrid.audit.context import acting_from
+from civicgrid.core.demo import DEMO_PASSWORD, demo_logins, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Load the demo district (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+
+    def handle(self, *args, **options):
+        with acting_from("127.0.0.1"):
+            created = demo_seed(seed=options["seed"])
+        if created:
+            self.stdout.write(self.style.SUCCESS("Demo district 崇川区 (320602) loaded."))
+        else:
+            self.stdout.write("Demo district already present; nothing added.")
+        if options["quiet"]:
+            return
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for login in demo_logins():
+            self.stdout.write(f"  {login.username:<11} {login.role} · {login.where}")

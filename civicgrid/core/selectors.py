@@ -1,0 +1,71 @@
+"""What each role's home page shows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from civicgrid.accounts.models import Lockout, User
+from civicgrid.accounts.roles import Role
+from civicgrid.accounts.scope import get_scope
+from civicgrid.areas.models import Area, GridAssignment, Level
+from civicgrid.areas.selectors import area_roots
+from civicgrid.audit.models import AuditEntry
+from civicgrid.units.models import Unit
+
+
+def home_overview(*, actor) -> dict:
+    scope = get_scope(actor)
+    roles = scope.roles
+    data: dict = {"roles": [Role(r).label for r in sorted(roles)]}
+    areas = Area.objects.restrict(actor, "view")
+    roots = list(area_roots(actor=actor))
+    data["roots"] = roots
+    totals = areas.filter(pk__in=[r.pk for r in roots]).aggregate(
+        population=Sum("population"), households=Sum("households")
+    )
+    data["population"] = totals["population"] or 0
+    data["households"] = totals["households"] or 0
+    level_counts = dict(areas.values_list("level").annotate(n=Count("pk")).order_by())
+    data["level_counts"] = [
+        (Level(lvl).label, level_counts[lvl])
+        for lvl in (Level.STREET, Level.COMMUNITY, Level.GRID) if lvl in level_counts
+    ]
+    data["my_grids"] = list(
+        GridAssignment.objects.filter(user=actor)
+        .select_related("grid", "position").order_by("grid__code")
+    )
+    data["my_units"] = list(
+        Unit.objects.filter(memberships__user=actor).select_related("area").order_by("code")
+    )
+    if roles & {Role.SUPERVISOR, Role.LEADER, Role.UNIT_LEADER} or scope.is_global:
+        grids = areas.filter(level=Level.GRID)
+        staffed = GridAssignment.objects.filter(
+            grid__in=grids, position__code="grid_worker"
+        ).values("grid_id").distinct()
+        data["unstaffed_grids"] = list(
+            grids.exclude(pk__in=staffed).order_by("code").values_list("code", "name")[:20]
+        )
+        data["unstaffed_count"] = grids.exclude(pk__in=staffed).count()
+    if Role.ADMINISTRATOR in roles or actor.is_superuser:
+        now = timezone.now()
+        data["admin"] = {
+            "users": User.objects.count(),
+            "without_jurisdiction": User.objects.filter(jurisdictions__isnull=True)
+            .exclude(role_grants__role__in=[Role.ADMINISTRATOR, Role.AUDITOR]).count(),
+            "locked": Lockout.objects.filter(until__gt=now, kind=Lockout.Kind.ACCOUNT)
+            .values("key").distinct().count(),
+            "units": Unit.objects.count(),
+        }
+    if Role.AUDITOR in roles:
+        since = timezone.now() - timedelta(days=1)
+        entries = AuditEntry.objects.restrict(actor, "view")
+        data["audit"] = {
+            "failed_logins": entries.filter(event_type="auth.login_failed", time__gte=since)
+            .count(),
+            "lockouts": entries.filter(event_type="auth.lockout", time__gte=since).count(),
+            "recent": list(entries.filter(success=False)[:10]),
+        }
+    return data

@@ -1,0 +1,76 @@
+"""Every write to units: organisations, their jurisdiction, specialties and members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from civicgrid.accounts.scope import forget_scope, get_scope, user_can
+from civicgrid.areas.models import Area
+from civicgrid.audit.services import audit_record
+from civicgrid.units.models import BUILTIN_SPECIALTIES, Specialty, Unit, UnitMembership
+
+
+def specialties_ensure_builtin() -> None:
+    for code, name in BUILTIN_SPECIALTIES:
+        Specialty.objects.get_or_create(code=code, defaults={"name": name})
+
+
+def _check(actor, action: str, areas: Iterable[Area]) -> None:
+    if actor is None:  # system seeding
+        return
+    if not user_can(actor, Unit, action):
+        raise PermissionDenied
+    scope = get_scope(actor)
+    if not all(scope.covers_code(a.code) for a in areas):
+        raise PermissionDenied
+
+
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    area: Area,
+    actor,
+    parent: Unit | None = None,
+    jurisdiction: Iterable[Area] = (),
+    specialties: Iterable[Specialty] = (),
+    phone: str = "",
+    address: str = "",
+) -> Unit:
+    jurisdiction = list(jurisdiction) or [area]
+    _check(actor, "add", [area, *jurisdiction])
+    unit = Unit(code=code, name=name, kind=kind, area=area, parent=parent, phone=phone,
+                address=address)
+    with transaction.atomic():
+        unit.full_clean()
+        unit.save()
+        unit.jurisdiction.set(jurisdiction)
+        unit.specialties.set(list(specialties))
+        audit_record(
+            actor=actor, event_type="unit.created", subject=unit,
+            username="system" if actor is None else "",
+            details={"kind": kind, "area": area.code,
+                     "jurisdiction": [a.code for a in jurisdiction]},
+        )
+    return unit
+
+
+def unit_add_member(
+    *, unit: Unit, user, actor, title: str = "", is_leader: bool = False
+) -> UnitMembership:
+    _check(actor, "change", [unit.area])
+    with transaction.atomic():
+        membership, created = UnitMembership.objects.update_or_create(
+            unit=unit, user=user, defaults={"title": title, "is_leader": is_leader}
+        )
+        audit_record(
+            actor=actor, event_type="unit.member_added" if created else "unit.member_changed",
+            subject=unit, username="system" if actor is None else "",
+            details={"user": user.username, "title": title, "is_leader": is_leader},
+        )
+    forget_scope(user)
+    return membership

@@ -1,0 +1,21 @@
+"""pytest settings: SQLite by default, PostgreSQL when DATABASE_URL says so."""
+
+import os
+import uuid
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, DATABASES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests
+TOTP_REQUIRED_FOR_PRIVILEGED = False
+# Each run creates and drops its own database, so parallel runs on one server never collide.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": f"test_civicgrid_{uuid.uuid4().hex[:10]}"}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-{os.getpid()}.sqlite3")}
+MEDIA_ROOT = str(BASE_DIR / "test-output" / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from civicgrid.api.urls import api
+from civicgrid.core.access import access
+
+urlpatterns = [
+    path("", include("civicgrid.core.urls")),
+    path("accounts/", include("civicgrid.accounts.urls")),
+    path("areas/", include("civicgrid.areas.urls")),
+    path("units/", include("civicgrid.units.urls")),
+    path("audit/", include("civicgrid.audit.urls")),
+    path("i18n/setlang/", access(public=True)(set_language), name="set_language"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "civicgrid.core.views.permission_denied_view"
+handler404 = "civicgrid.core.views.not_found_view"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
