@@ -1,10 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User, UserJurisdiction, UserRole
 from civicgrid.accounts.services import totp_reset
 from civicgrid.core.admin_site import AuditedInline, AuditedModelAdmin
+
+# Access is granted by civicgrid roles (civicgrid.accounts.roles), not Django groups.
+admin.site.unregister(Group)
 
 
 class RoleInline(AuditedInline):

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -41,6 +39,11 @@ class AreaFilters(Schema):
     limit: int = Field(50, ge=1, le=500)
 
 
+class LocateQuery(Schema):
+    lng: float = Field(..., ge=-180, le=180, description="WGS84 longitude")
+    lat: float = Field(..., ge=-90, le=90, description="WGS84 latitude")
+
+
 class LocateOut(Schema):
     grid: AreaOut | None
 
@@ -63,11 +66,10 @@ def list_areas(request, filters: Query[AreaFilters]):
 
 
 @router.get("/locate", response={200: LocateOut, **ERRORS}, url_name="area_locate")
-@access("areas.area.view", api=True)
-def locate(request, lng: float = Field(..., ge=-180, le=180),
-           lat: float = Field(..., ge=-90, le=90)):
+@access("areas.area.view", api=True, example={"lng": "120.82", "lat": "31.92"})
+def locate(request, point: Query[LocateQuery]):
     """The grid containing a WGS84 point, or null. Out-of-scope grids read as null."""
-    pk = grid_locator.locate(lng, lat)
+    pk = grid_locator.locate(point.lng, point.lat)
     grid = (
         Area.objects.restrict(request.user, "view").select_related("parent").filter(pk=pk).first()
         if pk is not None else None

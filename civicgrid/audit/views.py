@@ -35,4 +35,5 @@ def audit_list_view(request):
 def audit_detail_view(request, pk: int):
     entry = get_object_or_404(AuditEntry.objects.restrict(request.user, "view"), pk=pk)
     details_json = json.dumps(entry.details, ensure_ascii=False, indent=2)
-    return render(request, "audit/audit_detail.html", {"entry": entry, "details_json": details_json})
+    context = {"entry": entry, "details_json": details_json}
+    return render(request, "audit/audit_detail.html", context)

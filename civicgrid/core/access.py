@@ -27,6 +27,7 @@ class Access:
     lookup: dict[str, str] = field(default_factory=dict)  # URL kwarg -> model field
     public: bool = False  # no sign-in needed
     api: bool = False
+    example: dict[str, str] = field(default_factory=dict)  # query params a valid call needs
 
 
 def has_permission(user, permission: str | None) -> bool:
@@ -42,8 +43,9 @@ def access(
     lookup: dict[str, str] | None = None,
     public: bool = False,
     api: bool = False,
+    example: dict[str, str] | None = None,
 ):
-    spec = Access(permission, model, dict(lookup or {}), public, api)
+    spec = Access(permission, model, dict(lookup or {}), public, api, dict(example or {}))
 
     def decorator(view):
         @functools.wraps(view)

@@ -3,8 +3,11 @@ change written to the audit log in the same transaction."""
 
 from __future__ import annotations
 
+from functools import update_wrapper
+
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.audit.services import audit_record
@@ -22,8 +25,23 @@ class CivicAdminSite(admin.AdminSite):
             user, "core.admin_site.view"
         )
 
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            if not self.has_permission(request):
+                if request.user.is_authenticated:
+                    raise PermissionDenied
+                return redirect_to_login(request.get_full_path())
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
+
     def login(self, request, extra_context=None):
-        # One sign-in page for everything (lockout, second factor, audit).
+        # One sign-in page for everything (lockout, second factor, audit); a signed-in user
+        # without the administrator role is refused rather than sent round in circles.
+        if request.user.is_authenticated:
+            raise PermissionDenied
         return redirect_to_login(request.get_full_path())
 
 

@@ -89,7 +89,7 @@ def demo_seed(*, seed: int = 2026) -> bool:
     """Build the demo district. Returns False (and changes nothing) if it already exists."""
     if demo_exists():
         return False
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (demo data, not security)
     positions_ensure_builtin()
     specialties_ensure_builtin()
     report = areas_import(collection=to_feature_collection(build_demo_district(seed)),

@@ -1,0 +1,256 @@
+"""Every URL pattern × every role × in and out of scope (NetBox ViewTestCases style).
+
+The test walks the URL resolver, so a page or endpoint added later is covered without
+editing this file: it must carry an `@access(...)` declaration (civicgrid.core.access),
+and if it names a model the model needs a sample below. Expectations come from the role
+table (civicgrid.accounts.roles): no permission → 403, out of scope → 404 (exactly like a
+missing record), in scope → success; anonymous → sign-in page (pages) or 401 (API).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Role
+from civicgrid.areas.models import Area
+from civicgrid.audit.models import AuditEntry
+from civicgrid.audit.services import audit_record
+from civicgrid.core.access import Access, has_permission
+from civicgrid.units.models import Unit
+
+# Framework URLs with no civicgrid declaration, and what anyone gets there.
+UNDECLARED_PUBLIC = {"api:openapi-json", "api:openapi-view", "api:api-root"}
+
+
+@dataclass
+class Endpoint:
+    name: str
+    route: str
+    pattern: URLPattern
+    spec: Access
+    method: str  # the method to exercise
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry, prefix + str(entry.pattern), full_ns)
+        else:
+            name = f"{namespace}:{entry.name}" if namespace else (entry.name or "")
+            yield name, prefix + str(entry.pattern), entry
+
+
+def _ninja_operations(callback):
+    """The operations behind a django-ninja URL pattern (its PathView)."""
+    for cell in getattr(callback, "__closure__", None) or ():
+        path_view = cell.cell_contents
+        if hasattr(path_view, "operations"):
+            return path_view.operations
+    return None
+
+
+def endpoints() -> list[Endpoint]:
+    found: list[Endpoint] = []
+    for name, route, pattern in _walk(get_resolver()):
+        if name.startswith("admin:") or name in UNDECLARED_PUBLIC:
+            continue
+        operations = _ninja_operations(pattern.callback)
+        if operations is not None:
+            for op in operations:
+                spec = getattr(op.view_func, "civicgrid_access", None)
+                assert spec is not None, f"API {route} {op.methods} has no @access declaration"
+                for method in op.methods:
+                    found.append(Endpoint(name, route, pattern, spec, method))
+            continue
+        spec = getattr(pattern.callback, "civicgrid_access", None)
+        assert spec is not None, f"{name or route} has no @access declaration"
+        found.append(Endpoint(name, route, pattern, spec, "GET"))
+    return found
+
+
+ALL_ENDPOINTS = endpoints()
+
+
+def test_every_url_is_declared_and_enumerated():
+    names = {e.name for e in ALL_ENDPOINTS}
+    # A sanity check that the walk really reaches pages and API operations.
+    assert {"core:home", "areas:detail", "units:detail", "accounts:user_detail",
+            "audit:list", "api:area_detail", "api:unit_detail", "api:user_detail"} <= names
+    assert len(ALL_ENDPOINTS) >= 20
+
+
+# --- samples: one object in the user's scope and one outside it, per model -------------
+
+def in_scope(model, user: User, world):
+    if model is Area:
+        jurisdiction = user.jurisdictions.select_related("area").first()
+        return jurisdiction.area if jurisdiction else world.street_a
+    if model is Unit:
+        return world.unit_a  # in street A, i.e. in or above every street-A user's area
+    if model is User:
+        return user
+    if model is AuditEntry:
+        return AuditEntry.objects.order_by("-id").first()
+    raise AssertionError(f"no in-scope sample for {model.__name__}: add one to this test")
+
+
+def out_of_scope(model, world):
+    if model is Area:
+        return world.street_b
+    if model is Unit:
+        return world.unit_b
+    if model is User:
+        return world.outsider
+    if model is AuditEntry:
+        return None  # only deployment-wide roles read the audit log
+    raise AssertionError(f"no out-of-scope sample for {model.__name__}: add one to this test")
+
+
+def url_for(endpoint: Endpoint, obj) -> str:
+    kwargs = {}
+    converters = endpoint.pattern.pattern.converters
+    route_kwargs = set(converters)
+    # Kwargs captured by parent resolvers are not expected here (flat URL design).
+    for kwarg in route_kwargs:
+        field = endpoint.spec.lookup.get(kwarg)
+        assert field is not None, f"{endpoint.name}: URL kwarg {kwarg!r} not in the lookup"
+        kwargs[kwarg] = getattr(obj, field)
+    url = reverse(endpoint.name, kwargs=kwargs)
+    if endpoint.spec.example:
+        url += "?" + urlencode(endpoint.spec.example)
+    return url
+
+
+def call(client: Client, endpoint: Endpoint, url: str):
+    if endpoint.method == "GET":
+        response = client.get(url)
+        if response.status_code == 405:  # a POST-only page: exercise its real method
+            response = client.post(url)
+        return response
+    return getattr(client, endpoint.method.lower())(url, data={}, content_type="application/json")
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def assert_success(response, context: str) -> None:
+    assert response.status_code in (200, 302), f"{context}: {response.status_code}"
+    assert not is_login_redirect(response), f"{context}: sent to sign-in"
+
+
+ROLES = list(Role)
+
+
+@pytest.mark.parametrize("endpoint", ALL_ENDPOINTS, ids=lambda e: f"{e.method} {e.route}")
+def test_anonymous(endpoint, world):
+    client = Client()
+    obj = in_scope(endpoint.spec.model, world.users[Role.SUPERVISOR], world) \
+        if endpoint.spec.model else None
+    url = url_for(endpoint, obj)
+    response = call(client, endpoint, url)
+    if endpoint.spec.public:
+        assert response.status_code in (200, 302), response.status_code
+    elif endpoint.spec.api:
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthenticated"
+    else:
+        assert is_login_redirect(response), response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+@pytest.mark.parametrize("endpoint", ALL_ENDPOINTS, ids=lambda e: f"{e.method} {e.route}")
+def test_role_in_and_out_of_scope(endpoint, role, world):
+    user = world.users[role]
+    if endpoint.spec.model is AuditEntry:
+        audit_record(actor=None, event_type="test.sample", username="system")
+    client = Client()
+    client.force_login(user)
+    spec = endpoint.spec
+    allowed = spec.public or has_permission(user, spec.permission)
+    model = spec.model
+    samples = [("in", in_scope(model, user, world))] if model else [("none", None)]
+    if model is not None:
+        outside = out_of_scope(model, world)
+        if outside is not None:
+            samples.append(("out", outside))
+    is_global = role in (Role.ADMINISTRATOR, Role.AUDITOR)
+    for where, obj in samples:
+        if model is not None and obj is None:
+            continue
+        url = url_for(endpoint, obj)
+        response = call(client, endpoint, url)
+        context = f"{role.value} {where} {endpoint.method} {url}"
+        if not allowed:
+            assert response.status_code == 403, f"{context}: {response.status_code}"
+        elif where == "out" and not is_global:
+            assert response.status_code == 404, f"{context}: {response.status_code}"
+            if spec.api:
+                assert response.json() == {"code": "not_found", "message": "Not found.",
+                                           "details": None}
+        elif spec.public:
+            assert response.status_code in (200, 302), f"{context}: {response.status_code}"
+        elif "_auth_user_id" not in client.session:  # the page signed the user out
+            assert response.status_code == 302, context
+        else:
+            assert_success(response, context)
+        client.force_login(user)  # a POST-only page may have been sign-out
+
+
+def _without_csrf(content: bytes) -> bytes:
+    """CSRF tokens are masked afresh on every response, and the language switch returns
+    to the requested path; everything else must be equal."""
+    return re.sub(
+        rb'(name="csrf-token" content|name="csrfmiddlewaretoken" value|name="next" value)'
+        rb'="[^"]+"', rb"\1=''", content,
+    )
+
+
+def test_out_of_scope_answers_like_missing(world, client):
+    """Out of scope and nonexistent are indistinguishable, in pages and API."""
+    client.force_login(world.users[Role.GRID_WORKER])
+    for missing, outside in [
+        (reverse("areas:detail", args=["320602999"]),
+         reverse("areas:detail", args=[world.street_b.code])),
+        (reverse("units:detail", args=[999999]), reverse("units:detail", args=[world.unit_b.pk])),
+        (reverse("accounts:user_detail", args=[999999]),
+         reverse("accounts:user_detail", args=[world.outsider.pk])),
+        ("/api/v1/areas/320602999", f"/api/v1/areas/{world.street_b.code}"),
+        ("/api/v1/units/999999", f"/api/v1/units/{world.unit_b.pk}"),
+        ("/api/v1/users/999999", f"/api/v1/users/{world.outsider.pk}"),
+    ]:
+        a, b = client.get(missing), client.get(outside)
+        assert a.status_code == b.status_code == 404
+        assert _without_csrf(a.content) == _without_csrf(b.content)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value)
+def test_admin_site_only_for_administrators(role, world):
+    client = Client()
+    client.force_login(world.users[role])
+    urls = [reverse("admin:index")] + [
+        reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
+        for m in admin.site._registry
+    ]
+    for url in urls:
+        response = client.get(url)
+        if role == Role.ADMINISTRATOR:
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code == 403, f"{role} {url}: {response.status_code}"
+
+
+def test_admin_site_anonymous_goes_to_sign_in(db):
+    response = Client().get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
