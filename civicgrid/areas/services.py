@@ -43,6 +43,9 @@ def geometry_revision_bump() -> None:
     updated = GeometryRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if not updated:
         GeometryRevision.objects.create(pk=1, revision=1)
+    # Drop this process's index now (the rebuild inside this transaction sees the change)
+    # and again after commit, in case another thread rebuilt it from committed data.
+    grid_locator.invalidate()
     transaction.on_commit(grid_locator.invalidate)
 
 

@@ -1,0 +1,104 @@
+# civicgrid developer tasks.  `make help` lists the targets.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# uv: from PATH, else the `pip install --user` location.  Deliberately a
+# recursive (=) variable so that it resolves again after `make install` has
+# just installed uv.  Override with `make UV=/path/to/uv ...`.
+UV_USER_BIN := $(HOME)/.local/bin/uv
+UV = $(shell command -v uv 2>/dev/null || echo "$(UV_USER_BIN)")
+
+# Debian packages needed by the test suite (browser tests, CJK screenshots,
+# compilemessages).
+CHROMIUM := /usr/bin/chromium
+
+PYTEST := $(UV) run pytest -p no:cacheprovider
+
+.PHONY: help install uv system-deps run test lint messages clean
+
+help: ## List the targets
+	@echo "civicgrid make targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+uv: ## Make sure the uv binary exists (pip install --user uv if missing)
+	@if ! command -v uv >/dev/null 2>&1 && [ ! -x "$(UV_USER_BIN)" ]; then \
+		echo "uv not found; installing it with pip"; \
+		python3 -m pip install --user uv \
+			|| python3 -m pip install uv \
+			|| pip install uv; \
+	fi
+	@command -v "$(UV)" >/dev/null 2>&1 \
+		|| { echo "uv is still not found (looked on PATH and in $(UV_USER_BIN))" >&2; exit 1; }
+
+install: uv ## Install Python dependencies (incl. dev group) from uv.lock into .venv
+	$(UV) sync --frozen
+
+system-deps: ## Install Chromium, CJK fonts and gettext with apt-get if missing (root)
+	@missing=(); \
+	[ -x "$(CHROMIUM)" ] || missing+=(chromium); \
+	if ! command -v fc-list >/dev/null 2>&1; then \
+		missing+=(fontconfig fonts-noto-cjk); \
+	elif [ -z "$$(fc-list :lang=zh)" ]; then \
+		missing+=(fonts-noto-cjk); \
+	fi; \
+	command -v msgfmt >/dev/null 2>&1 || missing+=(gettext); \
+	if [ $${#missing[@]} -eq 0 ]; then \
+		echo "system-deps: chromium, CJK fonts and gettext are present"; \
+		exit 0; \
+	fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+		echo "system-deps: missing Debian packages: $${missing[*]}" >&2; \
+		echo "system-deps: run 'make system-deps' as root, or: apt-get install -y $${missing[*]}" >&2; \
+		exit 1; \
+	fi; \
+	echo "system-deps: installing $${missing[*]}"; \
+	apt-get update; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "$${missing[@]}"
+
+run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000
+	$(UV) run python manage.py migrate --noinput
+	$(UV) run python manage.py seed_demo
+	@echo "civicgrid on http://127.0.0.1:8000"
+	$(UV) run python manage.py runserver 127.0.0.1:8000
+
+# Every step must pass; make stops at the first failing one.  Pytest's exit
+# code 5 ("no tests collected") is non-zero, so it fails the build as well.
+# DJANGO_SETTINGS_MODULE is unset for pytest so that pyproject.toml's
+# config.settings.test applies even if a developer exported another module.
+test: install system-deps ## Lint, migration and deploy checks, pytest on SQLite and PostgreSQL
+	$(UV) run ruff check .
+	@echo "=== makemigrations --check (throwaway SQLite) ==="
+	db="$$(mktemp --suffix=.sqlite3 /tmp/civicgrid-makemigrations-XXXXXX)"; \
+	trap 'rm -f "$$db"' EXIT; \
+	DJANGO_SETTINGS_MODULE=config.settings.local DATABASE_URL="sqlite:///$$db" \
+		$(UV) run python manage.py makemigrations --check --dry-run
+	@echo "=== check --deploy (production settings) ==="
+	db="$$(mktemp --suffix=.sqlite3 /tmp/civicgrid-deploycheck-XXXXXX)"; \
+	trap 'rm -f "$$db"' EXIT; \
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	SECRET_KEY="$$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+	FIELD_ENCRYPTION_KEYS="$$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+	ALLOWED_HOSTS=civicgrid.example.gov.cn \
+	DATABASE_URL="sqlite:///$$db" \
+		$(UV) run python manage.py check --deploy --fail-level WARNING
+	@echo "=== pytest on SQLite ==="
+	env -u DATABASE_URL -u DJANGO_SETTINGS_MODULE $(PYTEST)
+	@echo "=== pytest on PostgreSQL ==="
+	env -u DJANGO_SETTINGS_MODULE \
+		$(UV) run python scripts/with_test_postgres.py -- $(PYTEST)
+
+lint: install ## Run ruff
+	$(UV) run ruff check .
+
+messages: install ## Update the English .po file and compile all translations
+	@command -v msgfmt >/dev/null 2>&1 \
+		|| { echo "gettext is missing: run 'make system-deps'" >&2; exit 1; }
+	$(UV) run python manage.py makemessages -l en --no-obsolete --ignore=.venv \
+		--ignore=node_modules --ignore=test-output
+	$(UV) run python manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean: ## Remove test output and caches
+	rm -rf test-output/ .pytest_cache/

@@ -1,0 +1,91 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from civicgrid.audit.models import AuditEntry
+from civicgrid.audit.services import GENESIS_HASH, audit_record, audit_verify_chain
+from civicgrid.conftest import is_postgres
+
+
+def _entries(n: int) -> list[AuditEntry]:
+    return [
+        audit_record(actor=None, username="system", event_type="test.event",
+                     subject_type="x", subject_id=str(i), details={"i": i, "名": "张三"})
+        for i in range(n)
+    ]
+
+
+def _tamper(pk: int, sql_set: str, params: list) -> None:
+    """Change a row behind the application's back (as an intruder with DB access would)."""
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER "
+                           "audit_auditentry_append_only")
+        cursor.execute(f"UPDATE audit_auditentry SET {sql_set} WHERE id = %s",  # noqa: S608
+                       [*params, pk])
+
+
+def test_chain_links_each_entry_to_the_previous(db):
+    entries = _entries(3)
+    assert entries[0].prev_hash == (
+        AuditEntry.objects.filter(id__lt=entries[0].id).order_by("-id")
+        .values_list("hash", flat=True).first() or GENESIS_HASH
+    )
+    assert entries[1].prev_hash == entries[0].hash
+    assert entries[2].prev_hash == entries[1].hash
+    assert len({e.hash for e in entries}) == 3
+    report = audit_verify_chain()
+    assert report.ok and report.checked == AuditEntry.objects.count()
+
+
+def test_verify_names_the_changed_row(db):
+    entries = _entries(5)
+    _tamper(entries[2].pk, "details = %s", ['{"i": 99}'])
+    report = audit_verify_chain()
+    assert report.broken_id == entries[2].pk
+    assert "content" in report.reason
+    with pytest.raises(CommandError, match=f"broken at entry {entries[2].pk}"):
+        call_command("verify_audit", stdout=StringIO())
+
+
+def test_verify_names_the_row_after_a_deleted_one(db):
+    entries = _entries(4)
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER "
+                           "audit_auditentry_append_only")
+        cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [entries[1].pk])
+    report = audit_verify_chain()
+    assert report.broken_id == entries[2].pk
+    assert "prev_hash" in report.reason
+
+
+def test_verify_command_passes_on_intact_chain(db):
+    _entries(2)
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "intact" in out.getvalue()
+
+
+def test_entry_is_written_in_the_callers_transaction(db):
+    before = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(actor=None, username="system", event_type="test.rolled_back")
+        raise RuntimeError
+    assert AuditEntry.objects.count() == before
+
+
+def test_postgres_refuses_update_and_delete(db):
+    if not is_postgres():
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    entry = _entries(1)[0]
+    for statement in ("UPDATE audit_auditentry SET success = false WHERE id = %s",
+                      "DELETE FROM audit_auditentry WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+                connection.cursor() as cursor:
+            cursor.execute(statement, [entry.pk])
+    entry.refresh_from_db()
+    assert entry.success is True

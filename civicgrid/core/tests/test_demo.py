@@ -1,0 +1,52 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+
+from civicgrid.accounts.models import User
+from civicgrid.areas.models import Area, GridAssignment, Level
+from civicgrid.audit.models import AuditEntry
+from civicgrid.core.demo import DEMO_PASSWORD, demo_logins
+from civicgrid.units.models import Unit, UnitKind, UnitMembership
+
+
+def counts():
+    return {m.__name__: m.objects.count()
+            for m in (Area, Unit, User, GridAssignment, UnitMembership, AuditEntry)}
+
+
+def test_seed_demo_builds_the_district_and_is_idempotent(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Civicgrid-Demo-2026" in out.getvalue()
+    streets = Area.objects.filter(level=Level.STREET, code__startswith="320602")
+    assert streets.count() >= 8
+    assert Area.objects.filter(level=Level.COMMUNITY).count() >= 60
+    assert Area.objects.filter(level=Level.GRID).count() >= 600
+    for street in streets:
+        assert Unit.objects.filter(area=street, kind=UnitKind.MEDIATION_COMMITTEE).exists()
+    assert Unit.objects.filter(kind=UnitKind.SPECIALISED_COMMITTEE).count() == 4
+    for kind in (UnitKind.POLICE_STATION, UnitKind.COURT, UnitKind.PROCURATORATE,
+                 UnitKind.PETITION_OFFICE, UnitKind.LEGAL_AID, UnitKind.GOVERNANCE_CENTRE):
+        assert Unit.objects.filter(kind=kind).exists(), kind
+    # Every grid has a grid worker.
+    assert GridAssignment.objects.filter(position__code="grid_worker").values("grid").distinct() \
+        .count() == Area.objects.filter(level=Level.GRID).count()
+    before = counts()
+    call_command("seed_demo", "--quiet", stdout=StringIO())
+    assert counts() == before
+
+
+def test_every_demo_user_can_sign_in(demo):
+    for login in demo_logins():
+        client = Client()
+        response = client.post("/accounts/login/", {"username": login.username,
+                                                     "password": DEMO_PASSWORD})
+        assert response.status_code == 302, login.username
+        assert client.get("/").status_code == 200, login.username
+
+
+def test_grid1_and_grid2_are_in_different_streets(demo):
+    g1 = User.objects.get(username="grid1").jurisdictions.get().area.code
+    g2 = User.objects.get(username="grid2").jurisdictions.get().area.code
+    assert len(g1) == len(g2) == 15 and g1[:9] != g2[:9]
