@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("civicgrid")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

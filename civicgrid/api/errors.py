@@ -32,7 +32,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        return _error(api, request, 401, "unauthenticated", "Sign in or send an API token.")
+        return _error(api, request, 401, "unauthenticated", "Sign in first.")
 
     @api.exception_handler(NinjaValidationError)
     def invalid_input(request, exc):

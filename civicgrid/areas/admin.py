@@ -53,6 +53,11 @@ class AreaAdmin(AuditedModelAdmin):
     inlines = [GridAssignmentInline]
     readonly_fields = ["centroid_lng", "centroid_lat"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Codes nest by prefix: changing one would orphan every area below it.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "code", "level", "parent"] if obj is not None else fields
+
     def save_model(self, request, obj, form, change):
         from civicgrid.areas.geometry import centroid
 

@@ -13,7 +13,7 @@ def area_browser_view(request):
     roots = list(selectors.area_roots(actor=request.user))
     if len(roots) == 1:
         return area_detail_view.__wrapped__(request, code=roots[0].code)
-    return render(request, "areas/area_browser.html", {"roots": roots})
+    return render(request, "areas/area_browser.html", {"roots": roots, "tree_roots": roots})
 
 
 @access("areas.area.view", model=Area, lookup={"code": "code"})
@@ -33,6 +33,7 @@ def area_detail_view(request, code: str):
         "units": selectors.area_units(area=area, actor=request.user),
         "summary": selectors.area_summary(area=area),
         "is_grid": area.level == Level.GRID,
+        "tree_roots": list(selectors.area_roots(actor=request.user)),
     }
     return render(request, "areas/area_detail.html", context)
 
@@ -46,3 +47,12 @@ def area_map_view(request, code: str):
     )
     data["area"] = {"code": area.code, "name": area.name, "boundary": area.boundary}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@access("areas.area.view", model=Area, lookup={"code": "code"})
+def area_tree_view(request, code: str):
+    """One level of the area tree (htmx partial): the children of an area, lazily expanded."""
+    area = get_object_or_404(Area.objects.restrict(request.user, "view"), code=code)
+    children = selectors.area_children(area=area, actor=request.user)
+    return render(request, "areas/partials/tree_children.html",
+                  {"children": children, "current": request.GET.get("current", "")})

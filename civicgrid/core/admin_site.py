@@ -8,6 +8,7 @@ from functools import update_wrapper
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.audit.services import audit_record
@@ -59,10 +60,18 @@ class AuditedAdminMixin:
         self._audit(request, obj, "admin.change", {"message": str(message)})
         return super().log_change(request, obj, message)
 
-    def log_deletions(self, request, queryset):
-        for obj in queryset:
+    def delete_model(self, request, obj):
+        with transaction.atomic():
             self._audit(request, obj, "admin.delete", {})
-        return super().log_deletions(request, queryset)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action runs outside the admin's transaction: audit and
+        # delete together, so a failed delete leaves no audit entry claiming it happened.
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit(request, obj, "admin.delete", {})
+            super().delete_queryset(request, queryset)
 
     # Admin permissions follow the civicgrid role table, not Django's per-model permissions.
     def _perm(self, request, action: str) -> bool:

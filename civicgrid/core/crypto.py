@@ -3,8 +3,10 @@
 Keys come from FIELD_ENCRYPTION_KEYS (Fernet keys, newest first). Encryption uses the
 newest; decryption tries each, so keys rotate by prepending a new key, re-encrypting
 (`manage.py rotate_encryption_keys`), then removing the old one. Without configured keys
-(local and test settings only; production refuses to start, see core.checks) a key is
-derived from SECRET_KEY.
+(the embedded default) a key is derived from SECRET_KEY; `check --deploy` reports an
+error for a production deployment without keys (civicgrid.core.checks). The derived key
+stays last in the list for decryption, so a deployment that starts without keys can add
+them and re-encrypt with the rotate command.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
-    if not keys:
-        derived = hashlib.sha256(("civicgrid-field-key:" + secret_key).encode()).digest()
-        keys = (base64.urlsafe_b64encode(derived).decode(),)
-    return MultiFernet([Fernet(k.encode()) for k in keys])
+    derived = hashlib.sha256(("civicgrid-field-key:" + secret_key).encode()).digest()
+    all_keys = [*keys, base64.urlsafe_b64encode(derived).decode()]
+    try:
+        return MultiFernet([Fernet(k.encode()) for k in all_keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes)."
+        ) from exc
 
 
 def _current() -> MultiFernet:

@@ -1,4 +1,7 @@
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from civicgrid.core.access import access
 from civicgrid.core.selectors import home_overview
@@ -7,6 +10,19 @@ from civicgrid.core.selectors import home_overview
 @access()
 def home_view(request):
     return render(request, "core/home.html", home_overview(actor=request.user))
+
+
+@access(public=True)
+@never_cache
+def health_view(request):
+    """Liveness and database reachability for load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 def permission_denied_view(request, exception=None):

@@ -11,9 +11,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-_replica = env_str("DATABASE_REPLICA_URL", "")
-if _replica:
-    DATABASES["replica"] = database_from_url(_replica)
 
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 

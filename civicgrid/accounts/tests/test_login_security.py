@@ -6,7 +6,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from civicgrid.accounts.models import LoginFailure, Lockout, TOTPDevice
+from civicgrid.accounts.models import Lockout, LoginFailure, TOTPDevice
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import (
     LoginOutcome,

@@ -1,5 +1,4 @@
 from django import template
-from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -8,6 +7,6 @@ register = template.Library()
 def cn_number(value):
     """Thousands separators in every language (no 万 abbreviation, so numbers stay exact)."""
     try:
-        return number_format(int(value), force_grouping=True)
+        return f"{int(value):,}"
     except (TypeError, ValueError):
         return value

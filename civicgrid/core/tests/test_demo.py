@@ -50,3 +50,24 @@ def test_grid1_and_grid2_are_in_different_streets(demo):
     g1 = User.objects.get(username="grid1").jurisdictions.get().area.code
     g2 = User.objects.get(username="grid2").jurisdictions.get().area.code
     assert len(g1) == len(g2) == 15 and g1[:9] != g2[:9]
+
+
+def test_grid1_sees_404_for_another_streets_area_unit_and_user(demo):
+    grid1 = User.objects.get(username="grid1")
+    grid2 = User.objects.get(username="grid2")
+    other_street = grid2.jurisdictions.get().area.code[:9]
+    other_unit = Unit.objects.filter(area__code=other_street).first()
+    client = Client()
+    client.force_login(grid1)
+    for url in [f"/areas/{other_street}/", f"/units/{other_unit.pk}/",
+                f"/accounts/users/{grid2.pk}/", f"/api/v1/areas/{other_street}",
+                f"/api/v1/units/{other_unit.pk}", f"/api/v1/users/{grid2.pk}"]:
+        assert client.get(url).status_code == 404, url
+    own_grid = grid1.jurisdictions.get().area.code
+    assert client.get(f"/areas/{own_grid}/").status_code == 200
+    # The administrator sees all of it.
+    client.force_login(User.objects.get(username="admin"))
+    for url in [f"/areas/{other_street}/", f"/units/{other_unit.pk}/",
+                f"/accounts/users/{grid2.pk}/", f"/api/v1/areas/{other_street}",
+                f"/api/v1/units/{other_unit.pk}", f"/api/v1/users/{grid2.pk}"]:
+        assert client.get(url).status_code == 200, url

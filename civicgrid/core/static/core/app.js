@@ -12,3 +12,19 @@
     if (msg && !window.confirm(msg)) { event.preventDefault(); }
   });
 })();
+// Area tree: a toggle loads its children once (htmx), then shows or hides them.
+document.addEventListener("click", function (event) {
+  var toggle = event.target.closest("[data-tree-toggle]");
+  if (!toggle) { return; }
+  var slot = toggle.parentElement.querySelector(".cg-tree-slot");
+  var open = toggle.getAttribute("aria-expanded") === "true";
+  toggle.setAttribute("aria-expanded", open ? "false" : "true");
+  if (slot && slot.children.length) { slot.hidden = open; }
+});
+document.body.addEventListener("htmx:afterSwap", function (event) {
+  var slot = event.detail.target;
+  if (slot.classList && slot.classList.contains("cg-tree-slot")) {
+    var toggle = slot.parentElement.querySelector("[data-tree-toggle]");
+    if (toggle) { toggle.setAttribute("aria-expanded", "true"); }
+  }
+});

@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from civicgrid.accounts.models import TOTPDevice
+from civicgrid.audit.context import acting_from
+from civicgrid.audit.services import audit_record
+from civicgrid.core.crypto import reencrypt_text
+
+# Every encrypted column: (model, field). New encrypted fields are added here.
+ENCRYPTED_FIELDS = [(TOTPDevice, "secret_encrypted")]
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt every encrypted value under the newest FIELD_ENCRYPTION_KEYS key."
+
+    def handle(self, *args, **options):
+        total = 0
+        with acting_from("127.0.0.1"), transaction.atomic():
+            for model, field in ENCRYPTED_FIELDS:
+                rows = list(model.objects.select_for_update().only("pk", field))
+                for row in rows:
+                    setattr(row, field, reencrypt_text(getattr(row, field)))
+                model.objects.bulk_update(rows, [field], batch_size=500)
+                total += len(rows)
+                self.stdout.write(f"{model._meta.label}.{field}: {len(rows)} re-encrypted")
+            audit_record(actor=None, username="system", event_type="crypto.keys_rotated",
+                         details={"values": total})
+        self.stdout.write(self.style.SUCCESS(f"Done: {total} values under the newest key."))
