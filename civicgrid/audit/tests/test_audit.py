@@ -89,3 +89,25 @@ def test_postgres_refuses_update_and_delete(db):
             cursor.execute(statement, [entry.pk])
     entry.refresh_from_db()
     assert entry.success is True
+
+
+def test_auditor_filters_the_log_in_the_ui(world):
+    from django.test import Client
+
+    from civicgrid.accounts.roles import Role
+
+    audit_record(actor=None, username="alice", event_type="auth.login_failed", success=False)
+    audit_record(actor=None, username="bob", event_type="auth.login_failed", success=False)
+    audit_record(actor=None, username="alice", event_type="test.other")
+    client = Client()
+    client.force_login(world.users[Role.AUDITOR])
+    page = client.get("/audit/", {"event_type": "auth.login_failed", "actor": "alice"})
+    rows = page.context["page"].items
+    assert [(e.actor_username, e.event_type) for e in rows] == [("alice", "auth.login_failed")]
+    failed = client.get("/audit/", {"success": "no"}).context["page"].items
+    assert {e.actor_username for e in failed} == {"alice", "bob"}
+    bad = client.get("/audit/", {"date_from": "not-a-date"})
+    assert bad.status_code == 200 and "date_from" in bad.context["form"].errors
+    # The administrator does not read the audit log (separation of duties).
+    client.force_login(world.users[Role.ADMINISTRATOR])
+    assert client.get("/audit/").status_code == 403
