@@ -1,13 +1,12 @@
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
 from civicgrid.accounts import selectors
 from civicgrid.accounts.models import User
 from civicgrid.accounts.scope import get_scope
 from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.core.access import access
-from civicgrid.core.pagination import InvalidCursor, keyset_page
+from civicgrid.core.pagination import keyset_page
 
 router = Router(tags=["users"])
 
@@ -62,10 +61,7 @@ def me(request):
 @access("accounts.user.view", api=True)
 def list_users(request, filters: Query[UserFilters]):
     qs = selectors.user_list(actor=request.user, query=filters.q)
-    try:
-        page = keyset_page(qs, ["username"], filters.cursor, filters.limit)
-    except InvalidCursor as exc:
-        raise HttpError(400, "invalid cursor") from exc
+    page = keyset_page(qs, ["username"], filters.cursor, filters.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

@@ -36,7 +36,7 @@ from civicgrid.accounts.services import (
 from civicgrid.audit.context import client_ip
 from civicgrid.core.access import access
 from civicgrid.core.htmx import is_htmx
-from civicgrid.core.pagination import InvalidCursor, keyset_page
+from civicgrid.core.pagination import request_page
 
 PENDING_KEY = "pending_login"
 PENDING_TTL = timedelta(minutes=5)
@@ -193,10 +193,7 @@ def security_view(request):
 @access("accounts.user.view")
 def user_list_view(request):
     qs = selectors.user_list(actor=request.user, query=request.GET.get("q", ""))
-    try:
-        page = keyset_page(qs, ["username"], request.GET.get("cursor"), limit=50)
-    except InvalidCursor:
-        return redirect(request.path)
+    page = request_page(request, qs, ["username"])
     template = "accounts/partials/user_rows.html" if is_htmx(request) else "accounts/user_list.html"
     return render(request, template, {"page": page, "q": request.GET.get("q", "")})
 

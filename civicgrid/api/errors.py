@@ -8,6 +8,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from civicgrid.core.pagination import InvalidCursor
+
 
 class ErrorOut(Schema):
     code: str
@@ -43,6 +45,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def invalid_state(request, exc):
         details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return _error(api, request, 400, "invalid", "; ".join(exc.messages), details)
+
+    @api.exception_handler(InvalidCursor)
+    def invalid_cursor(request, exc):
+        return _error(api, request, 400, "invalid_cursor",
+                      "The cursor is not valid; start again without it.")
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

@@ -1,12 +1,11 @@
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
 from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.areas.locator import grid_locator
 from civicgrid.areas.models import Area, Level
 from civicgrid.core.access import access
-from civicgrid.core.pagination import InvalidCursor, keyset_page
+from civicgrid.core.pagination import keyset_page
 
 router = Router(tags=["areas"])
 
@@ -58,10 +57,7 @@ def list_areas(request, filters: Query[AreaFilters]):
         qs = qs.filter(level=filters.level)
     if filters.q:
         qs = qs.filter(name__icontains=filters.q)
-    try:
-        page = keyset_page(qs, ["code"], filters.cursor, filters.limit)
-    except InvalidCursor as exc:
-        raise HttpError(400, "invalid cursor") from exc
+    page = keyset_page(qs, ["code"], filters.cursor, filters.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import json
 
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 
 from civicgrid.audit import selectors
 from civicgrid.audit.forms import AuditFilterForm
 from civicgrid.audit.models import AuditEntry
 from civicgrid.core.access import access
 from civicgrid.core.htmx import is_htmx
-from civicgrid.core.pagination import InvalidCursor, keyset_page
+from civicgrid.core.pagination import request_page
 
 
 @access("audit.auditentry.view")
@@ -17,10 +17,7 @@ def audit_list_view(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.audit_entries(actor=request.user, filters=filters)
-    try:
-        page = keyset_page(qs, ["-id"], request.GET.get("cursor"), limit=50)
-    except InvalidCursor:
-        return redirect(request.path)
+    page = request_page(request, qs, ["-id"])
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {

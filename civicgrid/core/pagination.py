@@ -73,6 +73,14 @@ def keyset_page(qs: QuerySet, ordering: list[str], cursor: str | None, limit: in
     return Page(rows, next_cursor)
 
 
+def request_page(request, qs: QuerySet, ordering: list[str], limit: int = 50) -> Page:
+    """The page a list view shows; a damaged cursor in the URL shows the first page."""
+    try:
+        return keyset_page(qs, ordering, request.GET.get("cursor"), limit)
+    except InvalidCursor:
+        return keyset_page(qs, ordering, None, limit)
+
+
 def _attr(obj, path: str):
     for part in path.split("__"):
         obj = getattr(obj, part)

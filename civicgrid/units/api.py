@@ -1,10 +1,9 @@
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
 from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.core.access import access
-from civicgrid.core.pagination import InvalidCursor, keyset_page
+from civicgrid.core.pagination import keyset_page
 from civicgrid.units import selectors
 from civicgrid.units.models import Unit, UnitKind
 
@@ -50,10 +49,7 @@ class UnitFilters(Schema):
 @access("units.unit.view", api=True)
 def list_units(request, filters: Query[UnitFilters]):
     qs = selectors.unit_list(actor=request.user, query=filters.q, kind=filters.kind or "")
-    try:
-        page = keyset_page(qs, ["code"], filters.cursor, filters.limit)
-    except InvalidCursor as exc:
-        raise HttpError(400, "invalid cursor") from exc
+    page = keyset_page(qs, ["code"], filters.cursor, filters.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

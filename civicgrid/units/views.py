@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 
 from civicgrid.core.access import access
 from civicgrid.core.htmx import is_htmx
-from civicgrid.core.pagination import InvalidCursor, keyset_page
+from civicgrid.core.pagination import request_page
 from civicgrid.units import selectors
 from civicgrid.units.models import Unit, UnitKind
 
@@ -13,10 +13,7 @@ from civicgrid.units.models import Unit, UnitKind
 def unit_list_view(request):
     q, kind = request.GET.get("q", ""), request.GET.get("kind", "")
     qs = selectors.unit_list(actor=request.user, query=q, kind=kind)
-    try:
-        page = keyset_page(qs, ["code"], request.GET.get("cursor"), limit=50)
-    except InvalidCursor:
-        return redirect(request.path)
+    page = request_page(request, qs, ["code"])
     template = "units/partials/unit_rows.html" if is_htmx(request) else "units/unit_list.html"
     return render(request, template, {"page": page, "q": q, "kind": kind,
                                       "kinds": UnitKind.choices})
