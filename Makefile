@@ -68,8 +68,10 @@ run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000
 # code 5 ("no tests collected") is non-zero, so it fails the build as well.
 # DJANGO_SETTINGS_MODULE is unset for pytest so that pyproject.toml's
 # config.settings.test applies even if a developer exported another module.
-test: install system-deps ## Lint, migration and deploy checks, pytest on SQLite and PostgreSQL
+test: install system-deps ## Lint, types, migration and deploy checks, pytest on SQLite and PostgreSQL
 	$(UV) run ruff check .
+	@echo "=== mypy (services, selectors) ==="
+	$(UV) run mypy
 	@echo "=== makemigrations --check (throwaway SQLite) ==="
 	db="$$(mktemp --suffix=.sqlite3 /tmp/civicgrid-makemigrations-XXXXXX)"; \
 	trap 'rm -f "$$db"' EXIT; \
@@ -90,8 +92,9 @@ test: install system-deps ## Lint, migration and deploy checks, pytest on SQLite
 	env -u DJANGO_SETTINGS_MODULE \
 		$(UV) run python scripts/with_test_postgres.py -- $(PYTEST)
 
-lint: install ## Run ruff
+lint: install ## Run ruff and mypy
 	$(UV) run ruff check .
+	$(UV) run mypy
 
 messages: install ## Update the English .po file and compile all translations
 	@command -v msgfmt >/dev/null 2>&1 \

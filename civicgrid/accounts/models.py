@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -9,8 +11,14 @@ from civicgrid.accounts.roles import Role
 from civicgrid.accounts.scope import RestrictedQuerySet, Scope
 
 
-class CivicUserManager(UserManager.from_queryset(RestrictedQuerySet)):
-    pass
+class CivicUserManager(UserManager["User"]):
+    """Django's user manager, reading through restrict() like every other model."""
+
+    def get_queryset(self) -> RestrictedQuerySet[User]:
+        return RestrictedQuerySet(self.model, using=self._db)
+
+    def restrict(self, user, action: str = "view") -> RestrictedQuerySet[User]:
+        return self.get_queryset().restrict(user, action)
 
 
 class User(AbstractUser):
@@ -19,7 +27,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
 
-    objects = CivicUserManager()
+    objects: ClassVar[CivicUserManager] = CivicUserManager()
 
     class Meta:
         verbose_name = _("用户")

@@ -10,12 +10,16 @@ record that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
 
 from civicgrid.accounts.roles import GLOBAL_ROLES, permissions_for
+
+_M = TypeVar("_M", bound=models.Model)
 
 # Code length at each level: province 2, city 4, county 6, street 9, community 12, grid 15.
 CODE_LENGTHS = (2, 4, 6, 9, 12, 15)
@@ -102,14 +106,15 @@ def user_can(user, model: type[models.Model], action: str) -> bool:
     return get_scope(user).can(permission_name(model, action))
 
 
-class RestrictedQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+class RestrictedQuerySet(models.QuerySet[_M]):
+    def restrict(self, user, action: str = "view") -> Self:
         if not user_can(user, self.model, action):
             return self.none()
         scope = get_scope(user)
         if scope.is_global:
             return self.all()
-        return self.filter(self.model.scope_q(scope))
+        policy: Callable[[Scope], Q] = self.model.scope_q  # type: ignore[attr-defined]
+        return self.filter(policy(scope))
 
 
 RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
