@@ -70,17 +70,26 @@ def demo_exists() -> bool:
 
 
 def demo_logins() -> list[DemoLogin]:
+    """The demo accounts, with the real names of the places they work in."""
+    def where(username: str, fallback: str) -> str:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            return fallback
+        unit = user.unit_memberships.select_related("unit").first()
+        area = user.jurisdictions.select_related("area").first()
+        return unit.unit.name if unit else (area.area.name if area else fallback)
+
     return [
         DemoLogin("admin", "系统管理员", "全区"),
         DemoLogin("auditor", "安全审计员", "全区"),
-        DemoLogin("leader", "领导(只读)", "崇川区"),
-        DemoLogin("supervisor", "区综治中心指挥调度", "崇川区"),
-        DemoLogin("street1", "街道综治中心指挥调度", "第一个街道"),
-        DemoLogin("mediator1", "调解员", "第一个街道人民调解委员会"),
-        DemoLogin("unitlead1", "单位负责人", "第一个街道人民调解委员会"),
-        DemoLogin("grid1", "网格员", "第一个街道的一个网格"),
-        DemoLogin("grid2", "网格员", "另一个街道的一个网格"),
-        DemoLogin("police1", "办理人员", "第一个街道派出所"),
+        DemoLogin("leader", "领导(只读)", where("leader", "区")),
+        DemoLogin("supervisor", "区综治中心指挥调度", where("supervisor", "区综治中心")),
+        DemoLogin("street1", "街道综治中心指挥调度", where("street1", "第一个街道")),
+        DemoLogin("mediator1", "调解员", where("mediator1", "街道人民调解委员会")),
+        DemoLogin("unitlead1", "单位负责人", where("unitlead1", "街道人民调解委员会")),
+        DemoLogin("police1", "办理人员", where("police1", "派出所")),
+        DemoLogin("grid1", "网格员", where("grid1", "第一个街道的网格")),
+        DemoLogin("grid2", "网格员", where("grid2", "另一个街道的网格")),
     ]
 
 
