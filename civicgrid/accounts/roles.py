@@ -27,8 +27,14 @@ VIEW_DIRECTORY = frozenset(
         "areas.gridassignment.view",
         "units.unit.view",
         "accounts.user.view",
+        "cases.case.view",
     }
 )
+# Case work (civicgrid/cases/workflow.py maps these to the actor kinds of each transition).
+GRID_WORK = frozenset({"cases.case.add", "cases.case.verify"})
+HANDLING = frozenset({"cases.case.add", "cases.case.handle", "cases.party.reveal"})
+DISPATCHING = frozenset({"cases.case.add", "cases.case.dispatch", "cases.case.supervise",
+                         "cases.case.verify", "cases.party.reveal"})
 
 ADMINISTER = frozenset(
     f"{model}.{action}"
@@ -40,15 +46,16 @@ ADMINISTER = frozenset(
         "units.unitmembership",
         "units.specialty",
         "accounts.user",
+        "workcalendar.calendarday",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: VIEW_DIRECTORY,
-    Role.HANDLER: VIEW_DIRECTORY,
-    Role.UNIT_LEADER: VIEW_DIRECTORY,
-    Role.SUPERVISOR: VIEW_DIRECTORY,
+    Role.GRID_WORKER: VIEW_DIRECTORY | GRID_WORK,
+    Role.HANDLER: VIEW_DIRECTORY | HANDLING,
+    Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING,
+    Role.SUPERVISOR: VIEW_DIRECTORY | DISPATCHING,
     Role.LEADER: VIEW_DIRECTORY,
     Role.ADMINISTRATOR: ADMINISTER,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,

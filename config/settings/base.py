@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.areas",
     "civicgrid.units",
+    "civicgrid.cases",
+    "civicgrid.workcalendar",
     "civicgrid.api",
 ]
 
@@ -160,6 +162,10 @@ CELERY_TIMEZONE = TIME_ZONE
 AREA_LOCATOR_RECHECK_SECONDS = env_int("AREA_LOCATOR_RECHECK_SECONDS", 5)
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# A case overdue by this multiple of its stage time is escalated one level by the due jobs
+# (Celery beat in production, `manage.py run_due_jobs` in the embedded set-up).
+CASE_ESCALATION_MULTIPLE = float(env_str("CASE_ESCALATION_MULTIPLE", "2"))
 
 LOGGING = {
     "version": 1,

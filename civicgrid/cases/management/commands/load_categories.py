@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from civicgrid.audit.context import acting_from
+from civicgrid.audit.services import audit_record
+from civicgrid.cases.loader import load_categories
+from civicgrid.cases.models import Category, CategoryAttribute
+from civicgrid.units.models import Specialty
+
+
+class Command(BaseCommand):
+    help = "Create the built-in case categories that are missing (--update: reset all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--update", action="store_true",
+                            help="Overwrite built-in categories with the shipped values.")
+
+    def handle(self, *args, **options):
+        with acting_from("127.0.0.1"), transaction.atomic():
+            changed = load_categories(Category=Category, CategoryAttribute=CategoryAttribute,
+                                      Specialty=Specialty, update=options["update"])
+            audit_record(actor=None, username="system", event_type="category.loaded",
+                         details={"changed": changed, "update": options["update"]})
+        self.stdout.write(self.style.SUCCESS(f"{changed} categories created or updated."))

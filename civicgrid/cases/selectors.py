@@ -1,0 +1,254 @@
+"""Permission-aware reads of cases: inboxes, lists, detail, duplicate suggestions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from civicgrid.accounts.scope import get_scope
+from civicgrid.cases.models import (
+    CLOCKED_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Category,
+    HandOff,
+    InboxItem,
+    Party,
+    Status,
+    SupervisionLevel,
+)
+from civicgrid.core.textsim import top_similar
+
+DUE_SOON = timedelta(hours=24)
+
+LIST_RELATED = ("category", "area", "assigned_unit")
+
+
+def case_base(*, actor) -> QuerySet[Case]:
+    return Case.objects.restrict(actor, "view").select_related(*LIST_RELATED)
+
+
+# --- inboxes -----------------------------------------------------------------------------
+# Each inbox is a named filter over the cases the user may see. The UI shows every inbox
+# the user's roles make sense for, with its count.
+
+INBOXES = ("mine", "unit", "dispatch", "verify", "overdue", "supervised", "handoffs")
+
+
+def _mine_q(actor) -> Q:
+    scope = get_scope(actor)
+    q = Q(pk__in=[])
+    if scope.can("cases.case.handle"):
+        q |= Q(assigned_unit_id__in=scope.unit_ids, status__in=[Status.HANDLING])
+    if scope.can("cases.case.dispatch"):
+        q |= _dispatch_q(actor)
+    if scope.can("cases.case.verify"):
+        q |= _verify_q(actor)
+    return q
+
+
+def _dispatch_q(actor) -> Q:
+    scope = get_scope(actor)
+    if not scope.can("cases.case.dispatch"):
+        return Q(pk__in=[])
+    return scope.subtree_q("queue_area__code") & Q(status__in=[Status.REGISTERED,
+                                                                 Status.ACCEPTED])
+
+
+def _verify_q(actor) -> Q:
+    scope = get_scope(actor)
+    if not scope.can("cases.case.verify"):
+        return Q(pk__in=[])
+    statuses = [Status.RESOLVED, Status.VERIFIED]
+    if scope.can("cases.case.supervise"):
+        statuses.append(Status.FOLLOWED_UP)
+    return scope.subtree_q("area_code") & Q(status__in=statuses)
+
+
+def inbox_filter(name: str, actor, now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    scope = get_scope(actor)
+    if name == "mine":
+        return _mine_q(actor)
+    if name == "unit":
+        return Q(assigned_unit_id__in=scope.unit_ids, status__in=OPEN_STATUSES)
+    if name == "dispatch":
+        return _dispatch_q(actor)
+    if name == "verify":
+        return _verify_q(actor)
+    if name == "overdue":
+        return Q(status__in=CLOCKED_STATUSES, stage_due_at__lt=now)
+    if name == "supervised":
+        return Q(status__in=OPEN_STATUSES) & ~Q(supervision=SupervisionLevel.NONE)
+    if name == "handoffs":
+        waiting = HandOff.objects.filter(to_unit_id__in=scope.unit_ids,
+                                         outcome_at__isnull=True).values("case_id")
+        return Q(pk__in=waiting, status=Status.HANDED_OFF)
+    raise ValueError(name)
+
+
+def inbox_counts(*, actor, now: datetime | None = None) -> dict[str, int]:
+    """Every inbox's count in one query."""
+    now = now or timezone.now()
+    qs = Case.objects.restrict(actor, "view")
+    counts = qs.aggregate(**{name: Count("pk", filter=inbox_filter(name, actor, now))
+                             for name in INBOXES})
+    return {name: counts[name] or 0 for name in INBOXES}
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    inbox: str = ""
+    status: str = ""
+    category: str = ""  # category code prefix
+    area: str = ""  # area code prefix
+    channel: str = ""
+    q: str = ""  # number or words of the description
+    supervision: str = ""
+
+
+def case_list(*, actor, filters: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
+    qs = case_base(actor=actor)
+    if filters.inbox:
+        qs = qs.filter(inbox_filter(filters.inbox, actor, now))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category__code__startswith=filters.category)
+    if filters.area:
+        qs = qs.filter(area_code__startswith=filters.area)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.supervision:
+        qs = qs.filter(supervision=filters.supervision)
+    if filters.q.strip():
+        text = filters.q.strip()
+        qs = qs.filter(Q(number=text) | Q(description__icontains=text))
+    return qs
+
+
+def deadline_state(case: Case, now: datetime | None = None) -> str:
+    """"overdue", "due_soon", "ok" or "" (no clock): computed, no sweep needed."""
+    now = now or timezone.now()
+    if case.status not in CLOCKED_STATUSES or case.stage_due_at is None:
+        return ""
+    if case.stage_due_at < now:
+        return "overdue"
+    if case.stage_due_at < now + DUE_SOON:
+        return "due_soon"
+    return "ok"
+
+
+def overdue_multiple(case: Case, now: datetime | None = None) -> float:
+    """超时倍数: how many times the stage's allowed time has passed (0 if not overdue)."""
+    now = now or timezone.now()
+    if deadline_state(case, now) != "overdue" or case.stage_due_at is None:
+        return 0.0
+    allowed = (case.stage_due_at - case.stage_started_at).total_seconds()
+    if allowed <= 0:
+        return 0.0
+    return round((now - case.stage_started_at).total_seconds() / allowed, 1)
+
+
+def case_detail(*, case: Case) -> dict:
+    return {
+        "parties": list(case.parties.all()),
+        "events": list(case.events.select_related("actor", "unit").order_by("time", "id")),
+        "attachments": list(case.attachments.all()),
+        "handoffs": list(case.handoffs.select_related("to_unit", "from_unit")),
+        "sessions": list(case.sessions.select_related("mediator")),
+        "extensions": list(case.extensions.select_related("requested_by", "decided_by")),
+        "agreement": getattr(case, "agreement", None) if hasattr(case, "agreement") else None,
+    }
+
+
+def inbox_items(*, actor, unread_only: bool = True) -> QuerySet[InboxItem]:
+    scope = get_scope(actor)
+    qs = InboxItem.objects.filter(Q(user=actor) | Q(unit_id__in=scope.unit_ids))
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.select_related("case", "unit")
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DuplicateSuggestion:
+    case: Case
+    reasons: tuple[str, ...]
+    score: float
+
+
+def _metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    rad = math.radians
+    x = rad(lng2 - lng1) * math.cos(rad((lat1 + lat2) / 2))
+    y = rad(lat2 - lat1)
+    return 6_371_000 * math.hypot(x, y)
+
+
+def duplicate_candidates(*, actor, category: Category | None, description: str,
+                         lng: float | None = None, lat: float | None = None,
+                         area_code: str = "", id_hashes: list[str] | None = None,
+                         phone_hashes: list[str] | None = None, exclude_pk: int | None = None,
+                         now: datetime | None = None, limit: int = 5
+                         ) -> list[DuplicateSuggestion]:
+    """Likely duplicates among open, recent cases the user may see: the same party (ID
+    number or phone), the same category within 200 m and 30 days, or similar text."""
+    from civicgrid.core.crypto import keyed_hash  # noqa: F401  (hashes come precomputed)
+
+    now = now or timezone.now()
+    visible = Case.objects.restrict(actor, "view").filter(status__in=OPEN_STATUSES)
+    if exclude_pk:
+        visible = visible.exclude(pk=exclude_pk)
+    found: dict[int, tuple[Case, set[str], float]] = {}
+
+    def add(case: Case, reason: str, score: float) -> None:
+        entry = found.setdefault(case.pk, (case, set(), 0.0))
+        entry[1].add(reason)
+        found[case.pk] = (entry[0], entry[1], max(entry[2], score))
+
+    hashes = [h for h in (id_hashes or []) if h]
+    phones = [h for h in (phone_hashes or []) if h]
+    if hashes or phones:
+        party_q = Q(pk__in=[])
+        if hashes:
+            party_q |= Q(id_number_hash__in=hashes)
+        if phones:
+            party_q |= Q(phone_hash__in=phones)
+        case_ids = Party.objects.filter(party_q).values("case_id")
+        for case in visible.filter(pk__in=case_ids).select_related(*LIST_RELATED)[:20]:
+            add(case, "same_party", 1.0)
+    recent = visible.filter(registered_at__gte=now - timedelta(days=30))
+    if category is not None and lng is not None and lat is not None:
+        box = 0.003  # ~300 m: a cheap prefilter on the bounding box, then exact distance
+        nearby = recent.filter(category=category, lng__range=(lng - box, lng + box),
+                               lat__range=(lat - box, lat + box)).select_related(*LIST_RELATED)
+        for case in nearby[:50]:
+            if case.lng is not None and case.lat is not None and _metres(
+                    lng, lat, case.lng, case.lat) <= 200:
+                add(case, "nearby_same_category", 0.8)
+    if description.strip():
+        pool = recent
+        if area_code:
+            pool = pool.filter(area_code__startswith=area_code[:9])
+        candidates = list(pool.order_by("-registered_at").select_related(*LIST_RELATED)[:200])
+        by_pk = {c.pk: c for c in candidates}
+        for pk, score in top_similar(description, [(c.pk, c.description) for c in candidates],
+                                     limit=limit):
+            add(by_pk[pk], "similar_text", score)
+    ranked = sorted(found.values(), key=lambda e: (-e[2], -e[0].pk))[:limit]
+    return [DuplicateSuggestion(case, tuple(sorted(reasons)), score)
+            for case, reasons, score in ranked]
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor", "unit").order_by("time", "id")
+
+
+def case_with_parties(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("role", "id")))
