@@ -17,6 +17,7 @@ from civicgrid.cases.documents import (
     COPIES_SENTENCE,
     EFFECTIVE_SENTENCE,
     JUDICIAL_CONFIRMATION_SENTENCE,
+    MISSING_GLYPH,
     MediationAgreement,
     PartyInfo,
     RegistrationForm,
@@ -24,6 +25,7 @@ from civicgrid.cases.documents import (
     chinese_number,
     render_mediation_agreement,
     render_registration_form,
+    unsupported_characters,
 )
 
 OUTPUT = Path(__file__).resolve().parents[3] / "test-output" / "documents"
@@ -276,6 +278,21 @@ def test_long_texts_flow_onto_numbered_pages():
     gaps = [line for page in reader.pages for line in page.extract_text().splitlines()
             if CJK_GAP.search(line) and not FOOTER.search(re.sub(r"\s+", "", line))]
     assert gaps == []
+
+
+def test_characters_the_fonts_lack_print_as_the_missing_mark():
+    name = "王\U00020000明"  # 𠀀, CJK Extension B: in neither vendored font
+    assert unsupported_characters(f"{name}（维吾尔族）·刘䶮 Zhang-3 \u200b") == "\U00020000"
+    parties = [replace(APPLICANT, name=name), replace(RESPONDENT, name="阿卜杜拉\u200b·艾买提")]
+    content = text(read(render_mediation_agreement(agreement(parties=parties, copies=3))))
+    assert f"王{MISSING_GLYPH}明" in content
+    assert "阿卜杜拉·艾买提" in content  # the zero-width space is dropped
+
+
+def test_a_very_long_title_wraps():
+    title = "矛盾纠纷多元化解受理登记表" * 6
+    content = text(read(render_registration_form(registration(title=title))))
+    assert title in content
 
 
 def test_single_page_footer():
