@@ -47,6 +47,9 @@ ADMINISTER = frozenset(
         "units.specialty",
         "accounts.user",
         "workcalendar.calendarday",
+        "cases.category",
+        "cases.categoryattribute",
+        "cases.routingrule",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}

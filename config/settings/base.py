@@ -166,6 +166,10 @@ NINJA_PAGINATION_PER_PAGE = 50
 # A case overdue by this multiple of its stage time is escalated one level by the due jobs
 # (Celery beat in production, `manage.py run_due_jobs` in the embedded set-up).
 CASE_ESCALATION_MULTIPLE = float(env_str("CASE_ESCALATION_MULTIPLE", "2"))
+CELERY_BEAT_SCHEDULE = {
+    "cases-due-jobs": {"task": "cases.run_due_jobs",
+                       "schedule": env_int("CASE_DUE_JOBS_SECONDS", 300)},
+}
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,7 @@ from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_record
+from civicgrid.cases.models import Case
 from civicgrid.core.access import Access, has_permission
 from civicgrid.units.models import Unit
 
@@ -91,6 +92,24 @@ def test_every_url_is_declared_and_enumerated():
 
 # --- samples: one object in the user's scope and one outside it, per model -------------
 
+def _sample_case(world, grid):
+    """A case in `grid` (a test category with code 99xx, so it never meets the taxonomy)."""
+    from civicgrid.cases.models import Case, Category
+    from civicgrid.cases.services import PartyInput, case_intake
+
+    existing = Case.objects.filter(area=grid).first()
+    if existing:
+        return existing
+    category, _created = Category.objects.get_or_create(
+        code="9901", defaults={"name": "测试分类", "kind": "dispute",
+                               "default_level": "community",
+                               "sla": {"accept": {"days": 3, "unit": "working"}}})
+    return case_intake(channel="patrol", category=category, actor=None, area=grid,
+                       description="楼道堆放杂物影响通行",
+                       parties=[PartyInput(role="applicant", name="张三",
+                                           phone="13812345678")])
+
+
 def in_scope(model, user: User, world):
     if model is Area:
         jurisdiction = user.jurisdictions.select_related("area").first()
@@ -101,6 +120,8 @@ def in_scope(model, user: User, world):
         return user
     if model is AuditEntry:
         return AuditEntry.objects.order_by("-id").first()
+    if model is Case:
+        return _sample_case(world, world.grid_a1)
     raise AssertionError(f"no in-scope sample for {model.__name__}: add one to this test")
 
 
@@ -113,6 +134,8 @@ def out_of_scope(model, world):
         return world.outsider
     if model is AuditEntry:
         return None  # only deployment-wide roles read the audit log
+    if model is Case:
+        return _sample_case(world, world.grid_b1)
     raise AssertionError(f"no out-of-scope sample for {model.__name__}: add one to this test")
 
 
