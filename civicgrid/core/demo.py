@@ -20,6 +20,8 @@ from civicgrid.areas.demo_geometry import COUNTY_CODE, build_demo_district, to_f
 from civicgrid.areas.models import Area, GridAssignment, Level, PositionType
 from civicgrid.areas.services import areas_import, positions_ensure_builtin
 from civicgrid.audit.services import audit_record
+from civicgrid.cases.loader import load_categories
+from civicgrid.cases.models import Category, CategoryAttribute
 from civicgrid.units.models import Specialty, Unit, UnitKind, UnitMembership
 from civicgrid.units.services import specialties_ensure_builtin, unit_add_member, unit_create
 
@@ -101,6 +103,8 @@ def demo_seed(*, seed: int = 2026) -> bool:
     rng = random.Random(seed)  # noqa: S311  (demo data, not security)
     positions_ensure_builtin()
     specialties_ensure_builtin()
+    load_categories(Category=Category, CategoryAttribute=CategoryAttribute,
+                    Specialty=Specialty)  # present after migrate; restored if flushed
     report = areas_import(collection=to_feature_collection(build_demo_district(seed)),
                           actor=None, strict=True)
     if not report.ok:

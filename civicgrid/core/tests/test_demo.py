@@ -11,14 +11,18 @@ from civicgrid.units.models import Unit, UnitKind, UnitMembership
 
 
 def counts():
+    from civicgrid.cases.models import Case, CaseEvent
+
     return {m.__name__: m.objects.count()
-            for m in (Area, Unit, User, GridAssignment, UnitMembership, AuditEntry)}
+            for m in (Area, Unit, User, GridAssignment, UnitMembership, AuditEntry, Case,
+                      CaseEvent)}
 
 
 def test_seed_demo_builds_the_district_and_is_idempotent(db):
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--cases", "60", stdout=out)
     assert "Civicgrid-Demo-2026" in out.getvalue()
+    assert "60 demo cases created" in out.getvalue()
     streets = Area.objects.filter(level=Level.STREET, code__startswith="320602")
     assert streets.count() >= 8
     assert Area.objects.filter(level=Level.COMMUNITY).count() >= 60
@@ -33,8 +37,26 @@ def test_seed_demo_builds_the_district_and_is_idempotent(db):
     assert GridAssignment.objects.filter(position__code="grid_worker").values("grid").distinct() \
         .count() == Area.objects.filter(level=Level.GRID).count()
     before = counts()
-    call_command("seed_demo", "--quiet", stdout=StringIO())
+    call_command("seed_demo", "--quiet", "--cases", "60", stdout=StringIO())
     assert counts() == before
+
+
+def test_demo_cases_cover_every_stage_channel_and_kind(demo):
+    from django.db.models import Sum
+
+    from civicgrid.cases.models import Case, CaseRollup, Channel, HandOff, MediationSession
+    from civicgrid.core.demo_cases import demo_cases_seed
+
+    assert demo_cases_seed(count=400) == 400
+    assert set(Case.objects.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(Case.objects.values_list("category__kind", flat=True)) == {
+        "dispute", "service", "hazard", "emergency", "petition"}
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {"registered", "accepted", "handling", "resolved", "verified", "followed_up",
+            "closed", "rejected", "suspended"} <= statuses
+    assert HandOff.objects.exists() and MediationSession.objects.exists()
+    assert Case.objects.exclude(supervision="").exists()
+    assert CaseRollup.objects.aggregate(n=Sum("count"))["n"] == Case.objects.count()
 
 
 def test_every_demo_user_can_sign_in(demo):

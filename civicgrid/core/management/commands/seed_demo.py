@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from civicgrid.audit.context import acting_from
 from civicgrid.core.demo import DEMO_PASSWORD, demo_logins, demo_seed
+from civicgrid.core.demo_cases import demo_cases_seed
 
 
 class Command(BaseCommand):
@@ -10,14 +11,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+        parser.add_argument("--cases", type=int, default=400,
+                            help="How many demo cases to create (0: none).")
 
     def handle(self, *args, **options):
         with acting_from("127.0.0.1"):
             created = demo_seed(seed=options["seed"])
+            cases = demo_cases_seed(seed=options["seed"], count=options["cases"]) \
+                if options["cases"] else 0
         if created:
             self.stdout.write(self.style.SUCCESS("Demo district 崇川区 (320602) loaded."))
         else:
             self.stdout.write("Demo district already present; nothing added.")
+        if cases:
+            self.stdout.write(self.style.SUCCESS(f"{cases} demo cases created."))
         if options["quiet"]:
             return
         self.stdout.write("")
