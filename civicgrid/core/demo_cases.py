@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import types
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from unittest import mock
 
 from django.contrib.auth.hashers import make_password
@@ -65,7 +65,8 @@ TEMPLATES = {
     "0110": ["居民反映{business}排放异味,影响周边生活。"],
     "0111": ["家长反映{school}课后服务收费问题,与学校沟通未果。"],
     "0112": ["村民对村集体收益分配方案有异议,要求公开账目。"],
-    "0201": ["{place}路段井盖破损,存在安全隐患,请尽快修复。", "{place}人行道破损严重,老人出行不便。"],
+    "0201": ["{place}路段井盖破损,存在安全隐患,请尽快修复。",
+             "{place}人行道破损严重,老人出行不便。"],
     "0202": ["{place}垃圾堆放多日无人清运,气味较大。"],
     "0203": ["{place}一带停水已超过一天,居民用水困难。"],
     "0204": ["{place}附近广场舞音响声音过大,夜间影响休息。"],
@@ -98,7 +99,7 @@ def _person_name(rng: random.Random) -> str:
 
 
 def _id_number(rng: random.Random) -> str:
-    born = datetime(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
+    born = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
     first17 = f"320602{born:%Y%m%d}{rng.randint(10, 999):03d}"
     return first17 + check_digit(first17)
 
