@@ -4,10 +4,12 @@ from django.db import transaction
 from civicgrid.accounts.models import TOTPDevice
 from civicgrid.audit.context import acting_from
 from civicgrid.audit.services import audit_record
+from civicgrid.cases.models import Party
 from civicgrid.core.crypto import reencrypt_text
 
 # Every encrypted column: (model, field). New encrypted fields are added here.
-ENCRYPTED_FIELDS = [(TOTPDevice, "secret_encrypted")]
+ENCRYPTED_FIELDS = [(TOTPDevice, "secret_encrypted"), (Party, "id_number_encrypted"),
+                    (Party, "phone_encrypted")]
 
 
 class Command(BaseCommand):
@@ -17,7 +19,8 @@ class Command(BaseCommand):
         total = 0
         with acting_from("127.0.0.1"), transaction.atomic():
             for model, field in ENCRYPTED_FIELDS:
-                rows = list(model.objects.select_for_update().only("pk", field))
+                rows = list(model.objects.select_for_update().exclude(**{field: ""})
+                            .only("pk", field))
                 for row in rows:
                     setattr(row, field, reencrypt_text(getattr(row, field)))
                 model.objects.bulk_update(rows, [field], batch_size=500)
