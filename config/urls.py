@@ -12,6 +12,7 @@ urlpatterns = [
     path("areas/", include("civicgrid.areas.urls")),
     path("units/", include("civicgrid.units.urls")),
     path("audit/", include("civicgrid.audit.urls")),
+    path("cases/", include("civicgrid.cases.urls")),
     path("i18n/setlang/", access(public=True)(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -3,13 +3,21 @@ from civicgrid.core.access import has_permission
 
 
 def navigation(request):
-    """Which navigation entries the signed-in user may use."""
+    """Which navigation entries the signed-in user may use, and the unread notice count."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     scope = get_scope(user)
+    cases = has_permission(user, "cases.case.view")
+    notices = 0
+    if cases:
+        from civicgrid.cases.selectors import inbox_items
+
+        notices = inbox_items(actor=user).count()  # one query per page
     return {
         "nav": {
+            "cases": cases,
+            "notices": notices,
             "areas": has_permission(user, "areas.area.view"),
             "units": has_permission(user, "units.unit.view"),
             "users": has_permission(user, "accounts.user.view"),
