@@ -49,6 +49,8 @@ def home_overview(*, actor) -> dict:
             grids.exclude(pk__in=staffed).order_by("code").values_list("code", "name")[:20]
         )
         data["unstaffed_count"] = grids.exclude(pk__in=staffed).count()
+    if actor.is_superuser or scope.can("cases.case.view"):
+        data["cases"] = _case_overview(actor)
     if Role.ADMINISTRATOR in roles or actor.is_superuser:
         now = timezone.now()
         data["admin"] = {
@@ -69,3 +71,15 @@ def home_overview(*, actor) -> dict:
             "recent": list(entries.filter(success=False)[:10]),
         }
     return data
+
+
+def _case_overview(actor) -> dict:
+    """The user's case inboxes with their counts (one query) for the home page."""
+    from civicgrid.cases.forms import INBOX_LABELS, visible_inboxes
+    from civicgrid.cases.selectors import inbox_counts
+
+    counts = inbox_counts(actor=actor)
+    return {
+        "inboxes": [(name, INBOX_LABELS[name], counts[name]) for name in visible_inboxes(actor)],
+        "can_add": actor.is_superuser or get_scope(actor).can("cases.case.add"),
+    }

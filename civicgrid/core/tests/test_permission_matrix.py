@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import urlencode
 
 import pytest
@@ -23,7 +24,7 @@ from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_record
-from civicgrid.cases.models import Case
+from civicgrid.cases.models import Attachment, Case, Party
 from civicgrid.core.access import Access, has_permission
 from civicgrid.units.models import Unit
 
@@ -110,6 +111,30 @@ def _sample_case(world, grid):
                                            phone="13812345678")])
 
 
+def _sample_party(world, grid):
+    party = Party.objects.filter(case__area=grid).first() or \
+        _sample_case(world, grid).parties.first()
+    assert party is not None
+    return party
+
+
+def _sample_attachment(world, grid):
+    """A photo (with its thumbnail) of a case in `grid`."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicgrid.cases.services import case_intake
+    from civicgrid.cases.tests.test_workflow import PNG
+
+    existing = Attachment.objects.filter(case__area=grid).first()
+    if existing:
+        return existing
+    category = _sample_case(world, grid).category
+    case = case_intake(channel="patrol", category=category, actor=None, area=grid,
+                       description="路灯损坏夜间无照明",
+                       uploads=[SimpleUploadedFile("photo.png", PNG, "image/png")])
+    return case.attachments.get()
+
+
 def in_scope(model, user: User, world):
     if model is Area:
         jurisdiction = user.jurisdictions.select_related("area").first()
@@ -122,6 +147,10 @@ def in_scope(model, user: User, world):
         return AuditEntry.objects.order_by("-id").first()
     if model is Case:
         return _sample_case(world, world.grid_a1)
+    if model is Party:
+        return _sample_party(world, world.grid_a1)
+    if model is Attachment:
+        return _sample_attachment(world, world.grid_a1)
     raise AssertionError(f"no in-scope sample for {model.__name__}: add one to this test")
 
 
@@ -136,6 +165,10 @@ def out_of_scope(model, world):
         return None  # only deployment-wide roles read the audit log
     if model is Case:
         return _sample_case(world, world.grid_b1)
+    if model is Party:
+        return _sample_party(world, world.grid_b1)
+    if model is Attachment:
+        return _sample_attachment(world, world.grid_b1)
     raise AssertionError(f"no out-of-scope sample for {model.__name__}: add one to this test")
 
 
@@ -146,11 +179,17 @@ def url_for(endpoint: Endpoint, obj) -> str:
     # Kwargs captured by parent resolvers are not expected here (flat URL design).
     for kwarg in route_kwargs:
         field = endpoint.spec.lookup.get(kwarg)
+        if field is None and kwarg in endpoint.spec.example:
+            # A path value that names no field of the object (e.g. the transition of a case
+            # action URL) comes from the declaration's example.
+            kwargs[kwarg] = endpoint.spec.example[kwarg]
+            continue
         assert field is not None, f"{endpoint.name}: URL kwarg {kwarg!r} not in the lookup"
-        kwargs[kwarg] = getattr(obj, field)
+        kwargs[kwarg] = attrgetter(field)(obj)  # "case.number": a field of a related object
     url = reverse(endpoint.name, kwargs=kwargs)
-    if endpoint.spec.example:
-        url += "?" + urlencode(endpoint.spec.example)
+    query = {k: v for k, v in endpoint.spec.example.items() if k not in route_kwargs}
+    if query:
+        url += "?" + urlencode(query)
     return url
 
 

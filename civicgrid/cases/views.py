@@ -1,0 +1,699 @@
+"""Pages of the case pipeline: inboxes and list, intake, the case page with its actions,
+personal-data reveal, attachments, documents, notices.
+
+Views parse input and call a selector (reads) or a service (writes); every case is read
+through `Case.objects.restrict(user, "view")`, so a case outside the user's scope is a 404
+exactly like a missing one. The actions offered are `allowed_transitions(case, user)` from
+the workflow table, and each one posts to `SERVICES[name]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.dateparse import parse_datetime
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civicgrid.accounts.roles import Role
+from civicgrid.accounts.scope import get_scope
+from civicgrid.areas.locator import grid_locator
+from civicgrid.areas.models import Area, Level
+from civicgrid.areas.selectors import area_roots
+from civicgrid.audit.services import audit_record
+from civicgrid.cases.documents import (
+    MediationAgreement,
+    PartyInfo,
+    RegistrationForm,
+    render_mediation_agreement,
+    render_registration_form,
+)
+from civicgrid.cases.forms import (
+    INBOX_LABELS,
+    PARTY_PREFIX,
+    CaseFilterForm,
+    IntakeForm,
+    PartyFormSet,
+    action_form,
+    grids_in_scope,
+    leaf_categories,
+    visible_inboxes,
+)
+from civicgrid.cases.models import (
+    Agreement,
+    Attachment,
+    AttributeType,
+    Case,
+    Category,
+    Channel,
+    EventType,
+    Party,
+    Status,
+    SupervisionLevel,
+)
+from civicgrid.cases.selectors import (
+    CaseFilters,
+    case_detail,
+    case_list,
+    deadline_state,
+    duplicate_candidates,
+    inbox_counts,
+    inbox_items,
+    overdue_multiple,
+)
+from civicgrid.cases.services import (
+    SERVICES,
+    StaleCase,
+    case_intake,
+    inbox_mark_read,
+    party_reveal,
+)
+from civicgrid.cases.workflow import (
+    TRANSITIONS,
+    Transition,
+    TransitionNotAllowed,
+    allowed_transitions,
+    transition_check,
+)
+from civicgrid.core.access import access, has_permission
+from civicgrid.core.crypto import decrypt_text, keyed_hash
+from civicgrid.core.htmx import is_htmx
+from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
+from civicgrid.core.pagination import request_page
+from civicgrid.workcalendar.calendar import Deadline
+
+# Everything the case page and the action forms read from the case row itself.
+CASE_RELATED = ("category", "area", "queue_area", "assigned_unit", "suggested_unit",
+                "reported_by", "merged_into")
+
+DUPLICATE_REASONS = {
+    "same_party": gettext_lazy("同一当事人"),
+    "nearby_same_category": gettext_lazy("同类事件200米内"),
+    "similar_text": gettext_lazy("描述相似"),
+}
+
+
+def _case_for(request: HttpRequest, number: str) -> Case:
+    return get_object_or_404(
+        Case.objects.restrict(request.user, "view").select_related(*CASE_RELATED),
+        number=number)
+
+
+def _fallback_deadline(case: Case, due: datetime | None) -> Deadline | None:
+    years = tuple(int(y) for y in case.due_fallback_years.split(",") if y.strip().isdigit())
+    if due is None or not years:
+        return None
+    return Deadline(due=timezone.localtime(due).date(), fallback_years=years)
+
+
+# --- list ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Row:
+    case: Case
+    state: str  # deadline_state: overdue / due_soon / ok / ""
+    multiple: float  # 超时倍数
+
+
+def _filter_choices(user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    categories = [
+        (code, ("\u3000" if len(code) > 2 else "") + name)
+        for code, name in Category.objects.filter(active=True, code__regex=r"^\d{2}(\d{2})?$")
+        .order_by("code").values_list("code", "name")
+    ]
+    areas = list(Area.objects.restrict(user, "view")
+                 .filter(level__in=[Level.STREET, Level.COMMUNITY]).order_by("code")
+                 .values_list("code", "name")[:500])
+    areas = [(code, ("\u3000" if len(code) > 9 else "") + name) for code, name in areas]
+    return categories, areas
+
+
+@access("cases.case.view")
+def case_list_view(request):
+    user = request.user
+    tabs = visible_inboxes(user)
+    categories, areas = _filter_choices(user)
+    form = CaseFilterForm(request.GET or None, categories=categories, areas=areas)
+    data = form.cleaned_data if form.is_valid() else {}
+    inbox = request.GET.get("inbox")
+    if inbox is None:
+        inbox = "mine" if "mine" in tabs and not data.get("q") else ""
+    if inbox not in tabs:
+        inbox = ""
+    filters = CaseFilters(
+        inbox=inbox, status=data.get("status", ""), category=data.get("category", ""),
+        area=data.get("area", ""), channel=data.get("channel", ""),
+        supervision=data.get("supervision", ""), q=data.get("q", ""))
+    now = timezone.now()
+    page = request_page(request, case_list(actor=user, filters=filters, now=now), ["-id"])
+    rows = [Row(c, deadline_state(c, now), overdue_multiple(c, now)) for c in page.items]
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query["inbox"] = inbox or "all"
+    context = {"page": page, "rows": rows, "query": query.urlencode()}
+    if is_htmx(request) and request.GET.get("cursor"):
+        return render(request, "cases/partials/case_rows.html", context)
+    counts = inbox_counts(actor=user, now=now)
+    filter_query = request.GET.copy()
+    for key in ("cursor", "inbox"):
+        filter_query.pop(key, None)
+    context.update({
+        "form": form, "inbox": inbox, "filter_query": filter_query.urlencode(),
+        "tabs": [(name, INBOX_LABELS[name], counts[name]) for name in tabs],
+        "show_area_filter": len(areas) > 1,
+        "can_add": has_permission(user, "cases.case.add"),
+    })
+    return render(request, "cases/case_list.html", context)
+
+
+# --- intake ------------------------------------------------------------------------------
+
+def _is_grid_worker(user) -> bool:
+    return Role.GRID_WORKER in get_scope(user).roles
+
+
+def _category_choices() -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
+    """Top groups, and every leaf a case can be filed under with the group it belongs to."""
+    groups = list(Category.objects.filter(active=True, parent__isnull=True).order_by("code")
+                  .values_list("code", "name"))
+    leaves = []
+    for category in leaf_categories():
+        parent = category.parent
+        label = category.name
+        if parent is not None and parent.parent_id is not None:
+            label = f"{parent.name} · {category.name}"
+        leaves.append((category.pk, label, category.code[:2]))
+    known = {code for code, _name in groups}
+    return groups, [leaf for leaf in leaves if leaf[2] in known]
+
+
+def _attribute_rows(category: Category | None, values: QueryDict | None,
+                    errors: dict[str, str]) -> list[dict[str, Any]]:
+    if category is None:
+        return []
+    rows = []
+    for attr in category.attributes.all():
+        key = f"attribute_{attr.code}"
+        if attr.datatype == AttributeType.MULTI:
+            value: Any = values.getlist(key) if values is not None else []
+        else:
+            value = values.get(key, "") if values is not None else ""
+        rows.append({"attr": attr, "name": key, "value": value, "error": errors.get(key, ""),
+                     "choices": [(str(k), str(n)) for k, n in attr.values]})
+    return rows
+
+
+def _attribute_values(category: Category, values: QueryDict) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for attr in category.attributes.all():
+        key = f"attribute_{attr.code}"
+        if attr.datatype == AttributeType.MULTI:
+            raw[attr.code] = [v for v in values.getlist(key) if v]
+            continue
+        value: Any = values.get(key, "").strip()
+        if attr.datatype == AttributeType.DATETIME and value:
+            parsed = parse_datetime(value)
+            if parsed is not None:
+                value = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        raw[attr.code] = value
+    return raw
+
+
+def _posted_category(data: QueryDict) -> Category | None:
+    raw = data.get("category", "")
+    if not raw.isdigit():
+        return None
+    return Category.objects.filter(pk=int(raw), active=True).first()
+
+
+def _intake_context(request, form, parties, *, category: Category | None,
+                    attribute_errors: dict[str, str], extra_errors: dict[str, list[str]]):
+    user = request.user
+    groups, leaves = _category_choices()
+    roots = list(area_roots(actor=user))
+    map_urls = [reverse("areas:map", args=[root.code]) + "?depth=grid" for root in roots]
+    values = request.POST if request.method == "POST" else None
+    is_grid_worker = _is_grid_worker(user)
+    more_fields = ("channel", "address", "happened_at", "people_band", "is_major", "is_group")
+    more_open = (not is_grid_worker) or any(form.errors.get(f) for f in more_fields) or bool(
+        extra_errors.get("parties")) or any(f.errors for f in parties.forms) or bool(
+        parties.non_form_errors())
+    return {
+        "form": form, "parties": parties, "category_groups": groups, "category_leaves": leaves,
+        "selected_group": category.code[:2] if category is not None else "",
+        "attributes": _attribute_rows(category, values, attribute_errors),
+        "map_urls": " ".join(map_urls), "is_grid_worker": is_grid_worker,
+        "more_open": more_open, "extra_errors": extra_errors,
+        "has_errors": bool(form.errors or attribute_errors or any(extra_errors.values())
+                           or any(f.errors for f in parties.forms)
+                           or parties.non_form_errors()),
+    }
+
+
+def _apply_intake_errors(exc: ValidationError, form: IntakeForm,
+                         attribute_errors: dict[str, str],
+                         extra_errors: dict[str, list[str]]) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        if key.startswith("attribute_"):
+            attribute_errors[key] = " ".join(errors)
+        elif key in ("parties", "attachments"):
+            extra_errors[key] = list(errors)
+        elif key in form.fields:
+            form.add_error(key, errors)
+        else:
+            form.add_error(None, errors)
+
+
+@access("cases.case.add")
+def case_new_view(request):
+    user = request.user
+    grids = grids_in_scope(user)
+    attribute_errors: dict[str, str] = {}
+    extra_errors: dict[str, list[str]] = {"parties": [], "attachments": []}
+    category = None
+    if request.method == "POST":
+        form = IntakeForm(request.POST, grids=grids)
+        parties = PartyFormSet(request.POST, prefix=PARTY_PREFIX)
+        uploads = request.FILES.getlist("uploads")
+        category = _posted_category(request.POST)
+        form_ok = form.is_valid()
+        parties_ok = parties.is_valid()
+        if form_ok and parties_ok:
+            data = form.cleaned_data
+            category = data["category"]
+            try:
+                case = case_intake(
+                    channel=data["channel"], category=category,
+                    description=data["description"], actor=user, area=data.get("area"),
+                    lng=data.get("lng"), lat=data.get("lat"), address=data.get("address", ""),
+                    happened_at=data.get("happened_at"),
+                    attributes=_attribute_values(category, request.POST),
+                    parties=[p for p in (f.to_input() for f in parties.forms) if p],
+                    people_band=data["people_band"], is_major=data["is_major"],
+                    is_group=data["is_group"], uploads=uploads)
+            except ValidationError as exc:
+                _apply_intake_errors(exc, form, attribute_errors, extra_errors)
+            else:
+                messages.success(request, _("事件已登记,编号 %(no)s。") % {"no": case.number})
+                return redirect("cases:detail", number=case.number)
+        if uploads:
+            extra_errors["attachments"].append(
+                _("已选择的 %(n)d 个照片或文件没有保存:出错后浏览器不能保留所选文件,"
+                  "请重新选择。") % {"n": len(uploads)})
+    else:
+        initial: dict[str, Any] = {
+            "channel": Channel.PATROL if _is_grid_worker(user) else Channel.WINDOW}
+        only = list(grids[:2])
+        if len(only) == 1:
+            initial["area"] = only[0].pk
+        form = IntakeForm(initial=initial, grids=grids)
+        parties = PartyFormSet(prefix=PARTY_PREFIX,
+                               initial=[{"role": "applicant"}, {"role": "respondent"}])
+    context = _intake_context(request, form, parties, category=category,
+                              attribute_errors=attribute_errors, extra_errors=extra_errors)
+    return render(request, "cases/case_new.html", context,
+                  status=400 if request.method == "POST" else 200)
+
+
+@access("cases.case.add")
+def intake_attributes_view(request):
+    """The selected category's attribute inputs (htmx partial of the intake form)."""
+    category = _posted_category(request.GET)
+    return render(request, "cases/partials/attributes.html",
+                  {"attributes": _attribute_rows(category, None, {}), "category": category})
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _phone_hash(raw: str) -> str:
+    phone = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    digits = phone.removeprefix("+86").removeprefix("0086")
+    return keyed_hash(digits, "phone") if 5 <= len(digits) <= 15 else ""
+
+
+def _id_hash(raw: str) -> str:
+    try:
+        return keyed_hash(normalize_id_number(raw), "id_number") if raw.strip() else ""
+    except IDNumberError:
+        return ""
+
+
+@access("cases.case.add")
+@require_POST
+def intake_duplicates_view(request):
+    """Likely duplicates of what is being typed, shown before the case is saved."""
+    user, data = request.user, request.POST
+    category = _posted_category(data)
+    lng, lat = _float(data.get("lng")), _float(data.get("lat"))
+    if lng is None or lat is None:
+        lng = lat = None
+    phones = [_phone_hash(v) for k, v in data.items() if k.endswith("-phone") and v.strip()]
+    ids = [_id_hash(v) for k, v in data.items() if k.endswith("-id_number") and v.strip()]
+    description = data.get("description", "")
+    area_code = ""
+    area_id = data.get("area", "")
+    if area_id.isdigit():
+        area_code = grids_in_scope(user).filter(pk=int(area_id)).values_list(
+            "code", flat=True).first() or ""
+    if not area_code and lng is not None and lat is not None:
+        located = grid_locator.locate(lng, lat)
+        if located is not None:
+            area_code = Area.objects.filter(pk=located).values_list("code", flat=True).first() \
+                or ""
+    suggestions = []
+    searchable = (len(description.strip()) >= 5 or any(phones) or any(ids)
+                  or (category is not None and lng is not None))
+    if searchable:
+        suggestions = [
+            {"case": s.case, "reasons": [DUPLICATE_REASONS.get(r, r) for r in s.reasons]}
+            for s in duplicate_candidates(
+                actor=user, category=category, description=description, lng=lng, lat=lat,
+                area_code=area_code, id_hashes=[h for h in ids if h],
+                phone_hashes=[h for h in phones if h])
+        ]
+    return render(request, "cases/partials/duplicates.html", {"suggestions": suggestions})
+
+
+# --- the case page -----------------------------------------------------------------------
+
+def _may_download_agreement(user, case: Case) -> bool:
+    return has_permission(user, "cases.party.reveal") or (
+        case.assigned_unit_id is not None and case.assigned_unit_id in get_scope(user).unit_ids)
+
+
+@access("cases.case.view", model=Case, lookup={"number": "number"})
+def case_detail_view(request, number: str):
+    user = request.user
+    case = _case_for(request, number)
+    detail = case_detail(case=case)
+    now = timezone.now()
+    definitions = {a.code: a for a in case.category.attributes.all()}
+    attributes = []
+    for code, value in (case.attributes or {}).items():
+        attr = definitions.get(code)
+        names = {str(k): str(n) for k, n in attr.values} if attr is not None else {}
+        shown = value if isinstance(value, list) else [value]
+        if attr is not None and attr.datatype == AttributeType.DATETIME:
+            parsed = parse_datetime(str(value))
+            shown = [timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
+                     if parsed is not None and timezone.is_aware(parsed) else value]
+        attributes.append({
+            "code": code, "description": attr.description if attr is not None else code,
+            "value": "、".join(names.get(str(v), str(v)) for v in shown)})
+    labels = dict(Status.choices)
+    for event in detail["events"]:
+        event.from_label = labels.get(event.from_status, "")
+        event.to_label = labels.get(event.to_status, "")
+    can_reveal = has_permission(user, "cases.party.reveal")
+    map_data = None
+    if (case.lng is not None and case.lat is not None) or case.area.boundary:
+        map_data = {"lng": case.lng, "lat": case.lat, "boundary": case.area.boundary,
+                    "name": case.area.name}
+    context = {
+        "case": case, **detail,
+        # The step that moves the case on comes first; side paths follow in table order.
+        "transitions": sorted(allowed_transitions(case, user),
+                              key=lambda t: t.style not in ("primary", "success")),
+        "state": deadline_state(case, now), "multiple": overdue_multiple(case, now),
+        "stage_fallback": _fallback_deadline(case, case.stage_due_at),
+        "handle_fallback": _fallback_deadline(case, case.handle_due_at),
+        "attributes": attributes, "can_reveal": can_reveal, "map_data": map_data,
+        "can_download_agreement": detail["agreement"] is not None
+        and _may_download_agreement(user, case),
+        "is_open": case.is_open,
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+# --- actions -----------------------------------------------------------------------------
+
+def _back_to_case(request, case: Case) -> HttpResponse:
+    """After a successful action: the case page, or the list if it left the user's scope."""
+    if Case.objects.restrict(request.user, "view").filter(pk=case.pk).exists():
+        url = reverse("cases:detail", args=[case.number])
+    else:
+        url = reverse("cases:list")
+    if is_htmx(request):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _apply_action_errors(exc: ValidationError, form) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        target = {"unit": "unit" if "unit" in form.fields else "to_unit"}.get(key, key)
+        form.add_error(target if target in form.fields else None, errors)
+
+
+def _render_action(request, case: Case, transition: Transition, *, form=None,
+                   problem: str = "", status: int = 200) -> HttpResponse:
+    context = {"case": case, "transition": transition, "form": form, "problem": problem,
+               "in_modal": is_htmx(request),
+               "action_url": reverse("cases:action", args=[case.number, transition.name])}
+    template = "cases/partials/action_form.html" if is_htmx(request) \
+        else "cases/case_action.html"
+    return render(request, template, context, status=status)
+
+
+@access("cases.case.view", model=Case, lookup={"number": "number"},
+        example={"name": "close"})
+def case_action_view(request, number: str, name: str):
+    """One workflow action: GET its form, POST it to the transition's service.
+
+    Not an actor for this transition → 403; the case is no longer in a status where it
+    applies, or someone changed it meanwhile → a message and nothing changes."""
+    user = request.user
+    case = _case_for(request, number)
+    transition = TRANSITIONS[name]
+    try:
+        transition_check(case, name, user)
+    except TransitionNotAllowed:
+        return _render_action(request, case, transition, problem=_(
+            "该事件当前状态为“%(status)s”,不能执行“%(action)s”。请刷新页面查看最新情况。")
+            % {"status": case.get_status_display(), "action": transition.label})
+    if request.method != "POST":
+        return _render_action(request, case, transition,
+                              form=action_form(transition, case=case, user=user))
+    form = action_form(transition, case=case, user=user, data=request.POST,
+                       files=request.FILES)
+    if form.is_valid():
+        try:
+            SERVICES[name](case=case, actor=user,
+                           expected_version=form.cleaned_data["version"],
+                           **form.service_kwargs())
+        except StaleCase as exc:
+            return _render_action(request, case, transition, problem=str(exc.message))
+        except TransitionNotAllowed:
+            return _render_action(request, case, transition, problem=_(
+                "该事件当前状态下不能执行“%(action)s”。请刷新页面查看最新情况。")
+                % {"action": transition.label})
+        except ValidationError as exc:
+            _apply_action_errors(exc, form)
+        else:
+            messages.success(request, _("“%(action)s”已完成。") % {"action": transition.label})
+            return _back_to_case(request, case)
+    return _render_action(request, case, transition, form=form)
+
+
+# --- personal data -------------------------------------------------------------------------
+
+@access("cases.party.reveal", model=Party, lookup={"number": "case.number", "pk": "pk"})
+def party_reveal_view(request, number: str, pk: int):
+    """GET: ask for the reason; POST: show the party's phone and ID number in clear, each
+    reveal audited by `party_reveal`. Never cached."""
+    user = request.user
+    case = _case_for(request, number)
+    party = get_object_or_404(Party.objects.filter(case=case), pk=pk)
+    context: dict[str, Any] = {"case": case, "party": party, "error": "", "reason": ""}
+    template = "cases/partials/party_reveal_form.html"
+    if request.method == "POST":
+        reason = request.POST.get("reason", "").strip()
+        context["reason"] = reason
+        try:
+            with transaction.atomic():
+                context["clear"] = {
+                    field: party_reveal(party=party, field_name=field, reason=reason,
+                                        actor=user)
+                    for field in ("phone", "id_number")
+                    if getattr(party, f"{field}_encrypted")
+                }
+                if not context["clear"] and not reason:
+                    raise ValidationError(_("请填写理由。"))
+        except ValidationError as exc:
+            context["error"] = " ".join(exc.messages)
+        else:
+            template = "cases/partials/party_clear.html"
+    response = render(request, template, context, status=200)
+    add_never_cache_headers(response)
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+def _attachment(request, number: str, pk: int) -> Attachment:
+    case = _case_for(request, number)
+    return get_object_or_404(Attachment.objects.filter(case=case), pk=pk)
+
+
+def _file_response(field, content_type: str, filename: str) -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except (OSError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=content_type, filename=filename)
+    patch_cache_control(response, private=True, max_age=300)
+    return response
+
+
+@access("cases.case.view", model=Attachment, lookup={"number": "case.number", "pk": "pk"})
+def attachment_view(request, number: str, pk: int):
+    attachment = _attachment(request, number, pk)
+    return _file_response(attachment.file, attachment.content_type, attachment.original_name)
+
+
+@access("cases.case.view", model=Attachment, lookup={"number": "case.number", "pk": "pk"})
+def attachment_thumb_view(request, number: str, pk: int):
+    attachment = _attachment(request, number, pk)
+    if attachment.thumbnail:
+        return _file_response(attachment.thumbnail, "image/jpeg",
+                              f"thumb-{attachment.original_name}.jpg")
+    if attachment.is_image:
+        return _file_response(attachment.file, attachment.content_type,
+                              attachment.original_name)
+    raise Http404
+
+
+# --- documents ---------------------------------------------------------------------------
+
+def _pdf_response(data: bytes, filename: str, *, private: bool) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    if private:
+        add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+def _party_info(party: Party, *, clear: bool) -> PartyInfo:
+    if clear:
+        phone = decrypt_text(party.phone_encrypted) if party.phone_encrypted else ""
+        id_number = decrypt_text(party.id_number_encrypted) if party.id_number_encrypted \
+            else ""
+    else:
+        phone, id_number = party.phone_masked, party.id_number_masked
+    return PartyInfo(role=party.get_role_display(), name=party.name,
+                     sex=party.get_sex_display() if party.sex else "",
+                     ethnicity=party.ethnicity, age=party.age, occupation=party.occupation,
+                     phone=phone, address=party.address, id_number=id_number)
+
+
+@access("cases.case.view", model=Case, lookup={"number": "number"})
+def agreement_pdf_view(request, number: str):
+    """人民调解协议书 with the parties in clear: for those who may reveal personal data or
+    belong to the handling unit; every download is audited."""
+    user = request.user
+    case = _case_for(request, number)
+    agreement = Agreement.objects.filter(case=case).first()
+    if agreement is None:
+        messages.info(request, _("该事件没有调解协议书。"))
+        return redirect("cases:detail", number=case.number)
+    if not _may_download_agreement(user, case):
+        raise PermissionDenied
+    parties = list(case.parties.order_by("role", "id"))
+    mediators = list(dict.fromkeys(
+        s.mediator.display_name or s.mediator.get_username()
+        for s in case.sessions.select_related("mediator").order_by("held_at")))
+    if not mediators:
+        resolved = case.events.filter(type=EventType.RESOLVED).order_by("-id").first()
+        mediators = [resolved.actor_name if resolved else str(user)]
+    document = MediationAgreement(
+        number=agreement.number,
+        committee=case.assigned_unit.name if case.assigned_unit else "",
+        case_number=case.number, parties=[_party_info(p, clear=True) for p in parties],
+        facts=agreement.facts, disputed_matters=agreement.disputed_matters,
+        responsibilities=agreement.responsibilities, terms=list(agreement.terms),
+        performance=agreement.performance, mediators=mediators,
+        signed_on=agreement.signed_on, copies=agreement.copies)
+    try:
+        data = render_mediation_agreement(document)
+    except ValueError as exc:
+        messages.error(request, _("协议书无法生成:%(e)s") % {"e": exc})
+        return redirect("cases:detail", number=case.number)
+    with transaction.atomic():
+        audit_record(actor=user, event_type="document.agreement_downloaded", subject=case,
+                     details={"agreement": agreement.number, "parties": len(parties)})
+    return _pdf_response(data, f"人民调解协议书-{case.number}.pdf", private=True)
+
+
+@access("cases.case.view", model=Case, lookup={"number": "number"})
+def registration_pdf_view(request, number: str):
+    """受理登记表 with masked phones and ID numbers."""
+    case = _case_for(request, number)
+    accepted = case.events.filter(type=EventType.ACCEPTED).order_by("id").first()
+    flags = [str(label) for flag, label in ((case.is_major, _("重大矛盾纠纷")),
+                                           (case.is_group, _("群体性"))) if flag]
+    if case.supervision:
+        flags.append(SupervisionLevel(case.supervision).label)
+    form = RegistrationForm(
+        case_number=case.number, title=_("%(kind)s受理登记表") % {
+            "kind": case.category.get_kind_display()},
+        registered_at=case.registered_at, channel=case.get_channel_display(),
+        category=case.category.name,
+        place=" ".join(filter(None, [case.area.name, case.address])),
+        happened_at=case.happened_at, description=case.description,
+        parties=[_party_info(p, clear=False) for p in case.parties.order_by("role", "id")],
+        people_involved=case.get_people_band_display(), flags=flags,
+        accepted_by=accepted.actor_name if accepted else "",
+        handling_unit=case.assigned_unit.name if case.assigned_unit else "",
+        notes=case.routing_note)
+    return _pdf_response(render_registration_form(form), f"受理登记表-{case.number}.pdf",
+                         private=False)
+
+
+# --- notices -------------------------------------------------------------------------------
+
+@access("cases.case.view")
+def notice_list_view(request):
+    """The user's notices (their own and their units'), unread first; "标为已读"."""
+    user = request.user
+    if request.method == "POST":
+        items = inbox_items(actor=user, unread_only=True)
+        if request.POST.get("item") != "all":
+            item_id = request.POST.get("item", "")
+            if not item_id.isdigit():
+                raise Http404
+            items = inbox_items(actor=user, unread_only=False).filter(pk=int(item_id))
+            if not items.exists():
+                raise Http404
+        for item in items:
+            inbox_mark_read(item=item, actor=user)
+        return redirect("cases:notices")
+    unread = list(inbox_items(actor=user).order_by("-created_at", "-id")[:200])
+    read = list(inbox_items(actor=user, unread_only=False).filter(read_at__isnull=False)
+                .order_by("-read_at", "-id")[:50])
+    return render(request, "cases/notice_list.html", {"unread": unread, "read": read})
