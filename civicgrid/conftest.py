@@ -106,6 +106,18 @@ def demo(db):
     demo_seed()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty process caches (point→grid index, working calendar):
+    rolled-back test data must never leak into the next test through them."""
+    from civicgrid.areas.locator import grid_locator
+    from civicgrid.workcalendar.calendar import work_calendar
+
+    grid_locator.invalidate()
+    work_calendar.invalidate()
+    yield
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 

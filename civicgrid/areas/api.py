@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from civicgrid.api.schemas import ERRORS, Paged
-from civicgrid.areas.locator import grid_locator
+from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area, Level
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
@@ -65,12 +65,8 @@ def list_areas(request, filters: Query[AreaFilters]):
 @access("areas.area.view", api=True, example={"lng": "120.82", "lat": "31.92"})
 def locate(request, point: Query[LocateQuery]):
     """The grid containing a WGS84 point, or null. Out-of-scope grids read as null."""
-    pk = grid_locator.locate(point.lng, point.lat)
-    grid = (
-        Area.objects.restrict(request.user, "view").select_related("parent").filter(pk=pk).first()
-        if pk is not None else None
-    )
-    return {"grid": grid}
+    visible = Area.objects.restrict(request.user, "view").select_related("parent")
+    return {"grid": locate_grid(point.lng, point.lat, queryset=visible)}
 
 
 @router.get("/{code}", response={200: AreaDetailOut, **ERRORS}, url_name="area_detail")

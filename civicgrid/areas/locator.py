@@ -111,7 +111,19 @@ class GridLocator:
 grid_locator = GridLocator()
 
 
-def locate_grid(lng: float, lat: float) -> Area | None:
-    """The grid Area containing the point, or None."""
-    pk = grid_locator.locate(lng, lat)
-    return Area.objects.get(pk=pk) if pk is not None else None
+def locate_grid(lng: float, lat: float, queryset=None) -> Area | None:
+    """The grid Area containing the point, or None.
+
+    If the index names a grid that no longer exists (it was built from data another
+    transaction then rolled back or deleted), the index is rebuilt and asked again.
+    """
+    qs = queryset if queryset is not None else Area.objects.all()
+    for _attempt in range(2):
+        pk = grid_locator.locate(lng, lat)
+        if pk is None:
+            return None
+        area = qs.filter(pk=pk, level=Level.GRID).first()
+        if area is not None or Area.objects.filter(pk=pk, level=Level.GRID).exists():
+            return area  # None here: the grid exists but lies outside `queryset`
+        grid_locator.invalidate()
+    return None

@@ -29,9 +29,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.scope import ancestor_codes, get_scope, user_can
-from civicgrid.areas.locator import grid_locator
+from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
+from civicgrid.cases.documents import MediationAgreement, PartyInfo, render_mediation_agreement
 from civicgrid.cases.models import (
     LEVEL_CODE_LENGTH,
     LEVEL_ORDER,
@@ -332,6 +333,26 @@ def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def normalize_phone(raw: str) -> str:
+    """The national number of a phone as digits (no +86/0086), or "" if it is not one."""
+    phone = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    digits = phone.removeprefix("+86").removeprefix("0086")
+    return digits if digits.isdigit() and 5 <= len(digits) <= 15 else ""
+
+
+def party_search_hashes(*, phone: str = "", id_number: str = "") -> tuple[str, str]:
+    """The keyed hashes intake stores for a phone and an ID number ("" when invalid), for
+    exact search such as duplicate suggestions."""
+    digits = normalize_phone(phone)
+    phone_hash = keyed_hash(digits, "phone") if digits else ""
+    try:
+        id_hash = (keyed_hash(normalize_id_number(id_number), "id_number")
+                   if id_number.strip() else "")
+    except IDNumberError:
+        id_hash = ""
+    return phone_hash, id_hash
+
+
 def _party_row(case: Case, party: PartyInput) -> Party:
     if party.role not in PartyRole.values:
         raise ValidationError({"parties": _("当事人身份无效。")})
@@ -353,10 +374,9 @@ def _party_row(case: Case, party: PartyInput) -> Party:
         row.id_number_masked = mask_id_number(normalized)
         row.birth_date = row.birth_date or id_birth_date(normalized)
         row.sex = row.sex or id_sex(normalized)
-    phone = "".join(ch for ch in party.phone if ch.isdigit() or ch == "+")
-    if phone:
-        digits = phone.removeprefix("+86").removeprefix("0086")
-        if not 5 <= len(digits) <= 15:
+    if party.phone.strip():
+        digits = normalize_phone(party.phone)
+        if not digits:
             raise ValidationError({"parties": _("%(name)s:电话号码无效。") % {"name": name}})
         row.phone_encrypted = encrypt_text(digits)
         row.phone_hash = keyed_hash(digits, "phone")
@@ -447,10 +467,10 @@ def _resolve_area(*, area: Area | None, lng: float | None, lat: float | None) ->
         return area
     if lng is None or lat is None:
         raise ValidationError({"area": _("请在地图上选点或选择所在网格。")})
-    pk = grid_locator.locate(lng, lat)
-    if pk is None:
+    grid = locate_grid(lng, lat)
+    if grid is None:
         raise ValidationError({"area": _("该位置不在任何网格内,请选择所在网格。")})
-    return Area.objects.get(pk=pk)
+    return grid
 
 
 @transaction.atomic
@@ -779,10 +799,13 @@ def agreement_create(*, case: Case, data: AgreementInput, actor) -> Agreement:
         raise ValidationError({"agreement": _(
             "调解协议须写明纠纷事实、争议事项、协议内容和履行方式、期限。")})
     parties = case.parties.count()
+    if parties < 2:
+        raise ValidationError({"agreement": _("调解协议须有至少两方当事人,请先补录当事人。")})
     signed_on = data.signed_on or timezone.localdate()
-    copies = data.copies or parties + 1
-    if copies < max(parties + 1, 3):
-        raise ValidationError({"agreement": _("协议书份数须为当事人各一份另加调委会留存一份。")})
+    copies = parties + 1  # 人民调解法 Art. 29: one per party, one kept by the committee
+    if data.copies not in (None, copies):
+        raise ValidationError({"agreement": _(
+            "协议书份数须为当事人各一份另加调委会留存一份,即 %(n)d 份。") % {"n": copies}})
     agreement = Agreement.objects.create(
         case=case, number=_agreement_number(case, signed_on.year), facts=data.facts.strip(),
         disputed_matters=data.disputed_matters.strip(),
@@ -1004,6 +1027,65 @@ def case_attach(*, case: Case, actor, expected_version: int,
     _transition(case, "attach", actor, expected_version, {}, EventType.ATTACHMENT_ADDED,
                 data={"files": [u.name for u, _k in checked]})
     return [_store_attachment(case, upload, kind, actor) for upload, kind in checked]
+
+
+# --- documents -----------------------------------------------------------------------------
+
+def may_download_agreement(user, case: Case) -> bool:
+    """The agreement carries parties' particulars in clear: for people who may reveal
+    personal data, or members of the unit that handled the case."""
+    scope = get_scope(user)
+    return (scope.can("cases.party.reveal") or getattr(user, "is_superuser", False)
+            or (case.assigned_unit_id is not None and case.assigned_unit_id in scope.unit_ids))
+
+
+def party_document_info(party: Party, *, clear: bool) -> PartyInfo:
+    from civicgrid.core.crypto import decrypt_text
+
+    if clear:
+        phone = decrypt_text(party.phone_encrypted) if party.phone_encrypted else ""
+        id_number = (decrypt_text(party.id_number_encrypted)
+                     if party.id_number_encrypted else "")
+    else:
+        phone, id_number = party.phone_masked, party.id_number_masked
+    return PartyInfo(role=party.get_role_display(), name=party.name,
+                     sex=party.get_sex_display() if party.sex else "",
+                     ethnicity=party.ethnicity, age=party.age, occupation=party.occupation,
+                     phone=phone, address=party.address, id_number=id_number)
+
+
+@transaction.atomic
+def agreement_document(*, case: Case, actor) -> bytes:
+    """The 人民调解协议书 PDF, parties in clear; every download is audited."""
+    if not Case.objects.restrict(actor, "view").filter(pk=case.pk).exists():
+        raise PermissionDenied
+    if not may_download_agreement(actor, case):
+        raise PermissionDenied
+    agreement = Agreement.objects.filter(case=case).first()
+    if agreement is None:
+        raise ValidationError(_("该事件没有调解协议书。"))
+    parties = list(case.parties.order_by("role", "id"))
+    mediators = list(dict.fromkeys(
+        s.mediator.display_name or s.mediator.get_username()
+        for s in case.sessions.select_related("mediator").order_by("held_at")))
+    if not mediators:
+        resolved = case.events.filter(type=EventType.RESOLVED).order_by("-id").first()
+        mediators = [resolved.actor_name if resolved else _actor_name(actor)]
+    document = MediationAgreement(
+        number=agreement.number,
+        committee=case.assigned_unit.name if case.assigned_unit else "",
+        case_number=case.number, parties=[party_document_info(p, clear=True) for p in parties],
+        facts=agreement.facts, disputed_matters=agreement.disputed_matters,
+        responsibilities=agreement.responsibilities, terms=list(agreement.terms),
+        performance=agreement.performance, mediators=mediators,
+        signed_on=agreement.signed_on, copies=agreement.copies)
+    try:
+        data = render_mediation_agreement(document)
+    except ValueError as exc:
+        raise ValidationError(_("协议书无法生成:%(e)s") % {"e": exc}) from exc
+    audit_record(actor=actor, event_type="document.agreement_downloaded", subject=case,
+                 details={"agreement": agreement.number, "parties": len(parties)})
+    return data
 
 
 # --- personal data -------------------------------------------------------------------------

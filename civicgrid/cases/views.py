@@ -29,15 +29,11 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.scope import get_scope
-from civicgrid.areas.locator import grid_locator
+from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.selectors import area_roots
-from civicgrid.audit.services import audit_record
 from civicgrid.cases.documents import (
-    MediationAgreement,
-    PartyInfo,
     RegistrationForm,
-    render_mediation_agreement,
     render_registration_form,
 )
 from civicgrid.cases.forms import (
@@ -76,9 +72,13 @@ from civicgrid.cases.selectors import (
 from civicgrid.cases.services import (
     SERVICES,
     StaleCase,
+    agreement_document,
     case_intake,
     inbox_mark_read,
+    may_download_agreement,
+    party_document_info,
     party_reveal,
+    party_search_hashes,
 )
 from civicgrid.cases.workflow import (
     TRANSITIONS,
@@ -88,9 +88,7 @@ from civicgrid.cases.workflow import (
     transition_check,
 )
 from civicgrid.core.access import access, has_permission
-from civicgrid.core.crypto import decrypt_text, keyed_hash
 from civicgrid.core.htmx import is_htmx
-from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
 from civicgrid.core.pagination import request_page
 from civicgrid.workcalendar.calendar import Deadline
 
@@ -345,19 +343,6 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def _phone_hash(raw: str) -> str:
-    phone = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
-    digits = phone.removeprefix("+86").removeprefix("0086")
-    return keyed_hash(digits, "phone") if 5 <= len(digits) <= 15 else ""
-
-
-def _id_hash(raw: str) -> str:
-    try:
-        return keyed_hash(normalize_id_number(raw), "id_number") if raw.strip() else ""
-    except IDNumberError:
-        return ""
-
-
 @access("cases.case.add")
 @require_POST
 def intake_duplicates_view(request):
@@ -367,8 +352,10 @@ def intake_duplicates_view(request):
     lng, lat = _float(data.get("lng")), _float(data.get("lat"))
     if lng is None or lat is None:
         lng = lat = None
-    phones = [_phone_hash(v) for k, v in data.items() if k.endswith("-phone") and v.strip()]
-    ids = [_id_hash(v) for k, v in data.items() if k.endswith("-id_number") and v.strip()]
+    phones = [party_search_hashes(phone=v)[0] for k, v in data.items()
+              if k.endswith("-phone") and v.strip()]
+    ids = [party_search_hashes(id_number=v)[1] for k, v in data.items()
+           if k.endswith("-id_number") and v.strip()]
     description = data.get("description", "")
     area_code = ""
     area_id = data.get("area", "")
@@ -376,10 +363,8 @@ def intake_duplicates_view(request):
         area_code = grids_in_scope(user).filter(pk=int(area_id)).values_list(
             "code", flat=True).first() or ""
     if not area_code and lng is not None and lat is not None:
-        located = grid_locator.locate(lng, lat)
-        if located is not None:
-            area_code = Area.objects.filter(pk=located).values_list("code", flat=True).first() \
-                or ""
+        located = locate_grid(lng, lat)
+        area_code = located.code if located is not None else ""
     suggestions = []
     searchable = (len(description.strip()) >= 5 or any(phones) or any(ids)
                   or (category is not None and lng is not None))
@@ -395,11 +380,6 @@ def intake_duplicates_view(request):
 
 
 # --- the case page -----------------------------------------------------------------------
-
-def _may_download_agreement(user, case: Case) -> bool:
-    return has_permission(user, "cases.party.reveal") or (
-        case.assigned_unit_id is not None and case.assigned_unit_id in get_scope(user).unit_ids)
-
 
 @access("cases.case.view", model=Case, lookup={"number": "number"})
 def case_detail_view(request, number: str):
@@ -439,7 +419,7 @@ def case_detail_view(request, number: str):
         "handle_fallback": _fallback_deadline(case, case.handle_due_at),
         "attributes": attributes, "can_reveal": can_reveal, "map_data": map_data,
         "can_download_agreement": detail["agreement"] is not None
-        and _may_download_agreement(user, case),
+        and may_download_agreement(user, case),
         "is_open": case.is_open,
     }
     return render(request, "cases/case_detail.html", context)
@@ -599,19 +579,6 @@ def _pdf_response(data: bytes, filename: str, *, private: bool) -> HttpResponse:
     return response
 
 
-def _party_info(party: Party, *, clear: bool) -> PartyInfo:
-    if clear:
-        phone = decrypt_text(party.phone_encrypted) if party.phone_encrypted else ""
-        id_number = decrypt_text(party.id_number_encrypted) if party.id_number_encrypted \
-            else ""
-    else:
-        phone, id_number = party.phone_masked, party.id_number_masked
-    return PartyInfo(role=party.get_role_display(), name=party.name,
-                     sex=party.get_sex_display() if party.sex else "",
-                     ethnicity=party.ethnicity, age=party.age, occupation=party.occupation,
-                     phone=phone, address=party.address, id_number=id_number)
-
-
 @access("cases.case.view", model=Case, lookup={"number": "number"})
 def agreement_pdf_view(request, number: str):
     """人民调解协议书 with the parties in clear: for those who may reveal personal data or
@@ -622,31 +589,13 @@ def agreement_pdf_view(request, number: str):
     if agreement is None:
         messages.info(request, _("该事件没有调解协议书。"))
         return redirect("cases:detail", number=case.number)
-    if not _may_download_agreement(user, case):
+    if not may_download_agreement(user, case):
         raise PermissionDenied
-    parties = list(case.parties.order_by("role", "id"))
-    mediators = list(dict.fromkeys(
-        s.mediator.display_name or s.mediator.get_username()
-        for s in case.sessions.select_related("mediator").order_by("held_at")))
-    if not mediators:
-        resolved = case.events.filter(type=EventType.RESOLVED).order_by("-id").first()
-        mediators = [resolved.actor_name if resolved else str(user)]
-    document = MediationAgreement(
-        number=agreement.number,
-        committee=case.assigned_unit.name if case.assigned_unit else "",
-        case_number=case.number, parties=[_party_info(p, clear=True) for p in parties],
-        facts=agreement.facts, disputed_matters=agreement.disputed_matters,
-        responsibilities=agreement.responsibilities, terms=list(agreement.terms),
-        performance=agreement.performance, mediators=mediators,
-        signed_on=agreement.signed_on, copies=agreement.copies)
     try:
-        data = render_mediation_agreement(document)
-    except ValueError as exc:
-        messages.error(request, _("协议书无法生成:%(e)s") % {"e": exc})
+        data = agreement_document(case=case, actor=user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
         return redirect("cases:detail", number=case.number)
-    with transaction.atomic():
-        audit_record(actor=user, event_type="document.agreement_downloaded", subject=case,
-                     details={"agreement": agreement.number, "parties": len(parties)})
     return _pdf_response(data, f"人民调解协议书-{case.number}.pdf", private=True)
 
 
@@ -666,7 +615,7 @@ def registration_pdf_view(request, number: str):
         category=case.category.name,
         place=" ".join(filter(None, [case.area.name, case.address])),
         happened_at=case.happened_at, description=case.description,
-        parties=[_party_info(p, clear=False) for p in case.parties.order_by("role", "id")],
+        parties=[party_document_info(p, clear=False) for p in case.parties.order_by("role", "id")],
         people_involved=case.get_people_band_display(), flags=flags,
         accepted_by=accepted.actor_name if accepted else "",
         handling_unit=case.assigned_unit.name if case.assigned_unit else "",

@@ -16,7 +16,9 @@ Who may act is a set of *actor kinds*, each a role permission plus a relation to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -141,8 +143,28 @@ def transition_check(case, name: str, user) -> Transition:
     return transition
 
 
+def _pending_extension(case) -> bool:
+    return case.extensions.filter(status="pending").exists()
+
+
+# Preconditions beyond the status, so the UI offers only actions that can succeed now. The
+# services check the same conditions themselves and refuse with a clear message.
+PRECONDITIONS: dict[str, Callable[[Any], bool]] = {
+    "acknowledge_handoff": lambda case: case.handoffs.filter(
+        outcome_at__isnull=True, acknowledged_at__isnull=True).exists(),
+    "decide_extension": _pending_extension,
+    "request_extension": lambda case: (
+        not _pending_extension(case)
+        and case.extensions_used < case.category.max_extensions
+        and case.extension_days_used < case.category.max_extension_days),
+    "escalate": lambda case: case.level != "county",
+    "reopen": lambda case: case.assigned_unit_id is not None,
+}
+
+
 def allowed_transitions(case, user) -> list[Transition]:
     """The transitions `user` may perform on `case` now (for the action buttons)."""
     kinds = actor_kinds(case, user)
     return [t for t in TRANSITIONS.values()
-            if case.status in t.sources and t.actors & kinds and SYSTEM not in kinds]
+            if case.status in t.sources and t.actors & kinds and SYSTEM not in kinds
+            and PRECONDITIONS.get(t.name, lambda _case: True)(case)]

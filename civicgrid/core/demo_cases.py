@@ -266,7 +266,9 @@ def _play(case: Case, final: str, rng: random.Random, clock: _Clock, staff: _Sta
             and rng.random() < 0.08):
         go("request_extension", handler, days=min(10, case.category.max_extension_days),
            reason="需等待相关材料,申请延期")
-        go("decide_extension", dispatcher, approve=rng.random() < 0.8, note="同意")
+        approve = rng.random() < 0.8
+        go("decide_extension", dispatcher, approve=approve,
+           note="同意延期" if approve else "理由不充分,请按期办结")
     if final in (Status.HANDLING, Status.HANDED_OFF):
         if rng.random() < 0.3:
             go("supervise", dispatcher, level=rng.choice(["normal", "yellow", "red"]),
