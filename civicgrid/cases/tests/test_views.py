@@ -738,3 +738,35 @@ def test_out_of_scope_case_pages_answer_exactly_like_missing_ones(office):
         first, second = client.get(a), client.get(b)
         assert first.status_code == second.status_code == 404
         assert strip.sub(b"", first.content) == strip.sub(b"", second.content)
+
+
+def test_list_marks_deadlines_counted_without_calendar_data(office, client):
+    case = new_case(office)
+    Case.objects.filter(pk=case.pk).update(due_fallback_years="2031")
+    client.force_login(office.people["dispatcher"])
+    body = client.get("/cases/").content.decode()
+    assert "按周末推算" in body and "2031年无官方节假日数据" in body
+
+
+def test_notices_page_queries_do_not_grow_with_notices(office, client):
+    from civicgrid.cases.models import InboxItem, InboxKind
+
+    case = new_case(office)
+    user = office.people["mediator"]
+    client.force_login(user)
+
+    def add(n):
+        for i in range(n):
+            InboxItem.objects.create(unit=office.world.unit_a, case=case,
+                                     kind=InboxKind.REMINDER, message=f"催办 {i}",
+                                     created_at=timezone.now())
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/cases/notices/").status_code == 200
+        return len(ctx.captured_queries)
+
+    add(3)
+    small = count()
+    add(30)
+    assert count() == small
