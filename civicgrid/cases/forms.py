@@ -14,12 +14,15 @@ from typing import Any
 from django import forms
 from django.db.models import Case as Conditional
 from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases.models import (
+    AttributeType,
     Case,
     Category,
     Channel,
@@ -608,3 +611,37 @@ def action_form(transition: Transition, *, case: Case, user, data=None,
 
 def grids_in_scope(user) -> QuerySet[Area]:
     return Area.objects.restrict(user, "view").filter(level=Level.GRID).order_by("code")
+
+
+def attribute_rows(category: Category | None, values: QueryDict | None,
+                   errors: dict[str, str]) -> list[dict[str, Any]]:
+    """The category's attributes for cases/partials/attributes.html, with posted values."""
+    if category is None:
+        return []
+    rows = []
+    for attr in category.attributes.all():
+        key = f"attribute_{attr.code}"
+        if attr.datatype == AttributeType.MULTI:
+            value: Any = values.getlist(key) if values is not None else []
+        else:
+            value = values.get(key, "") if values is not None else ""
+        rows.append({"attr": attr, "name": key, "value": value, "error": errors.get(key, ""),
+                     "choices": [(str(k), str(n)) for k, n in attr.values]})
+    return rows
+
+
+def attribute_values(category: Category, values: QueryDict) -> dict[str, Any]:
+    """The posted attribute values, as `clean_attributes` expects them."""
+    raw: dict[str, Any] = {}
+    for attr in category.attributes.all():
+        key = f"attribute_{attr.code}"
+        if attr.datatype == AttributeType.MULTI:
+            raw[attr.code] = [v for v in values.getlist(key) if v]
+            continue
+        value: Any = values.get(key, "").strip()
+        if attr.datatype == AttributeType.DATETIME and value:
+            parsed = parse_datetime(value)
+            if parsed is not None:
+                value = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        raw[attr.code] = value
+    return raw

@@ -417,6 +417,7 @@ class EventType(models.TextChoices):
     DUPLICATE_MERGED = "duplicate_merged", _("合并重复件")
     ATTACHMENT_ADDED = "attachment_added", _("添加附件")
     AGREEMENT = "agreement", _("调解协议")
+    RESIDENT_RATING = "resident_rating", _("群众评价")
 
 
 class CaseEvent(models.Model):

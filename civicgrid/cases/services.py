@@ -89,6 +89,18 @@ def _actor_name(actor) -> str:
     return getattr(actor, "display_name", "") or actor.get_username()
 
 
+def _actor_user(actor):
+    """The user row to link (None for the system and for a resident)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _audit_username(actor) -> str:
+    """The name the audit log records for an actor without an account."""
+    if actor is None:
+        return "system"
+    return "" if actor.is_authenticated else actor.get_username()
+
+
 def _sla(category: Category, stage: str) -> tuple[int, DayUnit] | None:
     rule = (category.sla or {}).get(stage)
     if not rule:
@@ -149,7 +161,8 @@ def _rollup_move(case: Case, old_status: str, old_outcome: str) -> None:
 def _event(case: Case, type_: str, actor, *, from_status: str = "", to_status: str = "",
            note: str = "", data: dict | None = None, unit: Unit | None = None) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, type=type_, time=timezone.now(), actor=actor, actor_name=_actor_name(actor),
+        case=case, type=type_, time=timezone.now(), actor=_actor_user(actor),
+        actor_name=_actor_name(actor),
         unit=unit, from_status=from_status, to_status=to_status, note=note, data=data or {},
     )
 
@@ -189,7 +202,7 @@ def _transition(case: Case, name: str, actor, expected_version: int, fields: dic
     _event(case, event_type, actor, from_status=old_status, to_status=case.status, note=note,
            data=data, unit=unit)
     audit_record(actor=actor, event_type=f"case.{name}", subject=case,
-                 username="system" if actor is None else "",
+                 username=_audit_username(actor),
                  details={"from": old_status, "to": case.status, **(data or {})})
     return case
 

@@ -43,6 +43,8 @@ from civicgrid.cases.forms import (
     IntakeForm,
     PartyFormSet,
     action_form,
+    attribute_rows,
+    attribute_values,
     grids_in_scope,
     leaf_categories,
     visible_inboxes,
@@ -197,38 +199,6 @@ def _category_choices() -> tuple[list[tuple[str, str]], list[tuple[int, str, str
     return groups, [leaf for leaf in leaves if leaf[2] in known]
 
 
-def _attribute_rows(category: Category | None, values: QueryDict | None,
-                    errors: dict[str, str]) -> list[dict[str, Any]]:
-    if category is None:
-        return []
-    rows = []
-    for attr in category.attributes.all():
-        key = f"attribute_{attr.code}"
-        if attr.datatype == AttributeType.MULTI:
-            value: Any = values.getlist(key) if values is not None else []
-        else:
-            value = values.get(key, "") if values is not None else ""
-        rows.append({"attr": attr, "name": key, "value": value, "error": errors.get(key, ""),
-                     "choices": [(str(k), str(n)) for k, n in attr.values]})
-    return rows
-
-
-def _attribute_values(category: Category, values: QueryDict) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
-    for attr in category.attributes.all():
-        key = f"attribute_{attr.code}"
-        if attr.datatype == AttributeType.MULTI:
-            raw[attr.code] = [v for v in values.getlist(key) if v]
-            continue
-        value: Any = values.get(key, "").strip()
-        if attr.datatype == AttributeType.DATETIME and value:
-            parsed = parse_datetime(value)
-            if parsed is not None:
-                value = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-        raw[attr.code] = value
-    return raw
-
-
 def _posted_category(data: QueryDict) -> Category | None:
     raw = data.get("category", "")
     if not raw.isdigit():
@@ -251,7 +221,7 @@ def _intake_context(request, form, parties, *, category: Category | None,
     return {
         "form": form, "parties": parties, "category_groups": groups, "category_leaves": leaves,
         "selected_group": category.code[:2] if category is not None else "",
-        "attributes": _attribute_rows(category, values, attribute_errors),
+        "attributes": attribute_rows(category, values, attribute_errors),
         "map_urls": " ".join(map_urls), "is_grid_worker": is_grid_worker,
         "more_open": more_open, "extra_errors": extra_errors,
         "has_errors": bool(form.errors or attribute_errors or any(extra_errors.values())
@@ -300,7 +270,7 @@ def case_new_view(request):
                     description=data["description"], actor=user, area=data.get("area"),
                     lng=data.get("lng"), lat=data.get("lat"), address=data.get("address", ""),
                     happened_at=data.get("happened_at"),
-                    attributes=_attribute_values(category, request.POST),
+                    attributes=attribute_values(category, request.POST),
                     parties=[p for p in (f.to_input() for f in parties.forms) if p],
                     people_band=data["people_band"], is_major=data["is_major"],
                     is_group=data["is_group"], uploads=uploads)
@@ -333,7 +303,7 @@ def intake_attributes_view(request):
     """The selected category's attribute inputs (htmx partial of the intake form)."""
     category = _posted_category(request.GET)
     return render(request, "cases/partials/attributes.html",
-                  {"attributes": _attribute_rows(category, None, {}), "category": category})
+                  {"attributes": attribute_rows(category, None, {}), "category": category})
 
 
 def _float(value: str | None) -> float | None:

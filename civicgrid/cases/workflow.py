@@ -12,6 +12,9 @@ Who may act is a set of *actor kinds*, each a role permission plus a relation to
 - receiver:   a member of the unit an open hand-off was sent to
 - verifier:   a supervisor or grid worker whose jurisdiction holds the case's area
 - system:     the periodic due-jobs (escalation of long-overdue cases)
+- resident:   the resident who reported the case, acting through the public portal (no
+              account: the portal proves it with the tracking number and the phone's last
+              four digits, then passes RESIDENT_ACTOR as the actor)
 """
 
 from __future__ import annotations
@@ -26,8 +29,35 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.accounts.scope import get_scope
 from civicgrid.cases.models import OPEN_STATUSES, Status
 
-DISPATCHER, SUPERVISOR, ASSIGNEE, RECEIVER, VERIFIER, SYSTEM = (
-    "dispatcher", "supervisor", "assignee", "receiver", "verifier", "system")
+DISPATCHER, SUPERVISOR, ASSIGNEE, RECEIVER, VERIFIER, SYSTEM, RESIDENT = (
+    "dispatcher", "supervisor", "assignee", "receiver", "verifier", "system", "resident")
+
+
+class ResidentActor:
+    """The actor passed by the resident portal: the resident who reported the case.
+
+    Not a user and never signed in; `actor_kinds` answers {RESIDENT} for it and nothing
+    else, so a resident can only perform the rows that list RESIDENT. Timeline and audit
+    record it under the name "resident" with no user row.
+    """
+
+    is_authenticated = False
+    is_superuser = False
+    pk = None
+    display_name = "resident"
+
+    def get_username(self) -> str:
+        return "resident"
+
+    def __repr__(self) -> str:
+        return "RESIDENT_ACTOR"
+
+
+RESIDENT_ACTOR = ResidentActor()
+
+
+def is_resident(actor) -> bool:
+    return actor is RESIDENT_ACTOR
 
 ACTOR_PERMISSION = {
     DISPATCHER: "cases.case.dispatch",
@@ -88,8 +118,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
        style="success"),
     _t("rework", _("核查不通过(返工)"), {Status.RESOLVED}, Status.HANDLING, {VERIFIER}, True,
        "warning"),
-    _t("follow_up", _("回访"), {Status.VERIFIED}, Status.FOLLOWED_UP, {VERIFIER, SUPERVISOR},
-       style="primary"),
+    _t("follow_up", _("回访"), {Status.VERIFIED}, Status.FOLLOWED_UP,
+       {VERIFIER, SUPERVISOR, RESIDENT}, style="primary"),
     _t("close", _("结案"), {Status.FOLLOWED_UP}, Status.CLOSED, {SUPERVISOR, DISPATCHER},
        style="success"),
     _t("reopen", _("重新办理"), {Status.CLOSED}, Status.HANDLING, {SUPERVISOR}, True,
@@ -112,6 +142,8 @@ def actor_kinds(case, user) -> frozenset[str]:
     """Which actor kinds `user` is for `case` (None = the system)."""
     if user is None:
         return frozenset({SYSTEM})
+    if is_resident(user):
+        return frozenset({RESIDENT})
     scope = get_scope(user)
     kinds = set()
 
@@ -166,5 +198,5 @@ def allowed_transitions(case, user) -> list[Transition]:
     """The transitions `user` may perform on `case` now (for the action buttons)."""
     kinds = actor_kinds(case, user)
     return [t for t in TRANSITIONS.values()
-            if case.status in t.sources and t.actors & kinds and SYSTEM not in kinds
+            if case.status in t.sources and t.actors & kinds and not kinds & {SYSTEM, RESIDENT}
             and PRECONDITIONS.get(t.name, lambda _case: True)(case)]

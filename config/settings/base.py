@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "civicgrid.units",
     "civicgrid.cases",
     "civicgrid.workcalendar",
+    "civicgrid.portal",
     "civicgrid.api",
 ]
 
@@ -162,6 +163,16 @@ CELERY_TIMEZONE = TIME_ZONE
 AREA_LOCATOR_RECHECK_SECONDS = env_int("AREA_LOCATOR_RECHECK_SECONDS", 5)
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Resident portal (/portal/): abuse limits per client address, counted in the cache (use a
+# shared cache such as Redis when several processes serve the portal), and the area whose
+# grids and communities the portal offers ("" = every area of the deployment).
+PORTAL_REPORT_LIMIT = env_int("PORTAL_REPORT_LIMIT", 5)  # reports per window
+PORTAL_REPORT_WINDOW = env_int("PORTAL_REPORT_WINDOW_SECONDS", 3600)
+PORTAL_LOOKUP_LIMIT = env_int("PORTAL_LOOKUP_LIMIT", 10)  # status look-ups per window
+PORTAL_LOOKUP_WINDOW = env_int("PORTAL_LOOKUP_WINDOW_SECONDS", 600)
+PORTAL_LINK_MAX_AGE = env_int("PORTAL_LINK_MAX_AGE_SECONDS", 24 * 3600)  # status links
+PORTAL_AREA_CODE = env_str("PORTAL_AREA_CODE", "")
 
 # A case overdue by this multiple of its stage time is escalated one level by the due jobs
 # (Celery beat in production, `manage.py run_due_jobs` in the embedded set-up).

@@ -172,13 +172,31 @@ def out_of_scope(model, world):
     raise AssertionError(f"no out-of-scope sample for {model.__name__}: add one to this test")
 
 
-def url_for(endpoint: Endpoint, obj) -> str:
+def _portal_token(world) -> str:
+    from civicgrid.portal.selectors import status_token
+
+    return status_token(_sample_case(world, world.grid_a1))
+
+
+# Path values that only exist at run time and name no model field: public pages reached by
+# a signed link (the resident portal's status pages).
+RUNTIME_KWARGS = {
+    ("portal:report_done", "token"): _portal_token,
+    ("portal:status", "token"): _portal_token,
+}
+
+
+def url_for(endpoint: Endpoint, obj, world=None) -> str:
     kwargs = {}
     converters = endpoint.pattern.pattern.converters
     route_kwargs = set(converters)
     # Kwargs captured by parent resolvers are not expected here (flat URL design).
     for kwarg in route_kwargs:
         field = endpoint.spec.lookup.get(kwarg)
+        runtime = RUNTIME_KWARGS.get((endpoint.name, kwarg))
+        if field is None and runtime is not None and world is not None:
+            kwargs[kwarg] = runtime(world)
+            continue
         if field is None and kwarg in endpoint.spec.example:
             # A path value that names no field of the object (e.g. the transition of a case
             # action URL) comes from the declaration's example.
@@ -219,7 +237,7 @@ def test_anonymous(endpoint, world):
     client = Client()
     obj = in_scope(endpoint.spec.model, world.users[Role.SUPERVISOR], world) \
         if endpoint.spec.model else None
-    url = url_for(endpoint, obj)
+    url = url_for(endpoint, obj, world)
     response = call(client, endpoint, url)
     if endpoint.spec.public:
         assert response.status_code in (200, 302), response.status_code
@@ -250,7 +268,7 @@ def test_role_in_and_out_of_scope(endpoint, role, world):
     for where, obj in samples:
         if model is not None and obj is None:
             continue
-        url = url_for(endpoint, obj)
+        url = url_for(endpoint, obj, world)
         response = call(client, endpoint, url)
         context = f"{role.value} {where} {endpoint.method} {url}"
         if not allowed:

@@ -1,0 +1,103 @@
+"""Forms of the resident portal: parse and validate input, nothing more."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.areas.models import Area
+from civicgrid.cases.models import Category
+from civicgrid.cases.services import normalize_phone
+from civicgrid.portal.selectors import portal_communities
+from civicgrid.portal.services import portal_categories
+
+# The honeypot: a field people never see (visually hidden, out of the tab order, no
+# autofill) that naive bots fill like any other.
+HONEYPOT = "website"
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        parent = obj.parent
+        return f"{parent.name} · {obj.name}" if parent is not None else obj.name
+
+
+class ReportForm(forms.Form):
+    category = CategoryChoiceField(
+        label=_("问题类别"), queryset=Category.objects.none(),
+        error_messages={"required": _("请选择问题类别。"),
+                        "invalid_choice": _("该分类不能在网上反映,请选择其他分类。")})
+    description = forms.CharField(
+        label=_("问题描述"), min_length=5, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": _(
+            "发生了什么、在哪里、持续多久、希望怎样解决")}),
+        error_messages={"required": _("请描述遇到的问题。"),
+                        "min_length": _("请多写几句(至少5个字)。")})
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180,
+                           widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90,
+                           widget=forms.HiddenInput)
+    community = forms.ModelChoiceField(
+        label=_("所在社区(村)"), queryset=Area.objects.none(), required=False,
+        error_messages={"invalid_choice": _("请从列表中选择社区(村)。")})
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": _(
+                                  "如:某某小区3号楼2单元门口")}))
+    name = forms.CharField(label=_("您的称呼"), max_length=30, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel",
+                                                          "autocomplete": "tel"}))
+    website = forms.CharField(required=False, max_length=200)  # the honeypot
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = portal_categories()
+        communities = portal_communities()
+        self.fields["community"].queryset = Area.objects.filter(
+            pk__in=[a.pk for a in communities])
+        self.community_choices = communities
+        for name, field in self.fields.items():
+            if name in ("lng", "lat", HONEYPOT):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "").strip()
+        if raw and not normalize_phone(raw):
+            raise forms.ValidationError(_("手机号格式不对,请核对。"))
+        return raw
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lng") is None) != (data.get("lat") is None):
+            data["lng"] = data["lat"] = None
+        if data.get("lng") is None and not data.get("community"):
+            self.add_error("community", _("请在地图上点选位置,或选择所在社区(村)。"))
+        return data
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=_("受理编号"), max_length=24,
+                             widget=forms.TextInput(attrs={
+                                 "class": "form-control", "autocomplete": "off",
+                                 "placeholder": "320602-20260101-00001"}),
+                             error_messages={"required": _("请填写受理编号。")})
+    last4 = forms.RegexField(label=_("手机号后四位"), regex=r"^\d{4}$", max_length=4,
+                             widget=forms.TextInput(attrs={
+                                 "class": "form-control", "inputmode": "numeric",
+                                 "autocomplete": "off", "pattern": "[0-9]{4}"}),
+                             error_messages={"required": _("请填写手机号后四位。"),
+                                             "invalid": _("请填写4位数字。")})
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("满意度"), coerce=int, widget=forms.RadioSelect,
+        choices=[(5, _("非常满意")), (4, _("满意")), (3, _("基本满意")), (2, _("不满意")),
+                 (1, _("非常不满意"))],
+        error_messages={"required": _("请选择满意程度。")})
+    comment = forms.CharField(label=_("意见或建议(可选)"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3,
+                                                           "class": "form-control"}))

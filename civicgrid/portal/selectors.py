@@ -1,0 +1,174 @@
+"""Reads of the resident portal: what a member of the public may see, and nothing more.
+
+A resident sees their own case only after proving it (tracking number + the applicant's
+phone's last four digits), through a signed, expiring link; the public timeline says what
+happened in plain words and names organisations, never people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civicgrid.areas.models import Area, Level
+from civicgrid.cases.models import Case, CaseEvent, EventType, Outcome, PartyRole, Status
+from civicgrid.portal.models import ResidentRating
+from civicgrid.portal.services import RATEABLE_STATUSES
+
+TOKEN_SALT = "civicgrid.portal.track"  # noqa: S105 (a signing salt, not a secret)
+
+# The status in words a resident understands (the staff labels are stage names).
+PUBLIC_STATUS = {
+    Status.REGISTERED: gettext_lazy("已收到,等待受理"),
+    Status.ACCEPTED: gettext_lazy("已受理,正在安排承办单位"),
+    Status.HANDLING: gettext_lazy("正在办理"),
+    Status.HANDED_OFF: gettext_lazy("正在办理(相关单位协同中)"),
+    Status.RESOLVED: gettext_lazy("已办结,正在核查办理结果"),
+    Status.VERIFIED: gettext_lazy("已办结,等待回访"),
+    Status.FOLLOWED_UP: gettext_lazy("已回访,即将结案"),
+    Status.SUSPENDED: gettext_lazy("暂缓办理"),
+    Status.CLOSED: gettext_lazy("已结案"),
+    Status.REJECTED: gettext_lazy("不予受理"),
+    Status.MERGED: gettext_lazy("已与相同事项合并办理"),
+}
+
+
+def area_prefix() -> str:
+    return settings.PORTAL_AREA_CODE
+
+
+def grid_features() -> dict:
+    """Grid boundaries and names only, for the public map (no population, no staff)."""
+    qs = Area.objects.filter(level=Level.GRID, boundary__isnull=False,
+                             code__startswith=area_prefix()).order_by("code")
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": boundary, "properties": {"code": code, "name": name}}
+        for code, name, boundary in qs.values_list("code", "name", "boundary")]}
+
+
+def portal_communities() -> list[Area]:
+    """Communities and villages to pick from when the map is not used."""
+    return list(Area.objects.filter(level=Level.COMMUNITY, code__startswith=area_prefix())
+                .select_related("parent").order_by("code"))
+
+
+# --- finding a case -------------------------------------------------------------------------
+
+def case_by_tracking(*, number: str, last4: str) -> Case | None:
+    """The case with this number whose applicant's phone ends in `last4`; None for an
+    unknown number and for a wrong combination alike."""
+    number, last4 = number.strip(), last4.strip()
+    if not number or len(last4) != 4 or not last4.isdigit():
+        return None
+    return (Case.objects.filter(number=number, parties__role=PartyRole.APPLICANT,
+                                parties__phone_last4=last4)
+            .select_related("category").distinct().first())
+
+
+def status_token(case: Case) -> str:
+    return signing.dumps(case.pk, salt=TOKEN_SALT, compress=True)
+
+
+def case_from_token(token: str) -> Case | None:
+    try:
+        pk = signing.loads(token, salt=TOKEN_SALT, max_age=settings.PORTAL_LINK_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(pk, int):
+        return None
+    return Case.objects.select_related("category").filter(pk=pk).first()
+
+
+# --- what the resident sees -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicEvent:
+    time: datetime
+    text: str
+
+
+def _event_text(event: CaseEvent) -> str | None:
+    data = event.data or {}
+    match event.type:
+        case EventType.REGISTERED:
+            return _("已收到您的反映")
+        case EventType.ACCEPTED:
+            return _("已受理")
+        case EventType.REJECTED:
+            return _("不予受理")
+        case EventType.DISPATCHED:
+            return _("已交由 %(unit)s 办理") % {"unit": data.get("unit", "")}
+        case EventType.TRANSFERRED:
+            return _("已转交 %(unit)s 办理") % {"unit": data.get("to", "")}
+        case EventType.RETURNED:
+            return _("正在重新安排承办单位")
+        case EventType.ESCALATED:
+            return _("已上报上一级办理")
+        case EventType.HANDED_OFF:
+            return _("已请 %(unit)s 协同办理") % {"unit": data.get("to", "")}
+        case EventType.HANDOFF_OUTCOME:
+            return _("协同单位已反馈办理情况")
+        case EventType.SESSION:
+            return _("调解中")
+        case EventType.RESOLVED:
+            outcome = data.get("outcome", "")
+            label = Outcome(outcome).label if outcome in Outcome.values else ""
+            return _("已办结:%(outcome)s") % {"outcome": label} if label else _("已办结")
+        case EventType.VERIFIED:
+            return _("办理结果已核查")
+        case EventType.REWORK:
+            return _("核查后重新办理")
+        case EventType.FOLLOWED_UP:
+            return _("已回访")
+        case EventType.RESIDENT_RATING:
+            return _("您已评价")
+        case EventType.CLOSED:
+            return _("已结案")
+        case EventType.REOPENED:
+            return _("重新办理")
+        case EventType.SUSPENDED:
+            return _("暂缓办理")
+        case EventType.RESUMED:
+            return _("恢复办理")
+        case EventType.MERGED:
+            return _("已与相同事项合并办理")
+    return None  # internal steps (supervision, reminders, extensions, files) stay internal
+
+
+def public_timeline(case: Case) -> list[PublicEvent]:
+    """The timeline in plain words: organisations may be named, people never are (the
+    event rows' actors, notes and party data are not read)."""
+    events = CaseEvent.objects.filter(case=case).only("type", "time", "data").order_by(
+        "time", "id")
+    lines = []
+    for event in events:
+        text = _event_text(event)
+        if text:
+            lines.append(PublicEvent(event.time, text))
+    return lines
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    number: str
+    category: str
+    registered_at: datetime
+    status: str
+    status_label: str
+    timeline: list[PublicEvent]
+    can_rate: bool
+    rating: int | None
+
+
+def public_status(case: Case) -> PublicStatus:
+    rating = ResidentRating.objects.filter(case=case).values_list("rating", flat=True).first()
+    return PublicStatus(
+        number=case.number, category=case.category.name, registered_at=case.registered_at,
+        status=case.status, status_label=str(PUBLIC_STATUS.get(Status(case.status), "")),
+        timeline=public_timeline(case),
+        can_rate=case.status in RATEABLE_STATUSES and rating is None, rating=rating)
