@@ -75,6 +75,9 @@ class WebhookDeliveryAdmin(AuditedModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def has_retry_permission(self, request):
         return has_permission(request.user, "webhooks.webhookdelivery.change")
 

@@ -202,6 +202,11 @@ def webhook_deliver(*, delivery: WebhookDelivery, now: datetime | None = None) -
     body = json.dumps({"id": delivery.pk, **delivery.payload}, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
     timestamp = str(int(time.time()))
+    if not endpoint.active:  # switched off since: send nothing, keep it for "retry now"
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.GIVING_UP, next_attempt_at=None,
+            last_error="endpoint inactive")
+        return False
     try:
         secret = webhook_endpoint_secret(endpoint)
     except Exception as exc:  # an unreadable secret (lost key) is this row's failure

@@ -69,6 +69,8 @@ def test_delivery_list_is_read_only_with_retry_now(office, admin_client,
     content = response.content.decode()
     assert "HTTP 503" in content and case_number(delivery) in content
     assert admin_client.get(reverse("admin:webhooks_webhookdelivery_add")).status_code == 403
+    assert admin_client.get(reverse("admin:webhooks_webhookdelivery_delete",
+                                    args=[delivery.pk])).status_code == 403
     detail = admin_client.get(reverse("admin:webhooks_webhookdelivery_change",
                                       args=[delivery.pk]))
     assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()

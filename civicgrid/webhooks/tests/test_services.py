@@ -248,3 +248,14 @@ def test_run_due_jobs_retries_due_deliveries(office, receiver):
     call_command("run_due_jobs", stdout=io.StringIO())
     assert len(receiver.requests) == 1
     assert WebhookDelivery.objects.get(endpoint=endpoint).status == DeliveryStatus.SUCCEEDED
+
+
+def test_a_switched_off_endpoint_is_not_sent_to(office, receiver):
+    endpoint, _secret = make_endpoint(receiver.url)
+    new_case(office)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+    assert svc.webhook_retry_due() == 0
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.GIVING_UP,
+                                                      "endpoint inactive")
