@@ -50,6 +50,8 @@ ADMINISTER = frozenset(
         "cases.category",
         "cases.categoryattribute",
         "cases.routingrule",
+        "webhooks.webhookendpoint",
+        "webhooks.webhookdelivery",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}

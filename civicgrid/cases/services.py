@@ -66,6 +66,7 @@ from civicgrid.core.crypto import encrypt_text, keyed_hash
 from civicgrid.core.idnumbers import IDNumberError, id_birth_date, id_sex, normalize_id_number
 from civicgrid.core.masking import mask_id_number, mask_phone, phone_last4
 from civicgrid.units.models import Unit, UnitKind
+from civicgrid.webhooks.services import webhook_enqueue_for_event
 from civicgrid.workcalendar.calendar import DayUnit, due_datetime
 
 SHANGHAI = timezone.get_fixed_timezone(8 * 60)
@@ -160,11 +161,13 @@ def _rollup_move(case: Case, old_status: str, old_outcome: str) -> None:
 
 def _event(case: Case, type_: str, actor, *, from_status: str = "", to_status: str = "",
            note: str = "", data: dict | None = None, unit: Unit | None = None) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case, type=type_, time=timezone.now(), actor=_actor_user(actor),
         actor_name=_actor_name(actor),
         unit=unit, from_status=from_status, to_status=to_status, note=note, data=data or {},
     )
+    webhook_enqueue_for_event(event)  # rows now, in this transaction; sending after commit
+    return event
 
 
 def _save(case: Case, expected_version: int, fields: dict[str, Any]) -> None:

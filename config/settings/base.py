@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "civicgrid.areas",
     "civicgrid.units",
     "civicgrid.cases",
+    "civicgrid.webhooks",
     "civicgrid.workcalendar",
     "civicgrid.portal",
     "civicgrid.api",
@@ -180,6 +181,8 @@ CASE_ESCALATION_MULTIPLE = float(env_str("CASE_ESCALATION_MULTIPLE", "2"))
 CELERY_BEAT_SCHEDULE = {
     "cases-due-jobs": {"task": "cases.run_due_jobs",
                        "schedule": env_int("CASE_DUE_JOBS_SECONDS", 300)},
+    "webhooks-retry-due": {"task": "webhooks.retry_due",
+                           "schedule": env_int("WEBHOOK_RETRY_SECONDS", 60)},
 }
 
 LOGGING = {
