@@ -50,6 +50,7 @@ ADMINISTER = frozenset(
         "cases.category",
         "cases.categoryattribute",
         "cases.routingrule",
+        "api.apitoken",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}
