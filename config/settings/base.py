@@ -169,6 +169,7 @@ CASE_ESCALATION_MULTIPLE = float(env_str("CASE_ESCALATION_MULTIPLE", "2"))
 CELERY_BEAT_SCHEDULE = {
     "cases-due-jobs": {"task": "cases.run_due_jobs",
                        "schedule": env_int("CASE_DUE_JOBS_SECONDS", 300)},
+    "api-idempotency-purge": {"task": "api.purge_idempotency", "schedule": 3600},
 }
 
 LOGGING = {
