@@ -52,6 +52,7 @@ ADMINISTER = frozenset(
         "cases.routingrule",
         "webhooks.webhookendpoint",
         "webhooks.webhookdelivery",
+        "api.apitoken",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}

@@ -8,6 +8,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from civicgrid.api.auth import IdempotencyInProgress, IdempotencyKeyReused, RateLimited
+from civicgrid.cases.services import StaleCase
+from civicgrid.cases.workflow import TransitionNotAllowed
 from civicgrid.core.pagination import InvalidCursor
 
 
@@ -50,6 +53,34 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def invalid_cursor(request, exc):
         return _error(api, request, 400, "invalid_cursor",
                       "The cursor is not valid; start again without it.")
+
+    @api.exception_handler(RateLimited)
+    def rate_limited(request, exc):
+        response = _error(api, request, 429, "rate_limited",
+                          "Too many requests for this token; retry after the given seconds.",
+                          {"retry_after": exc.retry_after})
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(IdempotencyKeyReused)
+    def idempotency_key_reused(request, exc):
+        return _error(api, request, 422, "idempotency_key_reused",
+                      "This Idempotency-Key was used with a different request.")
+
+    @api.exception_handler(IdempotencyInProgress)
+    def idempotency_in_progress(request, exc):
+        return _error(api, request, 409, "idempotency_in_progress",
+                      "A request with this Idempotency-Key is still being processed.")
+
+    @api.exception_handler(StaleCase)
+    def stale_case(request, exc):
+        return _error(api, request, 409, "stale_version",
+                      "The case changed since the given version; read it again.")
+
+    @api.exception_handler(TransitionNotAllowed)
+    def transition_not_allowed(request, exc):
+        return _error(api, request, 409, "transition_not_allowed",
+                      "This action is not allowed in the case's current status.")
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

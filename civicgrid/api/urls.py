@@ -4,8 +4,10 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.api.auth import TokenBearer, TokenHeader
 from civicgrid.api.errors import install_error_handlers
 from civicgrid.areas.api import router as areas_router
+from civicgrid.cases.api import router as cases_router
 from civicgrid.units.api import router as units_router
 
 api = NinjaAPI(
@@ -13,10 +15,12 @@ api = NinjaAPI(
     version="1",
     description="JSON API of civicgrid. Every read is limited to the caller's jurisdiction; "
     "a record outside it answers 404 exactly like a missing one.",
-    auth=django_auth,
+    # A token (Authorization: Bearer, or X-Api-Key) or the browser session.
+    auth=[TokenBearer(), TokenHeader(), django_auth],
     urls_namespace="api",
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/areas", areas_router)
 api.add_router("/units", units_router)
+api.add_router("/cases", cases_router)

@@ -22,30 +22,41 @@ from civicgrid.accounts.scope import get_scope
 
 @dataclass(frozen=True)
 class Access:
-    permission: str | None  # "<app>.<model>.<action>"; None = any signed-in user
+    # "<app>.<model>.<action>"; a tuple = any one of them; None = any signed-in user
+    permission: str | tuple[str, ...] | None
     model: type | None = None  # the object named by the URL, if any
     lookup: dict[str, str] = field(default_factory=dict)  # URL kwarg -> model field
     public: bool = False  # no sign-in needed
     api: bool = False
     example: dict[str, str] = field(default_factory=dict)  # query params a valid call needs
+    body: dict | None = None  # a body that passes input validation (API writes)
+    multipart: bool = False  # the body is sent as multipart/form-data
 
 
-def has_permission(user, permission: str | None) -> bool:
+def has_permission(user, permission: str | tuple[str, ...] | None) -> bool:
     if permission is None:
         return True
-    return bool(getattr(user, "is_superuser", False)) or get_scope(user).can(permission)
+    if getattr(user, "is_superuser", False):
+        return True
+    scope = get_scope(user)
+    if isinstance(permission, tuple):
+        return any(scope.can(p) for p in permission)
+    return scope.can(permission)
 
 
 def access(
-    permission: str | None = None,
+    permission: str | tuple[str, ...] | None = None,
     *,
     model: type | None = None,
     lookup: dict[str, str] | None = None,
     public: bool = False,
     api: bool = False,
     example: dict[str, str] | None = None,
+    body: dict | None = None,
+    multipart: bool = False,
 ):
-    spec = Access(permission, model, dict(lookup or {}), public, api, dict(example or {}))
+    spec = Access(permission, model, dict(lookup or {}), public, api, dict(example or {}),
+                  body, multipart)
 
     def decorator(view):
         @functools.wraps(view)

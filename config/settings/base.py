@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
                        "schedule": env_int("CASE_DUE_JOBS_SECONDS", 300)},
     "webhooks-retry-due": {"task": "webhooks.retry_due",
                            "schedule": env_int("WEBHOOK_RETRY_SECONDS", 60)},
+    "api-idempotency-purge": {"task": "api.purge_idempotency", "schedule": 3600},
 }
 
 LOGGING = {

@@ -33,3 +33,9 @@ STORAGES = {
 }
 # Static files served by the app itself (behind nginx or not), compressed and cache-busted.
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+
+# The API's per-token rate limit counts in the cache: every process must share it.
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", "")
+if REDIS_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_CACHE_URL}}

@@ -1,0 +1,209 @@
+"""Token authentication, per-token rate limit, token action scope and Idempotency-Key.
+
+A call authenticates with `Authorization: Bearer cg_…` or `X-Api-Key: cg_…`, or with the
+browser session. A token acts as its service account: `request.user` is that account and
+`request.api_token` the token, so `@access` and `restrict()` apply unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import math
+import time
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
+from ninja.security import APIKeyHeader, HttpBearer
+
+from civicgrid.api.models import ApiToken, IdempotencyRecord
+from civicgrid.api.services import TOKEN_PREFIX, token_hash
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__("rate limited")
+        self.retry_after = retry_after
+
+
+class IdempotencyKeyReused(Exception):
+    pass
+
+
+class IdempotencyInProgress(Exception):
+    pass
+
+
+def token_lookup(plain: str) -> ApiToken | None:
+    """The active token `plain` names, or None. The prefix finds the row by index; the
+    full token is compared by its sha256 in constant time."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) < len(TOKEN_PREFIX) + 10:
+        return None
+    prefix = plain[len(TOKEN_PREFIX):len(TOKEN_PREFIX) + 8]
+    digest = token_hash(plain)
+    for token in ApiToken.objects.filter(prefix=prefix).select_related("user"):
+        if hmac.compare_digest(token.key_hash, digest):
+            if token.revoked_at is not None or not token.user.is_active:
+                return None
+            return token
+    return None
+
+
+def rate_limit_check(token: ApiToken, now: float | None = None) -> None:
+    """Fixed one-minute window per token in the cache (shared by every process when CACHES
+    points at Redis). Over the limit raises RateLimited with the seconds to the next window."""
+    now = time.time() if now is None else now
+    window = int(now // 60)
+    key = f"api-rate:{token.pk}:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > token.rate_limit_per_minute:
+        raise RateLimited(max(1, math.ceil((window + 1) * 60 - now)))
+
+
+def _authenticate(request, plain: str):
+    token = token_lookup(plain.strip())
+    if token is None:
+        return None  # the next auth method (session) is tried; then 401
+    rate_limit_check(token)
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    request.user = token.user
+    request.api_token = token
+    return token
+
+
+class TokenBearer(HttpBearer):
+    """`Authorization: Bearer cg_…`"""
+
+    def authenticate(self, request, token):
+        return _authenticate(request, token)
+
+
+class TokenHeader(APIKeyHeader):
+    """`X-Api-Key: cg_…`"""
+
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request, key):
+        return _authenticate(request, key or "")
+
+
+def token_action(action: str):
+    """The token action an endpoint needs. Session users are not affected: their roles
+    and scope decide, as everywhere else."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            token = getattr(request, "api_token", None)
+            if token is not None and action not in token.actions:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.civicgrid_token_action = action  # type: ignore[attr-defined]
+        return wrapper
+    return decorator
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_OPENAPI = {"parameters": [{
+    "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+    "description": "Any unique string (e.g. a UUID). A retry with the same key and the same "
+                   "body returns the first response and changes nothing.",
+    "schema": {"type": "string", "maxLength": 200},
+}]}
+
+
+def _principal(request) -> str:
+    token = getattr(request, "api_token", None)
+    return f"token:{token.pk}" if token is not None else f"user:{request.user.pk}"
+
+
+def _body_hash(request) -> str:
+    digest = hashlib.sha256()
+    if request.content_type == "multipart/form-data":
+        # The multipart boundary differs between retries: hash the fields and the files.
+        for name in sorted(request.POST):
+            digest.update(json.dumps([name, request.POST.getlist(name)]).encode())
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                digest.update(f"{name}:{upload.name}:".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _json_response(status: int, body: str, replayed: bool = False) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type="application/json")
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(schema, status: int = 200):
+    """Render the view's result with `schema`, and honour an Idempotency-Key.
+
+    The record is inserted *first*, in the same transaction as the work: a concurrent
+    request with the same key blocks on the unique index (PostgreSQL) until the first
+    commits, then finds the finished record and replays it; if the first fails, its
+    transaction rolls back with the record and the retry runs afresh. Only successful
+    responses are stored; an error leaves nothing behind, so the client may retry.
+    The body is stored as the exact JSON text so a replay is byte-identical.
+    """
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()[:200]
+            if not key:
+                return _json_response(status, _render(schema, view(request, *args, **kwargs)))
+            principal, body_hash = _principal(request), _body_hash(request)
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyRecord.objects.create(
+                            principal=principal, key=key, body_hash=body_hash,
+                            method_path=f"{request.method} {request.path}"[:300],
+                            created_at=timezone.now())
+                except IntegrityError:
+                    existing = IdempotencyRecord.objects.get(principal=principal, key=key)
+                    return _replay(existing, request, body_hash)
+                body = _render(schema, view(request, *args, **kwargs))
+                record.response_status, record.response_body = status, body
+                record.save(update_fields=["response_status", "response_body"])
+            return _json_response(status, body)
+
+        return wrapper
+    return decorator
+
+
+def _replay(record: IdempotencyRecord, request, body_hash: str) -> HttpResponse:
+    if (record.body_hash != body_hash
+            or record.method_path != f"{request.method} {request.path}"[:300]):
+        raise IdempotencyKeyReused
+    if record.response_status is None:
+        raise IdempotencyInProgress
+    return _json_response(record.response_status, record.response_body, replayed=True)
+
+
+def _render(schema, result) -> str:
+    out = schema.model_validate(result) if not isinstance(result, schema) else result
+    # The same encoder as ninja's own responses, so every endpoint formats alike.
+    return json.dumps(out.model_dump(), cls=NinjaJSONEncoder)

@@ -1,0 +1,150 @@
+"""API tokens: create, revoke, authenticate, action scope, rate limit, idempotency."""
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.test import Client
+
+from civicgrid.accounts.roles import Role
+from civicgrid.accounts.scope import get_scope
+from civicgrid.api.models import ApiToken, IdempotencyRecord
+from civicgrid.api.services import api_token_create, api_token_revoke
+from civicgrid.audit.models import AuditEntry
+from civicgrid.cases.models import Case
+from civicgrid.cases.tests.conftest import new_case
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+
+
+def _client(plain: str, header: str = "bearer") -> Client:
+    if header == "bearer":
+        return Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    return Client(HTTP_X_API_KEY=plain)
+
+
+def test_create_returns_the_plain_token_once_and_stores_only_its_hash(world):
+    admin = world.users[Role.ADMINISTRATOR]
+    token, plain = api_token_create(name="12345 hotline", unit=world.unit_a,
+                                    actions=["cases:read"], actor=admin)
+    assert plain.startswith(f"cg_{token.prefix}_") and len(token.prefix) == 8
+    assert plain not in str(ApiToken.objects.filter(pk=token.pk).values().get())
+    account = token.user
+    assert account.username == f"api-{token.prefix}" and not account.has_usable_password()
+    scope = get_scope(account)
+    assert scope.roles == {Role.LEADER} and scope.unit_ids == {world.unit_a.pk}
+    assert scope.area_codes == (world.street_a.code,)
+    assert AuditEntry.objects.filter(event_type="api.token_created").exists()
+
+
+def test_only_administrators_create_and_revoke(world):
+    with pytest.raises(PermissionDenied):
+        api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
+                         actor=world.users[Role.SUPERVISOR])
+    with pytest.raises(ValidationError):
+        api_token_create(name="x", unit=world.unit_a, actions=["cases:delete"],
+                         actor=world.users[Role.ADMINISTRATOR])
+    token, _plain = api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
+                                     actor=None)
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(token=token, actor=world.users[Role.SUPERVISOR])
+
+
+def test_auth_by_bearer_or_header_and_refusals(world):
+    token, plain = api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
+                                    actor=None)
+    for header in ("bearer", "key"):
+        response = _client(plain, header).get("/api/v1/me")
+        assert response.status_code == 200, header
+        assert response.json()["username"] == token.user.username
+    missing = Client().get("/api/v1/me")
+    wrong = _client(plain[:-3] + "abc").get("/api/v1/me")
+    garbage = _client("nonsense").get("/api/v1/me")
+    assert missing.status_code == wrong.status_code == garbage.status_code == 401
+    assert missing.content == wrong.content == garbage.content
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    api_token_revoke(token=token, actor=world.users[Role.ADMINISTRATOR])
+    revoked = _client(plain).get("/api/v1/me")
+    assert revoked.status_code == 401 and revoked.content == missing.content
+
+
+def test_token_action_scope(office):
+    case = new_case(office)
+    _t, reader = api_token_create(name="r", unit=office.centre_a, actions=["cases:read"],
+                                  actor=None)
+    client = _client(reader)
+    assert client.get(f"/api/v1/cases/{case.number}").status_code == 200
+    before = Case.objects.count()
+    response = client.post("/api/v1/cases", {"category": "9102", "description": "噪音扰民很久了",
+                                             "area": office.world.grid_a1.code},
+                           content_type="application/json")
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    assert Case.objects.count() == before
+    response = client.post(f"/api/v1/cases/{case.number}/actions/accept",
+                           {"version": case.version}, content_type="application/json")
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.status == "registered"
+
+
+def test_rate_limit_answers_429_with_retry_after(world):
+    _t, plain = api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
+                                 actor=None, rate_limit_per_minute=3)
+    client = _client(plain)
+    codes = [client.get("/api/v1/me").status_code for _i in range(4)]
+    assert codes[:3] == [200, 200, 200]
+    response = client.get("/api/v1/me")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_idempotency_replays_and_refuses_a_different_body(office):
+    _t, plain = api_token_create(name="x", unit=office.centre_a,
+                                 actions=["cases:read", "cases:create"], actor=None)
+    client = _client(plain)
+    body = {"category": "9102", "description": "楼上深夜噪音扰民", "area":
+            office.world.grid_a1.code,
+            "parties": [{"role": "applicant", "name": "王五", "phone": "13912345678",
+                         "id_number": "11010519491231002X"}]}
+    before = Case.objects.count()
+    first = client.post("/api/v1/cases", body, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="key-1")
+    second = client.post("/api/v1/cases", body, content_type="application/json",
+                         HTTP_IDEMPOTENCY_KEY="key-1")
+    assert first.status_code == second.status_code == 201
+    assert first.content == second.content
+    assert second["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    assert Case.objects.count() == before + 1
+    assert b"13912345678" not in first.content and b"11010519491231002X" not in first.content
+    party = first.json()["parties"][0]
+    assert party["phone_masked"] == "139****5678" and "phone" not in party
+    other = client.post("/api/v1/cases", {**body, "description": "另一件事情描述"},
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-1")
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert Case.objects.count() == before + 1
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_management_command_prints_a_working_token(world, capsys):
+    call_command("create_api_token", "--unit", world.unit_a.code, "--actions",
+                 "cases:read,cases:create", "--name", "hotline")
+    plain = capsys.readouterr().out.strip()
+    assert _client(plain).get("/api/v1/me").status_code == 200
+
+
+def test_admin_creates_a_token_and_shows_it_once(world):
+    client = Client()
+    client.force_login(world.users[Role.ADMINISTRATOR])
+    response = client.post("/admin/api/apitoken/add/", {
+        "name": "hotline", "unit": world.unit_a.pk, "actions": '["cases:read"]',
+        "rate_limit_per_minute": 60}, follow=True)
+    assert response.status_code == 200
+    token = ApiToken.objects.get()
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(f"cg_{token.prefix}_" in m for m in shown)
+    assert token.created_by == world.users[Role.ADMINISTRATOR]
