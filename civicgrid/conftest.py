@@ -108,13 +108,17 @@ def demo(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Each test starts with empty process caches (point→grid index, working calendar):
-    rolled-back test data must never leak into the next test through them."""
+    """Each test starts with empty process caches (point→grid index, working calendar) and
+    an empty Django cache (API rate-limit windows): rolled-back test data must never leak
+    into the next test through them."""
+    from django.core.cache import cache
+
     from civicgrid.areas.locator import grid_locator
     from civicgrid.workcalendar.calendar import work_calendar
 
     grid_locator.invalidate()
     work_calendar.invalidate()
+    cache.clear()
     yield
 
 

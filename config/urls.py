@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("civicgrid.audit.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("portal/", include("civicgrid.portal.urls")),
+    path("open311/v2/", include("civicgrid.open311.urls")),
     path("i18n/setlang/", access(public=True)(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -35,6 +35,11 @@ GRID_WORK = frozenset({"cases.case.add", "cases.case.verify"})
 HANDLING = frozenset({"cases.case.add", "cases.case.handle", "cases.party.reveal"})
 DISPATCHING = frozenset({"cases.case.add", "cases.case.dispatch", "cases.case.supervise",
                          "cases.case.verify", "cases.party.reveal"})
+# Weekly checks (排查, 零报告) and area warnings (civicgrid/warnings): everyone who works
+# reads them; the people of an area submit its check; supervisors also remind the missing.
+WARNINGS_READ = frozenset({"warnings.weeklycheck.view", "warnings.areastatus.view"})
+CHECK_REPORT = frozenset({"warnings.weeklycheck.add"})
+CHECK_REMIND = frozenset({"warnings.weeklycheck.remind"})
 
 ADMINISTER = frozenset(
     f"{model}.{action}"
@@ -53,20 +58,24 @@ ADMINISTER = frozenset(
         "webhooks.webhookendpoint",
         "webhooks.webhookdelivery",
         "api.apitoken",
+        "open311.open311request",
+        "warnings.checksettings",
+        "warnings.reporteroverride",
+        "warnings.warningrule",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: VIEW_DIRECTORY | GRID_WORK,
-    Role.HANDLER: VIEW_DIRECTORY | HANDLING,
-    Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING,
-    Role.SUPERVISOR: VIEW_DIRECTORY | DISPATCHING,
-    Role.LEADER: VIEW_DIRECTORY,
+    Role.GRID_WORKER: VIEW_DIRECTORY | GRID_WORK | WARNINGS_READ | CHECK_REPORT,
+    Role.HANDLER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
+    Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
+    Role.SUPERVISOR: VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND,
+    Role.LEADER: VIEW_DIRECTORY | WARNINGS_READ,
     Role.ADMINISTRATOR: ADMINISTER,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.
-    Role.AUDITOR: VIEW_DIRECTORY | {"audit.auditentry.view"},
+    Role.AUDITOR: VIEW_DIRECTORY | WARNINGS_READ | {"audit.auditentry.view"},
 }
 
 # Roles whose scope is the whole deployment rather than their jurisdiction subtrees.

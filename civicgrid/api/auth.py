@@ -60,10 +60,14 @@ def token_lookup(plain: str) -> ApiToken | None:
 
 def rate_limit_check(token: ApiToken, now: float | None = None) -> None:
     """Fixed one-minute window per token in the cache (shared by every process when CACHES
-    points at Redis). Over the limit raises RateLimited with the seconds to the next window."""
+    points at Redis). Over the limit raises RateLimited with the seconds to the next window.
+
+    The counter is keyed by the token's id *and* its random prefix: an id alone is reused
+    (SQLite hands out the ids of rolled-back rows again, `manage.py flush` restarts the
+    sequences), and a new token must never inherit the spent window of an old one."""
     now = time.time() if now is None else now
     window = int(now // 60)
-    key = f"api-rate:{token.pk}:{window}"
+    key = f"api-rate:{token.pk}:{token.prefix}:{window}"
     cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)
@@ -104,18 +108,22 @@ class TokenHeader(APIKeyHeader):
         return _authenticate(request, key or "")
 
 
-def token_action(action: str):
-    """The token action an endpoint needs. Session users are not affected: their roles
-    and scope decide, as everywhere else."""
+def token_action(*actions: str):
+    """The token action an endpoint needs; with several, any one of them will do (e.g. the
+    categories are read by a reading client and by an intake client alike). Session users
+    are not affected: their roles and scope decide, as everywhere else."""
+    if not actions:
+        raise ValueError("token_action needs at least one action")
+
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             token = getattr(request, "api_token", None)
-            if token is not None and action not in token.actions:
+            if token is not None and not set(actions) & set(token.actions):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        wrapper.civicgrid_token_action = action  # type: ignore[attr-defined]
+        wrapper.civicgrid_token_actions = actions  # type: ignore[attr-defined]
         return wrapper
     return decorator
 
@@ -151,56 +159,67 @@ def _body_hash(request) -> str:
     return digest.hexdigest()
 
 
-def _json_response(status: int, body: str, replayed: bool = False) -> HttpResponse:
-    response = HttpResponse(body, status=status, content_type="application/json")
+def _stored_response(status: int, body: str, content_type: str,
+                     replayed: bool = False) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type=content_type)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
 
 
-def idempotent(schema, status: int = 200):
-    """Render the view's result with `schema`, and honour an Idempotency-Key.
+def run_idempotent(request, produce, content_type: str = "application/json") -> HttpResponse:
+    """Run `produce() -> (status, body text)` at most once per Idempotency-Key.
 
     The record is inserted *first*, in the same transaction as the work: a concurrent
     request with the same key blocks on the unique index (PostgreSQL) until the first
     commits, then finds the finished record and replays it; if the first fails, its
     transaction rolls back with the record and the retry runs afresh. Only successful
-    responses are stored; an error leaves nothing behind, so the client may retry.
-    The body is stored as the exact JSON text so a replay is byte-identical.
+    responses are stored (`produce` raises on errors), so the client may retry after an
+    error. The body is stored as the exact text sent, so a replay is byte-identical.
     """
+    key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()[:200]
+    if not key:
+        status, body = produce()
+        return _stored_response(status, body, content_type)
+    principal, body_hash = _principal(request), _body_hash(request)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    principal=principal, key=key, body_hash=body_hash,
+                    method_path=f"{request.method} {request.path}"[:300],
+                    created_at=timezone.now())
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(principal=principal, key=key)
+            return _replay(existing, request, body_hash, content_type)
+        status, body = produce()
+        record.response_status, record.response_body = status, body
+        record.save(update_fields=["response_status", "response_body"])
+    return _stored_response(status, body, content_type)
+
+
+def idempotent(schema, status: int = 200):
+    """Render the view's result with `schema` as JSON, and honour an Idempotency-Key
+    (see run_idempotent)."""
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()[:200]
-            if not key:
-                return _json_response(status, _render(schema, view(request, *args, **kwargs)))
-            principal, body_hash = _principal(request), _body_hash(request)
-            with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotencyRecord.objects.create(
-                            principal=principal, key=key, body_hash=body_hash,
-                            method_path=f"{request.method} {request.path}"[:300],
-                            created_at=timezone.now())
-                except IntegrityError:
-                    existing = IdempotencyRecord.objects.get(principal=principal, key=key)
-                    return _replay(existing, request, body_hash)
-                body = _render(schema, view(request, *args, **kwargs))
-                record.response_status, record.response_body = status, body
-                record.save(update_fields=["response_status", "response_body"])
-            return _json_response(status, body)
+            return run_idempotent(
+                request, lambda: (status, _render(schema, view(request, *args, **kwargs))))
 
         return wrapper
     return decorator
 
 
-def _replay(record: IdempotencyRecord, request, body_hash: str) -> HttpResponse:
+def _replay(record: IdempotencyRecord, request, body_hash: str,
+            content_type: str) -> HttpResponse:
     if (record.body_hash != body_hash
             or record.method_path != f"{request.method} {request.path}"[:300]):
         raise IdempotencyKeyReused
     if record.response_status is None:
         raise IdempotencyInProgress
-    return _json_response(record.response_status, record.response_body, replayed=True)
+    return _stored_response(record.response_status, record.response_body, content_type,
+                            replayed=True)
 
 
 def _render(schema, result) -> str:

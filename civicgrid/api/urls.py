@@ -8,6 +8,7 @@ from civicgrid.api.auth import TokenBearer, TokenHeader
 from civicgrid.api.errors import install_error_handlers
 from civicgrid.areas.api import router as areas_router
 from civicgrid.cases.api import router as cases_router
+from civicgrid.cases.api_categories import router as categories_router
 from civicgrid.units.api import router as units_router
 
 api = NinjaAPI(
@@ -24,3 +25,4 @@ api.add_router("/", accounts_router)
 api.add_router("/areas", areas_router)
 api.add_router("/units", units_router)
 api.add_router("/cases", cases_router)
+api.add_router("/categories", categories_router)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 
 from civicgrid.accounts.scope import get_scope
-from civicgrid.areas.models import Area, GridAssignment, Level
+from civicgrid.areas.models import CODE_LENGTH, Area, GridAssignment, Level
 from civicgrid.units.models import Unit
 
 
@@ -19,6 +21,34 @@ def area_roots(*, actor) -> QuerySet[Area]:
     codes = [c for c in scope.area_codes
              if not any(c != o and c.startswith(o) for o in scope.area_codes)]
     return visible.filter(code__in=codes)
+
+
+def area_tree(*, roots: Iterable[Area], actor, depth: int = 1) -> list[dict]:
+    """The visible subtrees under `roots`, `depth` levels below each, as nested dicts
+    (code, name, level, children), children by code.
+
+    One query whatever the number of nodes: codes nest by prefix, so a subtree `depth`
+    levels deep is `code LIKE 'root%' AND length(code) <= n`; the tree is built here.
+    """
+    roots = list(roots)
+    lengths = list(CODE_LENGTH.values())
+    within = Q(pk__in=[])
+    for root in roots:
+        deepest = lengths[min(lengths.index(len(root.code)) + depth, len(lengths) - 1)]
+        within |= Q(code__startswith=root.code, code__length__lte=deepest)
+    nodes: dict[int, dict] = {}
+    parents: dict[int, int | None] = {}
+    rows = (Area.objects.restrict(actor, "view").filter(within).order_by("code")
+            .values_list("pk", "code", "name", "level", "parent_id"))
+    for pk, code, name, level, parent_id in rows:
+        nodes[pk] = {"code": code, "name": name, "level": level, "children": []}
+        parents[pk] = parent_id
+    root_pks = {root.pk for root in roots}
+    for pk, node in nodes.items():  # in code order, so children come out sorted
+        parent = parents[pk]
+        if pk not in root_pks and parent in nodes:
+            nodes[parent]["children"].append(node)
+    return [nodes[root.pk] for root in roots if root.pk in nodes]
 
 
 def area_children(*, area: Area, actor) -> QuerySet[Area]:

@@ -6,16 +6,17 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from civicgrid.accounts.scope import get_scope
+from civicgrid.accounts.scope import get_scope, user_can
 from civicgrid.cases.models import (
     CLOCKED_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseEvent,
     Category,
+    CategoryAttribute,
     HandOff,
     InboxItem,
     Party,
@@ -252,3 +253,56 @@ def case_events(*, case: Case) -> QuerySet[CaseEvent]:
 
 def case_with_parties(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("role", "id")))
+
+
+# --- categories -----------------------------------------------------------------------------
+# Categories are reference data with no area to scope by: whoever may view cases reads all
+# of them (an intake form or client needs the whole tree, and every case names one).
+
+
+@dataclass(frozen=True)
+class CategoryFilters:
+    parent: str = ""  # code of the parent category
+    kind: str = ""
+    leaf: bool | None = None  # True: only categories without children (what intake takes)
+    active: bool | None = True
+    q: str = ""  # words of the name
+
+
+def _has_children() -> Exists:
+    return Exists(Category.objects.filter(parent=OuterRef("pk")))
+
+
+def category_base(*, actor) -> QuerySet[Category]:
+    """Categories with what the API shows of them, in a fixed number of queries: the
+    parent's and the specialty's codes joined, `is_leaf` annotated, attributes prefetched."""
+    if not user_can(actor, Case, "view"):
+        return Category.objects.none()
+    return (
+        Category.objects.select_related("parent", "specialty")
+        .annotate(is_leaf=~_has_children())
+        .prefetch_related(Prefetch(
+            "attributes", queryset=CategoryAttribute.objects.order_by("order", "code")))
+    )
+
+
+def category_list(*, actor, filters: CategoryFilters) -> QuerySet[Category]:
+    qs = category_base(actor=actor)
+    if filters.parent:
+        qs = qs.filter(parent__code=filters.parent)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.leaf is not None:
+        qs = qs.filter(~_has_children() if filters.leaf else _has_children())
+    if filters.active is not None:
+        qs = qs.filter(active=filters.active)
+    if filters.q.strip():
+        qs = qs.filter(name__icontains=filters.q.strip())
+    return qs
+
+
+def category_detail(*, actor) -> QuerySet[Category]:
+    """category_base with the children's codes (all of them, active or not: a category
+    with any child is not a leaf, and intake refuses it)."""
+    return category_base(actor=actor).prefetch_related(Prefetch(
+        "children", queryset=Category.objects.order_by("code").only("code", "parent_id")))

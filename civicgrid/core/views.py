@@ -30,4 +30,8 @@ def permission_denied_view(request, exception=None):
 
 
 def not_found_view(request, exception=None):
+    if request.path.startswith("/open311/"):  # machines get the spec's error document
+        from civicgrid.open311.views import not_found
+
+        return not_found(request)
     return render(request, "404.html", status=404)

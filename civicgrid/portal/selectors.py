@@ -92,7 +92,9 @@ class PublicEvent:
     text: str
 
 
-def _event_text(event: CaseEvent) -> str | None:
+def public_event_text(event: CaseEvent) -> str | None:
+    """What a member of the public is told about a timeline entry, or None for internal
+    steps. Reads only the type and the organisation names in its data."""
     data = event.data or {}
     match event.type:
         case EventType.REGISTERED:
@@ -147,7 +149,7 @@ def public_timeline(case: Case) -> list[PublicEvent]:
         "time", "id")
     lines = []
     for event in events:
-        text = _event_text(event)
+        text = public_event_text(event)
         if text:
             lines.append(PublicEvent(event.time, text))
     return lines

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "civicgrid.workcalendar",
     "civicgrid.portal",
     "civicgrid.api",
+    "civicgrid.open311",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,14 @@ PORTAL_LOOKUP_LIMIT = env_int("PORTAL_LOOKUP_LIMIT", 10)  # status look-ups per 
 PORTAL_LOOKUP_WINDOW = env_int("PORTAL_LOOKUP_WINDOW_SECONDS", 600)
 PORTAL_LINK_MAX_AGE = env_int("PORTAL_LINK_MAX_AGE_SECONDS", 24 * 3600)  # status links
 PORTAL_AREA_CODE = env_str("PORTAL_AREA_CODE", "")
+
+# Open311 GeoReport v2 (/open311/v2/): the jurisdiction_id clients may send (any other
+# answers 404), what discovery tells clients, and the per-address limit of reads without
+# an api_key (requests with an api_key have the token's own limit).
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "civicgrid.local")
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
+OPEN311_ANONYMOUS_LIMIT_PER_MINUTE = env_int("OPEN311_ANONYMOUS_LIMIT_PER_MINUTE", 120)
 
 # A case overdue by this multiple of its stage time is escalated one level by the due jobs
 # (Celery beat in production, `manage.py run_due_jobs` in the embedded set-up).

@@ -60,3 +60,72 @@ def test_openapi_document_is_served(db):
     doc = Client().get("/api/v1/openapi.json").json()
     assert doc["info"]["title"] == "civicgrid API"
     assert "/api/v1/areas/locate" in doc["paths"]
+
+
+def _node(area, children=()) -> dict:
+    return {"code": area.code, "name": area.name, "level": area.level,
+            "children": list(children)}
+
+
+def test_area_tree_defaults_to_the_jurisdiction_roots(world):
+    w = world
+    client = _client(world, Role.SUPERVISOR)  # street A
+    assert client.get("/api/v1/areas/tree").json() == {
+        "items": [_node(w.street_a, [_node(w.community_a)])]}
+    assert client.get("/api/v1/areas/tree", {"depth": 3}).json() == {
+        "items": [_node(w.street_a, [_node(w.community_a, [_node(w.grid_a1),
+                                                            _node(w.grid_a2)])])]}
+    grid = _client(world, Role.GRID_WORKER).get("/api/v1/areas/tree", {"depth": 3}).json()
+    assert grid == {"items": [_node(w.grid_a1)]}
+    admin = _client(world, Role.ADMINISTRATOR).get("/api/v1/areas/tree").json()
+    assert admin == {"items": [_node(w.county, [_node(w.street_a), _node(w.street_b)])]}
+
+
+def test_area_tree_of_a_root_and_depth(world):
+    w = world
+    client = _client(world, Role.AUDITOR)
+    body = client.get("/api/v1/areas/tree", {"root": w.county.code, "depth": 2}).json()
+    assert body == {"items": [_node(w.county, [
+        _node(w.street_a, [_node(w.community_a)]),
+        _node(w.street_b, [_node(w.community_b)])])]}
+    leaf = client.get("/api/v1/areas/tree", {"root": w.grid_b1.code, "depth": 3}).json()
+    assert leaf == {"items": [_node(w.grid_b1)]}
+    for depth in (0, 4):
+        bad = client.get("/api/v1/areas/tree", {"root": w.county.code, "depth": depth})
+        assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"
+
+
+def test_area_tree_root_outside_the_scope_answers_like_a_missing_one(world):
+    client = _client(world, Role.SUPERVISOR)  # street A
+    missing = client.get("/api/v1/areas/tree", {"root": "320602999"})
+    for code in (world.street_b.code, world.county.code):  # beside it, and above it
+        outside = client.get("/api/v1/areas/tree", {"root": code})
+        assert outside.status_code == missing.status_code == 404
+        assert outside.content == missing.content
+    assert missing.json() == {"code": "not_found", "message": "Not found.", "details": None}
+
+
+def test_area_tree_queries_do_not_grow_with_nodes(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicgrid.areas.models import Area
+
+    client = _client(world, Role.ADMINISTRATOR)
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/api/v1/areas/tree", {"root": world.county.code,
+                                                         "depth": 3})
+        assert response.status_code == 200
+        streets = response.json()["items"][0]["children"]
+        return len(ctx.captured_queries), sum(
+            len(c["children"]) for s in streets for c in s["children"])
+
+    small, grids = count()
+    assert grids == 3
+    Area.objects.bulk_create([
+        Area(code=f"{world.community_b.code}{i:03d}", name=f"濠西第{i}网格", level="grid",
+             parent=world.community_b) for i in range(2, 42)])
+    large, grids = count()
+    assert (large, grids) == (small, 43)

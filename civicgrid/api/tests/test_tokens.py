@@ -1,13 +1,18 @@
 """API tokens: create, revoke, authenticate, action scope, rate limit, idempotency."""
 
+from datetime import timedelta
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.scope import get_scope
+from civicgrid.api.auth import RateLimited, rate_limit_check
 from civicgrid.api.models import ApiToken, IdempotencyRecord
 from civicgrid.api.services import api_token_create, api_token_revoke
 from civicgrid.audit.models import AuditEntry
@@ -148,3 +153,96 @@ def test_admin_creates_a_token_and_shows_it_once(world):
     shown = [str(m) for m in response.context["messages"]]
     assert any(f"cg_{token.prefix}_" in m for m in shown)
     assert token.created_by == world.users[Role.ADMINISTRATOR]
+
+
+# --- the inboxes of a governance centre's token --------------------------------------------
+# A previous attempt saw `GET /api/v1/cases?inbox=dispatch` "return nothing" for such a
+# token. The inbox filters are right (the test below); the empty answer was a 429 read as an
+# empty list: rate-limit windows were keyed by the token id alone, SQLite hands out the ids
+# of rolled-back rows again (every test's first token is id 1), and the cache was not
+# cleared between tests, so a token inherited the window an earlier test had spent.
+
+def _numbers(client, **params) -> list[str]:
+    response = client.get("/api/v1/cases", params)
+    assert response.status_code == 200, response.content
+    return [item["number"] for item in response.json()["items"]]
+
+
+def test_governance_centre_tokens_see_their_dispatch_queues(office):
+    w = office.world
+    street_case = new_case(office)  # community level: the street A centre dispatches it
+    county_case = new_case(office, category=office.petition)  # county level: county queue
+    other_street = new_case(office, area=w.grid_b1, actor=office.people["outsider"])
+    assert (street_case.queue_area, county_case.queue_area, other_street.queue_area) == (
+        w.street_a, w.county, w.street_b)
+    actions = ["cases:read", "cases:act"]
+    street_token, street_plain = api_token_create(name="a", unit=office.centre_a,
+                                                  actions=actions, actor=None)
+    county_token, county_plain = api_token_create(name="c", unit=office.centre_county,
+                                                  actions=actions, actor=None)
+    assert get_scope(street_token.user).roles == {Role.SUPERVISOR}
+    assert get_scope(street_token.user).area_codes == (w.street_a.code,)
+    assert get_scope(county_token.user).area_codes == (w.county.code,)
+    street, county = _client(street_plain), _client(county_plain)
+
+    assert _numbers(street) == [county_case.number, street_case.number]
+    assert _numbers(street, inbox="dispatch") == [street_case.number]
+    assert _numbers(street, inbox="mine") == [street_case.number]
+    assert _numbers(county, inbox="dispatch") == [
+        other_street.number, county_case.number, street_case.number]
+    for name in ("unit", "verify", "overdue", "supervised", "handoffs"):
+        assert _numbers(street, inbox=name) == [], name
+
+    Case.objects.filter(pk=street_case.pk).update(stage_due_at=timezone.now()
+                                                  - timedelta(hours=1))
+    supervised = street.post(f"/api/v1/cases/{street_case.number}/actions/supervise",
+                             {"version": street_case.version, "level": "yellow",
+                              "reason": "超期未受理"}, content_type="application/json")
+    assert supervised.status_code == 200, supervised.content
+    assert _numbers(street, inbox="overdue") == [street_case.number]
+    assert _numbers(street, inbox="supervised") == [street_case.number]
+    assert _numbers(county, inbox="supervised") == [street_case.number]
+
+
+def test_a_read_only_centre_token_reads_cases_but_has_no_dispatch_work(office):
+    """cases:read alone makes the token a leader (service_account_role): it reads every
+    case of the centre's area, and its work inboxes are empty by design."""
+    case = new_case(office)
+    _t, plain = api_token_create(name="r", unit=office.centre_a, actions=["cases:read"],
+                                 actor=None)
+    client = _client(plain)
+    assert _numbers(client) == [case.number]
+    assert _numbers(client, inbox="dispatch") == _numbers(client, inbox="mine") == []
+
+
+def test_a_new_token_never_inherits_the_rate_window_of_an_old_one_with_the_same_id(
+        office, monkeypatch):
+    from civicgrid.api import auth
+
+    monkeypatch.setattr(auth, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+    case = new_case(office)
+    old, old_plain = api_token_create(name="old", unit=office.centre_a,
+                                      actions=["cases:read"], actor=None)
+    assert [_client(old_plain).get("/api/v1/me").status_code for _i in range(2)] == [200, 200]
+    old_id = old.pk
+    old.delete()  # rolled back, or the database was flushed: the id is free again
+    new, new_plain = api_token_create(name="new", unit=office.centre_a,
+                                      actions=["cases:read", "cases:act"], actor=None,
+                                      rate_limit_per_minute=2)
+    ApiToken.objects.filter(pk=new.pk).update(id=old_id)
+    client = _client(new_plain)
+    assert _numbers(client, inbox="dispatch") == [case.number]
+    assert _numbers(client, inbox="mine") == [case.number]
+    assert client.get("/api/v1/me").status_code == 429  # its own window, and only its own
+
+
+def test_rate_windows_are_per_token_even_when_ids_repeat(db):
+    now = 1_800_000_030.0
+    spent = ApiToken(pk=1, prefix="aaaaaaaa", rate_limit_per_minute=120)
+    fresh = ApiToken(pk=1, prefix="bbbbbbbb", rate_limit_per_minute=2)
+    for _i in range(5):
+        rate_limit_check(spent, now)
+    rate_limit_check(fresh, now)
+    rate_limit_check(fresh, now)
+    with pytest.raises(RateLimited):
+        rate_limit_check(fresh, now)

@@ -151,6 +151,10 @@ def in_scope(model, user: User, world):
         return _sample_party(world, world.grid_a1)
     if model is Attachment:
         return _sample_attachment(world, world.grid_a1)
+    from civicgrid.cases.models import Category
+
+    if model is Category:  # reference data: the sample case's category
+        return _sample_case(world, world.grid_a1).category
     raise AssertionError(f"no in-scope sample for {model.__name__}: add one to this test")
 
 
@@ -169,6 +173,10 @@ def out_of_scope(model, world):
         return _sample_party(world, world.grid_b1)
     if model is Attachment:
         return _sample_attachment(world, world.grid_b1)
+    from civicgrid.cases.models import Category
+
+    if model is Category:
+        return None  # reference data: every category is in everyone's scope
     raise AssertionError(f"no out-of-scope sample for {model.__name__}: add one to this test")
 
 
@@ -178,11 +186,36 @@ def _portal_token(world) -> str:
     return status_token(_sample_case(world, world.grid_a1))
 
 
+def _open311_record(world):
+    """An Open311 request about a public service (a 民生服务 category), so that it is
+    listed for everyone."""
+    from civicgrid.api.services import api_token_create
+    from civicgrid.cases.models import Category
+    from civicgrid.open311.models import Open311Request
+    from civicgrid.open311.services import RequestInput, open311_request_create
+
+    existing = Open311Request.objects.select_related("case").first()
+    if existing:
+        return existing
+    category, _created = Category.objects.get_or_create(
+        code="9902", defaults={"name": "路灯损坏(测试)", "kind": "service",
+                               "default_level": "community",
+                               "sla": {"accept": {"days": 3, "unit": "working"}}})
+    token, _plain = api_token_create(name="open311", unit=world.unit_a, actions=["open311"],
+                                     actor=None)
+    return open311_request_create(api_token=token, category=category, data=RequestInput(
+        address_id=world.grid_a1.code, description="路灯整晚不亮"))
+
+
 # Path values that only exist at run time and name no model field: public pages reached by
-# a signed link (the resident portal's status pages).
+# a signed link (the resident portal's status pages) and Open311 resources.
 RUNTIME_KWARGS = {
     ("portal:report_done", "token"): _portal_token,
     ("portal:status", "token"): _portal_token,
+    ("open311:service_definition", "service_code"):
+        lambda world: _open311_record(world).case.category.code,
+    ("open311:request", "service_request_id"): lambda world: _open311_record(world).case.number,
+    ("open311:token", "token"): lambda world: _open311_record(world).token,
 }
 
 

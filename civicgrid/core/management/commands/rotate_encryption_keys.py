@@ -6,11 +6,13 @@ from civicgrid.audit.context import acting_from
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Party
 from civicgrid.core.crypto import reencrypt_text
+from civicgrid.open311.models import Open311Request
 from civicgrid.webhooks.models import WebhookEndpoint
 
 # Every encrypted column: (model, field). New encrypted fields are added here.
 ENCRYPTED_FIELDS = [(TOTPDevice, "secret_encrypted"), (Party, "id_number_encrypted"),
-                    (Party, "phone_encrypted"), (WebhookEndpoint, "secret_encrypted")]
+                    (Party, "phone_encrypted"), (WebhookEndpoint, "secret_encrypted"),
+                    (Open311Request, "email_encrypted")]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,292 @@
+"""Reads of the Open311 GeoReport v2 interface: services, definitions, requests, updates.
+
+Who sees what (docs/api.md, "Open311"):
+- a request sent with an api_key is shown in full (description, address, point, media_url)
+  to that same api_key;
+- requests about public things (民生服务 and 安全隐患 categories) are listed for everyone,
+  but without the description, the address or the exact point, which may carry personal
+  data: the place is the grid and its centre;
+- disputes and everything else are never shown to anyone else: GET answers 404 exactly as
+  for a number that does not exist.
+The status notes are the portal's public timeline texts: organisations are named, people
+never.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from civicgrid.api.models import ApiToken
+from civicgrid.cases.models import (
+    AttributeType,
+    Case,
+    CaseEvent,
+    CaseKind,
+    Category,
+    CategoryAttribute,
+    Status,
+)
+from civicgrid.open311.models import Open311Request
+from civicgrid.portal.selectors import public_event_text
+
+# Categories offered as Open311 services: what residents report (emergencies need 110/119/
+# 120 now; petitions have their own statutory channel, as on the resident portal).
+SERVICE_KINDS = (CaseKind.DISPUTE, CaseKind.SERVICE, CaseKind.HAZARD)
+# Requests of these kinds are listed publicly (without personal data).
+PUBLIC_KINDS = (CaseKind.SERVICE, CaseKind.HAZARD)
+
+CLOSED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
+# FixMyStreet's extended states (Open311 FMS "additional states") for each case status.
+DETAILED_STATUS = {
+    Status.REGISTERED: "OPEN",
+    Status.ACCEPTED: "INVESTIGATING",
+    Status.HANDLING: "IN_PROGRESS",
+    Status.HANDED_OFF: "INTERNAL_REFERRAL",
+    Status.RESOLVED: "FIXED",
+    Status.VERIFIED: "FIXED",
+    Status.FOLLOWED_UP: "FIXED",
+    Status.SUSPENDED: "ACTION_SCHEDULED",
+    Status.CLOSED: "CLOSED",
+    Status.REJECTED: "NO_FURTHER_ACTION",
+    Status.MERGED: "DUPLICATE",
+}
+WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+CHANGESET = "2026-11-30T00:00:00+08:00"  # when this interface last changed
+SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+
+
+class InvalidQuery(ValueError):
+    """A query argument the spec's 400 answers (message for the client)."""
+
+
+# --- services ----------------------------------------------------------------------------
+
+def services() -> QuerySet[Category]:
+    """Leaf categories in use of the kinds offered, with whether they ask for attributes."""
+    has_attrs = CategoryAttribute.objects.filter(category=OuterRef("pk"))
+    return (Category.objects.filter(active=True, kind__in=SERVICE_KINDS)
+            .exclude(Exists(Category.objects.filter(parent=OuterRef("pk"))))
+            .annotate(has_attributes=Exists(has_attrs))
+            .select_related("parent").order_by("code"))
+
+
+def service_item(category: Category) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description or category.name,
+        "metadata": bool(getattr(category, "has_attributes", False)),
+        # The request is registered at once, but the client gets a token (exchanged for
+        # the case number at tokens/{token}): see docs/api.md for why.
+        "type": "batch",
+        "keywords": category.keywords,
+        "group": category.parent.name if category.parent is not None else "",
+    }
+
+
+DATATYPE_HELP = {
+    AttributeType.NUMBER: "number",
+    AttributeType.DATETIME: "ISO 8601, e.g. 2026-11-30T09:00:00+08:00",
+    AttributeType.MULTI: "one or more keys: attribute[code][]=key",
+    AttributeType.SINGLE: "one key: attribute[code]=key",
+}
+
+
+def service_definition(category: Category) -> dict[str, Any]:
+    attributes = []
+    for order, attr in enumerate(category.attributes.order_by("order", "code"), start=1):
+        attributes.append({
+            "variable": True,
+            "code": attr.code,
+            "datatype": attr.datatype,
+            "required": attr.required,
+            "datatype_description": DATATYPE_HELP.get(AttributeType(attr.datatype)),
+            "order": order,
+            "description": attr.description,
+            "values": [{"key": str(key), "name": name} for key, name in attr.values],
+        })
+    return {"service_code": category.code, "attributes": attributes}
+
+
+# --- requests ----------------------------------------------------------------------------
+
+def _visible_q(api_token: ApiToken | None) -> Q:
+    q = Q(category__kind__in=PUBLIC_KINDS, area_code__startswith=settings.PORTAL_AREA_CODE)
+    if api_token is not None:
+        q |= Q(open311__api_token=api_token)
+    return q
+
+
+def visible_cases(api_token: ApiToken | None) -> QuerySet[Case]:
+    return (Case.objects.filter(_visible_q(api_token))
+            .select_related("category", "area", "area__parent", "assigned_unit", "open311"))
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+def _parse_moment(raw: str, name: str) -> datetime:
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    raw = raw.strip()
+    try:
+        moment = parse_datetime(raw)
+        if moment is None and (day := parse_date(raw)) is not None:
+            moment = datetime(day.year, day.month, day.day)  # noqa: DTZ001 (made aware below)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidQuery(f"{name} must be a w3 datetime such as 2026-11-01T00:00:00+08:00")
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def date_window(start_raw: str, end_raw: str, now: datetime | None = None) -> Window:
+    """The spec's window: at most 90 days; the most recent 90 days when none is given."""
+    now = now or timezone.now()
+    start = _parse_moment(start_raw, "start_date") if start_raw.strip() else None
+    end = _parse_moment(end_raw, "end_date") if end_raw.strip() else None
+    if start is None and end is None:
+        return Window(now - WINDOW, now)
+    if start is None:
+        assert end is not None
+        return Window(end - WINDOW, end)
+    if end is None:
+        return Window(start, start + WINDOW)
+    if end < start:
+        raise InvalidQuery("end_date is before start_date")
+    if end - start > WINDOW:
+        raise InvalidQuery("start_date and end_date may not span more than 90 days")
+    return Window(start, end)
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def find_requests(*, api_token: ApiToken | None, request_ids: str = "", service_codes: str = "",
+                  statuses: str = "", start_date: str = "", end_date: str = "",
+                  now: datetime | None = None) -> list[Case]:
+    """GET requests: newest first, at most 1000. `service_request_id` overrides the rest."""
+    qs = visible_cases(api_token)
+    ids = _split(request_ids)
+    if ids:
+        return list(qs.filter(number__in=ids[:MAX_RESULTS]).order_by("-registered_at", "-id"))
+    codes = _split(service_codes)
+    if codes:
+        qs = qs.filter(category__code__in=codes)
+    wanted = set(_split(statuses))
+    if wanted - {"open", "closed"}:
+        raise InvalidQuery("status must be open, closed or both (comma delimited)")
+    if wanted == {"open"}:
+        qs = qs.exclude(status__in=CLOSED_STATUSES)
+    elif wanted == {"closed"}:
+        qs = qs.filter(status__in=CLOSED_STATUSES)
+    window = date_window(start_date, end_date, now)
+    qs = qs.filter(registered_at__gte=window.start, registered_at__lte=window.end)
+    return list(qs.order_by("-registered_at", "-id")[:MAX_RESULTS])
+
+
+def find_request(*, api_token: ApiToken | None, number: str) -> Case | None:
+    return visible_cases(api_token).filter(number=number).first()
+
+
+def latest_notes(cases: Sequence[Case]) -> dict[int, str]:
+    """The latest public timeline text of each case, in one query."""
+    notes: dict[int, str] = {}
+    events = (CaseEvent.objects.filter(case_id__in=[c.pk for c in cases])
+              .only("case_id", "type", "data", "time").order_by("case_id", "time", "id"))
+    for event in events:
+        text = public_event_text(event)
+        if text:
+            notes[event.case_id] = text
+    return notes
+
+
+def _record(case: Case) -> Open311Request | None:
+    try:
+        return case.open311
+    except ObjectDoesNotExist:  # not sent through Open311
+        return None
+
+
+def _public_place(case: Case) -> str:
+    parent = case.area.parent
+    return f"{case.area.name}, {parent.name}" if parent is not None else case.area.name
+
+
+def request_item(case: Case, *, api_token: ApiToken | None, notes: str) -> dict[str, Any]:
+    record = _record(case)
+    full = api_token is not None and record is not None and record.api_token_id == api_token.pk
+    closed = case.status in CLOSED_STATUSES
+    lat: float | None = case.area.centroid_lat
+    lng: float | None = case.area.centroid_lng
+    if full and case.lat is not None and case.lng is not None:
+        lat, lng = case.lat, case.lng
+    return {
+        "service_request_id": case.number,
+        "status": "closed" if closed else "open",
+        "detailed_status": DETAILED_STATUS[Status(case.status)],
+        "status_notes": notes or None,
+        "service_name": case.category.name,
+        "service_code": case.category.code,
+        "description": case.description if full else None,
+        "agency_responsible": (case.assigned_unit.name if case.assigned_unit is not None
+                               else None),
+        "service_notice": None,
+        "requested_datetime": case.registered_at,
+        "updated_datetime": (case.closed_at or case.updated_at) if closed else case.updated_at,
+        "expected_datetime": None if closed else case.handle_due_at,
+        "address": (case.address or _public_place(case)) if full else _public_place(case),
+        "address_id": case.area_code,
+        "zipcode": None,
+        "lat": lat,
+        "long": lng,
+        "media_url": (record.media_url or None) if full and record is not None else None,
+    }
+
+
+def request_items(cases: Sequence[Case], api_token: ApiToken | None) -> list[dict[str, Any]]:
+    notes = latest_notes(cases)
+    return [request_item(c, api_token=api_token, notes=notes.get(c.pk, "")) for c in cases]
+
+
+# --- updates (FixMyStreet's servicerequestupdates) ----------------------------------------
+
+def find_updates(*, api_token: ApiToken | None, start_date: str = "", end_date: str = "",
+                 now: datetime | None = None) -> list[dict[str, Any]]:
+    """Status changes of the visible requests in the window, oldest first, at most 1000."""
+    window = date_window(start_date, end_date, now)
+    visible = Case.objects.filter(_visible_q(api_token))
+    events: Iterable[CaseEvent] = (
+        CaseEvent.objects.filter(case__in=visible, time__gte=window.start, time__lte=window.end)
+        .exclude(to_status="").select_related("case").only(
+            "id", "type", "time", "data", "to_status", "case__number")
+        .order_by("time", "id")[:MAX_RESULTS])
+    updates = []
+    for event in events:
+        text = public_event_text(event)
+        if not text or event.to_status not in Status.values:
+            continue
+        updates.append({
+            "update_id": str(event.pk),
+            "service_request_id": event.case.number,
+            "status": DETAILED_STATUS[Status(event.to_status)],
+            "updated_datetime": event.time,
+            "description": text,
+            "media_url": None,
+        })
+    return updates

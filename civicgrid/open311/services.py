@@ -1,0 +1,180 @@
+"""The one write of the Open311 interface: a POSTed service request becomes a case.
+
+The case is registered by `case_intake` with channel `api`, acting as the api_key's service
+account (a member of the token's unit, scoped to the unit's areas), so the place must lie
+in that unit's jurisdiction and the routing, deadlines, rollups, timeline, webhooks and
+audit are those of every other intake. What the spec sends beyond the case's columns is
+kept on an Open311Request row, with the token the client exchanges for the case number.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator, validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.api.models import ApiToken
+from civicgrid.areas.locator import locate_grid
+from civicgrid.areas.models import Area, Level
+from civicgrid.cases.models import Category, Channel
+from civicgrid.cases.services import PartyInput, case_intake, validate_uploads
+from civicgrid.core.crypto import encrypt_text
+from civicgrid.open311.models import Open311Request
+from civicgrid.portal.services import ANONYMOUS_NAME
+
+MAX_MEDIA = 3
+MAX_DESCRIPTION = 4000  # the spec's limit
+
+
+@dataclass
+class RequestInput:
+    """The POST arguments of GeoReport v2 (all strings as sent), plus uploaded media."""
+
+    lat: str = ""
+    long: str = ""
+    address_string: str = ""
+    address_id: str = ""
+    description: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    email: str = ""
+    account_id: str = ""
+    device_id: str = ""
+    media_url: str = ""
+    jurisdiction_id: str = ""
+    media: Sequence[UploadedFile] = ()
+
+
+def _point(data: RequestInput) -> tuple[float, float] | None:
+    lat_raw, lng_raw = data.lat.strip(), data.long.strip()
+    if not lat_raw and not lng_raw:
+        return None
+    if not lat_raw or not lng_raw:
+        raise ValidationError({"lat": _("lat 和 long 须同时提供。")})
+    try:
+        lat, lng = float(lat_raw), float(lng_raw)
+    except ValueError as exc:
+        raise ValidationError({"lat": _("lat 和 long 须为 WGS84 经纬度数值。")}) from exc
+    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90
+            and -180 <= lng <= 180):
+        raise ValidationError({"lat": _("lat 和 long 须为 WGS84 经纬度数值。")})
+    return lat, lng
+
+
+def place_from_address(address: str, visible) -> Area | None:
+    """The most specific street, town, community or village of `visible` whose full name
+    appears in the address text (no geocoding service: deployments are offline)."""
+    best: tuple[int, int, str] | None = None
+    for code, name in visible.filter(level__in=[Level.STREET, Level.COMMUNITY]).values_list(
+            "code", "name"):
+        if name and name in address:
+            key = (len(code), len(name), code)
+            best = key if best is None or key > best else best
+    return visible.filter(code=best[2]).first() if best else None
+
+
+def _place(data: RequestInput, account) -> tuple[Area, float | None, float | None]:
+    visible = Area.objects.restrict(account, "view")
+    point = _point(data)
+    if point is not None:
+        lat, lng = point
+        grid = locate_grid(lng, lat, queryset=visible)
+        if grid is None:
+            raise ValidationError({"long": _("该位置不在本接口令牌所属单位辖区的任何网格内。")})
+        return grid, lng, lat
+    if data.address_id.strip():
+        area = visible.filter(code=data.address_id.strip()).first()
+        if area is None or len(area.code) < 9:
+            raise ValidationError({"address_id": _(
+                "address_id 须为本单位辖区内街道及以下的区域代码。")})
+        return area, None, None
+    if data.address_string.strip():
+        area = place_from_address(data.address_string, visible)
+        if area is None:
+            message = _("无法根据 address_string 确定街道或社区,请提供 lat 和 long 或 address_id。")
+            raise ValidationError({"address_string": message})
+        return area, None, None
+    raise ValidationError({"lat": _("请提供位置:lat 和 long,或 address_string,或 address_id。")})
+
+
+def _applicant(data: RequestInput) -> list[PartyInput]:
+    first, last = data.first_name.strip(), data.last_name.strip()
+    # Chinese names: family name first, no space.
+    name = f"{first} {last}".strip() if first.isascii() and last.isascii() else f"{last}{first}"
+    phone = data.phone.strip()
+    if not name and not phone:
+        return []
+    return [PartyInput(role="applicant", name=name[:60] or ANONYMOUS_NAME, phone=phone)]
+
+
+def _mask_email(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"[:100]
+
+
+def _check_extras(data: RequestInput) -> None:
+    email = data.email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError({"email": _("电子邮箱格式无效。")}) from exc
+    media_url = data.media_url.strip()
+    if media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(media_url)
+        except ValidationError as exc:
+            raise ValidationError({"media_url": _("media_url 须为 http(s) 链接。")}) from exc
+        if len(media_url) > 500:
+            raise ValidationError({"media_url": _("media_url 过长(最多500个字符)。")})
+    if len(data.media) > MAX_MEDIA:
+        raise ValidationError({"media": _("最多上传 %(n)d 张照片。") % {"n": MAX_MEDIA}})
+    if len(data.description) > MAX_DESCRIPTION:
+        raise ValidationError({"description": _("description 最多4000个字符。")})
+    for name in ("account_id", "device_id", "address_id", "jurisdiction_id"):
+        if len(getattr(data, name)) > 100:
+            raise ValidationError({name: _("%(name)s 过长(最多100个字符)。") % {"name": name}})
+
+
+def _description(category: Category, data: RequestInput) -> str:
+    text = data.description.strip()
+    if text:
+        return text
+    # The spec makes the description optional: say what and where in its place.
+    where = data.address_string.strip()
+    return f"{category.name}:{where}" if where else category.name
+
+
+@transaction.atomic
+def open311_request_create(*, api_token: ApiToken, category: Category,
+                           data: RequestInput) -> Open311Request:
+    """Register the request as a case and keep what else the client sent. Raises
+    ValidationError keyed by the spec's argument names."""
+    _check_extras(data)
+    area, lng, lat = _place(data, api_token.user)
+    for upload, kind in validate_uploads(list(data.media)):
+        if not kind.startswith("image/"):
+            raise ValidationError({"media": _("%(name)s 不是图片。") % {"name": upload.name}})
+    case = case_intake(
+        channel=Channel.API, category=category, description=_description(category, data),
+        actor=api_token.user, area=None if lng is not None else area, lng=lng, lat=lat,
+        address=data.address_string, attributes=data.attributes, parties=_applicant(data),
+        uploads=list(data.media))
+    email = data.email.strip()
+    return Open311Request.objects.create(
+        case=case, token=secrets.token_urlsafe(16), api_token=api_token,
+        jurisdiction_id=data.jurisdiction_id.strip(), account_id=data.account_id.strip(),
+        device_id=data.device_id.strip(), address_id=data.address_id.strip(),
+        media_url=data.media_url.strip(), email_encrypted=encrypt_text(email) if email else "",
+        email_masked=_mask_email(email) if email else "", created_at=timezone.now())
