@@ -224,6 +224,9 @@ class Case(models.Model):
                                    default=PeopleBand.UNDER_50)
     is_major = models.BooleanField(_("重大矛盾纠纷"), default=False)
     is_group = models.BooleanField(_("群体性"), default=False)
+    # A petition from someone who petitioned before (not 初信初访), found at intake by the
+    # applicant's phone or ID number.
+    is_repeat = models.BooleanField(_("重复信访"), default=False)
 
     level = models.CharField(_("处置层级"), max_length=10, choices=HandlingLevel.choices)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices,
@@ -589,26 +592,3 @@ class InboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case}"
-
-
-class CaseRollup(models.Model):
-    """Counters per (area, category, month, status, outcome), kept by every intake and
-    transition in the same transaction, so statistics never scan cases."""
-
-    area_code = models.CharField(max_length=15)
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()  # first day of the month of registration
-    status = models.CharField(max_length=12, choices=Status.choices)
-    outcome = models.CharField(max_length=20, blank=True)
-    count = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["area_code", "category", "month", "status",
-                                            "outcome"], name="cases_rollup_key"),
-            models.CheckConstraint(condition=Q(count__gte=0), name="cases_rollup_nonneg"),
-        ]
-        indexes = [models.Index(fields=["month", "area_code"], name="cases_rollup_month")]
-
-    def __str__(self) -> str:
-        return f"{self.area_code} {self.category_id} {self.month} {self.status}: {self.count}"

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -41,8 +41,8 @@ from civicgrid.cases.models import (
     AttributeType,
     Case,
     CaseEvent,
+    CaseKind,
     CaseNumberSequence,
-    CaseRollup,
     Category,
     Channel,
     EventType,
@@ -65,6 +65,7 @@ from civicgrid.cases.workflow import PREVIOUS, transition_check
 from civicgrid.core.crypto import encrypt_text, keyed_hash
 from civicgrid.core.idnumbers import IDNumberError, id_birth_date, id_sex, normalize_id_number
 from civicgrid.core.masking import mask_id_number, mask_phone, phone_last4
+from civicgrid.stats.rollups import case_facts, stat_apply
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.webhooks.services import webhook_enqueue_for_event
 from civicgrid.workcalendar.calendar import DayUnit, due_datetime
@@ -119,46 +120,6 @@ def _due(category: Category, stage: str, start: datetime) -> tuple[datetime | No
     return due, ",".join(str(y) for y in deadline.fallback_years)
 
 
-def _month(moment: datetime) -> date:
-    local = _local_date(moment)
-    return local.replace(day=1)
-
-
-def rollup_bump(*, area_code: str, category_id: int, month: date, status: str,
-                outcome: str, delta: int) -> None:
-    """Add `delta` to one rollup counter. Increments insert-or-update in one statement;
-    decrements update the existing row (a CHECK on the proposed insert row would refuse a
-    negative count before the conflict is seen)."""
-    table = CaseRollup._meta.db_table
-    with connection.cursor() as cursor:
-        if delta > 0:
-            cursor.execute(
-                f"INSERT INTO {table} (area_code, category_id, month, status, outcome, count) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (area_code, category_id, month, status, outcome) "
-                f"DO UPDATE SET count = {table}.count + excluded.count",
-                [area_code, category_id, month, status, outcome, delta],
-            )
-            return
-        cursor.execute(
-            f"UPDATE {table} SET count = count + %s WHERE area_code = %s AND category_id = %s "  # noqa: S608
-            "AND month = %s AND status = %s AND outcome = %s",
-            [delta, area_code, category_id, month, status, outcome],
-        )
-        if cursor.rowcount != 1:
-            raise RuntimeError(f"rollup row missing for {area_code}/{status}/{outcome}")
-
-
-def _rollup_move(case: Case, old_status: str, old_outcome: str) -> None:
-    if old_status == case.status and old_outcome == case.outcome:
-        return
-    month = _month(case.registered_at)
-    for status, outcome, delta in ((old_status, old_outcome, -1),
-                                   (case.status, case.outcome, 1)):
-        rollup_bump(area_code=case.area_code, category_id=case.category_id, month=month,
-                    status=status, outcome=outcome, delta=delta)
-
-
 def _event(case: Case, type_: str, actor, *, from_status: str = "", to_status: str = "",
            note: str = "", data: dict | None = None, unit: Unit | None = None) -> CaseEvent:
     event = CaseEvent.objects.create(
@@ -194,14 +155,14 @@ def _transition(case: Case, name: str, actor, expected_version: int, fields: dic
                 unit: Unit | None = None) -> Case:
     """The common path of every transition: check, save, rollup, timeline, audit."""
     transition = transition_check(case, name, actor)
-    old_status, old_outcome = case.status, case.outcome
+    old_status, before = case.status, case_facts(case)
     target = transition.target
     if target == PREVIOUS:
         target = case.suspended_from
     if target is not None:
         fields.setdefault("status", target)
     _save(case, expected_version, fields)
-    _rollup_move(case, old_status, old_outcome)
+    stat_apply(before, case_facts(case))
     _event(case, event_type, actor, from_status=old_status, to_status=case.status, note=note,
            data=data, unit=unit)
     audit_record(actor=actor, event_type=f"case.{name}", subject=case,
@@ -489,6 +450,23 @@ def _resolve_area(*, area: Area | None, lng: float | None, lat: float | None) ->
     return grid
 
 
+def _petitioned_before(parties: Sequence[PartyInput]) -> bool:
+    """Has an applicant of this petition petitioned before (by phone or ID number)? Then
+    it is a repeat petition, not 初信初访."""
+    phone_hashes, id_hashes = set(), set()
+    for party in parties:
+        if party.role != PartyRole.APPLICANT:
+            continue
+        phone_hash, id_hash = party_search_hashes(phone=party.phone, id_number=party.id_number)
+        phone_hashes |= {phone_hash} - {""}
+        id_hashes |= {id_hash} - {""}
+    if not phone_hashes and not id_hashes:
+        return False
+    return Party.objects.filter(
+        Q(phone_hash__in=phone_hashes) | Q(id_number_hash__in=id_hashes),
+        role=PartyRole.APPLICANT, case__category__kind=CaseKind.PETITION).exists()
+
+
 @transaction.atomic
 def case_intake(
     *,
@@ -536,6 +514,8 @@ def case_intake(
                               is_group=is_group)
     route = case_route(category=category, area_code=place.code, min_level=min_level)
     stage_due, fallback = _due(category, "accept", now)
+    parties = list(parties)
+    is_repeat = category.kind == CaseKind.PETITION and _petitioned_before(parties)
     case = Case(
         number=_next_number(place.code[:6], now), channel=channel, category=category,
         attributes=cleaned, description=description, area=place, area_code=place.code,
@@ -545,14 +525,14 @@ def case_intake(
         suggested_unit=route.unit, routing_rule=route.rule, routing_note=route.note[:200],
         reported_by=actor if actor is not None else None, registered_at=now,
         stage_started_at=now, stage_due_at=stage_due, due_fallback_years=fallback,
+        is_repeat=is_repeat,
     )
     case.save()
     party_rows = [_party_row(case, p) for p in parties]
     Party.objects.bulk_create(party_rows)
     for upload, kind in checked_uploads:
         _store_attachment(case, upload, kind, actor)
-    rollup_bump(area_code=case.area_code, category_id=category.pk, month=_month(now),
-                status=case.status, outcome="", delta=1)
+    stat_apply(None, case_facts(case))
     _event(case, EventType.REGISTERED, actor, to_status=case.status,
            data={"channel": channel, "level": case.level, "routing": case.routing_note})
     audit_record(actor=actor, event_type="case.intake", subject=case,

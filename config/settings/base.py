@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "civicgrid.portal",
     "civicgrid.api",
     "civicgrid.open311",
+    "civicgrid.stats",
 ]
 
 MIDDLEWARE = [

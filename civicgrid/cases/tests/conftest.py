@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.db.models import Sum
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
@@ -14,7 +13,6 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.cases.models import (
     Case,
     CaseEvent,
-    CaseRollup,
     Category,
     CategoryAttribute,
     Channel,
@@ -23,6 +21,7 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.services import PartyInput, case_intake
 from civicgrid.conftest import PASSWORD
+from civicgrid.stats.rollups import stats_current
 from civicgrid.units.models import Specialty, Unit, UnitKind
 from civicgrid.units.services import unit_add_member, unit_create
 
@@ -147,8 +146,6 @@ def snapshot(case: Case) -> dict:
         "events": CaseEvent.objects.filter(case=case).count(),
         "handoffs": list(HandOff.objects.filter(case=case).values()),
         "extensions": list(ExtensionRequest.objects.filter(case=case).values()),
-        "rollups": CaseRollup.objects.aggregate(n=Sum("count"))["n"],
-        "rollup_rows": sorted(CaseRollup.objects.values_list(
-            "area_code", "category_id", "status", "outcome", "count")),
+        "rollups": stats_current(),
         "audit": AuditEntry.objects.count(),
     }

@@ -30,6 +30,7 @@ from civicgrid.cases.workflow import (
     TransitionNotAllowed,
     allowed_transitions,
 )
+from civicgrid.stats.rollups import case_facts, stat_apply
 
 
 def png_bytes(size=(40, 30), color=(200, 60, 60)) -> bytes:
@@ -56,10 +57,10 @@ def put_in_status(office, case: Case, status: str, transition: str) -> Case:
         fields.update(outcome=Outcome.DISPOSED, resolved_at=now)
     if status == Status.MERGED:
         fields["merged_into"] = new_case(office, description="另一件事的主件,情况不同")
-    old_status, old_outcome = case.status, case.outcome
+    before = case_facts(case)
     Case.objects.filter(pk=case.pk).update(**fields)
     case.refresh_from_db()
-    svc._rollup_move(case, old_status, old_outcome)  # keep the counters true to the rows
+    stat_apply(before, case_facts(case))  # keep the counters true to the rows
     if status == Status.HANDED_OFF:
         HandOff.objects.create(case=case, kind="police", from_unit=office.world.unit_a,
                                to_unit=office.police, created_at=now, receipt_due_at=now)

@@ -44,8 +44,10 @@ def test_seed_demo_builds_the_district_and_is_idempotent(db):
 def test_demo_cases_cover_every_stage_channel_and_kind(demo):
     from django.db.models import Sum
 
-    from civicgrid.cases.models import Case, CaseRollup, Channel, HandOff, MediationSession
+    from civicgrid.cases.models import Case, Channel, HandOff, MediationSession
     from civicgrid.core.demo_cases import demo_cases_seed
+    from civicgrid.stats.models import CaseStat
+    from civicgrid.stats.rollups import stats_differences
 
     assert demo_cases_seed(count=400) == 400
     assert set(Case.objects.values_list("channel", flat=True)) == set(Channel.values)
@@ -56,7 +58,8 @@ def test_demo_cases_cover_every_stage_channel_and_kind(demo):
             "closed", "rejected", "suspended"} <= statuses
     assert HandOff.objects.exists() and MediationSession.objects.exists()
     assert Case.objects.exclude(supervision="").exists()
-    assert CaseRollup.objects.aggregate(n=Sum("count"))["n"] == Case.objects.count()
+    assert CaseStat.objects.aggregate(n=Sum("registered"))["n"] == Case.objects.count()
+    assert stats_differences() == []
 
 
 def test_every_demo_user_can_sign_in(demo):

@@ -1,0 +1,97 @@
+"""KPI indicators (目标管理考核): numerator, denominator and factor over the rollup measures.
+
+    结案率      = 结案数 ÷ (应结案数 − 缓办数) × 100%
+    按期结案率  = 按期结案数 ÷ (应结案数 − 缓办数) × 100%
+    调处成功率  = 调解成功数 ÷ 调处数 × 100%            (disputes whose mediation ended)
+    初信初访化解率 = 初信初访化解数 ÷ 初信初访数 × 100%  (first petitions, closed resolved)
+    回访满意率  = 回访满意数 (4–5 星) ÷ 回访数 × 100%
+    村(社区)/镇(街道)/区县化解占比 = closed at that level ÷ 结案数 × 100%  (小事不出村)
+    周排查上报率 / 及时率 = reports (zero reports included) / on time ÷ expected reporters
+
+Every term is a sum of measures with a sign, so each number also defines the case list
+behind it (civicgrid/stats/selectors.py drilldown_q).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from civicgrid.stats.models import Indicator
+
+Terms = tuple[tuple[str, int], ...]  # ((measure, +1/-1), ...)
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: Indicator
+    numerator: Terms
+    denominator: Terms
+    factor: int = 100
+    source: str = "cases"  # "cases" (the rollup) or "checks" (weekly checks)
+
+    @property
+    def label(self):
+        return self.code.label
+
+
+DUE_NOT_SUSPENDED: Terms = (("due", 1), ("suspended", -1))
+
+INDICATORS: dict[str, IndicatorDef] = {d.code: d for d in (
+    IndicatorDef(Indicator.CLOSURE_RATE, (("closed", 1),), DUE_NOT_SUSPENDED),
+    IndicatorDef(Indicator.ON_TIME_RATE, (("closed_on_time", 1),), DUE_NOT_SUSPENDED),
+    IndicatorDef(Indicator.MEDIATION_SUCCESS, (("mediated", 1),), (("mediation_total", 1),)),
+    IndicatorDef(Indicator.FIRST_PETITION_RESOLUTION, (("first_petitions_resolved", 1),),
+                 (("first_petitions", 1),)),
+    IndicatorDef(Indicator.SATISFACTION, (("satisfied", 1),), (("followed_up", 1),)),
+    IndicatorDef(Indicator.CLOSED_AT_COMMUNITY, (("closed_community", 1),), (("closed", 1),)),
+    IndicatorDef(Indicator.CLOSED_AT_STREET, (("closed_street", 1),), (("closed", 1),)),
+    IndicatorDef(Indicator.CLOSED_AT_COUNTY, (("closed_county", 1),), (("closed", 1),)),
+    IndicatorDef(Indicator.CHECK_COMPLETENESS, (("reports", 1),), (("expected", 1),),
+                 source="checks"),
+    IndicatorDef(Indicator.CHECK_TIMELINESS, (("on_time", 1),), (("expected", 1),),
+                 source="checks"),
+)}
+
+TWO_PLACES = Decimal("0.01")
+
+
+def evaluate(terms: Terms, totals: dict[str, int]) -> int:
+    return sum(sign * totals.get(name, 0) for name, sign in terms)
+
+
+def ratio(numerator: int, denominator: int, factor: int = 100) -> Decimal | None:
+    """numerator ÷ denominator × factor, rounded half up to two places; None for 0 ÷ 0."""
+    if denominator <= 0:
+        return None
+    value = Decimal(numerator) * factor / Decimal(denominator)
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    indicator: IndicatorDef
+    numerator: int
+    denominator: int
+    value: Decimal | None
+    target: Decimal | None
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None or self.target is None:
+            return None
+        return self.value >= self.target
+
+    @property
+    def gap(self) -> Decimal | None:
+        if self.value is None or self.target is None:
+            return None
+        return self.value - self.target
+
+
+def kpi_value(definition: IndicatorDef, totals: dict[str, int],
+              target: Decimal | None = None) -> KpiValue:
+    numerator = evaluate(definition.numerator, totals)
+    denominator = evaluate(definition.denominator, totals)
+    return KpiValue(definition, numerator, denominator,
+                    ratio(numerator, denominator, definition.factor), target)
