@@ -568,16 +568,23 @@ class InboxKind(models.TextChoices):
     EXTENSION = "extension", _("延期待审批")
     JUDICIAL = "judicial", _("司法确认提醒")
     OVERDUE = "overdue", _("超时")
+    # Notices about an area rather than a case (civicgrid/warnings).
+    WEEKLY_CHECK = "weekly_check", _("周排查未报")
+    AREA_STATUS = "area_status", _("区域预警变化")
 
 
 class InboxItem(models.Model):
-    """A notice for a person (or everyone in a unit): reminders, supervision, escalations."""
+    """A notice for a person (or everyone in a unit): reminders, supervision, escalations
+    about a case; missing weekly checks and warning status changes about an area."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
                              blank=True, related_name="inbox_items")
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, null=True, blank=True,
                              related_name="inbox_items")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="inbox_items")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="inbox_items")
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="inbox_items")
     kind = models.CharField(max_length=12, choices=InboxKind.choices)
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField()
@@ -587,8 +594,12 @@ class InboxItem(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at", "id"], name="cases_inbox_user"),
                    models.Index(fields=["unit", "read_at", "id"], name="cases_inbox_unit")]
-        constraints = [models.CheckConstraint(
-            condition=Q(user__isnull=False) | Q(unit__isnull=False), name="cases_inbox_target")]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | Q(unit__isnull=False),
+                                   name="cases_inbox_target"),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(area__isnull=False),
+                                   name="cases_inbox_subject"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.case}"
+        return f"{self.get_kind_display()} {self.case or self.area}"

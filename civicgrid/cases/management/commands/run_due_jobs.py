@@ -3,18 +3,23 @@ from django.core.management.base import BaseCommand
 from civicgrid.api.services import idempotency_purge
 from civicgrid.audit.context import acting_from
 from civicgrid.cases.services import due_jobs_run
+from civicgrid.warnings.services import area_status_evaluate_due, check_reminders_send
 from civicgrid.webhooks.services import webhook_retry_due
 
 
 class Command(BaseCommand):
     help = ("Run the periodic jobs once: escalate long-overdue cases, notify overdue "
-            "hand-off receipts, judicial-confirmation reminders, due webhook retries, and "
-            "purge API idempotency records older than 24 hours. In production Celery beat "
-            "runs them (CELERY_BEAT_SCHEDULE); in the embedded set-up run this from cron.")
+            "hand-off receipts, judicial-confirmation reminders, remind missing weekly "
+            "checks, compute today's area warning statuses (once a day), due webhook "
+            "retries, and purge API idempotency records older than 24 hours. In production "
+            "Celery beat runs them (CELERY_BEAT_SCHEDULE); in the embedded set-up run this "
+            "from cron.")
 
     def handle(self, *args, **options):
         with acting_from("127.0.0.1"):
             report = due_jobs_run()
+            reminders = check_reminders_send()
+            evaluation = area_status_evaluate_due()
             webhooks_delivered = webhook_retry_due()
             # What the beat task api.purge_idempotency does hourly (civicgrid/api/tasks.py).
             idempotency_purged = idempotency_purge(older_than_hours=24)
@@ -22,6 +27,15 @@ class Command(BaseCommand):
             f"escalated: {len(report.escalated)} {' '.join(report.escalated)}\n"
             f"hand-off receipt notices: {report.handoff_notices}\n"
             f"judicial confirmation reminders: {report.judicial_reminders}\n"
+            f"weekly check reminders: {reminders.areas} areas, {reminders.notices} notices\n"
+            f"area statuses: {_evaluation_line(evaluation)}\n"
             f"webhook retries delivered: {webhooks_delivered}\n"
             f"idempotency records purged: {idempotency_purged}"
         )
+
+
+def _evaluation_line(report) -> str:
+    if report.skipped:
+        return f"{report.day} already evaluated"
+    counts = " ".join(f"{k} {v}" for k, v in report.counts.items())
+    return f"{report.day} {counts}, {len(report.changed)} changed, {report.notices} notices"

@@ -1,0 +1,519 @@
+"""Every write of the weekly checks and area warnings.
+
+- `weekly_check_submit`: an area's check for a week (first submission or resubmission);
+- `check_reminders_send` (due jobs) and `weekly_check_remind` (a supervisor, by hand):
+  notices to the people of areas whose check is missing;
+- `area_status_evaluate` (daily): every county, street and community gets its
+  red/yellow/green status with reasons; supervisors hear of every change;
+- `rules_ensure_defaults`: the default warning rules (migration, demo, tests).
+
+Each is one transaction with its audit entry. Inputs are checked before anything is
+written: a refused call changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.models import UserJurisdiction
+from civicgrid.accounts.roles import PERMISSIONS, Role
+from civicgrid.accounts.scope import get_scope, user_can
+from civicgrid.areas.models import Area
+from civicgrid.audit.services import audit_record
+from civicgrid.cases.models import InboxItem, InboxKind
+from civicgrid.units.models import Unit, UnitKind
+from civicgrid.warnings.defaults import load_default_rules
+from civicgrid.warnings.models import (
+    EVALUATED_LEVELS,
+    SEVERITY,
+    AreaStatus,
+    CheckReminder,
+    CheckSettings,
+    Measure,
+    RuleKind,
+    StatusColour,
+    WarningRule,
+    WeeklyCheck,
+    WeeklyCheckRevision,
+)
+from civicgrid.warnings.selectors import (
+    AreaMeasures,
+    MeasureContext,
+    area_measures,
+    check_settings,
+    is_expected,
+    missing_reporters,
+    reason_text,
+)
+from civicgrid.warnings.weeks import (
+    current_week,
+    due_at,
+    is_monday,
+    last_due_week,
+    local_date,
+    local_now,
+)
+
+MAX_COUNT = 9999
+MAX_NOTES = 2000
+BATCH = 1000
+# A supervisor's reminder by hand skips areas reminded within this time.
+MANUAL_REMIND_INTERVAL = timedelta(hours=12)
+REPORTER_ROLES = sorted(role for role, perms in PERMISSIONS.items()
+                        if "warnings.weeklycheck.add" in perms)
+# Units that hear of a missing check when nobody holds the area itself as jurisdiction.
+FALLBACK_UNIT_KINDS = (UnitKind.GOVERNANCE_CENTRE, UnitKind.COMMUNITY_COMMITTEE,
+                       UnitKind.STREET_OFFICE)
+
+
+def _actor_name(actor) -> str:
+    if actor is None:
+        return "system"
+    return getattr(actor, "display_name", "") or actor.get_username()
+
+
+def _actor_user(actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _lock_settings() -> CheckSettings:
+    """Serialise the jobs that must not run twice at once (reminders, evaluation): a row
+    lock on the settings row (PostgreSQL); SQLite transactions already hold the write
+    lock from their start."""
+    cfg = CheckSettings.objects.select_for_update().filter(pk=1).first()
+    if cfg is None:  # a flushed database: recreate the defaults
+        CheckSettings.objects.get_or_create(pk=1)
+        cfg = CheckSettings.objects.select_for_update().get(pk=1)
+    return cfg
+
+
+# --- weekly checks -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckInput:
+    disputes_found: int = 0
+    resolved_on_spot: int = 0
+    risk_points: int = 0
+    notes: str = ""
+    is_zero: bool = False
+
+
+def _validate(data: CheckInput) -> CheckInput:
+    errors: dict[str, list[str]] = defaultdict(list)
+    counts = {}
+    for name in ("disputes_found", "resolved_on_spot", "risk_points"):
+        value = getattr(data, name)
+        if value is None:
+            value = 0
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors[name].append(_("请填写整数。"))
+            continue
+        if value < 0:
+            errors[name].append(_("不能为负数。"))
+        elif value > MAX_COUNT:
+            errors[name].append(_("不能超过 %(n)s。") % {"n": MAX_COUNT})
+        counts[name] = value
+    notes = (data.notes or "").strip()
+    if len(notes) > MAX_NOTES:
+        errors["notes"].append(_("情况说明不能超过 %(n)s 字。") % {"n": MAX_NOTES})
+    if not errors:
+        if data.is_zero and any(counts.values()):
+            errors["is_zero"].append(
+                _("零报告表示本周没有发现任何情况,不能同时填写数量;有情况请取消勾选。"))
+        elif not data.is_zero and not any(counts.values()):
+            errors["is_zero"].append(
+                _("请填写本周排查到的数量;如本周无情况,请勾选“本周无情况(零报告)”。"))
+        elif counts["resolved_on_spot"] > counts["disputes_found"]:
+            errors["resolved_on_spot"].append(_("当场化解数不能多于排查发现的矛盾纠纷数。"))
+    if errors:
+        raise ValidationError(dict(errors))
+    return CheckInput(notes=notes, is_zero=bool(data.is_zero), **counts)
+
+
+def _guard_submit(*, area: Area, week: date, actor, now: datetime,
+                  cfg: CheckSettings) -> None:
+    if actor is not None:
+        if not user_can(actor, WeeklyCheck, "add"):
+            raise PermissionDenied
+        if not get_scope(actor).covers_code(area.code):
+            raise PermissionDenied
+    if not is_monday(week):
+        raise ValidationError({"week": [_("周排查按周报送,请选择一周的周一。")]})
+    if week > current_week(now):
+        raise ValidationError({"week": [_("这一周还没有开始,不能报送。")]})
+    if not is_expected(area, week, cfg):
+        raise ValidationError({"week": [_("%(area)s 这一周不需要报送周排查。")
+                                        % {"area": area.name}]})
+
+
+def _values(check: WeeklyCheck | WeeklyCheckRevision) -> dict[str, Any]:
+    return {"disputes_found": check.disputes_found, "resolved_on_spot": check.resolved_on_spot,
+            "risk_points": check.risk_points, "notes": check.notes, "is_zero": check.is_zero}
+
+
+def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor,
+                        now: datetime | None = None) -> WeeklyCheck:
+    """Submit (or resubmit) the area's check for `week`.
+
+    The first submission creates the row and decides `on_time` against the due time of
+    that moment; it never changes later. A resubmission replaces the values and bumps
+    `revision`; every submission is kept in WeeklyCheckRevision. Resubmitting the same
+    values changes nothing. `actor=None` only for system seeding (the demo).
+    """
+    now = now or timezone.now()
+    cfg = check_settings()
+    _guard_submit(area=area, week=week, actor=actor, now=now, cfg=cfg)
+    clean = _validate(data)
+    values = {"disputes_found": clean.disputes_found, "resolved_on_spot": clean.resolved_on_spot,
+              "risk_points": clean.risk_points, "notes": clean.notes, "is_zero": clean.is_zero}
+    user = _actor_user(actor)
+    with transaction.atomic():
+        check = WeeklyCheck.objects.select_for_update().filter(area=area, week=week).first()
+        created = False
+        if check is None:
+            due = due_at(week, cfg)
+            try:
+                with transaction.atomic():
+                    check = WeeklyCheck.objects.create(
+                        area=area, area_code=area.code, week=week, due_at=due,
+                        first_submitted_at=now, first_submitted_by=user, submitted_at=now,
+                        submitted_by=user, on_time=now <= due, revision=1, **values)
+                created = True
+            except IntegrityError:  # someone submitted the same week a moment ago
+                check = WeeklyCheck.objects.select_for_update().get(area=area, week=week)
+        before = None
+        if not created:
+            before = _values(check)
+            if before == values:
+                return check  # the same values again (a double tap): nothing to change
+            for name, value in values.items():
+                setattr(check, name, value)
+            check.revision += 1
+            check.submitted_at = now
+            check.submitted_by = user
+            check.save(update_fields=[*values, "revision", "submitted_at", "submitted_by"])
+        WeeklyCheckRevision.objects.create(
+            check_row=check, revision=check.revision, submitted_at=now, submitted_by=user,
+            submitted_by_name=_actor_name(actor), **values)
+        audit_record(
+            actor=actor, username="system" if actor is None else "",
+            event_type="weekly_check.submitted" if before is None
+            else "weekly_check.resubmitted",
+            subject=check,
+            details={"area": area.code, "week": week.isoformat(), "revision": check.revision,
+                     "on_time": check.on_time, "values": values,
+                     **({"before": before} if before is not None else {})})
+    return check
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+@dataclass
+class ReminderReport:
+    week: date | None = None
+    areas: int = 0
+    notices: int = 0
+
+
+def _reminder_message(area: Area, week: date, cfg: CheckSettings) -> str:
+    due = local_now(due_at(week, cfg))
+    with translation.override("zh-hans"):
+        return (_("%(area)s %(week)s 当周排查尚未报送(截止 %(due)s),请尽快报送;"
+                  "本周无情况也请作零报告。")
+                % {"area": area.name, "week": f"{week:%Y-%m-%d}",
+                   "due": f"{due:%Y-%m-%d %H:%M}"})[:300]
+
+
+def _notify_reporters(areas: list[Area], week: date, now: datetime,
+                      cfg: CheckSettings) -> dict[int, int]:
+    """Notices for the people of each area: the users with the right to submit whose
+    jurisdiction is the area itself; for an area without such people, its governance
+    centre, street office or community committee. Returns {area id: notices}."""
+    if not areas:
+        return {}
+    by_area: dict[int, set[int]] = defaultdict(set)
+    for area_id, user_id in (UserJurisdiction.objects
+                             .filter(area__in=areas, user__is_active=True,
+                                     user__role_grants__role__in=REPORTER_ROLES)
+                             .values_list("area_id", "user_id").distinct()):
+        by_area[area_id].add(user_id)
+    orphans = [a.pk for a in areas if not by_area.get(a.pk)]
+    units: dict[int, list[int]] = defaultdict(list)
+    if orphans:
+        for area_id, unit_id in (Unit.objects.filter(area_id__in=orphans, active=True,
+                                                     kind__in=FALLBACK_UNIT_KINDS)
+                                 .values_list("area_id", "pk").order_by("pk")):
+            units[area_id].append(unit_id)
+    items = []
+    sent: dict[int, int] = {}
+    for area in areas:
+        message = _reminder_message(area, week, cfg)
+        mine = [InboxItem(user_id=u, area=area, kind=InboxKind.WEEKLY_CHECK,
+                          message=message, created_at=now)
+                for u in sorted(by_area.get(area.pk, ()))]
+        mine += [InboxItem(unit_id=u, area=area, kind=InboxKind.WEEKLY_CHECK,
+                           message=message, created_at=now)
+                 for u in units.get(area.pk, ())]
+        sent[area.pk] = len(mine)
+        items += mine
+    InboxItem.objects.bulk_create(items, batch_size=BATCH)
+    return sent
+
+
+def check_reminders_send(*, now: datetime | None = None) -> ReminderReport:
+    """The due jobs' step: after the due time of the last due week, remind the people of
+    every expected reporter still missing — once per area and week (a CheckReminder row
+    with `automatic`, unique). Safe to run as often as wanted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cfg = _lock_settings()
+        week = last_due_week(now, cfg)
+        report = ReminderReport(week=week)
+        reminded = CheckReminder.objects.filter(week=week, automatic=True).values("area_id")
+        areas = list(missing_reporters(prefix="", week=week, cfg=cfg)
+                     .exclude(pk__in=reminded).order_by("code"))
+        if not areas:
+            return report
+        sent = _notify_reporters(areas, week, now, cfg)
+        report.notices = sum(sent.values())
+        CheckReminder.objects.bulk_create(
+            [CheckReminder(area=a, week=week, automatic=True, sent_at=now,
+                           recipients=sent[a.pk]) for a in areas],
+            batch_size=BATCH, ignore_conflicts=True)
+        report.areas = len(areas)
+        audit_record(actor=None, username="system", event_type="weekly_check.reminders_sent",
+                     subject_type="warnings.weeklycheck", subject_id=week.isoformat(),
+                     subject_repr=f"{week:%Y-%m-%d}",
+                     details={"week": week.isoformat(), "areas": report.areas,
+                              "notices": report.notices,
+                              "codes": [a.code for a in areas[:500]]})
+    return report
+
+
+def weekly_check_remind(*, area: Area, week: date, actor,
+                        now: datetime | None = None) -> ReminderReport:
+    """A supervisor reminds the missing reporters of `area`'s subtree for `week` (催报).
+    Areas reminded within the last 12 hours are skipped."""
+    now = now or timezone.now()
+    if not user_can(actor, WeeklyCheck, "remind") or not get_scope(actor).covers_code(area.code):
+        raise PermissionDenied
+    if not is_monday(week) or week > current_week(now):
+        raise ValidationError({"week": [_("请选择已经开始的一周。")]})
+    with transaction.atomic():
+        cfg = check_settings()
+        recent = CheckReminder.objects.filter(week=week, sent_at__gt=now - MANUAL_REMIND_INTERVAL)
+        areas = list(missing_reporters(prefix=area.code, week=week, cfg=cfg)
+                     .exclude(pk__in=recent.values("area_id")).order_by("code"))
+        report = ReminderReport(week=week)
+        if not areas:
+            return report
+        sent = _notify_reporters(areas, week, now, cfg)
+        report.notices = sum(sent.values())
+        CheckReminder.objects.bulk_create(
+            [CheckReminder(area=a, week=week, automatic=False, sent_at=now, sent_by=actor,
+                           recipients=sent[a.pk]) for a in areas], batch_size=BATCH)
+        report.areas = len(areas)
+        audit_record(actor=actor, event_type="weekly_check.reminded", subject=area,
+                     details={"week": week.isoformat(), "areas": report.areas,
+                              "notices": report.notices,
+                              "codes": [a.code for a in areas[:500]]})
+    return report
+
+
+# --- warning rules -------------------------------------------------------------------------
+
+def rules_ensure_defaults() -> int:
+    """Create the default rules (civicgrid/warnings/defaults.py) when there are none."""
+    return load_default_rules(WarningRule=WarningRule)
+
+
+# --- area status ---------------------------------------------------------------------------
+
+def _num(value: Decimal | int | float) -> int | float:
+    """A JSON number: an integer when whole, else one decimal place."""
+    d = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _percent(numerator: int, denominator: int) -> Decimal | None:
+    if denominator <= 0:
+        return None
+    return Decimal(numerator) * 100 / Decimal(denominator)
+
+
+def rule_value(rule: WarningRule, m: AreaMeasures) -> tuple[Decimal | None, int, dict]:
+    """The rule's value for an area, the count that `min_count` applies to, and details
+    for the reason text."""
+    kind = RuleKind(rule.kind)
+    percent = rule.measure == Measure.PERCENT
+    if kind == RuleKind.GROUP_MAJOR:
+        return Decimal(m.group_major), m.group_major, {}
+    if kind == RuleKind.OVERDUE:
+        value = _percent(m.overdue, m.clocked) if percent else Decimal(m.overdue)
+        return value, m.overdue, {"clocked": m.clocked}
+    if kind == RuleKind.RISE:
+        previous, current = m.registered_previous, m.registered_current
+        value = Decimal(current - previous) * 100 / Decimal(max(previous, 1))
+        return value, current, {"current": current, "previous": previous}
+    if kind == RuleKind.MISSING_CHECKS:
+        if m.expected_checks == 0:
+            return None, 0, {}
+        value = _percent(m.missing_checks, m.expected_checks) if percent \
+            else Decimal(m.missing_checks)
+        return value, m.missing_checks, {"expected": m.expected_checks}
+    if kind == RuleKind.RED_FLAGS:
+        return Decimal(m.red_flags), m.red_flags, {}
+    return Decimal(m.yellow_flags), m.yellow_flags, {}
+
+
+def rule_status(rule: WarningRule, value: Decimal | None, count: int) -> tuple[str, Decimal | None]:
+    """green / yellow / red for a value (≥ threshold), and the threshold reached."""
+    if value is None or count < rule.min_count:
+        return StatusColour.GREEN, None
+    if rule.red_threshold is not None and value >= rule.red_threshold:
+        return StatusColour.RED, rule.red_threshold
+    if rule.yellow_threshold is not None and value >= rule.yellow_threshold:
+        return StatusColour.YELLOW, rule.yellow_threshold
+    return StatusColour.GREEN, None
+
+
+def evaluate_area(level: str, measures: AreaMeasures, rules: list[WarningRule],
+                  context: MeasureContext) -> tuple[str, list[dict[str, Any]]]:
+    """An area's status (the worst of its rules) and the reasons (each rule not green)."""
+    status: str = StatusColour.GREEN
+    reasons: list[dict[str, Any]] = []
+    for rule in rules:
+        if not rule.applies_to(level):
+            continue
+        value, count, detail = rule_value(rule, measures)
+        found, threshold = rule_status(rule, value, count)
+        colour = str(found)
+        if colour == StatusColour.GREEN or value is None or threshold is None:
+            continue
+        if rule.kind == RuleKind.MISSING_CHECKS:
+            detail = {**detail, "week": context.check_week.isoformat()}
+        reason: dict[str, Any] = {
+            "rule": rule.pk, "name": rule.name, "kind": rule.kind, "measure": rule.measure,
+            "status": colour, "value": _num(value), "threshold": _num(threshold),
+            "count": count, "detail": detail}
+        with translation.override("zh-hans"):
+            reason["text"] = reason_text(reason)
+        reasons.append(reason)
+        if SEVERITY[StatusColour(colour)] > SEVERITY[StatusColour(status)]:
+            status = colour
+    reasons.sort(key=lambda r: (-SEVERITY[StatusColour(r["status"])], r["rule"]))
+    return status, reasons
+
+
+@dataclass
+class EvaluationReport:
+    day: date | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    changed: list[tuple[str, str, str]] = field(default_factory=list)  # code, from, to
+    notices: int = 0
+    skipped: bool = False
+
+
+def _status_message(area: Area, before: str, after: str, reasons: list[dict]) -> str:
+    with translation.override("zh-hans"):
+        text = (_("%(area)s 预警状态由%(before)s变为%(after)s") if before else
+                _("%(area)s 出现%(after)s预警")) % {
+            "area": area.name, "before": StatusColour(before).label if before else "",
+            "after": StatusColour(after).label}
+        if reasons:
+            text += _(":") + ";".join(r["text"] for r in reasons)
+        return text[:300]
+
+
+def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict]]], now: datetime) -> int:
+    """A notice to each supervisor whose jurisdiction covers an area that changed."""
+    if not changes:
+        return 0
+    supervisors = list(UserJurisdiction.objects
+                       .filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR)
+                       .values_list("user_id", "area__code").distinct())
+    items = []
+    for area, before, after, reasons in changes:
+        users = sorted({u for u, code in supervisors if area.code.startswith(code)})
+        message = _status_message(area, before, after, reasons)
+        items += [InboxItem(user_id=u, area=area, kind=InboxKind.AREA_STATUS, message=message,
+                            created_at=now) for u in users]
+    InboxItem.objects.bulk_create(items, batch_size=BATCH)
+    return len(items)
+
+
+def area_status_evaluate(*, now: datetime | None = None) -> EvaluationReport:
+    """Give every county, street and community its status for today (local date of
+    `now`), with reasons, from the active rules. One row per area and day: a second run
+    on the same day replaces that day's rows. A status that differs from the previous
+    evaluation (today's earlier run, or the latest earlier day; for an area never
+    evaluated: anything but green) is a change, and the supervisors covering the area get
+    a notice. A fixed number of queries whatever the number of areas and cases (the bulk
+    writes go in batches)."""
+    now = now or timezone.now()
+    day = local_date(now)
+    report = EvaluationReport(day=day)
+    with transaction.atomic():
+        cfg = _lock_settings()
+        rules = list(WarningRule.objects.filter(active=True).order_by("id"))
+        context, measures = area_measures(now=now, cfg=cfg)
+        areas = list(Area.objects.filter(level__in=EVALUATED_LEVELS).order_by("code")
+                     .only("pk", "code", "name", "level"))
+        today = {s.area_id: s for s in AreaStatus.objects.filter(day=day)}
+        previous_day = (AreaStatus.objects.filter(day__lt=day).order_by("-day")
+                        .values_list("day", flat=True).first())
+        previous = dict(AreaStatus.objects.filter(day=previous_day)
+                        .values_list("area_id", "status")) if previous_day else {}
+        new_rows, updated, changes = [], [], []
+        counts = dict.fromkeys(StatusColour.values, 0)
+        for area in areas:
+            status, reasons = evaluate_area(area.level, measures.get(area.code) or
+                                            AreaMeasures(), rules, context)
+            counts[status] += 1
+            existing = today.get(area.pk)
+            before = existing.status if existing else previous.get(area.pk, "")
+            if existing is not None:
+                existing.status, existing.reasons, existing.evaluated_at = status, reasons, now
+                if status != before:
+                    existing.previous_status = before
+                updated.append(existing)
+            else:
+                new_rows.append(AreaStatus(area=area, area_code=area.code, day=day,
+                                           status=status, reasons=reasons,
+                                           previous_status=before, evaluated_at=now))
+            if status != (before or StatusColour.GREEN):
+                changes.append((area, before, status, reasons))
+        AreaStatus.objects.bulk_create(new_rows, batch_size=BATCH)
+        AreaStatus.objects.bulk_update(updated, ["status", "reasons", "previous_status",
+                                                 "evaluated_at"], batch_size=BATCH)
+        report.counts = counts
+        report.changed = [(a.code, b, s) for a, b, s, _r in changes]
+        report.notices = _notify_supervisors(changes, now)
+        audit_record(actor=None, username="system", event_type="area_status.evaluated",
+                     subject_type="warnings.areastatus", subject_id=day.isoformat(),
+                     subject_repr=f"{day:%Y-%m-%d}",
+                     details={"day": day.isoformat(), "counts": counts,
+                              "rules": [r.pk for r in rules],
+                              "changed": [list(c) for c in report.changed[:500]],
+                              "changed_total": len(report.changed),
+                              "notices": report.notices})
+    return report
+
+
+def area_status_evaluate_due(*, now: datetime | None = None) -> EvaluationReport:
+    """The daily job: evaluate unless today has been evaluated already (safe to retry and
+    to run from the due jobs every few minutes)."""
+    now = now or timezone.now()
+    day = local_date(now)
+    if AreaStatus.objects.filter(day=day).exists():
+        return EvaluationReport(day=day, skipped=True)
+    return area_status_evaluate(now=now)
