@@ -1,0 +1,55 @@
+"""The published monthly safety data releases (平安数据发布).
+
+A release is computed from the case rollup whenever it is read; publishing freezes it: the
+numbers of the internal version and the suppressed public version are stored as JSON at
+the moment of publication (`snapshot`), so corrections made to cases afterwards change the
+live numbers but never what was published. See docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.scope import RestrictedManager, Scope
+
+
+class MonthlyRelease(models.Model):
+    district = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("区县"))
+    month = models.DateField(_("月份"))  # the first day of the month (Asia/Shanghai)
+    public = models.BooleanField(_("向社会公开"), default=True,
+                                 help_text=_("公开版(小于5的数显示为“<5”)无需登录即可查看。"))
+    # {"schema": 1, "internal": {...full numbers...}, "public": {...suppressed...}}
+    snapshot = models.JSONField(_("发布时的数据"))
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("发布人"))
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("平安数据发布")
+        verbose_name_plural = _("平安数据发布")
+        ordering = ["-month", "district__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "month"],
+                                    name="reports_release_district_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="reports_release_month_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district.name} {self.month:%Y-%m}"
+
+    @property
+    def month_key(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """Releases of districts in the reader's jurisdiction (a district supervisor, the
+        city above it); street staff read the public version."""
+        return scope.subtree_q("district__code")

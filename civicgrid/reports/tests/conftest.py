@@ -1,0 +1,42 @@
+"""Fixtures of the reports tests: the small district at work (civicgrid/cases/tests), cases
+placed in given months, and a reader whose jurisdiction is the whole district."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from civicgrid.cases.models import Case
+from civicgrid.cases.tests.conftest import new_case, office  # noqa: F401
+from civicgrid.stats.rollups import stats_rebuild
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def place(cases: list[Case], when: datetime) -> None:
+    """Move cases' registration to `when` (test set-up), then recount the rollup."""
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(
+        registered_at=when, stage_started_at=when)
+    stats_rebuild()
+
+
+def make_cases(office, n: int, when: datetime | None = None, **kwargs) -> list[Case]:  # noqa: F811
+    cases = [new_case(office, **kwargs) for _ in range(n)]
+    if when is not None:
+        place(cases, when)
+    return cases
+
+
+def last_month() -> date:
+    first = timezone.localdate().replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+@pytest.fixture
+def reader(office):  # noqa: F811
+    """A supervisor of the district's governance centre: scope = the whole district."""
+    return office.people["county_dispatcher"]

@@ -1,0 +1,99 @@
+"""The district's governance centre opens last month's report (charts drawn, numbers
+linked), publishes the safety data release, and a resident reads its public version."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from civicgrid.conftest import PASSWORD, browser_login
+from civicgrid.core.tests.test_browser import DESKTOP, PHONE, open_page, shot
+from civicgrid.reports.models import MonthlyRelease
+from civicgrid.reports.tests.scenario import build
+
+pytestmark = pytest.mark.browser
+
+# Pixels of a canvas that are not transparent: proof that ECharts drew something.
+PAINTED = """(selector) => {
+  const canvas = document.querySelector(selector + ' canvas');
+  if (!canvas) return 0;
+  const ctx = canvas.getContext('2d');
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 16) { if (data[i] > 0) painted++; }
+  return painted;
+}"""
+NO_HSCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+def test_monthly_report_publish_and_public_release(transactional_db, live_server, office,
+                                                   browser, screenshot_dir):
+    scenario = build(office)
+    base = live_server.url
+    county = office.world.county
+    month = f"{scenario.month:%Y-%m}"
+    reader = office.people["county_dispatcher"]
+    with open_page(browser, viewport=DESKTOP) as (_ctx, page, watch):
+        browser_login(page, base, reader.username, PASSWORD)
+        page.locator('[data-testid="nav-reports"]').click()
+        page.wait_for_url(re.compile(r".*/reports/$"))
+        with page.expect_navigation():
+            page.locator(f'[data-testid="report-area-{county.code}"]').get_by_role(
+                "link", name="月报").first.click()
+        page.goto(f"{base}/reports/{county.code}/monthly/?period={month}")
+        for chart in ("trend", "categories", "channels"):
+            page.locator(f'[data-report-chart="{chart}"].cg-chart-ready').wait_for()
+        page.wait_for_timeout(300)  # let the canvases paint
+        watch.assert_clean("monthly report")
+        for chart in ("trend", "categories", "channels"):
+            assert page.evaluate(PAINTED, f'[data-report-chart="{chart}"]') > 200, chart
+        cards = page.locator('[data-testid="report-cards"] .cg-n').all_inner_texts()
+        assert cards[:3] == ["15", "14", "3"]
+        shot(page, screenshot_dir, "report-monthly-desktop.png")
+
+        # A number opens the list of exactly its cases.
+        with page.expect_navigation():
+            page.locator('[data-table="channels"] tr[data-row="window"] a.cg-n').click()
+        assert "/cases/" in page.url and "stat=ch_window" in page.url
+        assert page.locator('[data-testid="drill-total"]').inner_text() == "3"
+        assert page.locator("tr.cg-case-row").count() == 3
+        watch.assert_clean("drill-down to the case list")
+
+        # The release: preview the public version, then publish.
+        page.goto(f"{base}/reports/{county.code}/release/?month={month}")
+        assert page.locator('[data-table="release"] tr[data-row="total"] .cg-n').first \
+            .inner_text() == "15"
+        shot(page, screenshot_dir, "release-internal-desktop.png")
+        page.locator('[data-testid="version-public"]').click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator('[data-table="release"] tr[data-row="hazard"] .cg-n').first \
+            .inner_text() == "<5"
+        with page.expect_navigation():
+            page.locator('[data-testid="version-internal"]').click()
+        with page.expect_navigation():
+            page.locator('[data-testid="publish"]').click()
+        assert page.locator('[data-testid="release-status"]').inner_text() == "已发布"
+        assert MonthlyRelease.objects.filter(district=county, public=True).count() == 1
+        shot(page, screenshot_dir, "release-published-desktop.png")
+        watch.assert_clean("publish")
+
+    with open_page(browser, viewport=PHONE) as (_ctx, page, watch):
+        page.goto(f"{base}/reports/public/")
+        with page.expect_navigation():
+            page.locator('[data-testid="public-releases"] a').first.click()
+        table = page.locator('[data-testid="public-release"]')
+        assert "<5" in table.inner_text()
+        assert page.locator('[data-table="release"] tr[data-row="total"] .cg-n').first \
+            .inner_text() == "15"
+        shot(page, screenshot_dir, "release-public-phone.png")
+        watch.assert_clean("public release")
+
+    with open_page(browser, viewport=PHONE) as (_ctx, page, watch):
+        browser_login(page, base, reader.username, PASSWORD)
+        page.goto(f"{base}/reports/{county.code}/weekly/?week={scenario.day:%Y-%m-%d}")
+        page.locator('[data-report-chart="trend"].cg-chart-ready').wait_for()
+        page.wait_for_timeout(300)
+        assert page.evaluate(NO_HSCROLL), "the report scrolls sideways on a phone"
+        shot(page, screenshot_dir, "report-weekly-phone.png")
+        watch.assert_clean("weekly report on a phone")

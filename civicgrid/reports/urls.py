@@ -1,0 +1,25 @@
+from django.urls import path
+
+from civicgrid.reports import views
+from civicgrid.reports.selectors import REPORT_KINDS
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.report_index_view, name="index"),
+    # The public version of published releases: no sign-in (like the resident portal).
+    path("public/", views.public_index_view, name="public_index"),
+    path("public/release/", views.public_release_view, name="public_release"),
+    path("public/release.xlsx", views.public_release_xlsx_view, name="public_release_xlsx"),
+    path("public/release.pdf", views.public_release_pdf_view, name="public_release_pdf"),
+    # One pattern per report kind, so that each is enumerated (and checked) on its own.
+    *(path(f"<str:code>/{kind}/", views.report_view, {"kind": kind}, name=kind)
+      for kind in REPORT_KINDS),
+    *(path(f"<str:code>/{kind}.xlsx", views.report_xlsx_view, {"kind": kind},
+           name=f"{kind}_xlsx") for kind in REPORT_KINDS),
+    *(path(f"<str:code>/{kind}.pdf", views.report_pdf_view, {"kind": kind},
+           name=f"{kind}_pdf") for kind in REPORT_KINDS),
+    path("<str:code>/release/", views.release_page_view, name="release"),
+    path("<str:code>/release/publish/", views.release_publish_view, name="release_publish"),
+    path("<str:code>/release.xlsx", views.release_xlsx_view, name="release_xlsx"),
+    path("<str:code>/release.pdf", views.release_pdf_view, name="release_pdf"),
+]

@@ -1,0 +1,318 @@
+"""Pages of the reports app: the weekly, monthly and quarterly analysis reports of an area,
+the monthly safety data release (internal, with the publish step) and its public version.
+
+Views parse input and call a selector or the service. An area outside the reader's
+jurisdiction answers 404 like a missing one (Area.objects.restrict).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civicgrid.areas.models import Area, Level
+from civicgrid.areas.selectors import area_roots
+from civicgrid.core.access import access
+from civicgrid.reports import exports
+from civicgrid.reports.models import MonthlyRelease
+from civicgrid.reports.selectors import (
+    RELEASE_LEVELS,
+    RELEASE_MEASURES,
+    AnalysisReport,
+    ReleaseView,
+    analysis_report,
+    category_index,
+    public_release_for,
+    public_releases,
+    release_data,
+    release_label,
+    release_month,
+    release_published,
+    release_view,
+    releases_in_scope,
+    report_span,
+)
+from civicgrid.reports.services import release_may_publish, release_publish
+
+KIND_LABELS = {"weekly": gettext_lazy("周报"), "monthly": gettext_lazy("月报"),
+               "quarterly": gettext_lazy("季度分析")}
+SPAN_PARAM = {"weekly": "week", "monthly": "period", "quarterly": "period"}
+# Areas below these levels have no release page (the rollup's grain is the street).
+BROWSE_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.STREET, Level.COMMUNITY)
+
+
+def _area(request: HttpRequest, code: str) -> Area:
+    return get_object_or_404(Area.objects.restrict(request.user, "view")
+                             .select_related("parent"), code=code)
+
+
+def _breadcrumbs(request: HttpRequest, area: Area) -> list[tuple[Area, bool]]:
+    ancestors = list(area.ancestors())
+    visible = set(Area.objects.restrict(request.user, "view")
+                  .filter(code__in=[a.code for a in ancestors]).values_list("code", flat=True))
+    return [(a, a.code in visible) for a in ancestors]
+
+
+def _children(request: HttpRequest, area: Area) -> list[Area]:
+    return list(Area.objects.restrict(request.user, "view").filter(parent=area)
+                .order_by("code")[:80])
+
+
+def _file(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+# --- index -------------------------------------------------------------------------------
+
+@access("reports.report.view")
+def report_index_view(request: HttpRequest) -> HttpResponse:
+    roots = list(area_roots(actor=request.user).order_by("code"))
+    children = list(Area.objects.restrict(request.user, "view")
+                    .filter(parent__in=roots, level__in=BROWSE_LEVELS).order_by("code")[:200])
+    by_parent: dict[int, list[Area]] = {}
+    for child in children:
+        by_parent.setdefault(child.parent_id or 0, []).append(child)
+    groups = [(root, by_parent.get(root.pk, [])) for root in roots]
+    return render(request, "reports/index.html", {
+        "groups": groups, "kinds": list(KIND_LABELS.items()),
+        "release_levels": RELEASE_LEVELS,
+        "releases": releases_in_scope(actor=request.user),
+    })
+
+
+# --- analysis reports --------------------------------------------------------------------
+
+def _report(request: HttpRequest, code: str, kind: str) -> AnalysisReport:
+    area = _area(request, code)
+    try:
+        span = report_span(kind, request.GET.get(SPAN_PARAM[kind], ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    return analysis_report(area=area, span=span, actor=request.user)
+
+
+def _report_filename(report: AnalysisReport, ext: str) -> str:
+    return f"{report.area.name}-{KIND_LABELS[report.span.kind]}-{report.span.key}.{ext}"
+
+
+@access("reports.report.view", model=Area, lookup={"code": "code"})
+def report_view(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    report = _report(request, code, kind)
+    span = report.span
+    today = timezone.localdate()
+    following = span.shifted(1)
+    param = SPAN_PARAM[kind]
+    context = {
+        "report": report,
+        "tables": {table.key: table for table in report.tables},
+        "kind": kind,
+        "kinds": list(KIND_LABELS.items()),
+        "param": param,
+        "previous_key": span.previous.key,
+        "next_key": following.key if following.start <= today else "",
+        "breadcrumbs": _breadcrumbs(request, report.area),
+        "children": _children(request, report.area),
+        "has_release": report.area.level in RELEASE_LEVELS,
+        "charts": report.charts,
+    }
+    return render(request, "reports/report.html", context)
+
+
+@access("reports.report.view", model=Area, lookup={"code": "code"})
+def report_xlsx_view(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    report = _report(request, code, kind)
+    return _private(_file(exports.report_xlsx(report), exports.XLSX_TYPE,
+                          _report_filename(report, "xlsx")))
+
+
+@access("reports.report.view", model=Area, lookup={"code": "code"})
+def report_pdf_view(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    report = _report(request, code, kind)
+    return _private(_file(exports.report_pdf(report), "application/pdf",
+                          _report_filename(report, "pdf")))
+
+
+# --- the monthly safety data release -----------------------------------------------------
+
+def _release_month(text: str) -> date:
+    try:
+        return release_month(text)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _published_text(release: MonthlyRelease | None, *, staff: bool) -> str:
+    if release is None:
+        return ""
+    when = timezone.localtime(release.published_at).strftime("%Y-%m-%d %H:%M")
+    if staff and release.published_by is not None:
+        return _("已于%(when)s由%(who)s发布") % {"when": when, "who": release.published_by}
+    return _("发布时间:%(when)s") % {"when": when}
+
+
+def _release(request: HttpRequest, code: str) -> tuple[Area, date, MonthlyRelease | None,
+                                                       ReleaseView]:
+    area = _area(request, code)
+    if area.level not in RELEASE_LEVELS:
+        raise Http404
+    month = _release_month(request.GET.get("month", ""))
+    public = request.GET.get("version") == "public"
+    published = release_published(area=area, month=month)
+    if published is not None:
+        snapshot = published.snapshot
+        data = snapshot["public"] if public else snapshot["internal"]
+    else:
+        data = release_data(area=area, month=month)
+    # The area is in the reader's jurisdiction (restrict), so the case list behind each
+    # count shows all of it: link every count of the internal version.
+    view = release_view(data, public=public, index=None if public else category_index())
+    return area, month, published, view
+
+
+def _release_filename(view: ReleaseView, ext: str) -> str:
+    suffix = _("公开版") if view.public else _("内部版")
+    return f"{_('平安数据')}-{view.area_name}-{view.month}-{suffix}.{ext}"
+
+
+@access("reports.report.view", model=Area, lookup={"code": "code"})
+def release_page_view(request: HttpRequest, code: str) -> HttpResponse:
+    area, month, published, view = _release(request, code)
+    this_month = timezone.localdate().replace(day=1)
+    complete = month < this_month
+    context = {
+        "area": area,
+        "view": view,
+        "measures": [release_label(m) for m in RELEASE_MEASURES],
+        "month_key": f"{month:%Y-%m}",
+        "published": published,
+        "published_text": _published_text(published, staff=True),
+        "complete": complete,
+        "can_publish": (published is None and complete and area.level == Level.COUNTY
+                        and release_may_publish(district=area, actor=request.user)),
+        "previous_key": f"{_shift(month, -1):%Y-%m}",
+        "next_key": f"{_shift(month, 1):%Y-%m}" if _shift(month, 1) <= this_month else "",
+        "breadcrumbs": _breadcrumbs(request, area),
+        "kinds": list(KIND_LABELS.items()),
+        "notes": exports.release_notes(view, suppression=True),
+        "public_url": (f"{reverse('reports:public_release')}?district={area.code}"
+                       f"&month={month:%Y-%m}" if published and published.public else ""),
+    }
+    return render(request, "reports/release.html", context)
+
+
+def _shift(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@access("reports.report.view", model=Area, lookup={"code": "code"})
+def release_xlsx_view(request: HttpRequest, code: str) -> HttpResponse:
+    _area_, _month, published, view = _release(request, code)
+    data = exports.release_xlsx(view, published=_published_text(published, staff=True))
+    return _private(_file(data, exports.XLSX_TYPE, _release_filename(view, "xlsx")))
+
+
+@access("reports.report.view", model=Area, lookup={"code": "code"})
+def release_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
+    _area_, _month, published, view = _release(request, code)
+    data = exports.release_pdf(view, published=_published_text(published, staff=True))
+    return _private(_file(data, "application/pdf", _release_filename(view, "pdf")))
+
+
+@access("reports.monthlyrelease.publish", model=Area, lookup={"code": "code"})
+@require_POST
+def release_publish_view(request: HttpRequest, code: str) -> HttpResponse:
+    area = _area(request, code)
+    text = request.POST.get("month", "").strip()
+    target = reverse("reports:release", args=[area.code])
+    try:
+        if not text:
+            raise ValidationError(_("请选择要发布的月份。"))
+        try:
+            month = release_month(text)
+        except ValueError as exc:
+            raise ValidationError(_("月份无效。")) from exc
+        release = release_publish(district=area, month=month, actor=request.user,
+                                  public=request.POST.get("public") == "1")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{target}?month={text}" if text else target)
+    messages.success(request, _("已发布%(area)s %(month)s的平安数据。")
+                     % {"area": area.name, "month": release.month_key})
+    return redirect(f"{target}?month={release.month_key}")
+
+
+# --- public ------------------------------------------------------------------------------
+
+def _public(response: HttpResponse) -> HttpResponse:
+    """A published file is the same for everyone (the pages carry a CSRF token: not cached)."""
+    patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@access(public=True)
+def public_index_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/public_index.html", {"releases": public_releases()})
+
+
+def _public_release(request: HttpRequest) -> tuple[MonthlyRelease, ReleaseView] | None:
+    district = request.GET.get("district", "").strip()
+    text = request.GET.get("month", "").strip()
+    if not district or not text:
+        return None
+    month = _release_month(text)
+    release = public_release_for(district_code=district, month=month)
+    if release is None:
+        raise Http404
+    return release, release_view(release.snapshot["public"], public=True)
+
+
+@access(public=True)
+def public_release_view(request: HttpRequest) -> HttpResponse:
+    found = _public_release(request)
+    if found is None:
+        return redirect("reports:public_index")
+    release, view = found
+    return render(request, "reports/public_release.html", {
+        "release": release, "view": view, "published_text": _published_text(
+            release, staff=False), "notes": exports.release_notes(view)})
+
+
+@access(public=True)
+def public_release_xlsx_view(request: HttpRequest) -> HttpResponse:
+    found = _public_release(request)
+    if found is None:
+        return redirect("reports:public_index")
+    release, view = found
+    data = exports.release_xlsx(view, published=_published_text(release, staff=False))
+    return _public(_file(data, exports.XLSX_TYPE, _release_filename(view, "xlsx")))
+
+
+@access(public=True)
+def public_release_pdf_view(request: HttpRequest) -> HttpResponse:
+    found = _public_release(request)
+    if found is None:
+        return redirect("reports:public_index")
+    release, view = found
+    data = exports.release_pdf(view, published=_published_text(release, staff=False))
+    return _public(_file(data, "application/pdf", _release_filename(view, "pdf")))
+
