@@ -41,6 +41,15 @@ WARNINGS_READ = frozenset({"warnings.weeklycheck.view", "warnings.areastatus.vie
 CHECK_REPORT = frozenset({"warnings.weeklycheck.add"})
 CHECK_REMIND = frozenset({"warnings.weeklycheck.remind"})
 
+# Dashboards and KPIs: aggregate numbers of the reader's jurisdiction, each leading to the
+# cases behind it (which the reader's case scope then shows).
+DASHBOARD = frozenset({"stats.dashboard.view"})
+# Analysis reports (周报、月报、季报) and the internal monthly safety data release: the same
+# readers as the dashboard. Publishing a district's release is the governance centre's job
+# (a supervisor whose jurisdiction covers the district, checked by the service).
+REPORTS_READ = frozenset({"reports.report.view", "reports.monthlyrelease.view"})
+RELEASE_PUBLISH = frozenset({"reports.monthlyrelease.publish"})
+
 ADMINISTER = frozenset(
     f"{model}.{action}"
     for model in (
@@ -62,6 +71,7 @@ ADMINISTER = frozenset(
         "warnings.checksettings",
         "warnings.reporteroverride",
         "warnings.warningrule",
+        "stats.kpitarget",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}
@@ -70,12 +80,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: VIEW_DIRECTORY | GRID_WORK | WARNINGS_READ | CHECK_REPORT,
     Role.HANDLER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
     Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
-    Role.SUPERVISOR: VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND,
-    Role.LEADER: VIEW_DIRECTORY | WARNINGS_READ,
+    Role.SUPERVISOR: (VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND
+                      | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH),
+    Role.LEADER: VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ,
     Role.ADMINISTRATOR: ADMINISTER,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.
-    Role.AUDITOR: VIEW_DIRECTORY | WARNINGS_READ | {"audit.auditentry.view"},
+    Role.AUDITOR: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ
+                   | {"audit.auditentry.view"}),
 }
 
 # Roles whose scope is the whole deployment rather than their jurisdiction subtrees.

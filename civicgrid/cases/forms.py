@@ -121,11 +121,26 @@ def visible_inboxes(user) -> list[str]:
     return [name for name in INBOX_LABELS if name in INBOXES and shown[name]]
 
 
+class PrefixChoiceField(forms.ChoiceField):
+    """A choice list that also accepts any code prefix of the given length range: a number
+    on a dashboard may drill down to a district or a grid that the list does not offer.
+    The reader's scope still applies to the cases listed."""
+
+    def __init__(self, *args, max_length: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_length = max_length
+
+    def valid_value(self, value) -> bool:
+        text = str(value)
+        return super().valid_value(value) or (
+            text.isdigit() and 2 <= len(text) <= self.max_length)
+
+
 class CaseFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[("", _("全部状态")), *Status.choices])
-    category = forms.ChoiceField(label=_("分类"), required=False)
-    area = forms.ChoiceField(label=_("区域"), required=False)
+    category = PrefixChoiceField(label=_("分类"), required=False, max_length=12)
+    area = PrefixChoiceField(label=_("区域"), required=False, max_length=15)
     channel = forms.ChoiceField(label=_("来源"), required=False,
                                 choices=[("", _("全部来源")), *Channel.choices])
     supervision = forms.ChoiceField(
@@ -134,20 +149,72 @@ class CaseFilterForm(StyledForm):
     q = forms.CharField(label=_("编号或关键词"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search",
                                                       "placeholder": _("编号或描述中的词")}))
+    # Drill-down from statistics (hidden: set by the links on dashboards and reports).
+    stat = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+    period = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    ordering = forms.ChoiceField(required=False, choices=[("", ""), ("overdue", "overdue")],
+                                 widget=forms.HiddenInput)
+    DRILL_FIELDS = ("stat", "period", "from", "to")
 
     def __init__(self, *args, categories: list[tuple[str, str]], areas: list[tuple[str, str]],
                  **kwargs):
         super().__init__(*args, **kwargs)
+        # "from" and "to" are keywords in Python: declared here rather than as attributes.
+        self.fields["from"] = forms.DateField(required=False, widget=forms.HiddenInput)
+        self.fields["to"] = forms.DateField(required=False, widget=forms.HiddenInput)
         category, area = self.fields["category"], self.fields["area"]
         assert isinstance(category, forms.ChoiceField) and isinstance(area, forms.ChoiceField)
-        category.choices = [("", _("全部分类")), *categories]
-        area.choices = [("", _("全部区域")), *areas]
+        category.choices = [("", _("全部分类")), *categories,
+                            *self._given("category", categories)]
+        area.choices = [("", _("全部区域")), *areas, *self._given("area", areas)]
+
+    def _given(self, name: str, offered: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A drilled-down code that is not in the list, shown as a choice of its own."""
+        value = self.data.get(name, "") if self.is_bound else ""
+        if value and value not in {code for code, _name in offered}:
+            return [(value, value)]
+        return []
+
+    def clean_stat(self) -> str:
+        from civicgrid.stats.selectors import drilldown
+
+        stat = self.cleaned_data["stat"].strip()
+        if stat:
+            try:
+                drilldown(stat)
+            except KeyError as exc:
+                raise forms.ValidationError(_("未知的统计口径:%(s)s") % {"s": stat}) from exc
+        return stat
+
+    def clean_period(self):
+        from civicgrid.stats.selectors import Period
+
+        text = self.cleaned_data["period"].strip()
+        if not text:
+            return None
+        try:
+            return Period.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(_("统计期间无效:%(p)s") % {"p": text}) from exc
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and end < start:
+            self.add_error("to", _("结束日期不能早于开始日期。"))
+        return cleaned
+
+    @property
+    def drilled(self) -> bool:
+        """Does the URL ask for the cases behind a statistic?"""
+        return self.is_bound and any(self.data.get(name) for name in self.DRILL_FIELDS)
 
     @property
     def active_count(self) -> int:
         if not self.is_bound or not self.is_valid():
             return 0
-        return sum(1 for value in self.cleaned_data.values() if value)
+        return sum(1 for name, value in self.cleaned_data.items()
+                   if value and name not in ("ordering", *self.DRILL_FIELDS))
 
 
 # --- intake --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -24,6 +24,7 @@ from civicgrid.cases.models import (
     SupervisionLevel,
 )
 from civicgrid.core.textsim import top_similar
+from civicgrid.stats.selectors import Period, drilldown, drilldown_filter
 
 DUE_SOON = timedelta(hours=24)
 
@@ -94,9 +95,11 @@ def inbox_filter(name: str, actor, now: datetime | None = None) -> Q:
 
 
 def inbox_counts(*, actor, now: datetime | None = None) -> dict[str, int]:
-    """Every inbox's count in one query."""
+    """Every inbox's count in one query. Every inbox holds open cases only, so the count
+    reads the open cases of the user's scope (an index; docs/benchmarks.md), never the
+    closed history."""
     now = now or timezone.now()
-    qs = Case.objects.restrict(actor, "view")
+    qs = Case.objects.restrict(actor, "view").filter(status__in=OPEN_STATUSES)
     counts = qs.aggregate(**{name: Count("pk", filter=inbox_filter(name, actor, now))
                              for name in INBOXES})
     return {name: counts[name] or 0 for name in INBOXES}
@@ -111,6 +114,13 @@ class CaseFilters:
     channel: str = ""
     q: str = ""  # number or words of the description
     supervision: str = ""
+    # Drill-down from a statistic: a measure or an indicator's part (civicgrid/stats), and
+    # the time it counts in (registered_at, or closed_at for measures counted at closing):
+    # whole months (`period`) and/or dates (`date_from`, `date_to`, inclusive).
+    stat: str = ""
+    period: Period | None = None
+    date_from: date | None = None
+    date_to: date | None = None
 
 
 def case_list(*, actor, filters: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
@@ -130,7 +140,26 @@ def case_list(*, actor, filters: CaseFilters, now: datetime | None = None) -> Qu
     if filters.q.strip():
         text = filters.q.strip()
         qs = qs.filter(Q(number=text) | Q(description__icontains=text))
+    if filters.stat or filters.period or filters.date_from or filters.date_to:
+        qs = qs.filter(_stat_q(filters))
     return qs
+
+
+def _stat_q(filters: CaseFilters) -> Q:
+    """The cases behind a number: the measure's filter and its time window."""
+    if filters.stat:
+        q, by_closing = drilldown_filter(filters.stat, filters.period), drilldown(
+            filters.stat).by_closing
+    else:
+        q, by_closing = drilldown_filter("registered", filters.period), False
+    field = "closed_at" if by_closing else "registered_at"
+    if filters.date_from is not None:
+        q &= Q(**{f"{field}__gte": timezone.make_aware(
+            datetime.combine(filters.date_from, time.min))})
+    if filters.date_to is not None:
+        q &= Q(**{f"{field}__lt": timezone.make_aware(
+            datetime.combine(filters.date_to + timedelta(days=1), time.min))})
+    return q
 
 
 def deadline_state(case: Case, now: datetime | None = None) -> str:

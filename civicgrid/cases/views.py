@@ -140,24 +140,52 @@ def _filter_choices(user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]
     return categories, areas
 
 
+def _drill_context(form: CaseFilterForm, data: dict, qs) -> dict:
+    """What the list shows when it was opened from a number: the statistic, its window and
+    how many cases it has (which must equal the number clicked)."""
+    from civicgrid.stats.selectors import drilldown
+
+    errors = [e for name in form.DRILL_FIELDS for e in form.errors.get(name, [])]
+    stat = data.get("stat", "")
+    period = data.get("period")
+    return {
+        "errors": errors,
+        "label": drilldown(stat).label if stat and not errors else "",
+        "period": period.key if period else "",
+        "date_from": data.get("from"), "date_to": data.get("to"),
+        "area": data.get("area", ""),
+        "total": None if errors else qs.count(),
+    }
+
+
 @access("cases.case.view")
 def case_list_view(request):
     user = request.user
     tabs = visible_inboxes(user)
     categories, areas = _filter_choices(user)
     form = CaseFilterForm(request.GET or None, categories=categories, areas=areas)
-    data = form.cleaned_data if form.is_valid() else {}
+    valid = form.is_valid()
+    data = form.cleaned_data if valid else {}
     inbox = request.GET.get("inbox")
     if inbox is None:
-        inbox = "mine" if "mine" in tabs and not data.get("q") else ""
+        inbox = "mine" if ("mine" in tabs and not data.get("q")
+                           and not form.drilled) else ""
     if inbox not in tabs:
         inbox = ""
     filters = CaseFilters(
         inbox=inbox, status=data.get("status", ""), category=data.get("category", ""),
         area=data.get("area", ""), channel=data.get("channel", ""),
-        supervision=data.get("supervision", ""), q=data.get("q", ""))
+        supervision=data.get("supervision", ""), q=data.get("q", ""),
+        stat=data.get("stat", ""), period=data.get("period"), date_from=data.get("from"),
+        date_to=data.get("to"))
     now = timezone.now()
-    page = request_page(request, case_list(actor=user, filters=filters, now=now), ["-id"])
+    qs = case_list(actor=user, filters=filters, now=now)
+    ordering = ["-id"]
+    if data.get("ordering") == "overdue":  # most overdue first (dashboards link here)
+        qs, ordering = qs.filter(stage_due_at__isnull=False), ["stage_due_at", "id"]
+    if form.drilled and not valid:  # a damaged statistic link lists nothing, says why
+        qs = qs.none()
+    page = request_page(request, qs, ordering)
     rows = [Row(c, deadline_state(c, now), overdue_multiple(c, now)) for c in page.items]
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -174,6 +202,7 @@ def case_list_view(request):
         "tabs": [(name, INBOX_LABELS[name], counts[name]) for name in tabs],
         "show_area_filter": len(areas) > 1,
         "can_add": has_permission(user, "cases.case.add"),
+        "drill": _drill_context(form, data, qs) if form.drilled else None,
     })
     return render(request, "cases/case_list.html", context)
 
@@ -612,7 +641,10 @@ def notice_list_view(request):
         for item in items:
             inbox_mark_read(item=item, actor=user)
         return redirect("cases:notices")
-    unread = list(inbox_items(actor=user).order_by("-created_at", "-id")[:200])
+    # Area notices (a missing weekly check, a warning status change) name an area instead
+    # of a case.
+    unread = list(inbox_items(actor=user).select_related("area")
+                  .order_by("-created_at", "-id")[:200])
     read = list(inbox_items(actor=user, unread_only=False).filter(read_at__isnull=False)
-                .order_by("-read_at", "-id")[:50])
+                .select_related("area").order_by("-read_at", "-id")[:50])
     return render(request, "cases/notice_list.html", {"unread": unread, "read": read})

@@ -17,8 +17,12 @@ def navigation(request):
     return {
         "nav": {
             "cases": cases,
+            "dashboard": has_permission(user, "stats.dashboard.view"),
+            "reports": has_permission(user, "reports.report.view"),
             "notices": notices,
             "areas": has_permission(user, "areas.area.view"),
+            "warnings": has_permission(user, "warnings.areastatus.view"),
+            "checks": has_permission(user, "warnings.weeklycheck.view"),
             "units": has_permission(user, "units.unit.view"),
             "users": has_permission(user, "accounts.user.view"),
             "audit": has_permission(user, "audit.auditentry.view"),

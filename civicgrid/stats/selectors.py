@@ -10,21 +10,22 @@ with the same measure filters (an indexed prefix scan of one community's cases).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
-from civicgrid.cases.models import Case, Category
+from civicgrid.cases.models import CLOCKED_STATUSES, Case, Category
 from civicgrid.stats.indicators import INDICATORS, IndicatorDef, KpiValue, Terms, kpi_value
 from civicgrid.stats.measures import BY_NAME, MEASURES, NAMES, Measure
-from civicgrid.stats.models import CaseStat, KpiTarget
+from civicgrid.stats.models import CaseStat, Indicator, KpiTarget
 from civicgrid.stats.rollups import STREET_CODE_LENGTH
 
 # --- periods -----------------------------------------------------------------------------
@@ -105,9 +106,10 @@ class Period:
     @property
     def bounds(self) -> tuple[datetime, datetime]:
         """[first instant, first instant after) in local time."""
-        first = timezone.make_aware(datetime(self.start.year, self.start.month, 1))
+        tz = timezone.get_current_timezone()
         after = _add_months(self.end, 1)
-        return first, timezone.make_aware(datetime(after.year, after.month, 1))
+        return (datetime(self.start.year, self.start.month, 1, tzinfo=tz),
+                datetime(after.year, after.month, 1, tzinfo=tz))
 
     @property
     def key(self) -> str:
@@ -136,12 +138,19 @@ def _rollup(area_code: str, period: Period) -> QuerySet[CaseStat]:
                                    month__gte=period.start, month__lte=period.end)
 
 
+def _as_dicts(rows) -> list[dict[str, Any]]:
+    return [dict(row) for row in rows]
+
+
 def _fine(area_code: str) -> bool:
     """Finer than the rollup (a community or a grid): count from the cases."""
     return len(area_code) > STREET_CODE_LENGTH
 
 
-def _case_totals(area_code: str, period: Period, group: Any = None) -> dict[Any, dict[str, int]]:
+def _case_totals(area_code: str, period: Period, group: Any = None,
+                 by_month: bool = False) -> dict[Any, dict[str, int]]:
+    """Totals counted from the cases: one aggregate per time field (registration, closing),
+    grouped by `group` or, with `by_month`, by the month of that field."""
     first, after = period.bounds
     base = Case.objects.filter(area_code__startswith=area_code)
     out: dict[Any, dict[str, int]] = defaultdict(_zero)
@@ -149,11 +158,15 @@ def _case_totals(area_code: str, period: Period, group: Any = None) -> dict[Any,
         measures = [m for m in MEASURES if m.by_closing == by_closing]
         qs = base.filter(**{f"{field}__gte": first, f"{field}__lt": after})
         aggregates = {f"m_{m.name}": Count("pk", filter=m.q) for m in measures}
+        if by_month:
+            group = TruncMonth(field, output_field=DateField(),
+                               tzinfo=timezone.get_current_timezone())
+        rows: list[dict[str, Any]]
         if group is None:
-            rows: Iterable[dict[str, Any]] = [qs.aggregate(**aggregates)]
+            rows = [qs.aggregate(**aggregates)]
         else:
-            rows = qs.annotate(stat_group=group).values("stat_group").annotate(
-                **aggregates).order_by()
+            rows = _as_dicts(qs.annotate(stat_group=group).values("stat_group")
+                             .annotate(**aggregates).order_by())
         for row in rows:
             totals = out[row.get("stat_group")]
             for m in measures:
@@ -176,22 +189,20 @@ def totals_by_child(*, area: Area, period: Period) -> dict[str, dict[str, int]]:
     if _fine(area.code) or child_length > STREET_CODE_LENGTH:
         return {k: v for k, v in _case_totals(
             area.code, period, group=Substr("area_code", 1, child_length)).items() if k}
-    rows = (_rollup(area.code, period)
-            .annotate(child=Substr("area_code", 1, child_length))
-            .values("child").annotate(**{n: Sum(n) for n in NAMES}).order_by())
+    rows = _as_dicts(_rollup(area.code, period)
+                     .annotate(child=Substr("area_code", 1, child_length))
+                     .values("child").annotate(**{n: Sum(n) for n in NAMES}).order_by())
     return {row["child"]: {n: row[n] or 0 for n in NAMES} for row in rows}
 
 
 def totals_by_month(*, area_code: str, period: Period) -> dict[date, dict[str, int]]:
     """Totals per month (registration month; closed_in_month by closing month)."""
     if _fine(area_code):
-        out: dict[date, dict[str, int]] = {}
-        for month in period.months:
-            out[month] = measure_totals(area_code=area_code, period=Period(month, month))
-        return out
-    rows = (_rollup(area_code, period).values("month")
-            .annotate(**{n: Sum(n) for n in NAMES}).order_by("month"))
-    found = {row["month"]: {n: row[n] or 0 for n in NAMES} for row in rows}
+        found = _case_totals(area_code, period, by_month=True)
+    else:
+        rows = _as_dicts(_rollup(area_code, period).values("month")
+                         .annotate(**{n: Sum(n) for n in NAMES}).order_by("month"))
+        found = {row["month"]: {n: row[n] or 0 for n in NAMES} for row in rows}
     return {month: found.get(month, _zero()) for month in period.months}
 
 
@@ -199,8 +210,8 @@ def totals_by_category(*, area_code: str, period: Period) -> dict[int, dict[str,
     if _fine(area_code):
         return {k: v for k, v in _case_totals(area_code, period, group=F("category_id")).items()
                 if k is not None}
-    rows = (_rollup(area_code, period).values("category_id")
-            .annotate(**{n: Sum(n) for n in NAMES}).order_by())
+    rows = _as_dicts(_rollup(area_code, period).values("category_id")
+                     .annotate(**{n: Sum(n) for n in NAMES}).order_by())
     return {row["category_id"]: {n: row[n] or 0 for n in NAMES} for row in rows}
 
 
@@ -340,3 +351,100 @@ def category_tops() -> dict[int, Category]:
         tops[pk] = top
     return tops
 
+
+
+# --- the leaders' dashboard ----------------------------------------------------------------
+
+DASHBOARD_KPIS = (
+    Indicator.CLOSURE_RATE, Indicator.ON_TIME_RATE, Indicator.MEDIATION_SUCCESS,
+    Indicator.FIRST_PETITION_RESOLUTION, Indicator.SATISFACTION, Indicator.CLOSED_AT_COMMUNITY,
+    Indicator.CHECK_COMPLETENESS,
+)
+TREND_MONTHS = 12
+MIX_SLICES = 7
+
+
+@dataclass(frozen=True)
+class MixSlice:
+    code: str
+    name: str
+    count: int
+
+
+def category_mix(by_category: dict[int, dict[str, int]], measure: str = "registered"
+                 ) -> list[MixSlice]:
+    """Counts by top-level category, largest first; the tail folded into 其他."""
+    tops = category_tops()
+    grouped: dict[str, MixSlice] = {}
+    for category_id, values in by_category.items():
+        top = tops.get(category_id)
+        if top is None or not values.get(measure):
+            continue
+        old = grouped.get(top.code)
+        grouped[top.code] = MixSlice(top.code, top.name,
+                                     (old.count if old else 0) + values[measure])
+    ordered = sorted(grouped.values(), key=lambda s: (-s.count, s.code))
+    if len(ordered) <= MIX_SLICES:
+        return ordered
+    head, tail = ordered[:MIX_SLICES - 1], ordered[MIX_SLICES - 1:]
+    return [*head, MixSlice("", str(_("其他")), sum(s.count for s in tail))]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: date
+    registered: int
+    closed_in_month: int
+    closure_rate: Decimal | None
+
+
+def trend(*, area_code: str, end: date, months: int = TREND_MONTHS) -> list[TrendPoint]:
+    period = Period(_add_months(end, -(months - 1)), end)
+    closure = INDICATORS[Indicator.CLOSURE_RATE]
+    return [TrendPoint(month, values["registered"], values["closed_in_month"],
+                       kpi_value(closure, values).value)
+            for month, values in totals_by_month(area_code=area_code, period=period).items()]
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    case: Case
+    multiple: float
+
+
+def most_overdue(*, actor, area_code: str, limit: int = 8,
+                 now: datetime | None = None) -> list[OverdueRow]:
+    """The open cases longest past their stage deadline (one indexed query)."""
+    from civicgrid.cases.selectors import overdue_multiple
+
+    now = now or timezone.now()
+    cases = (Case.objects.restrict(actor, "view")
+             .filter(area_code__startswith=area_code, status__in=CLOCKED_STATUSES,
+                     stage_due_at__lt=now)
+             .select_related("category", "area", "assigned_unit")
+             .order_by("stage_due_at", "id")[:limit])
+    return [OverdueRow(case, overdue_multiple(case, now)) for case in cases]
+
+
+def dashboard(*, actor, area: Area, period: Period) -> dict[str, Any]:
+    """Everything on the leaders' dashboard for one area and period, in a fixed number of
+    queries: rollup totals (this period, the one before), targets, weekly checks, the trend,
+    the category mix, the area statuses of the children, and the most overdue cases."""
+    from civicgrid.warnings.selectors import area_status_features
+
+    totals = measure_totals(area_code=area.code, period=period)
+    previous = measure_totals(area_code=area.code, period=period.previous)
+    values = {k.indicator.code: k for k in kpis(area_code=area.code, period=period,
+                                                  totals=totals)}
+    return {
+        "area": area,
+        "period": period,
+        "totals": totals,
+        "previous": previous,
+        "kpis": [values[code] for code in DASHBOARD_KPIS],
+        # The trend ends with the period, or with this month for a period still running.
+        "trend": trend(area_code=area.code, end=min(period.end, current_month().end)),
+        "mix": category_mix(totals_by_category(area_code=area.code, period=period)),
+        "map": area_status_features(parent=area),
+        "overdue": most_overdue(actor=actor, area_code=area.code),
+    }

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env_bool, env_int, env_list, env_str
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "civicgrid.api",
     "civicgrid.open311",
     "civicgrid.stats",
+    "civicgrid.warnings",
+    "civicgrid.reports",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +197,12 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-retry-due": {"task": "webhooks.retry_due",
                            "schedule": env_int("WEBHOOK_RETRY_SECONDS", 60)},
     "api-idempotency-purge": {"task": "api.purge_idempotency", "schedule": 3600},
+    # Weekly checks: remind the missing reporters after the due time (once per area and
+    # week, so running often is harmless); area warnings: today's statuses, once a day.
+    "warnings-check-reminders": {"task": "warnings.send_check_reminders",
+                                 "schedule": env_int("CHECK_REMINDER_SECONDS", 900)},
+    "warnings-evaluate": {"task": "warnings.evaluate_area_status",
+                          "schedule": crontab(hour=env_int("AREA_STATUS_HOUR", 6), minute=0)},
 }
 
 LOGGING = {

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from civicgrid.audit.context import acting_from
 from civicgrid.core.demo import DEMO_PASSWORD, demo_logins, demo_seed
 from civicgrid.core.demo_cases import demo_cases_seed
+from civicgrid.core.demo_warnings import demo_warnings_seed
 
 
 class Command(BaseCommand):
@@ -19,12 +20,16 @@ class Command(BaseCommand):
             created = demo_seed(seed=options["seed"])
             cases = demo_cases_seed(seed=options["seed"], count=options["cases"]) \
                 if options["cases"] else 0
+            # Weekly checks and area statuses (after the cases, which the statuses read).
+            checks = demo_warnings_seed(seed=options["seed"])
         if created:
             self.stdout.write(self.style.SUCCESS("Demo district 崇川区 (320602) loaded."))
         else:
             self.stdout.write("Demo district already present; nothing added.")
         if cases:
             self.stdout.write(self.style.SUCCESS(f"{cases} demo cases created."))
+        if checks:
+            self.stdout.write(self.style.SUCCESS(f"{checks} demo weekly checks created."))
         if options["quiet"]:
             return
         self.stdout.write("")

@@ -1,0 +1,76 @@
+// Leaders' dashboard: the trend and category charts (ECharts, SVG renderer so the pages
+// print and scale) and the area status map (Leaflet, no tiles). Data comes from the page
+// (json_script "dashboard-data"); every chart element links to the cases behind it.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var STATUS = { red: "#d63939", yellow: "#f59f00", green: "#2fb344" };
+  var charts = [];
+
+  function trend(el) {
+    var t = data.trend;
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false,
+      grid: { left: 40, right: 44, top: 36, bottom: 28 },
+      legend: { top: 0, data: [t.labels.registered, t.labels.closed, t.labels.rate] },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: t.months, axisLabel: { formatter: function (v) { return v.slice(2); } } },
+      yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
+      series: [
+        { name: t.labels.registered, type: "bar", data: t.registered, itemStyle: { color: "#206bc4" } },
+        { name: t.labels.closed, type: "bar", data: t.closed, itemStyle: { color: "#2fb344" } },
+        { name: t.labels.rate, type: "line", yAxisIndex: 1, data: t.rate, connectNulls: true, itemStyle: { color: "#f76707" } }
+      ]
+    });
+    chart.on("click", function (p) { if (t.links[p.dataIndex]) { window.location.href = t.links[p.dataIndex]; } });
+    return chart;
+  }
+
+  function mix(el) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false,
+      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      legend: { type: "scroll", bottom: 0 },
+      series: [{ type: "pie", radius: ["38%", "68%"], center: ["50%", "45%"], avoidLabelOverlap: true,
+                 label: { show: el.clientWidth > 420, formatter: "{b}\n{c}" }, data: data.mix }]
+    });
+    chart.on("click", function (p) { if (p.data && p.data.url) { window.location.href = p.data.url; } });
+    return chart;
+  }
+
+  function statusMap(el) {
+    var map = L.map(el, { attributionControl: false, preferCanvas: false, zoomSnap: 0.25 });
+    var layer = L.geoJSON(data.map, {
+      style: function (f) {
+        var c = STATUS[f.properties.status] || "#adb5bd";
+        return { color: "#ffffff", weight: 1, fillColor: c, fillOpacity: 0.7 };
+      },
+      onEachFeature: function (f, lyr) {
+        var reasons = (f.properties.reasons || []).map(function (r) { return r.text; }).join("<br>");
+        lyr.bindTooltip("<strong>" + f.properties.name + "</strong>" + (reasons ? "<br>" + reasons : ""), { sticky: true });
+        lyr.on("click", function () {
+          window.location.href = el.dataset.dashboardUrl.replace("__CODE__", f.properties.code);
+        });
+      }
+    }).addTo(map);
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [6, 6] }); } else { map.setView([32.0, 120.9], 11); }
+    el.dataset.features = String(data.map.features.length);
+    el.classList.add("cg-map-ready");
+  }
+
+  try {
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      charts.push(el.dataset.chart === "trend" ? trend(el) : mix(el));
+      el.classList.add("cg-chart-ready");
+    });
+    document.querySelectorAll("[data-status-map]").forEach(statusMap);
+  } catch (e) {
+    var text = document.getElementById("dashboard-text").dataset.error;
+    document.querySelectorAll("[data-chart]").forEach(function (el) { el.textContent = text; });
+    throw e;
+  }
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
