@@ -301,18 +301,18 @@ GRID = colors.black
 LABEL_FILL = colors.HexColor("#f2f2f2")
 
 
-def _style(name: str, size: float, leading: float, **kw: Any) -> ParagraphStyle:
+def paragraph_style(name: str, size: float, leading: float, **kw: Any) -> ParagraphStyle:
     return ParagraphStyle(name, fontName=CJK_FONT, fontSize=size, leading=leading,
                           wordWrap="CJK", **kw)
 
 
-BODY = _style("body", BODY_SIZE, 21, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_SIZE)
-BODY_FLUSH = _style("body_flush", BODY_SIZE, 21, alignment=TA_LEFT)
-RIGHT = _style("right", BODY_SIZE, 21, alignment=TA_RIGHT)
-CELL = _style("cell", CELL_SIZE, 14.5, alignment=TA_LEFT)
-CELL_LABEL = _style("cell_label", CELL_SIZE, 14.5, alignment=TA_CENTER)
-SIGN = _style("sign", BODY_SIZE, 16, alignment=TA_LEFT)
-RIGHT_SIGN = _style("right_sign", BODY_SIZE, 16, alignment=TA_RIGHT)
+BODY = paragraph_style("body", BODY_SIZE, 21, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_SIZE)
+BODY_FLUSH = paragraph_style("body_flush", BODY_SIZE, 21, alignment=TA_LEFT)
+RIGHT = paragraph_style("right", BODY_SIZE, 21, alignment=TA_RIGHT)
+CELL = paragraph_style("cell", CELL_SIZE, 14.5, alignment=TA_LEFT)
+CELL_LABEL = paragraph_style("cell_label", CELL_SIZE, 14.5, alignment=TA_CENTER)
+SIGN = paragraph_style("sign", BODY_SIZE, 16, alignment=TA_LEFT)
+RIGHT_SIGN = paragraph_style("right_sign", BODY_SIZE, 16, alignment=TA_RIGHT)
 
 
 class _Paragraph(Paragraph):
@@ -335,7 +335,7 @@ def _split_lines_as_they_are(bl_para: Any, start: int, stop: int) -> list[Any]:
     return [word for line in bl_para.lines[start:stop] for word in line.words]
 
 
-def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+def paragraph(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     return _Paragraph(_markup(text), style)
 
 
@@ -343,7 +343,7 @@ def _paragraphs(text: str, style: ParagraphStyle = BODY, empty: str = "无") -> 
     """One Paragraph per non-blank line; `empty` when there is no text at all."""
     lines = [line.strip() for line in _clean(text).split("\n")]
     lines = [line for line in lines if line]
-    return [_p(line, style) for line in lines] or [_p(empty, style)]
+    return [paragraph(line, style) for line in lines] or [paragraph(empty, style)]
 
 
 class _BoldLine(Flowable):
@@ -388,18 +388,18 @@ class _BoldLine(Flowable):
         _draw_text(self.canv, self.text, x, size * 0.38, size, bold=True, char_space=char_space)
 
 
-TITLE = _style("title", 16, 22, alignment=TA_CENTER, spaceAfter=8)
+TITLE = paragraph_style("title", 16, 22, alignment=TA_CENTER, spaceAfter=8)
 
 
-def _title(text: str) -> Flowable:
+def pdf_title(text: str) -> Flowable:
     """The title: bold 22 pt (二号) on one line, smaller if it must; wrapped if very long."""
     for size, char_space in ((22.0, 4.0), (18.0, 2.0), (16.0, 0.0)):
         if _text_width(text, size, char_space) <= CONTENT_WIDTH:
             return _BoldLine(text, size, TA_CENTER, char_space=char_space, space_after=8)
-    return _p(text, TITLE)
+    return paragraph(text, TITLE)
 
 
-def _heading(text: str) -> list[Flowable]:
+def pdf_heading(text: str) -> list[Flowable]:
     """A section heading, on a new page unless there is room for a few lines after it.
 
     (Not keepWithNext: that would carry a whole page-long box to the next page.)
@@ -455,7 +455,7 @@ def _format_datetime(dt: datetime | None) -> str:
     return f"{dt.year}年{dt.month}月{dt.day}日 {dt.hour:02d}:{dt.minute:02d}"
 
 
-def _build(flowables: list[Flowable], *, title: str, author: str, subject: str) -> bytes:
+def build_pdf(flowables: list[Flowable], *, title: str, author: str, subject: str) -> bytes:
     buffer = io.BytesIO()
     with _RENDER_LOCK:
         _cmaps()
@@ -486,7 +486,7 @@ def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), CJK_FONT), *commands])
 
 
-def _grid_style(*extra: tuple[Any, ...]) -> TableStyle:
+def grid_style(*extra: tuple[Any, ...]) -> TableStyle:
     return _table_style([
         ("GRID", (0, 0), (-1, -1), 0.6, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -498,12 +498,12 @@ def _grid_style(*extra: tuple[Any, ...]) -> TableStyle:
     ])
 
 
-def _cell(text: str) -> Paragraph:
-    return _p(text, CELL)
+def table_cell(text: str) -> Paragraph:
+    return paragraph(text, CELL)
 
 
 def _label(text: str) -> Paragraph:
-    return _p(text, CELL_LABEL)
+    return paragraph(text, CELL_LABEL)
 
 
 LABEL_WIDTH = 52.0  # four characters of 五号 and the padding
@@ -520,14 +520,15 @@ def _party_table(party: PartyInfo) -> Table:
               LABEL_WIDTH, age_w]
     age = "" if party.age is None else str(party.age)
     rows = [
-        [_label(party.role), _label("姓名"), _cell(party.name), _label("性别"),
-         _cell(party.sex), _label("民族"), _cell(party.ethnicity), _label("年龄"), _cell(age)],
-        ["", _label("职业"), _cell(party.occupation), "", "", _label("联系方式"),
-         _cell(party.phone), "", ""],
-        ["", _label("身份证号"), _cell(party.id_number), "", "", "", "", "", ""],
-        ["", _label("住址"), _cell(party.address), "", "", "", "", "", ""],
+        [_label(party.role), _label("姓名"), table_cell(party.name), _label("性别"),
+         table_cell(party.sex), _label("民族"), table_cell(party.ethnicity), _label("年龄"),
+         table_cell(age)],
+        ["", _label("职业"), table_cell(party.occupation), "", "", _label("联系方式"),
+         table_cell(party.phone), "", ""],
+        ["", _label("身份证号"), table_cell(party.id_number), "", "", "", "", "", ""],
+        ["", _label("住址"), table_cell(party.address), "", "", "", "", "", ""],
     ]
-    style = _grid_style(
+    style = grid_style(
         ("SPAN", (0, 0), (0, 3)),
         ("SPAN", (2, 1), (4, 1)),
         ("SPAN", (6, 1), (8, 1)),
@@ -583,7 +584,7 @@ def _signature_rows(rows: list[tuple[str, str]]) -> list[Flowable]:
         ("LINEBELOW", (4, 0), (4, -1), 0.6, GRID),
     ])
     return [
-        Table([[_p(who, SIGN), _p(label, SIGN), "", _p("日期：", SIGN), ""]],
+        Table([[paragraph(who, SIGN), paragraph(label, SIGN), "", paragraph("日期：", SIGN), ""]],
               colWidths=widths, style=style, hAlign="LEFT")
         for who, label in rows
     ]
@@ -598,37 +599,38 @@ def render_mediation_agreement(agreement: MediationAgreement) -> bytes:
     _check_agreement(agreement)
     _cmaps()
     header = Table(
-        [[_p(f"案件编号：{agreement.case_number}", BODY_FLUSH), _p(agreement.number, RIGHT)]],
+        [[paragraph(f"案件编号：{agreement.case_number}", BODY_FLUSH),
+          paragraph(agreement.number, RIGHT)]],
         colWidths=[CONTENT_WIDTH * 0.45, CONTENT_WIDTH * 0.55],
         style=_table_style([("LEFTPADDING", (0, 0), (-1, -1), 0),
                           ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                           ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]),
     )
-    story: list[Flowable] = [_title("人民调解协议书"), header, Spacer(0, 4)]
-    story.extend(_heading("当事人基本情况"))
+    story: list[Flowable] = [pdf_title("人民调解协议书"), header, Spacer(0, 4)]
+    story.extend(pdf_heading("当事人基本情况"))
     story.extend(_party_tables(agreement.parties))
 
-    story.extend(_heading("一、纠纷主要事实"))
+    story.extend(pdf_heading("一、纠纷主要事实"))
     story.extend(_paragraphs(agreement.facts))
-    story.extend(_heading("二、争议事项"))
+    story.extend(pdf_heading("二、争议事项"))
     story.extend(_paragraphs(agreement.disputed_matters))
-    story.extend(_heading("三、当事人责任"))
+    story.extend(pdf_heading("三、当事人责任"))
     story.extend(_paragraphs(agreement.responsibilities))
-    story.extend(_heading("四、协议内容"))
-    story.append(_p("经人民调解委员会调解，各方当事人自愿达成如下协议："))
+    story.extend(pdf_heading("四、协议内容"))
+    story.append(paragraph("经人民调解委员会调解，各方当事人自愿达成如下协议："))
     for number, term in enumerate(agreement.terms, start=1):
         lines = [line.strip() for line in _clean(term).split("\n") if line.strip()] or [""]
-        story.append(_p(f"{number}. {lines[0]}"))
-        story.extend(_p(line) for line in lines[1:])
-    story.extend(_heading("五、履行方式、期限"))
+        story.append(paragraph(f"{number}. {lines[0]}"))
+        story.extend(paragraph(line) for line in lines[1:])
+    story.extend(pdf_heading("五、履行方式、期限"))
     story.extend(_paragraphs(agreement.performance))
 
     # The closing clauses stay on the page of the signatures: no signature page alone.
     copies = COPIES_SENTENCE.format(copies=chinese_number(agreement.copies))
     signatures: list[Flowable] = [
         Spacer(0, 6),
-        _p(EFFECTIVE_SENTENCE + copies),
-        _p(JUDICIAL_CONFIRMATION_SENTENCE),
+        paragraph(EFFECTIVE_SENTENCE + copies),
+        paragraph(JUDICIAL_CONFIRMATION_SENTENCE),
         Spacer(0, 10),
     ]
     signatures.extend(_signature_rows(
@@ -638,11 +640,11 @@ def render_mediation_agreement(agreement: MediationAgreement) -> bytes:
         [(f"人民调解员：{name}", "签名：") for name in agreement.mediators]
     ))
     signatures.append(Spacer(0, 16 * mm))  # room for the seal
-    signatures.append(_p(f"{agreement.committee}（印章）", RIGHT))
-    signatures.append(_p(chinese_date(agreement.signed_on), RIGHT))
+    signatures.append(paragraph(f"{agreement.committee}（印章）", RIGHT))
+    signatures.append(paragraph(chinese_date(agreement.signed_on), RIGHT))
     story.append(KeepTogether(signatures))
 
-    return _build(story, title=f"人民调解协议书 {agreement.number}",
+    return build_pdf(story, title=f"人民调解协议书 {agreement.number}",
                   author=agreement.committee, subject=agreement.case_number)
 
 
@@ -657,18 +659,19 @@ def render_registration_form(form: RegistrationForm) -> bytes:
     flags = "、".join(flag for flag in form.flags if flag.strip()) or "无"
     fields = Table(
         [
-            [_label("案件编号"), _cell(form.case_number), _label("登记时间"),
-             _cell(_format_datetime(form.registered_at))],
-            [_label("受理渠道"), _cell(form.channel), _label("纠纷类别"), _cell(form.category)],
-            [_label("发生时间"), _cell(_format_datetime(form.happened_at)), _label("涉及人数"),
-             _cell(form.people_involved)],
-            [_label("发生地点"), _cell(form.place), "", ""],
-            [_label("纠纷标记"), _cell(flags), "", ""],
-            [_label("受理单位"), _cell(form.handling_unit), _label("受理人"),
-             _cell(form.accepted_by)],
+            [_label("案件编号"), table_cell(form.case_number), _label("登记时间"),
+             table_cell(_format_datetime(form.registered_at))],
+            [_label("受理渠道"), table_cell(form.channel), _label("纠纷类别"),
+             table_cell(form.category)],
+            [_label("发生时间"), table_cell(_format_datetime(form.happened_at)), _label("涉及人数"),
+             table_cell(form.people_involved)],
+            [_label("发生地点"), table_cell(form.place), "", ""],
+            [_label("纠纷标记"), table_cell(flags), "", ""],
+            [_label("受理单位"), table_cell(form.handling_unit), _label("受理人"),
+             table_cell(form.accepted_by)],
         ],
         colWidths=widths,
-        style=_grid_style(
+        style=grid_style(
             ("SPAN", (1, 3), (3, 3)),
             ("SPAN", (1, 4), (3, 4)),
             ("BACKGROUND", (0, 0), (0, -1), LABEL_FILL),
@@ -677,22 +680,22 @@ def render_registration_form(form: RegistrationForm) -> bytes:
         ),
     )
 
-    story: list[Flowable] = [_title(form.title), Spacer(0, 4), fields]
-    story.extend(_heading("纠纷简要情况"))
-    story.append(_boxed(_paragraphs(form.description, _style(
+    story: list[Flowable] = [pdf_title(form.title), Spacer(0, 4), fields]
+    story.extend(pdf_heading("纠纷简要情况"))
+    story.append(_boxed(_paragraphs(form.description, paragraph_style(
         "desc", CELL_SIZE + 0.5, 18, alignment=TA_JUSTIFY, firstLineIndent=2 * (CELL_SIZE + 0.5),
     )), min_height=45 * mm))
-    story.extend(_heading("当事人情况"))
+    story.extend(pdf_heading("当事人情况"))
     if form.parties:
         story.extend(_party_tables(form.parties))
     else:
-        story.append(_boxed([_p("无", CELL)], min_height=0))
-    story.extend(_heading("备注"))
+        story.append(_boxed([paragraph("无", CELL)], min_height=0))
+    story.extend(pdf_heading("备注"))
     story.append(_boxed(_paragraphs(form.notes, CELL, empty=""), min_height=14 * mm))
 
     signed = Table(
-        [[_p(f"受理人：{form.accepted_by}", SIGN), _p("签名：", SIGN), "",
-          _p(f"受理时间：{_format_datetime(form.registered_at)}", RIGHT_SIGN)]],
+        [[paragraph(f"受理人：{form.accepted_by}", SIGN), paragraph("签名：", SIGN), "",
+          paragraph(f"受理时间：{_format_datetime(form.registered_at)}", RIGHT_SIGN)]],
         colWidths=[120, 40, 90, CONTENT_WIDTH - 250],
         style=_table_style([
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -704,7 +707,7 @@ def render_registration_form(form: RegistrationForm) -> bytes:
         ]),
     )
     story.extend([Spacer(0, 14), KeepTogether([signed])])
-    return _build(story, title=f"{form.title} {form.case_number}",
+    return build_pdf(story, title=f"{form.title} {form.case_number}",
                   author=form.handling_unit, subject=form.case_number)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -27,13 +27,14 @@ from civicgrid.cases.documents import (
     CELL_SIZE,
     CONTENT_WIDTH,
     LABEL_FILL,
-    _build,
-    _cell,
-    _grid_style,
-    _heading,
-    _p,
-    _style,
-    _title,
+    build_pdf,
+    chinese_number,
+    grid_style,
+    paragraph,
+    paragraph_style,
+    pdf_heading,
+    pdf_title,
+    table_cell,
 )
 from civicgrid.reports.selectors import (
     RELEASE_MEASURES,
@@ -51,11 +52,22 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT_FORMAT = '0.00"%"'
 CHANGE_FORMAT = '+0.0"%";-0.0"%";0.0"%"'
 HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
-NUMBER = _style("number", CELL_SIZE, 14.5, alignment=TA_RIGHT)
-HEADER = _style("header", 9.5, 13, alignment=TA_CENTER)
+NUMBER = paragraph_style("number", CELL_SIZE, 14.5, alignment=TA_RIGHT)
+HEADER = paragraph_style("header", 9.5, 13, alignment=TA_CENTER)
 # The internal release has ten columns: widths that fit "去年同月" and "-100.0%" unwrapped.
 RELEASE_WIDTHS = (60.0, 42.0, 42.0, 48.0, 48.0, 50.0, 48.0, 50.0, 34.0, 34.0)
 
+
+ENGLISH_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                   "nine", "ten")
+
+
+def _count_word(n: int) -> str:
+    """A small number in words (三 / three): public notes carry no digits below 5, so the
+    check that no small count is shown can read every digit."""
+    if not translation.get_language().startswith("en"):
+        return chinese_number(n)
+    return ENGLISH_NUMBERS[n] if 0 <= n < len(ENGLISH_NUMBERS) else str(n)
 
 def _local(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
@@ -194,7 +206,7 @@ def release_notes(view: ReleaseView, *, suppression: bool = False) -> list[str]:
     if view.public or view.siblings_of:
         notes.append(_("“偏高”:数量在%(parent)s所辖各区域中居前%(top)s位、不少于%(min)s件且高于"
                        "平均数。") % {"parent": view.parent_name or _("上级"),
-                                    "top": int(rule.get("top", 0)),
+                                    "top": _count_word(int(rule.get("top", 0))),
                                     "min": rule.get("minimum")})
     if view.public or suppression:
         notes.append(_("公开版中少于%(n)s件(含零)的数字显示为“<%(n)s”;为防止通过总数相减推算出这些"
@@ -248,10 +260,10 @@ def _pdf_table(header: Sequence[str], rows: Sequence[Sequence[str]],
     """A grid: a shaded header, the first column text, the others right-aligned numbers."""
     columns = max(len(header) - 1, 1)
     rest = (CONTENT_WIDTH - first_width) / columns
-    data: list[list[Any]] = [[_p(h, HEADER) for h in header]]
-    data += [[_cell(row[0]), *(_p(text, NUMBER) for text in row[1:])] for row in rows]
+    data: list[list[Any]] = [[paragraph(h, HEADER) for h in header]]
+    data += [[table_cell(row[0]), *(paragraph(text, NUMBER) for text in row[1:])] for row in rows]
     return Table(data, colWidths=list(widths or [first_width, *([rest] * columns)]),
-                 repeatRows=1, style=_grid_style(("BACKGROUND", (0, 0), (-1, 0), LABEL_FILL)))
+                 repeatRows=1, style=grid_style(("BACKGROUND", (0, 0), (-1, 0), LABEL_FILL)))
 
 
 def _table_flowables(table: ReportTable) -> list[Flowable]:
@@ -259,29 +271,29 @@ def _table_flowables(table: ReportTable) -> list[Flowable]:
     header = [table.label_header, *table.columns]
     rows = [[f"{row.label} {row.code}" if with_code and row.code != row.label else row.label,
              *(cell.text for cell in row.cells)] for row in table.rows]
-    out: list[Flowable] = [*_heading(table.title)]
+    out: list[Flowable] = [*pdf_heading(table.title)]
     if rows:
         out.append(_pdf_table(header, rows, 150.0 if len(header) > 4 else 190.0))
     else:
-        out.append(_p(_("无"), BODY_FLUSH))
+        out.append(paragraph(_("无"), BODY_FLUSH))
     if table.note:
-        out.append(_p(table.note, _style("note", 9, 13)))
+        out.append(paragraph(table.note, paragraph_style("note", 9, 13)))
     return out
 
 
 def report_pdf(report: AnalysisReport) -> bytes:
-    story: list[Flowable] = [_title(report.title)]
-    story.append(_p(_("区域:%(name)s(%(code)s) 统计期间:%(start)s 至 %(end)s 生成时间:%(at)s")
-                    % {"name": report.area.name, "code": report.area.code,
-                       "start": report.span.start.isoformat(),
-                       "end": report.span.end.isoformat(),
-                       "at": _local(report.generated_at)}, BODY_FLUSH))
+    story: list[Flowable] = [pdf_title(report.title)]
+    header = _("区域:%(name)s(%(code)s) 统计期间:%(start)s 至 %(end)s 生成时间:%(at)s") % {
+        "name": report.area.name, "code": report.area.code,
+        "start": report.span.start.isoformat(), "end": report.span.end.isoformat(),
+        "at": _local(report.generated_at)}
+    story.append(paragraph(header, BODY_FLUSH))
     if not report.complete:
-        story.append(_p(_("本期尚未结束,数字截至生成时间。"), BODY_FLUSH))
+        story.append(paragraph(_("本期尚未结束,数字截至生成时间。"), BODY_FLUSH))
     story.append(Spacer(0, 4))
     for table in report.tables:
         story.extend(_table_flowables(table))
-    story.extend(_heading(_("超时事件(超时最久的前%(n)d件,共%(total)s件)")
+    story.extend(pdf_heading(_("超时事件(超时最久的前%(n)d件,共%(total)s件)")
                           % {"n": len(report.overdue), "total": report.overdue_total.text}))
     if report.overdue:
         rows = [[line.case.number, line.case.category.name, line.case.area.name,
@@ -290,25 +302,25 @@ def report_pdf(report: AnalysisReport) -> bytes:
         story.append(_pdf_table([_("编号"), _("分类"), _("发生地"), _("本阶段时限"),
                                  _("超时倍数")], rows, 130.0))
     else:
-        story.append(_p(_("无"), BODY_FLUSH))
-    return _build(story, title=report.title, author=report.area.name,
+        story.append(paragraph(_("无"), BODY_FLUSH))
+    return build_pdf(story, title=report.title, author=report.area.name,
                   subject=report.span.key)
 
 
 def release_pdf(view: ReleaseView, *, published: str = "") -> bytes:
     title = view.title + (_("(公开版)") if view.public else _("(内部版)"))
-    story: list[Flowable] = [_title(title)]
-    story.append(_p(published or _("未发布(实时数据)"), BODY_FLUSH))
+    story: list[Flowable] = [pdf_title(title)]
+    story.append(paragraph(published or _("未发布(实时数据)"), BODY_FLUSH))
     story.append(Spacer(0, 4))
     header = release_columns(view)
     rows = release_rows(view, text=True)
     story.append(_pdf_table(header, rows, 80.0,
                             None if view.public else RELEASE_WIDTHS))
     if view.children:
-        story.extend(_heading(_("下级区域")))
+        story.extend(pdf_heading(_("下级区域")))
         story.append(_pdf_table([_("区域"), *(release_label(m) for m in RELEASE_MEASURES)],
                                 [[child.name, *(c.text for c in child.cells)]
                                  for child in view.children], 100.0))
-    story.extend(_heading(_("说明")))
-    story.extend(_p(note, _style("note", 9.5, 14)) for note in release_notes(view))
-    return _build(story, title=title, author=view.area_name, subject=view.month)
+    story.extend(pdf_heading(_("说明")))
+    story.extend(paragraph(note, paragraph_style("note", 9.5, 14)) for note in release_notes(view))
+    return build_pdf(story, title=title, author=view.area_name, subject=view.month)
