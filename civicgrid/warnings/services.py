@@ -435,7 +435,12 @@ def _status_message(area: Area, before: str, after: str, reasons: list[dict]) ->
 
 
 def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict]]], now: datetime) -> int:
-    """A notice to each supervisor whose jurisdiction covers an area that changed."""
+    """A notice about an area that changed to the supervisors nearest to it: those whose
+    jurisdiction is the area itself, and those of the closest area above it that has
+    supervisors (the street centre hears about its communities, the district centre about
+    its streets and about communities whose street has no supervisor). A district supervisor is not sent
+    every community of the district: those are the streets' to act on, and the district
+    sees them on the status map."""
     if not changes:
         return 0
     supervisors = list(UserJurisdiction.objects
@@ -443,7 +448,10 @@ def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict]]], now: d
                        .values_list("user_id", "area__code").distinct())
     items = []
     for area, before, after, reasons in changes:
-        users = sorted({u for u, code in supervisors if area.code.startswith(code)})
+        covering = [(u, code) for u, code in supervisors if area.code.startswith(code)]
+        above = max((len(code) for _u, code in covering if code != area.code), default=-1)
+        users = sorted({u for u, code in covering
+                        if code == area.code or len(code) == above})
         message = _status_message(area, before, after, reasons)
         items += [InboxItem(user_id=u, area=area, kind=InboxKind.AREA_STATUS, message=message,
                             created_at=now) for u in users]
