@@ -438,9 +438,9 @@ def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict]]], now: d
     """A notice about an area that changed to the supervisors nearest to it: those whose
     jurisdiction is the area itself, and those of the closest area above it that has
     supervisors (the street centre hears about its communities, the district centre about
-    its streets and about communities whose street has no supervisor). A district supervisor is not sent
-    every community of the district: those are the streets' to act on, and the district
-    sees them on the status map."""
+    its streets and about communities whose street has no supervisor). A district
+    supervisor is not sent every community of the district: those are the streets' to act
+    on, and the district sees them on the status map."""
     if not changes:
         return 0
     supervisors = list(UserJurisdiction.objects
