@@ -95,6 +95,24 @@ def demo_logins() -> list[DemoLogin]:
     ]
 
 
+# The district's own targets (目标管理考核), as its administrator would enter them; the
+# seed documents' 调处成功率 and 初信初访化解率 targets are standing defaults already.
+DEMO_TARGETS = {
+    "closure_rate": "90", "on_time_rate": "85", "satisfaction": "90",
+    "closed_at_community": "60", "check_completeness": "95", "check_timeliness": "90",
+}
+
+
+def _demo_targets() -> None:
+    from decimal import Decimal
+
+    from civicgrid.stats.services import kpi_target_set
+
+    for indicator, value in DEMO_TARGETS.items():
+        kpi_target_set(indicator=indicator, area_code=COUNTY_CODE, year=0, value=Decimal(value),
+                       note="示范区年度考核目标", actor=None)
+
+
 @transaction.atomic
 def demo_seed(*, seed: int = 2026) -> bool:
     """Build the demo district. Returns False (and changes nothing) if it already exists."""
@@ -248,6 +266,7 @@ def demo_seed(*, seed: int = 2026) -> bool:
     assignments.append(GridAssignment(grid=grid1, user=mediator, position=positions["mediator"]))
     GridAssignment.objects.bulk_create(assignments, batch_size=BATCH)
     UnitMembership.objects.bulk_create(memberships, batch_size=BATCH)
+    _demo_targets()
     audit_record(
         actor=None, username="system", event_type="demo.seeded", subject=district,
         details={"areas": report.created, "units": len(units), "users": len(new_users) + 10,

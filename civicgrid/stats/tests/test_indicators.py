@@ -245,3 +245,50 @@ def test_previous_and_year_before():
     assert jan.previous.key == "2025-12"
     assert len(Period.parse("2026").months) == 12
 
+
+
+# --- setting targets ----------------------------------------------------------------------
+
+def test_target_set_creates_changes_and_audits(world):
+    from civicgrid.accounts.roles import Role
+    from civicgrid.audit.models import AuditEntry
+    from civicgrid.stats.services import kpi_target_set
+
+    admin = world.users[Role.ADMINISTRATOR]
+    target = kpi_target_set(indicator=Indicator.CLOSURE_RATE, area_code=world.county.code,
+                            year=2026, value=Decimal("90"), note="年度目标", actor=admin)
+    again = kpi_target_set(indicator=Indicator.CLOSURE_RATE, area_code=world.county.code,
+                           year=2026, value=Decimal("92.5"), actor=admin)
+    assert again.pk == target.pk and again.value == Decimal("92.5")
+    entries = AuditEntry.objects.filter(event_type="stats.target_set").order_by("id")
+    assert [e.details["created"] for e in entries] == [True, False]
+
+
+@pytest.mark.parametrize("change", [
+    {"indicator": "nonsense"}, {"value": Decimal("100.01")}, {"value": Decimal("-1")},
+    {"year": 1999}, {"area_code": "999999"}])
+def test_target_set_refuses_bad_input_and_changes_nothing(world, change):
+    from django.core.exceptions import ValidationError
+
+    from civicgrid.accounts.roles import Role
+    from civicgrid.stats.services import kpi_target_set
+
+    args = {"indicator": Indicator.CLOSURE_RATE, "area_code": world.county.code, "year": 0,
+            "value": Decimal("90"), **change}
+    before = list(KpiTarget.objects.values_list("indicator", "area_code", "year", "value"))
+    with pytest.raises(ValidationError):
+        kpi_target_set(**args, actor=world.users[Role.ADMINISTRATOR])
+    assert list(KpiTarget.objects.values_list("indicator", "area_code", "year",
+                                              "value")) == before
+
+
+def test_only_administrators_set_targets(world):
+    from django.core.exceptions import PermissionDenied
+
+    from civicgrid.accounts.roles import Role
+    from civicgrid.stats.services import kpi_target_set
+
+    with pytest.raises(PermissionDenied):
+        kpi_target_set(indicator=Indicator.CLOSURE_RATE, area_code="", year=0,
+                       value=Decimal("90"), actor=world.users[Role.LEADER])
+    assert not KpiTarget.objects.filter(indicator=Indicator.CLOSURE_RATE).exists()
