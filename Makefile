@@ -16,7 +16,7 @@ CHROMIUM := /usr/bin/chromium
 
 PYTEST := $(UV) run pytest -p no:cacheprovider
 
-.PHONY: help install uv system-deps run test lint messages clean
+.PHONY: help install uv system-deps run test bench lint messages clean
 
 help: ## List the targets
 	@echo "civicgrid make targets:"
@@ -68,7 +68,7 @@ run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000
 # code 5 ("no tests collected") is non-zero, so it fails the build as well.
 # DJANGO_SETTINGS_MODULE is unset for pytest so that pyproject.toml's
 # config.settings.test applies even if a developer exported another module.
-test: install system-deps ## Lint, types, migration and deploy checks, pytest on SQLite and PostgreSQL
+test: install system-deps ## Lint, types, migration and deploy checks, pytest on SQLite and PostgreSQL, tiny bench
 	$(UV) run ruff check .
 	@echo "=== mypy (services, selectors) ==="
 	$(UV) run mypy
@@ -91,6 +91,21 @@ test: install system-deps ## Lint, types, migration and deploy checks, pytest on
 	@echo "=== pytest on PostgreSQL ==="
 	env -u DJANGO_SETTINGS_MODULE \
 		$(UV) run python scripts/with_test_postgres.py -- $(PYTEST)
+	@echo "=== city benchmark at a tiny size on PostgreSQL (make bench) ==="
+	out="$$(mktemp --suffix=.md /tmp/civicgrid-bench-XXXXXX)"; \
+	trap 'rm -f "$$out"' EXIT; \
+	env -u DJANGO_SETTINGS_MODULE \
+		$(UV) run python scripts/with_test_postgres.py -- \
+		$(UV) run python -m bench.run --tiny --output "$$out"
+
+# The city-scale benchmark (docs/benchmarks.md): 7,000 grids, 100,000 then 1,000,000
+# cases, on PostgreSQL from TEST_DATABASE_URL, a local server or a throwaway cluster; it
+# creates and drops its own database there. BENCH_ARGS=--with-5m adds 5,000,000 cases.
+BENCH_ARGS ?=
+bench: install ## City-scale benchmark (100k and 1M cases); writes docs/benchmarks.md
+	env -u DJANGO_SETTINGS_MODULE \
+		$(UV) run python scripts/with_test_postgres.py -- \
+		$(UV) run python -m bench.run $(BENCH_ARGS)
 
 lint: install ## Run ruff and mypy
 	$(UV) run ruff check .

@@ -6,6 +6,7 @@ from ninja.security import django_auth
 from civicgrid.accounts.api import router as accounts_router
 from civicgrid.api.auth import TokenBearer, TokenHeader
 from civicgrid.api.errors import install_error_handlers
+from civicgrid.api.ping import router as ping_router
 from civicgrid.areas.api import router as areas_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api_categories import router as categories_router
@@ -21,6 +22,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+api.add_router("/", ping_router)
 api.add_router("/", accounts_router)
 api.add_router("/areas", areas_router)
 api.add_router("/units", units_router)

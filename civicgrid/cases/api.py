@@ -191,6 +191,12 @@ def _visible_case(request, number: str) -> Case:
         .select_related("suggested_unit"), number=number)
 
 
+def _reread(case: Case) -> Case:
+    """The case as it is now, with what CaseDetailOut reads (after a write by the caller)."""
+    return selectors.case_with_parties(Case.objects.select_related(
+        "category", "area", "assigned_unit", "suggested_unit")).get(pk=case.pk)
+
+
 def _detail(case: Case, user) -> Case:
     """The case with what CaseDetailOut reads besides its fields."""
     case.deadline_state = selectors.deadline_state(case)  # type: ignore[attr-defined]
@@ -245,7 +251,9 @@ def create_case(request, payload: CaseIn):
             address=payload.address, happened_at=payload.happened_at,
             attributes=payload.attributes, parties=parties, people_band=payload.people_band,
             is_major=payload.is_major, is_group=payload.is_group)
-    return _detail(_visible_case(request, case.number), request.user)
+    # The new case lies in an area the caller may see (checked above), so it is in scope:
+    # read it back by its key, without the scope filter (as the action endpoints do).
+    return _detail(_reread(case), request.user)
 
 
 @router.get("/{number}", response={200: CaseDetailOut, **ERRORS}, url_name="case_detail")
@@ -440,9 +448,7 @@ def _make_action(name: str, body_schema: type[ActionIn], convert: Convert,
         case = _visible_case(request, number)
         services.SERVICES[name](case=case, actor=request.user, expected_version=body.version,
                                 **convert(request, body))
-        case = selectors.case_with_parties(Case.objects.select_related(
-            "category", "area", "assigned_unit", "suggested_unit")).get(pk=case.pk)
-        return _detail(case, request.user)
+        return _detail(_reread(case), request.user)
 
     action.__name__ = action.__qualname__ = f"case_action_{name}"
     action.__doc__ = f"{transition.label} ({name})."

@@ -293,6 +293,14 @@ class Case(models.Model):
             models.Index(fields=["status", "stage_due_at"], name="cases_case_due"),
             models.Index(fields=["registered_at", "id"], name="cases_case_registered"),
             models.Index(fields=["supervision", "status"], name="cases_case_supervised"),
+            # The cases of some statuses in an area subtree: the open cases behind inboxes,
+            # their counts and overdue lists, read without the closed history. Pattern ops
+            # so that `area_code LIKE '3206%'` uses it whatever the database collation. (A
+            # partial index on the open statuses reads the same rows, but proving its
+            # condition against the inboxes' OR-ed status lists costs PostgreSQL's planner
+            # more than the query itself: docs/benchmarks.md.)
+            models.Index(fields=["status", "area_code"], name="cases_case_status_area",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(satisfaction__isnull=True)
@@ -311,10 +319,20 @@ class Case(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         """Cases in the user's areas, cases of the user's units (assigned or handed off to
-        them), and cases the user reported."""
-        handed = HandOff.objects.filter(to_unit_id__in=scope.unit_ids).values("case_id")
-        return (scope.subtree_q("area_code") | Q(assigned_unit_id__in=scope.unit_ids)
-                | Q(pk__in=handed) | Q(reported_by_id=scope.user_id))
+        them), and cases the user reported.
+
+        The hand-off part is added only when one of the user's units has received a
+        hand-off (one indexed query): inside OR, a sub-select cannot use an index, so
+        PostgreSQL would have to read every case of the deployment that the other
+        conditions leave (a sequential scan, or every open case of the city for an
+        inbox), instead of combining the index ranges of the other parts
+        (docs/benchmarks.md)."""
+        q = (scope.subtree_q("area_code") | Q(assigned_unit_id__in=scope.unit_ids)
+             | Q(reported_by_id=scope.user_id))
+        handed = HandOff.objects.filter(to_unit_id__in=scope.unit_ids)
+        if scope.unit_ids and handed.exists():
+            q |= Q(pk__in=handed.values("case_id"))
+        return q
 
     @property
     def is_open(self) -> bool:

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -200,31 +200,41 @@ def _level_area_code(area_code: str, level: str) -> str | None:
 def case_route(*, category: Category, area_code: str, min_level: str) -> Route:
     """The lowest level, from `min_level` up, with a capable unit: first an explicit routing
     rule (most specific area, then category, then priority), then a unit of that level
-    whose specialty matches the category's. Nothing found: the street dispatch queue."""
+    whose specialty matches the category's. Nothing found: the street dispatch queue.
+
+    Two queries whatever the number of levels: the candidate rules of every level at once,
+    and the specialised units of every level's area at once; the choice is made here."""
     category_codes = [category.code[:n] for n in range(2, len(category.code) + 1, 2)]
     prefixes = [*ancestor_codes(area_code), area_code]
     start = LEVEL_ORDER.index(HandlingLevel(min_level))
-    for level in LEVEL_ORDER[start:]:
-        rules = list(
-            RoutingRule.objects.filter(active=True, level=level, area__code__in=prefixes,
-                                       unit__active=True)
-            .filter(Q(category__isnull=True) | Q(category__code__in=category_codes))
-            .select_related("unit", "area", "category")
-        )
+    levels = LEVEL_ORDER[start:]
+    rules_by_level: dict[str, list[RoutingRule]] = {level: [] for level in levels}
+    for rule in (RoutingRule.objects.filter(active=True, level__in=levels,
+                                            area__code__in=prefixes, unit__active=True)
+                 .filter(Q(category__isnull=True) | Q(category__code__in=category_codes))
+                 .select_related("unit", "area", "category")):
+        rules_by_level[rule.level].append(rule)
+    level_codes = {level: _level_area_code(area_code, level) for level in levels}
+    units: dict[str, Unit] = {}  # area code -> the first specialised unit (kind, code)
+    if category.specialty_id:
+        codes = [code for code in level_codes.values() if code]
+        for candidate in (Unit.objects.filter(active=True, area__code__in=codes,
+                                              specialties=category.specialty_id)
+                          .select_related("area").order_by("kind", "code")):
+            units.setdefault(candidate.area.code, candidate)
+    for level in levels:
+        rules = rules_by_level[level]
         if rules:
             best = max(rules, key=lambda r: (len(r.area.code),
                                              len(r.category.code) if r.category else 0,
                                              r.priority, -r.pk))
             return Route(level, best.unit, best, _("分流规则 #%(id)d:%(rule)s")
                          % {"id": best.pk, "rule": best})
-        level_code = _level_area_code(area_code, level)
-        if level_code and category.specialty_id:
-            unit = (Unit.objects.filter(active=True, area__code=level_code,
-                                        specialties=category.specialty_id)
-                    .order_by("kind", "code").first())
-            if unit is not None and category.specialty is not None:
-                return Route(level, unit, None, _("按专业领域“%(s)s”匹配:%(u)s")
-                             % {"s": category.specialty.name, "u": unit.name})
+        level_code = level_codes[level]
+        unit = units.get(level_code) if level_code else None
+        if unit is not None and category.specialty is not None:
+            return Route(level, unit, None, _("按专业领域“%(s)s”匹配:%(u)s")
+                         % {"s": category.specialty.name, "u": unit.name})
     return Route(min_level, None, None, _("无匹配规则,进入街道调度中心待派遣"))
 
 
@@ -233,7 +243,7 @@ def _queue_area(area: Area, level: str) -> Area:
     code = area.code[:6] if level == HandlingLevel.COUNTY else area.code[:9]
     if len(area.code) < len(code):
         code = area.code
-    return Area.objects.get(code=code)
+    return Area.objects.defer("boundary").get(code=code)  # a street's polygon is large
 
 
 # --- intake ------------------------------------------------------------------------------
@@ -431,12 +441,24 @@ def _thumbnail(data: bytes) -> bytes | None:
 
 
 def _next_number(county_code: str, now: datetime) -> str:
+    """The next number of the county's day: insert the day's row or add one to it, in one
+    statement (two on SQLite before 3.35, which has no RETURNING). The row stays locked
+    until commit, so no number is handed out twice."""
     day = _local_date(now)
-    seq, _created = CaseNumberSequence.objects.select_for_update().get_or_create(
-        county_code=county_code, day=day)
-    CaseNumberSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
-    seq.refresh_from_db(fields=["last"])
-    return f"{county_code}-{day:%Y%m%d}-{seq.last:05d}"
+    quote = connection.ops.quote_name
+    table, county, day_, last = (quote(n) for n in (
+        CaseNumberSequence._meta.db_table, "county_code", "day", "last"))
+    upsert = (f"INSERT INTO {table} ({county}, {day_}, {last}) VALUES (%s, %s, 1) "  # noqa: S608
+              f"ON CONFLICT ({county}, {day_}) DO UPDATE SET {last} = {table}.{last} + 1")
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{upsert} RETURNING {last}", [county_code, day])
+        else:
+            cursor.execute(upsert, [county_code, day])
+            cursor.execute(f"SELECT {last} FROM {table} WHERE {county} = %s "  # noqa: S608
+                           f"AND {day_} = %s", [county_code, day])
+        number = cursor.fetchone()[0]
+    return f"{county_code}-{day:%Y%m%d}-{number:05d}"
 
 
 def _resolve_area(*, area: Area | None, lng: float | None, lat: float | None) -> Area:

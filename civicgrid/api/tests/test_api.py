@@ -129,3 +129,11 @@ def test_area_tree_queries_do_not_grow_with_nodes(world):
              parent=world.community_b) for i in range(2, 42)])
     large, grids = count()
     assert (large, grids) == (small, 43)
+
+
+def test_ping_answers_without_sign_in_or_database(client):
+    # No `db` fixture: pytest-django refuses any query, so this also proves there is none.
+    response = client.get("/api/v1/ping")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "Set-Cookie" not in response.headers
