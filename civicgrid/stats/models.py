@@ -31,7 +31,13 @@ class CaseStat(models.Model):
                 condition=Q(*(Q(**{f"{m.name}__gte": 0}) for m in MEASURES)),
                 name="stats_casestat_nonneg"),
         ]
-        indexes = [models.Index(fields=["month", "area_code"], name="stats_casestat_month")]
+        indexes = [
+            models.Index(fields=["month", "area_code"], name="stats_casestat_month"),
+            # An area subtree and a range of months (dashboards, KPIs, releases): pattern
+            # ops so that `area_code LIKE '320602%'` uses it whatever the collation.
+            models.Index(fields=["area_code", "month"], name="stats_casestat_area_month",
+                         opclasses=["varchar_pattern_ops", "date_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.area_code} {self.month:%Y-%m} {self.category_id}"

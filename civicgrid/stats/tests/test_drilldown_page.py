@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from civicgrid.cases.models import Case
 from civicgrid.stats.indicators import INDICATORS, kpi_value
@@ -67,7 +68,7 @@ def test_a_damaged_link_lists_nothing_and_says_why(office, history, client, para
 
 def test_dates_window_and_overdue_ordering(office, history, client):  # noqa: F811
     client.force_login(office.people["county_dispatcher"])
-    today = history["d1"].registered_at.date().isoformat()
+    today = timezone.localdate(history["d1"].registered_at).isoformat()  # Shanghai date
     response = client.get(reverse("cases:list"), {"stat": "registered", "from": today,
                                                   "to": today})
     assert _total(response) == 9
