@@ -375,6 +375,11 @@ def page_plan(subjects: Subjects) -> list[tuple[str, str, str]]:
     for who in ("mediator", "street", "district"):
         pages.append((f"inbox_page_{who}", "/cases/?inbox=mine", who))
         pages.append((f"case_api_{who}", "/api/v1/cases?inbox=mine", who))
+    # The same person's full first page (全部: the 50 newest cases in scope) holds 50 rows
+    # at every size: latency against the size of the data, the content being equal.
+    for who in ("mediator", "street", "district"):
+        pages.append((f"all_page_{who}", "/cases/?inbox=all", who))
+        pages.append((f"all_api_{who}", "/api/v1/cases?limit=50", who))
     pages.append(("dashboard_page",
                   f"/dashboard/?area={subjects.district}&period={subjects.period}", "leader"))
     release = release_path(subjects.district, subjects.period)

@@ -18,6 +18,12 @@ PAGES = [
     ("case_api_street", "case list API — street supervisor"),
     ("inbox_page_district", "inbox page — district supervisor"),
     ("case_api_district", "case list API — district supervisor"),
+    ("all_page_mediator", "all-cases page /cases/?inbox=all (50 rows) — mediator"),
+    ("all_api_mediator", "case list API, first 50 — mediator"),
+    ("all_page_street", "all-cases page (50 rows) — street supervisor"),
+    ("all_api_street", "case list API, first 50 — street supervisor"),
+    ("all_page_district", "all-cases page (50 rows) — district supervisor"),
+    ("all_api_district", "case list API, first 50 — district supervisor"),
     ("dashboard_page", "district dashboard /dashboard/"),
     ("release_page", "monthly release /reports/<district>/release/"),
 ]
@@ -34,6 +40,11 @@ _QUERY_LABELS = {
     "case_api_street": "case list API, street supervisor",
     "inbox_page_district": "inbox page, district supervisor",
     "case_api_district": "case list API, district supervisor",
+    "all_page_mediator": "all-cases page, mediator", "all_api_mediator": "first 50, mediator",
+    "all_page_street": "all-cases page, street supervisor",
+    "all_api_street": "first 50, street supervisor",
+    "all_page_district": "all-cases page, district supervisor",
+    "all_api_district": "first 50, district supervisor",
     "dashboard_page": "district dashboard", "release_page": "monthly release",
 }
 LATENCY_TARGET = 1.3

@@ -25,7 +25,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -642,6 +643,17 @@ def _month_key(month: date) -> str:
     return f"{month:%Y-%m}"
 
 
+def _summed(qs: QuerySet[CaseStat], length: int) -> list[tuple[str, date, int, int]]:
+    """(area code cut to `length`, month, category, registered) rows of the rollup, summed
+    over the finer areas in the database."""
+    return [(code, month, category_id, registered) for code, month, category_id, registered
+            in qs.filter(registered__gt=0)
+            .annotate(release_area=Substr("area_code", 1, length))
+            .values("release_area", "month", "category_id")
+            .annotate(n=Sum("registered")).order_by()
+            .values_list("release_area", "month", "category_id", "n")]
+
+
 def _counts(rows: Iterable[tuple[str, date, int, int]], index: CategoryIndex, *,
             length: int, months: Mapping[date, str], only: str = ""
             ) -> dict[tuple[str, str], dict[str, Any]]:
@@ -692,7 +704,8 @@ def release_data(*, area: Area, month: date, now: datetime | None = None) -> dic
     month a year before, with the category prefixes behind each count (for the links), the
     area's rank among its siblings, and its children's counts and ranks.
 
-    Three queries: the categories, the sibling and child areas, and one over the rollup.
+    Four queries: the categories, the sibling and child areas, and two sums over the
+    rollup (a few hundred rows whatever the number of cases).
     """
     if area.level not in RELEASE_LEVELS:
         raise ValueError(area.level)
@@ -708,11 +721,13 @@ def release_data(*, area: Area, month: date, now: datetime | None = None) -> dic
                    .order_by("code").values_list("code", "name", "parent_id"))
     siblings = [(c, n) for c, n, p in related if parent is not None and p == parent.pk]
     children = [(c, n) for c, n, p in related if p == area.pk]
-    # The area's three months, and its siblings' (and children's) current month.
-    rows = list(CaseStat.objects.filter(area_code__startswith=base, registered__gt=0)
-                .filter(Q(month=month) | Q(area_code__startswith=area.code,
-                                           month__in=list(months)))
-                .values_list("area_code", "month", "category_id", "registered"))
+    # Summed in the database: the area's three months by child area and category, and
+    # (for the flags) every sibling's current month by category.
+    child_length = len(children[0][0]) if children else len(area.code)
+    rows = _summed(CaseStat.objects.filter(area_code__startswith=area.code,
+                                           month__in=list(months)), child_length)
+    sibling_rows = _summed(CaseStat.objects.filter(area_code__startswith=base, month=month),
+                           len(area.code)) if siblings else []
     own = _counts(rows, index, length=len(area.code), months=months, only=area.code)
     data: dict[str, Any] = {
         "schema": SCHEMA,
@@ -728,11 +743,11 @@ def release_data(*, area: Area, month: date, now: datetime | None = None) -> dic
         "flag_rule": {"top": FLAG_TOP, "minimum": FLAG_MINIMUM},
     }
     if siblings:
-        by_sibling = _counts(rows, index, length=len(area.code), months={month: "current"})
+        by_sibling = _counts(sibling_rows, index, length=len(area.code),
+                             months={month: "current"})
         counts = {c: by_sibling.get((c, "current"), _empty())["counts"] for c, _n in siblings}
         data["flags"] = _flags(counts, [c for c, _n in siblings]).get(area.code, {})
     if children:
-        child_length = len(children[0][0])
         by_child = _counts(rows, index, length=child_length, months={month: "current"},
                            only=area.code)
         entries = {c: by_child.get((c, "current"), _empty()) for c, _n in children}
