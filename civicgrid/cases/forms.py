@@ -38,6 +38,7 @@ from civicgrid.cases.selectors import INBOXES
 from civicgrid.cases.services import HANDOFF_UNIT_KINDS, AgreementInput, PartyInput
 from civicgrid.cases.workflow import Transition
 from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
+from civicgrid.core.widgets import QuickSelect
 from civicgrid.units.models import Unit
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -70,6 +71,8 @@ class StyledForm(forms.Form):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select"
+                if type(widget) is forms.Select:  # same HTML, without a template per option
+                    widget.__class__ = QuickSelect
             elif isinstance(widget, forms.HiddenInput):
                 continue
             else:

@@ -63,6 +63,8 @@ class Status(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
+STATUS_LABELS = dict(Status.choices)  # lazy labels: translated when shown
+
 OPEN_STATUSES = frozenset({
     Status.REGISTERED, Status.ACCEPTED, Status.HANDLING, Status.HANDED_OFF, Status.RESOLVED,
     Status.VERIFIED, Status.FOLLOWED_UP, Status.SUSPENDED,
@@ -342,6 +344,11 @@ class Case(models.Model):
     def short_description(self) -> str:
         text = " ".join(self.description.split())
         return text if len(text) <= 40 else text[:39] + "…"
+
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # (django-stubs adds one)
+        """As Django's own, which builds a dict of every translated label on each call (a
+        list page shows the status twice per row)."""
+        return str(STATUS_LABELS.get(self.status, self.status))
 
 
 class PartyRole(models.TextChoices):
