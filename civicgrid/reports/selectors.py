@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -982,25 +982,40 @@ def _public_view(pub: Mapping[str, Any]) -> ReleaseView:
 
 # -- published releases -------------------------------------------------------------------
 
+def _latest(qs: QuerySet[MonthlyRelease]) -> QuerySet[MonthlyRelease]:
+    """Only the newest version of each district's month (a correction replaces the earlier)."""
+    newer = MonthlyRelease.objects.filter(district=OuterRef("district"), month=OuterRef("month"),
+                                          version__gt=OuterRef("version"))
+    return qs.exclude(Exists(newer))
+
+
 def release_published(*, area: Area, month: date) -> MonthlyRelease | None:
+    """The release as published last (the newest version), or None."""
     return (MonthlyRelease.objects.filter(district=area, month=month.replace(day=1))
-            .select_related("published_by").first())
+            .select_related("published_by").order_by("-version").first())
+
+
+def release_versions(*, area: Area, month: date) -> list[MonthlyRelease]:
+    """Every published version of the month, newest first (without the frozen numbers)."""
+    return list(MonthlyRelease.objects.filter(district=area, month=month.replace(day=1))
+                .select_related("published_by").defer("snapshot").order_by("-version"))
 
 
 def releases_in_scope(*, actor, limit: int = 24) -> list[MonthlyRelease]:
     """The latest published releases of districts in the reader's jurisdiction."""
-    return list(MonthlyRelease.objects.restrict(actor, "view").select_related("district")
+    return list(_latest(MonthlyRelease.objects.restrict(actor, "view")).select_related("district")
                 .order_by("-month", "district__code")[:limit])
 
 
 def public_releases(*, limit: int = 120) -> list[MonthlyRelease]:
     """Releases published to the public, newest first (no staff data is read)."""
-    return list(MonthlyRelease.objects.filter(public=True).select_related("district")
-                .only("pk", "month", "published_at", "district__code", "district__name")
+    return list(_latest(MonthlyRelease.objects.filter(public=True)).select_related("district")
+                .only("pk", "month", "version", "published_at", "district__code",
+                      "district__name")
                 .order_by("-month", "district__code")[:limit])
 
 
 def public_release_for(*, district_code: str, month: date) -> MonthlyRelease | None:
     return (MonthlyRelease.objects.filter(public=True, district__code=district_code,
                                           month=month.replace(day=1))
-            .select_related("district").first())
+            .select_related("district").order_by("-version").first())

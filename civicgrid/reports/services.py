@@ -1,7 +1,9 @@
-"""Writes of the reports app: publishing a district's monthly safety data release."""
+"""Writes of the reports app: publishing a district's monthly safety data release, and
+correcting it."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,4 +53,61 @@ def release_publish(*, district: Area, month: date, actor, public: bool = True,
         audit_record(actor=actor, event_type="report.release_published", subject=release,
                      details={"district": district.code, "month": release.month_key,
                               "public": public, "counts": counts})
+    return release
+
+
+CORRECTION_NOTE_MAX = 500
+
+
+def _numbers(snapshot: dict) -> dict:
+    """A snapshot without the moment it was computed at, as JSON gives it back."""
+    return {version: {k: v for k, v in part.items() if k != "computed_at"}
+            if isinstance(part, dict) else part
+            for version, part in json.loads(json.dumps(snapshot)).items()}
+
+
+def release_differs(release: MonthlyRelease, data) -> bool:
+    """Whether the release's numbers, computed now (`release_data`), differ from what was
+    published."""
+    return _numbers(release_snapshot(data)) != _numbers(release.snapshot)
+
+
+def release_correct(*, district: Area, month: date, actor, note: str,
+                    now: datetime | None = None) -> MonthlyRelease:
+    """Publish a correction (更正) of a published month: the numbers as they are now become the
+    next version, with the reason, shown in place of the earlier version, which is kept. The
+    correction is public exactly when the release was."""
+    if not release_may_publish(district=district, actor=actor):
+        raise PermissionDenied
+    now = now or timezone.now()
+    month = month.replace(day=1)
+    note = " ".join((note or "").split())
+    if not note:
+        raise ValidationError(_("请写明更正的原因。"))
+    if len(note) > CORRECTION_NOTE_MAX:
+        raise ValidationError(_("更正说明最多%(n)s个字。") % {"n": CORRECTION_NOTE_MAX})
+    with transaction.atomic():
+        current = (MonthlyRelease.objects.filter(district=district, month=month)
+                   .order_by("-version").first())
+        if current is None:
+            raise ValidationError(_("该月的平安数据尚未发布,无需更正。"))
+        data = release_data(area=district, month=month, now=now)
+        if not release_differs(current, data):
+            raise ValidationError(_("数据与已发布的版本相同,无需更正。"))
+        try:
+            with transaction.atomic():
+                release = MonthlyRelease.objects.create(
+                    district=district, month=month, public=current.public,
+                    snapshot=release_snapshot(data),
+                    published_at=now, published_by=actor, version=current.version + 1,
+                    correction_note=note)
+        except IntegrityError as exc:  # corrected by someone else a moment ago
+            raise ValidationError(_("刚有人更正了该月的数据,请刷新页面后再试。")) from exc
+        audit_record(actor=actor, event_type="report.release_corrected", subject=release,
+                     details={"district": district.code, "month": release.month_key,
+                              "version": release.version, "replaces": current.pk,
+                              "note": note,
+                              "counts_before": current.snapshot["internal"]["columns"][
+                                  "current"]["counts"],
+                              "counts": data["columns"]["current"]["counts"]})
     return release

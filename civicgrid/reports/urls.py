@@ -20,6 +20,7 @@ urlpatterns = [
            name=f"{kind}_pdf") for kind in REPORT_KINDS),
     path("<str:code>/release/", views.release_page_view, name="release"),
     path("<str:code>/release/publish/", views.release_publish_view, name="release_publish"),
+    path("<str:code>/release/correct/", views.release_correct_view, name="release_correct"),
     path("<str:code>/release.xlsx", views.release_xlsx_view, name="release_xlsx"),
     path("<str:code>/release.pdf", views.release_pdf_view, name="release_pdf"),
 ]

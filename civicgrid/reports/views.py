@@ -39,11 +39,18 @@ from civicgrid.reports.selectors import (
     release_label,
     release_month,
     release_published,
+    release_versions,
     release_view,
     releases_in_scope,
     report_span,
 )
-from civicgrid.reports.services import release_may_publish, release_publish
+from civicgrid.reports.services import (
+    CORRECTION_NOTE_MAX,
+    release_correct,
+    release_differs,
+    release_may_publish,
+    release_publish,
+)
 
 KIND_LABELS = {"weekly": gettext_lazy("周报"), "monthly": gettext_lazy("月报"),
                "quarterly": gettext_lazy("季度分析")}
@@ -165,8 +172,13 @@ def _published_text(release: MonthlyRelease | None, *, staff: bool) -> str:
         return ""
     when = timezone.localtime(release.published_at).strftime("%Y-%m-%d %H:%M")
     if staff and release.published_by is not None:
-        return _("已于%(when)s由%(who)s发布") % {"when": when, "who": release.published_by}
-    return _("发布时间:%(when)s") % {"when": when}
+        text = _("已于%(when)s由%(who)s发布") % {"when": when, "who": release.published_by}
+    else:
+        text = _("发布时间:%(when)s") % {"when": when}
+    if release.version > 1:
+        text = _("更正版(第%(version)s版),%(text)s;更正说明:%(note)s") % {
+            "version": release.version, "text": text, "note": release.correction_note}
+    return text
 
 
 def _release(request: HttpRequest, code: str) -> tuple[Area, date, MonthlyRelease | None,
@@ -208,6 +220,9 @@ def release_page_view(request: HttpRequest, code: str) -> HttpResponse:
         "complete": complete,
         "can_publish": (published is None and complete and area.level == Level.COUNTY
                         and release_may_publish(district=area, actor=request.user)),
+        "versions": release_versions(area=area, month=month) if published else [],
+        "correction": _correction(area, month, published, request.user),
+        "correction_note": request.session.pop("release_correction_note", ""),
         "previous_key": f"{_shift(month, -1):%Y-%m}",
         "next_key": f"{_shift(month, 1):%Y-%m}" if _shift(month, 1) <= this_month else "",
         "breadcrumbs": _breadcrumbs(request, area),
@@ -217,6 +232,15 @@ def release_page_view(request: HttpRequest, code: str) -> HttpResponse:
                        f"&month={month:%Y-%m}" if published and published.public else ""),
     }
     return render(request, "reports/release.html", context)
+
+
+def _correction(area: Area, month: date, published: MonthlyRelease | None, user) -> dict | None:
+    """For those who may publish a published month: whether its numbers have changed since
+    (late or corrected cases), so that a correction may be published."""
+    if published is None or not release_may_publish(district=area, actor=user):
+        return None
+    live = release_data(area=area, month=month)
+    return {"changed": release_differs(published, live), "max_length": CORRECTION_NOTE_MAX}
 
 
 def _shift(month: date, n: int) -> date:
@@ -238,6 +262,15 @@ def release_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
     return _private(_file(data, "application/pdf", _release_filename(view, "pdf")))
 
 
+def _posted_month(text: str) -> date:
+    if not text:
+        raise ValidationError(_("请选择要发布的月份。"))
+    try:
+        return release_month(text)
+    except ValueError as exc:
+        raise ValidationError(_("月份无效。")) from exc
+
+
 @access("reports.monthlyrelease.publish", model=Area, lookup={"code": "code"})
 @require_POST
 def release_publish_view(request: HttpRequest, code: str) -> HttpResponse:
@@ -245,19 +278,33 @@ def release_publish_view(request: HttpRequest, code: str) -> HttpResponse:
     text = request.POST.get("month", "").strip()
     target = reverse("reports:release", args=[area.code])
     try:
-        if not text:
-            raise ValidationError(_("请选择要发布的月份。"))
-        try:
-            month = release_month(text)
-        except ValueError as exc:
-            raise ValidationError(_("月份无效。")) from exc
-        release = release_publish(district=area, month=month, actor=request.user,
+        release = release_publish(district=area, month=_posted_month(text), actor=request.user,
                                   public=request.POST.get("public") == "1")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"{target}?month={text}" if text else target)
     messages.success(request, _("已发布%(area)s %(month)s的平安数据。")
                      % {"area": area.name, "month": release.month_key})
+    return redirect(f"{target}?month={release.month_key}")
+
+
+@access("reports.monthlyrelease.publish", model=Area, lookup={"code": "code"})
+@require_POST
+def release_correct_view(request: HttpRequest, code: str) -> HttpResponse:
+    area = _area(request, code)
+    text = request.POST.get("month", "").strip()
+    target = reverse("reports:release", args=[area.code])
+    try:
+        release = release_correct(district=area, month=_posted_month(text), actor=request.user,
+                                  note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        # What was typed is kept: the form shows it again.
+        request.session["release_correction_note"] = request.POST.get("note", "")[:2000]
+        return redirect(f"{target}?month={text}" if text else target)
+    messages.success(request, _("已发布%(area)s %(month)s平安数据的更正版(第%(version)s版)。")
+                     % {"area": area.name, "month": release.month_key,
+                        "version": release.version})
     return redirect(f"{target}?month={release.month_key}")
 
 

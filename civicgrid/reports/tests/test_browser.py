@@ -1,5 +1,6 @@
 """The district's governance centre opens last month's report (charts drawn, numbers
-linked), publishes the safety data release, and a resident reads its public version."""
+linked), publishes the safety data release and then a correction of it, and a resident reads
+its public version."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from civicgrid.conftest import PASSWORD, browser_login
 from civicgrid.core.tests.test_browser import DESKTOP, PHONE, open_page, shot
 from civicgrid.reports.models import MonthlyRelease
+from civicgrid.reports.tests.conftest import at, make_cases
 from civicgrid.reports.tests.scenario import build
 
 pytestmark = pytest.mark.browser
@@ -78,6 +80,20 @@ def test_monthly_report_publish_and_public_release(transactional_db, live_server
         shot(page, screenshot_dir, "release-published-desktop.png")
         watch.assert_clean("publish")
 
+        # Three cases of the month registered late: the page offers a correction.
+        make_cases(office, 3, at(scenario.month.replace(day=9)))
+        page.reload()
+        assert page.locator('[data-testid="correction-changed"]').is_visible()
+        page.locator("#correction-note").fill("补录迟报事件 3 件")
+        with page.expect_navigation():
+            page.locator('[data-testid="correct"]').click()
+        assert page.locator('[data-testid="release-version"]').inner_text() == "更正版 第2版"
+        assert page.locator('[data-table="release"] tr[data-row="total"] .cg-n').first \
+            .inner_text() == "18"
+        assert page.locator('[data-testid="release-versions"] li').count() == 2
+        shot(page, screenshot_dir, "release-corrected-desktop.png")
+        watch.assert_clean("correction")
+
     with open_page(browser, viewport=PHONE) as (_ctx, page, watch):
         page.goto(f"{base}/reports/public/")
         with page.expect_navigation():
@@ -85,7 +101,8 @@ def test_monthly_report_publish_and_public_release(transactional_db, live_server
         table = page.locator('[data-testid="public-release"]')
         assert "<5" in table.inner_text()
         assert page.locator('[data-table="release"] tr[data-row="total"] .cg-n').first \
-            .inner_text() == "15"
+            .inner_text() == "18"
+        assert "补录迟报事件 3 件" in page.locator("main").inner_text()
         shot(page, screenshot_dir, "release-public-phone.png")
         watch.assert_clean("public release")
 

@@ -16,8 +16,16 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_verify_chain
 from civicgrid.conftest import PASSWORD
 from civicgrid.reports.models import MonthlyRelease
-from civicgrid.reports.selectors import public_release, release_data
-from civicgrid.reports.services import release_publish
+from civicgrid.reports.selectors import (
+    public_release,
+    public_release_for,
+    public_releases,
+    release_data,
+    release_published,
+    release_versions,
+    releases_in_scope,
+)
+from civicgrid.reports.services import release_correct, release_publish
 from civicgrid.reports.tests.conftest import at, last_month, make_cases
 from civicgrid.reports.tests.pages import page_numbers
 
@@ -104,3 +112,105 @@ def test_a_city_supervisor_may_publish_a_district(office, month):
     release = release_publish(district=office.world.county, month=month,
                               actor=city_supervisor, public=False)
     assert release.public is False
+
+
+# --- corrections (更正) ------------------------------------------------------------------
+
+def test_a_correction_is_the_next_version_with_its_reason_and_is_audited(office, month,
+                                                                         reader):
+    county = office.world.county
+    first = release_publish(district=county, month=month, actor=reader)
+    frozen = first.snapshot
+    make_cases(office, 5, at(month.replace(day=9)))  # registered late, in the same month
+    release = release_correct(district=county, month=month, actor=reader,
+                              note="  补录 5 件\n迟报事件 ")
+    assert (release.version, release.correction_note, release.public, release.published_by) == (
+        2, "补录 5 件 迟报事件", True, reader)
+    assert release.snapshot["internal"]["columns"]["current"]["counts"]["total"] == 12
+    first.refresh_from_db()
+    assert first.snapshot == frozen  # the earlier version is kept as it was
+    assert release_published(area=county, month=month) == release
+    assert [r.version for r in release_versions(area=county, month=month)] == [2, 1]
+    entry = AuditEntry.objects.get(event_type="report.release_corrected")
+    assert (entry.actor, entry.subject_id) == (reader, str(release.pk))
+    assert (entry.details["version"], entry.details["replaces"], entry.details["note"]) == (
+        2, first.pk, "补录 5 件 迟报事件")
+    assert (entry.details["counts_before"]["total"], entry.details["counts"]["total"]) == (7, 12)
+    assert audit_verify_chain().ok
+    # Only the newest version is listed and served, to staff and to the public.
+    assert public_releases() == [release]
+    assert releases_in_scope(actor=reader) == [release]
+    assert public_release_for(district_code=county.code, month=month) == release
+
+
+def test_a_correction_is_shown_in_place_of_the_published_version(office, month, reader):
+    county = office.world.county
+    client = Client()
+    client.force_login(reader)
+    internal = f"/reports/{county.code}/release/?month={month:%Y-%m}"
+    public = f"/reports/public/release/?district={county.code}&month={month:%Y-%m}"
+    release_publish(district=county, month=month, actor=reader)
+    page = client.get(internal).content.decode()
+    assert 'data-testid="correction-unchanged"' in page
+    assert 'data-testid="correct"' not in page
+    make_cases(office, 5, at(month.replace(day=9)))
+    page = client.get(internal).content.decode()
+    assert 'data-testid="correction-changed"' in page and 'data-testid="correct"' in page
+    assert page_numbers(page).rows[("release", "total")][0] == "7"  # still the frozen one
+    release_correct(district=county, month=month, actor=reader, note="补录迟报事件")
+    page = client.get(internal).content.decode()
+    assert page_numbers(page).rows[("release", "total")][0] == "12"
+    assert 'data-testid="release-version"' in page and "补录迟报事件" in page
+    assert 'data-version="2"' in page and 'data-version="1"' in page
+    assert 'data-testid="correction-unchanged"' in page
+    anonymous = Client().get(public).content.decode()
+    assert page_numbers(anonymous).rows[("release", "total")][0] == "12"
+    assert "更正版(第2版)" in anonymous and "补录迟报事件" in anonymous
+    assert "已更正" in Client().get("/reports/public/").content.decode()
+    # Readers who may not publish see the correction, not the form.
+    leader = Client()
+    leader.force_login(user_create(username="county_leader", password=PASSWORD,
+                                   display_name="区领导", roles=[Role.LEADER],
+                                   area_codes=[county.code], actor=None))
+    page = leader.get(internal).content.decode()
+    assert "补录迟报事件" in page and 'data-testid="correction-card"' not in page
+
+
+def test_refused_corrections_change_nothing(office, month, reader):
+    w = office.world
+    earlier = month - timedelta(days=40)
+    release_publish(district=w.county, month=month, actor=reader)
+    make_cases(office, 2, at(month.replace(day=9)))
+    before = state()
+    refusals = [
+        (ValidationError, {"note": ""}),
+        (ValidationError, {"note": " \n "}),
+        (ValidationError, {"note": "x" * 501}),
+        (ValidationError, {"month": earlier.replace(day=1)}),  # never published
+        (PermissionDenied, {"actor": w.users[Role.SUPERVISOR]}),  # street scope
+        (PermissionDenied, {"actor": w.users[Role.LEADER]}),
+        (PermissionDenied, {"actor": w.users[Role.ADMINISTRATOR]}),
+        (PermissionDenied, {"actor": None}),
+    ]
+    for error, changes in refusals:
+        kwargs = {"district": w.county, "month": month, "actor": reader, "note": "更正",
+                  **changes}
+        with pytest.raises(error):
+            release_correct(**kwargs)
+        assert state() == before, changes
+    # Once corrected, a second correction with nothing new is refused.
+    release_correct(district=w.county, month=month, actor=reader, note="补录")
+    before = state()
+    with pytest.raises(ValidationError, match="相同"):
+        release_correct(district=w.county, month=month, actor=reader, note="再次")
+    assert state() == before
+
+
+def test_an_internal_release_stays_internal_when_corrected(office, month, reader):
+    county = office.world.county
+    release_publish(district=county, month=month, actor=reader, public=False)
+    make_cases(office, 1, at(month.replace(day=9)))
+    release = release_correct(district=county, month=month, actor=reader, note="补录")
+    assert release.public is False
+    assert public_release_for(district_code=county.code, month=month) is None
+    assert public_releases() == []

@@ -378,6 +378,41 @@ def test_who_may_publish(office, scenario, reader):
     assert MonthlyRelease.objects.count() == before[0] + 1
 
 
+def test_publishing_a_correction(office, scenario, reader):
+    w = office.world
+    month = f"{scenario.month:%Y-%m}"
+    url = f"/reports/{w.county.code}/release/correct/"
+    page_url = f"/reports/{w.county.code}/release/?month={month}"
+    client = client_for(reader)
+    client.post(f"/reports/{w.county.code}/release/publish/", {"month": month, "public": "1"})
+    make_cases(office, 3, at(scenario.month.replace(day=9)))
+    before = (MonthlyRelease.objects.count(), AuditEntry.objects.count())
+    # Who may not: a reader who does not publish, a street outside the district, no GET.
+    assert client_for(office.people["leader"]).post(
+        f"/reports/{w.street_a.code}/release/correct/", {"month": month, "note": "x"}
+    ).status_code == 403
+    assert client_for(w.users[Role.SUPERVISOR]).post(
+        url, {"month": month, "note": "x"}).status_code == 404
+    assert client.get(url).status_code == 405
+    # Bad input: a clear message, nothing changed, and what was typed is still there.
+    response = client.post(url, {"month": month, "note": "  "}, follow=True)
+    assert "请写明更正的原因" in response.content.decode()
+    long_note = "补录迟报" * 126  # 504 characters
+    response = client.post(url, {"month": month, "note": long_note}, follow=True)
+    html = response.content.decode()
+    assert "更正说明最多500个字" in html and long_note in html
+    response = client.post(url, {"month": "2026-13", "note": "补录"}, follow=True)
+    assert "月份无效" in response.content.decode()
+    assert (MonthlyRelease.objects.count(), AuditEntry.objects.count()) == before
+    # The district's supervisor corrects; the page shows the new version and its reason.
+    response = client.post(url, {"month": month, "note": "补录迟报事件 3 件"}, follow=True)
+    assert response.redirect_chain[-1][0] == page_url
+    html = response.content.decode()
+    assert "第2版" in html and "补录迟报事件 3 件" in html
+    assert page_numbers(html).rows[("release", "total")][0] == "18"
+    assert MonthlyRelease.objects.count() == before[0] + 1
+
+
 def test_index_lists_the_readers_areas(office, scenario, reader):
     html = client_for(reader).get(reverse("reports:index")).content.decode()
     assert office.world.street_a.name in html and office.world.street_b.name in html
