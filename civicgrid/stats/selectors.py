@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -409,7 +409,17 @@ def trend(*, area_code: str, end: date, months: int = TREND_MONTHS) -> list[Tren
 @dataclass(frozen=True)
 class OverdueRow:
     case: Case
-    multiple: float
+    multiple: float  # 超时倍数
+    late: timedelta  # how long past the stage deadline: the order of the list
+
+    @property
+    def days(self) -> int:
+        return self.late.days
+
+    @property
+    def hours(self) -> int:
+        """Whole hours past the deadline, at least 1 (shown when less than a day)."""
+        return max(1, int(self.late.total_seconds() // 3600))
 
 
 def most_overdue(*, actor, area_code: str, limit: int = 8,
@@ -423,7 +433,8 @@ def most_overdue(*, actor, area_code: str, limit: int = 8,
                      stage_due_at__lt=now)
              .select_related("category", "area", "assigned_unit")
              .order_by("stage_due_at", "id")[:limit])
-    return [OverdueRow(case, overdue_multiple(case, now)) for case in cases]
+    return [OverdueRow(case, overdue_multiple(case, now), now - (case.stage_due_at or now))
+            for case in cases]  # every one has a deadline (filtered above)
 
 
 def dashboard(*, actor, area: Area, period: Period) -> dict[str, Any]:

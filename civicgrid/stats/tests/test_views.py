@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from civicgrid.accounts.roles import Role
+from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.stats.models import Indicator, KpiTarget
-from civicgrid.stats.selectors import current_month
+from civicgrid.stats.selectors import current_month, most_overdue
 from civicgrid.stats.tests.test_indicators import history, play  # noqa: F401 (fixture)
 
 
@@ -109,3 +113,31 @@ def test_who_may_open_the_dashboard(world, client, role):
     response = client.get(reverse("stats:dashboard"))
     allowed = role in (Role.LEADER, Role.SUPERVISOR, Role.AUDITOR)
     assert response.status_code == (200 if allowed else 403)
+
+
+def test_most_overdue_lists_the_longest_past_due_first_and_says_how_long(office, client):
+    now = timezone.now()
+    cases = [new_case(office) for _ in range(4)]
+    # (started, due) of each case: 30 days late (allowed 10), 2 days late (allowed 1),
+    # 5 hours late, and not due yet.
+    windows = [(now - timedelta(days=40), now - timedelta(days=30)),
+               (now - timedelta(days=3), now - timedelta(days=2)),
+               (now - timedelta(days=2), now - timedelta(hours=5)),
+               (now - timedelta(days=1), now + timedelta(days=1))]
+    for case, (started, due) in zip(cases, windows, strict=True):
+        Case.objects.filter(pk=case.pk).update(stage_started_at=started, stage_due_at=due)
+    rows = most_overdue(actor=office.people["county_dispatcher"],
+                        area_code=office.world.county.code, now=now)
+    assert [r.case.pk for r in rows] == [c.pk for c in cases[:3]]
+    assert [(r.days, r.multiple) for r in rows] == [(30, 4.0), (2, 3.0), (0, 1.1)]
+    assert rows[2].hours == 5
+    client.force_login(office.people["county_dispatcher"])
+    html = client.get(reverse("stats:dashboard"), {"area": office.world.county.code}
+                      ).content.decode()
+    listed = html.split('data-testid="overdue-list"', 1)[1]
+    assert listed.index("超时 30 天 · 4.0 倍") < listed.index("超时 2 天 · 3.0 倍") < \
+        listed.index("超时 5 小时 · 1.1 倍")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("stats:dashboard"), {"area": office.world.county.code}
+                      ).content.decode()
+    assert "30 days overdue · 4.0×" in html and "5 hours overdue · 1.1×" in html
