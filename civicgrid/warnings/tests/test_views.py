@@ -200,6 +200,10 @@ def test_status_page_and_map(evaluated):
     codes = {f["properties"]["code"]: f["properties"]["status"] for f in data["features"]}
     assert codes[w.community_a.code] == "yellow"
     assert data["area"]["code"] == w.street_a.code
+    greens = sum(1 for status in codes.values() if status == "green")
+    assert ('data-testid="green-count"' in page) == (greens > 0)
+    if greens:
+        assert f"另有 {greens} 个区域为绿色" in page
     # The home of the warnings sends a user with one root to it.
     response = client.get(reverse("warnings:index"))
     assert response["Location"] == reverse("warnings:status", args=[w.street_a.code])
