@@ -202,6 +202,21 @@ def _make_request(spec: dict[str, Any], rng: random.Random) -> tuple[str, str, b
     return "GET", spec["path"], None, dict(spec.get("headers", {}))
 
 
+def _send(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None,
+          headers: dict) -> int:
+    """One request on a kept-alive connection: the answer's status, 0 if it failed."""
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.will_close:
+            conn.close()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return 0
+
+
 def _http_client(args: tuple) -> tuple[list[float], int, int, dict[int, int]]:
     """One client: requests back to back from `start` until `end`; what starts before
     `measure_from` is warm-up and is not recorded."""
@@ -219,16 +234,7 @@ def _http_client(args: tuple) -> tuple[list[float], int, int, dict[int, int]]:
             break
         method, path, body, headers = _make_request(spec, rng)
         t0 = time.perf_counter()
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException):
-            status = 0
-            conn.close()
+        status = _send(conn, method, path, body, headers)
         elapsed = time.perf_counter() - t0
         if began < measure_from:
             continue
@@ -361,16 +367,7 @@ def sequential(name: str, *, port: int, path: str, headers: dict[str, str], coun
     began = time.perf_counter()
     for i in range(warmup + count):
         t0 = time.perf_counter()
-        try:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException):
-            status = 0
-            conn.close()
+        status = _send(conn, "GET", path, None, headers)
         elapsed = time.perf_counter() - t0
         if i < warmup:
             if status != expect:
