@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from civicgrid.api.auth import IdempotencyInProgress, IdempotencyKeyReused, RateLimited
 from civicgrid.cases.services import StaleCase
 from civicgrid.cases.workflow import TransitionNotAllowed
+from civicgrid.core.errors import RuleViolation
 from civicgrid.core.pagination import InvalidCursor
 
 
@@ -43,6 +44,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def invalid_input(request, exc):
         return _error(api, request, 422, "invalid_input", "The request is not valid.",
                       exc.errors)
+
+    @api.exception_handler(RuleViolation)
+    def rule_violation(request, exc):
+        details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return _error(api, request, 409, "rule_violation", "; ".join(exc.messages), details)
 
     @api.exception_handler(ValidationError)
     def invalid_state(request, exc):

@@ -9,34 +9,34 @@ intake and never returned, only their masked forms.
 # No `from __future__ import annotations`: the generated action endpoints carry real
 # annotation objects that django-ninja reads to build their body schemas.
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Choices
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from pydantic import create_model
 
 from civicgrid.api.auth import IDEMPOTENCY_OPENAPI, idempotent, token_action
 from civicgrid.api.models import TokenAction
 from civicgrid.api.schemas import ERRORS, Paged
-from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area
 from civicgrid.cases import selectors, services
+from civicgrid.cases.inputs import AttachInput, InputField, PartyInput, input_fields
 from civicgrid.cases.models import (
     Case,
     Category,
     Channel,
-    HandOffKind,
-    Outcome,
     PartyRole,
     PeopleBand,
     Sex,
     Status,
     SupervisionLevel,
 )
-from civicgrid.cases.workflow import ACTOR_PERMISSION, TRANSITIONS, allowed_transitions
+from civicgrid.cases.services import allowed_transitions
+from civicgrid.cases.workflow import ACTOR_PERMISSION, TRANSITIONS
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
 from civicgrid.units.models import Unit
@@ -233,17 +233,12 @@ def create_case(request, payload: CaseIn):
     category = Category.objects.filter(code=payload.category).first()
     if category is None:
         raise ValidationError({"category": "Unknown category code."})
-    visible_areas = Area.objects.restrict(request.user, "view")
     area = None
     if payload.area:
-        area = visible_areas.filter(code=payload.area).first()
+        area = Area.objects.filter(code=payload.area).first()
         if area is None:
             raise ValidationError({"area": "Unknown area code."})
-    elif payload.lng is not None and payload.lat is not None:
-        area = locate_grid(payload.lng, payload.lat, queryset=visible_areas)
-        if area is None:
-            raise ValidationError({"area": "The point is in no grid of your jurisdiction."})
-    parties = [services.PartyInput(**party.model_dump()) for party in payload.parties]
+    parties = [PartyInput(**party.model_dump()) for party in payload.parties]
     with transaction.atomic():
         case = services.case_intake(
             channel=payload.channel, category=category, description=payload.description,
@@ -251,7 +246,7 @@ def create_case(request, payload: CaseIn):
             address=payload.address, happened_at=payload.happened_at,
             attributes=payload.attributes, parties=parties, people_band=payload.people_band,
             is_major=payload.is_major, is_group=payload.is_group)
-    # The new case lies in an area the caller may see (checked above), so it is in scope:
+    # The new case lies in an area the caller may see (case_intake checks), so it is in scope:
     # read it back by its key, without the scope filter (as the action endpoints do).
     return _detail(_reread(case), request.user)
 
@@ -290,164 +285,129 @@ def add_attachments(request, number: str, version: Form[int],
     """Add photos or PDFs (multipart, field `files`, repeatable) to an open case."""
     case = _visible_case(request, number)
     added = services.case_attach(case=case, actor=request.user, expected_version=version,
-                                 uploads=list(files or []))
+                                 data=AttachInput(uploads=list(files or [])))
     case.refresh_from_db(fields=["version"])
     return {"version": case.version, "attachments": added}
 
 
 # --- workflow actions: one endpoint per row of TRANSITIONS --------------------------------
+#
+# Each body schema is built from the input type the row names (civicgrid/cases/inputs.py):
+# the same fields, limits and required-ness as the page form. A unit is given by its code,
+# a case by its number; the endpoint only looks them up and calls the service, which
+# decides whether the unit may take the case or the case may be merged into.
 
 class ActionIn(Schema):
     version: int = Field(..., ge=1, description="the case version the caller has seen")
 
 
-class NoteIn(ActionIn):
-    note: str = Field("", max_length=2000)
+def _api_field(f: InputField) -> tuple[Any, Any]:
+    """The pydantic annotation and Field of one input field."""
+    s = f.spec
+    kind = f.kind
+    description = s.api_description or None
+    if kind in (Unit, Case):
+        annotation: Any = str
+        limits: dict[str, Any] = {"max_length": 40 if kind is Unit else 24}
+    elif f.nested is not None:
+        annotation, limits = input_schema(f.nested), {}
+    elif f.spec.widget == "lines":
+        annotation, limits = list[str], {"max_length": 100}
+    elif kind is str:
+        annotation, limits = str, {"max_length": s.max_length}
+        if f.required:
+            limits["min_length"] = 1
+    elif kind is int:
+        annotation, limits = int, {"ge": s.min_value, "le": s.max_value}
+    else:
+        annotation, limits = kind, {}
+    limits = {k: v for k, v in limits.items() if v is not None}
+    if not f.required:
+        annotation = annotation | None if f.default is None else annotation
+        return annotation, Field(f.default, description=description, **limits)
+    return annotation, Field(..., description=description, **limits)
 
 
-class ReasonIn(ActionIn):
-    reason: str = Field(..., min_length=1, max_length=2000)
+_SCHEMAS: dict[type, type[Schema]] = {}
 
 
-class DispatchIn(NoteIn):
-    unit: str | None = Field(None, max_length=40, description="unit code; default: the "
-                                                              "suggested unit")
+def input_schema(input_type: type, base: type[Schema] = Schema) -> type[Schema]:
+    """The ninja schema of an input type (with `version` for a transition's body)."""
+    key = (input_type, base)
+    if key not in _SCHEMAS:
+        fields = {f.name: _api_field(f) for f in input_fields(input_type)
+                  if f.name != "uploads"}
+        name = input_type.__name__.removesuffix("Input") or "No"
+        suffix = "In" if base is Schema else "ActionIn"
+        _SCHEMAS[key] = create_model(f"{name}{suffix}", __base__=base, **fields)
+    return _SCHEMAS[key]
 
 
-class TransferIn(ReasonIn):
-    unit: str = Field(..., max_length=40, description="unit code")
-
-
-class HandOffIn(NoteIn):
-    kind: HandOffKind
-    to_unit: str = Field(..., max_length=40, description="unit code")
-
-
-class HandOffOutcomeIn(ActionIn):
-    outcome: str = Field(..., min_length=1, max_length=200)
-
-
-class SessionIn(ActionIn):
-    held_at: datetime
-    attendees: str = Field(..., min_length=1, max_length=300)
-    notes: str = Field(..., min_length=1, max_length=5000)
-    place: str = Field("", max_length=100)
-
-
-class AgreementIn(Schema):
-    facts: str
-    disputed_matters: str
-    terms: list[str]
-    performance: str
-    responsibilities: str = ""
-    signed_on: date | None = None
-    copies: int | None = None
-
-
-class ResolveIn(ActionIn):
-    outcome: Outcome
-    note: str = Field(..., min_length=1, max_length=5000)
-    agreement: AgreementIn | None = None
-
-
-class FollowUpIn(NoteIn):
-    satisfaction: int = Field(..., ge=1, le=5)
-
-
-class ExtensionIn(ReasonIn):
-    days: int = Field(..., ge=1, le=365)
-
-
-class DecideExtensionIn(NoteIn):
-    approve: bool
-
-
-class SuperviseIn(ActionIn):
-    level: SupervisionLevel
-    reason: str = Field("", max_length=200)
-
-
-class RemindIn(ActionIn):
-    message: str = Field("", max_length=300)
-
-
-class MergeIn(ActionIn):
-    master: str = Field(..., max_length=24, description="number of the case to keep")
-    reason: str = Field("", max_length=2000)
-
-
-def _unit(request, code: str | None, field: str) -> Unit | None:
-    if not code:
-        return None
-    unit = Unit.objects.restrict(request.user, "view").filter(code=code).first()
+def _unit_by_code(code: str, field: str) -> Unit:
+    unit = Unit.objects.filter(code=code).first()
     if unit is None:
         raise ValidationError({field: "Unknown unit code."})
     return unit
 
 
-def _master(request, number: str) -> Case:
-    master = selectors.case_base(actor=request.user).filter(number=number).first()
-    if master is None:
-        raise ValidationError({"master": "Unknown case number."})
-    return master
+def _case_by_number(number: str, field: str) -> Case:
+    case = Case.objects.filter(number=number).first()
+    if case is None:
+        raise ValidationError({field: str(services.transitions.MASTER_NOT_FOUND)})
+    return case
 
 
-Convert = Callable[[Any, Any], dict[str, Any]]
+def api_input(input_type: type, body: Any) -> Any:
+    """The service's typed input from a parsed body: references looked up, nothing decided."""
+    values: dict[str, Any] = {}
+    for f in input_fields(input_type):
+        value = getattr(body, f.name, None)
+        if f.nested is not None:
+            values[f.name] = api_input(f.nested, value) if value is not None else None
+        elif f.kind is Unit:
+            values[f.name] = _unit_by_code(value, f.name) if value else None
+        elif f.kind is Case:
+            values[f.name] = _case_by_number(value, f.name)
+        else:
+            values[f.name] = value
+    return input_type(**values)
 
 
-def _fields(*names: str) -> Convert:
-    return lambda request, body: {n: getattr(body, n) for n in names}
+def _example(input_type: type) -> dict[str, Any]:
+    """A body that parses (for the permission matrix's requests)."""
+    example: dict[str, Any] = {}
+    for f in input_fields(input_type):
+        if not f.required or f.name == "uploads":
+            continue
+        kind = f.kind
+        if f.spec.choices:
+            example[f.name] = f.spec.choices[0][0]
+        elif isinstance(kind, type) and issubclass(kind, Choices):
+            example[f.name] = next(v for v in kind.values if v)
+        elif kind is int:
+            example[f.name] = f.spec.min_value or 1
+        elif kind is datetime:
+            example[f.name] = "2024-01-01T10:00:00+08:00"
+        else:
+            example[f.name] = "x"
+    return example
 
 
-ACTIONS: dict[str, tuple[type[ActionIn], Convert, dict[str, Any]]] = {
-    "accept": (NoteIn, _fields("note"), {}),
-    "reject": (ReasonIn, _fields("reason"), {"reason": "x"}),
-    "dispatch": (DispatchIn, lambda r, b: {"note": b.note, "unit": _unit(r, b.unit, "unit")},
-                 {}),
-    "return": (ReasonIn, _fields("reason"), {"reason": "x"}),
-    "transfer": (TransferIn, lambda r, b: {"reason": b.reason,
-                                           "unit": _unit(r, b.unit, "unit")},
-                 {"reason": "x", "unit": "x"}),
-    "escalate": (ReasonIn, _fields("reason"), {"reason": "x"}),
-    "hand_off": (HandOffIn, lambda r, b: {"kind": b.kind, "note": b.note,
-                                          "to_unit": _unit(r, b.to_unit, "to_unit")},
-                 {"kind": "court", "to_unit": "x"}),
-    "acknowledge_handoff": (ActionIn, _fields(), {}),
-    "handoff_outcome": (HandOffOutcomeIn, _fields("outcome"), {"outcome": "x"}),
-    "record_session": (SessionIn, _fields("held_at", "attendees", "notes", "place"),
-                       {"held_at": "2024-01-01T10:00:00+08:00", "attendees": "x",
-                        "notes": "x"}),
-    "resolve": (ResolveIn, lambda r, b: {
-        "outcome": b.outcome, "note": b.note,
-        "agreement": services.AgreementInput(**b.agreement.model_dump())
-        if b.agreement else None}, {"outcome": "answered", "note": "x"}),
-    "verify": (NoteIn, _fields("note"), {}),
-    "rework": (ReasonIn, _fields("reason"), {"reason": "x"}),
-    "follow_up": (FollowUpIn, _fields("satisfaction", "note"), {"satisfaction": 5}),
-    "close": (NoteIn, _fields("note"), {}),
-    "reopen": (ReasonIn, _fields("reason"), {"reason": "x"}),
-    "suspend": (ReasonIn, _fields("reason"), {"reason": "x"}),
-    "resume": (NoteIn, _fields("note"), {}),
-    "request_extension": (ExtensionIn, _fields("days", "reason"), {"days": 1, "reason": "x"}),
-    "decide_extension": (DecideExtensionIn, _fields("approve", "note"), {"approve": True}),
-    "supervise": (SuperviseIn, _fields("level", "reason"), {"level": "normal", "reason": "x"}),
-    "remind": (RemindIn, _fields("message"), {}),
-    "merge": (MergeIn, lambda r, b: {"master": _master(r, b.master), "reason": b.reason},
-              {"master": "x"}),
-}
 # "attach" is the multipart endpoint /cases/{number}/attachments above.
-ACTION_ENDPOINTS = {**{name: f"/cases/{{number}}/actions/{name}" for name in ACTIONS},
+ACTION_NAMES = [name for name in TRANSITIONS if name != "attach"]
+ACTION_ENDPOINTS = {**{name: f"/cases/{{number}}/actions/{name}" for name in ACTION_NAMES},
                     "attach": "/cases/{number}/attachments"}
 
 
-def _make_action(name: str, body_schema: type[ActionIn], convert: Convert,
-                 example: dict[str, Any]) -> None:
+def _make_action(name: str) -> None:
     transition = TRANSITIONS[name]
+    input_type = transition.input
+    body_schema = input_schema(input_type, ActionIn)
 
     def action(request, number, body):
         case = _visible_case(request, number)
         services.SERVICES[name](case=case, actor=request.user, expected_version=body.version,
-                                **convert(request, body))
+                                data=api_input(input_type, body))
         return _detail(_reread(case), request.user)
 
     action.__name__ = action.__qualname__ = f"case_action_{name}"
@@ -455,12 +415,13 @@ def _make_action(name: str, body_schema: type[ActionIn], convert: Convert,
     action.__annotations__ = {"number": str, "body": body_schema}
     view = idempotent(CaseDetailOut)(action)
     view = token_action(ACT)(view)
-    view = access(_act_permissions(name), **CASE, body={"version": 1, **example})(view)
+    view = access(_act_permissions(name), **CASE,
+                  body={"version": 1, **_example(input_type)})(view)
     router.post(f"/{{number}}/actions/{name}", response={200: CaseDetailOut, **ERRORS},
                 url_name=f"case_action_{name}", operation_id=f"case_action_{name}",
                 summary=f"{name}: {transition.label}",
                 openapi_extra=IDEMPOTENCY_OPENAPI)(view)
 
 
-for _name, (_schema, _convert, _example) in ACTIONS.items():
-    _make_action(_name, _schema, _convert, _example)
+for _name in ACTION_NAMES:
+    _make_action(_name)

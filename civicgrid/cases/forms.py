@@ -8,12 +8,11 @@ Each form ends in the keyword arguments of a service in civicgrid/cases/services
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
-from django.db.models import Case as Conditional
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import Choices, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,12 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import Area, Level
+from civicgrid.cases import inputs, services
+from civicgrid.cases.inputs import InputField, PartyInput, input_fields
 from civicgrid.cases.models import (
     AttributeType,
     Case,
     Category,
     Channel,
-    HandOffKind,
     Outcome,
     PartyRole,
     PeopleBand,
@@ -35,7 +35,6 @@ from civicgrid.cases.models import (
     SupervisionLevel,
 )
 from civicgrid.cases.selectors import INBOXES
-from civicgrid.cases.services import HANDOFF_UNIT_KINDS, AgreementInput, PartyInput
 from civicgrid.cases.workflow import Transition
 from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
 from civicgrid.core.widgets import QuickSelect
@@ -322,51 +321,40 @@ PARTY_PREFIX = "party"
 
 
 # --- workflow actions ------------------------------------------------------------------------
+#
+# One form class per input type of civicgrid/cases/inputs.py, built from its fields: the
+# type says which form field, the field's Spec says the label, limits and widget. Nothing
+# here decides whether the action is allowed; the service does, and its message is shown on
+# the field it names.
 
 class ActionForm(StyledForm):
-    """The form of one transition; `service_kwargs()` are the service's own arguments."""
+    """The form of one transition; `to_input()` is the service's typed input."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     multipart = False
+    input_type: type = inputs.NoInput
 
-    def __init__(self, *args, case: Case, user, transition: Transition, **kwargs):
+    def __init__(self, *args, case: Case, user, transition: Transition, files=None,
+                 **kwargs):
         self.case, self.user, self.transition = case, user, transition
+        self.files_given = files
         kwargs.setdefault("initial", {})["version"] = case.version
         super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            choices_from = getattr(field, "choices_from", "")
+            if choices_from:
+                assert isinstance(field, UnitField)
+                field.queryset = services.CHOICES[choices_from](case=case, actor=user)
+                field.suggested_id = case.suggested_unit_id
+                if name == "unit" and case.suggested_unit_id and not self.is_bound:
+                    self.initial.setdefault(name, case.suggested_unit_id)
 
-    def service_kwargs(self) -> dict[str, Any]:
-        return {}
-
-
-def _reason_field(label=None) -> forms.CharField:
-    return forms.CharField(label=label or _("理由"), max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": _("请填写理由。")})
-
-
-def _note_field(label=None) -> forms.CharField:
-    return forms.CharField(label=label or _("说明(可选)"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class NoteForm(ActionForm):
-    note = _note_field()
-
-    def service_kwargs(self):
-        return {"note": self.cleaned_data["note"]}
-
-
-class ReasonForm(ActionForm):
-    reason = _reason_field()
-
-    def service_kwargs(self):
-        return {"reason": self.cleaned_data["reason"]}
+    def to_input(self) -> Any:
+        return _build_input(self.input_type, self.cleaned_data, self)
 
 
 class UnitSelect(forms.Select):
     """Options carry their unit kind (data-kind) and whether they are the suggestion."""
-
-    suggested_id: int | None = None
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
@@ -377,13 +365,27 @@ class UnitSelect(forms.Select):
 
 
 class UnitField(forms.ModelChoiceField):
-    def __init__(self, **kwargs):
+    """A unit. The select offers what the service lists (its `queryset`, set by the form),
+    but any unit is parsed here, so that the service, not the form, refuses one that may
+    not take the case, with the same message the API gives."""
+
+    def __init__(self, *, choices_from: str = "", **kwargs):
         kwargs.setdefault("queryset", Unit.objects.none())
         kwargs.setdefault("widget", UnitSelect)
         kwargs.setdefault("error_messages", {"required": _("请选择单位。"),
-                                             "invalid_choice": _("该单位不可选。")})
+                                             "invalid_choice": _("没有该单位。")})
         super().__init__(**kwargs)
+        self.choices_from = choices_from
         self.suggested_id: int | None = None
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return Unit.objects.get(pk=int(value))
+        except (TypeError, ValueError, Unit.DoesNotExist) as exc:
+            raise forms.ValidationError(self.error_messages["invalid_choice"],
+                                        code="invalid_choice") from exc
 
     def label_from_instance(self, obj):
         if obj.pk == self.suggested_id:
@@ -391,101 +393,121 @@ class UnitField(forms.ModelChoiceField):
         return obj.name
 
 
-def dispatch_units(case: Case, user) -> QuerySet[Unit]:
-    """Active units in the dispatch centre's area (its subtree), the suggestion first."""
-    suggested = case.suggested_unit_id or 0
-    return (Unit.objects.restrict(user, "view").filter(active=True)
-            .filter(Q(area__code__startswith=case.queue_area.code) | Q(pk=suggested))
-            .select_related("area")
-            .annotate(suggested_first=Conditional(When(pk=suggested, then=Value(0)),
-                                            default=Value(1), output_field=IntegerField()))
-            .order_by("suggested_first", "area__code", "kind", "code"))
+class CaseNumberField(forms.CharField):
+    """A case by its number; whether the actor may use it is the service's rule."""
+
+    def clean(self, value):
+        number = super().clean(value)
+        if not number:
+            return None
+        case = Case.objects.filter(number=number.strip()).first()
+        if case is None:
+            raise forms.ValidationError(_("没有找到该编号的事件(或不在您的管辖范围内)。"))
+        return case
 
 
-class DispatchForm(ActionForm):
-    unit = UnitField(label=_("承办单位"))
-    note = _note_field(_("交办意见(可选)"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["unit"]
-        assert isinstance(field, UnitField)
-        field.queryset = dispatch_units(self.case, self.user)
-        field.suggested_id = self.case.suggested_unit_id
-        if self.case.suggested_unit_id and not self.is_bound:
-            self.initial.setdefault("unit", self.case.suggested_unit_id)
-
-    def service_kwargs(self):
-        return {"unit": self.cleaned_data["unit"], "note": self.cleaned_data["note"]}
-
-
-class TransferForm(ActionForm):
-    unit = UnitField(label=_("转至单位"))
-    reason = _reason_field(_("转办理由"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["unit"]
-        assert isinstance(field, UnitField)
-        field.queryset = dispatch_units(self.case, self.user).exclude(
-            pk=self.case.assigned_unit_id or 0)
-        field.suggested_id = self.case.suggested_unit_id
-
-    def service_kwargs(self):
-        return {"unit": self.cleaned_data["unit"], "reason": self.cleaned_data["reason"]}
-
-
-class HandOffForm(ActionForm):
-    kind = forms.ChoiceField(label=_("对接类型"), choices=HandOffKind.choices)
-    to_unit = UnitField(label=_("接收单位"))
-    note = _note_field(_("移交说明"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["to_unit"]
-        assert isinstance(field, UnitField)
-        field.queryset = (Unit.objects.restrict(self.user, "view")
-                          .filter(active=True, kind__in=set(HANDOFF_UNIT_KINDS.values()))
-                          .order_by("kind", "area__code", "code"))
-        field.widget.attrs["data-handoff-units"] = ""
-        self.fields["kind"].widget.attrs["data-handoff-kind"] = json.dumps(
-            {kind: str(unit_kind) for kind, unit_kind in HANDOFF_UNIT_KINDS.items()})
-
-    def clean(self):
-        data = super().clean() or {}
-        kind, unit = data.get("kind"), data.get("to_unit")
-        if kind and unit is not None and unit.kind != HANDOFF_UNIT_KINDS.get(kind):
-            self.add_error("to_unit", _("接收单位与对接类型不符。"))
-        return data
-
-    def service_kwargs(self):
-        return {"kind": self.cleaned_data["kind"], "to_unit": self.cleaned_data["to_unit"],
-                "note": self.cleaned_data["note"]}
+def _form_field(f: InputField, *, required: bool) -> forms.Field:
+    """The form field of one input field, from its type and Spec."""
+    s, kind = f.spec, f.kind
+    common: dict[str, Any] = {"label": s.label, "required": required}
+    if s.help_text:
+        common["help_text"] = s.help_text
+    if kind is Unit:
+        return UnitField(choices_from=s.choices_from, **common)
+    if kind is Case:
+        return CaseNumberField(max_length=s.max_length, widget=forms.TextInput(
+            attrs={"placeholder": s.placeholder}), **common)
+    if isinstance(kind, type) and issubclass(kind, Choices):
+        return forms.ChoiceField(choices=list(s.choices) or list(kind.choices), **common)
+    if kind is bool:
+        if s.choices:
+            return forms.TypedChoiceField(
+                choices=[("true" if v else "false", label) for v, label in s.choices],
+                coerce=lambda value: value == "true", widget=forms.RadioSelect,
+                error_messages={"required": _("请选择%(label)s。") % {"label": s.label}},
+                **common)
+        return forms.BooleanField(**{**common, "required": False})
+    if kind is int:
+        if s.choices:
+            return forms.TypedChoiceField(
+                choices=[(str(v), label) for v, label in s.choices], coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("请选择%(label)s。") % {"label": s.label}},
+                **common)
+        return forms.IntegerField(min_value=s.min_value, max_value=s.max_value,
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                                  **common)
+    if kind is datetime:
+        return forms.DateTimeField(input_formats=DATETIME_INPUTS, widget=DateTimeLocalInput(),
+                                   **common)
+    if kind is date:
+        return forms.DateField(widget=DateInput(), **common)
+    if kind is str or s.widget == "lines":
+        widget: forms.Widget = forms.TextInput()
+        if s.widget in ("textarea", "lines"):
+            widget = forms.Textarea(attrs={"rows": s.rows or 3})
+        if s.placeholder:
+            widget.attrs["placeholder"] = s.placeholder
+        messages: dict[str, Any] = {"required": _("请填写%(label)s。") % {"label": s.label}}
+        if f.name == "reason":
+            messages = {"required": _("请填写理由。")}
+        return forms.CharField(max_length=s.max_length, widget=widget,
+                               error_messages=messages, **common)
+    raise TypeError(f"no form field for {f.name}: {kind!r}")
 
 
-class HandoffOutcomeForm(ActionForm):
-    outcome = forms.CharField(label=_("对接结果"), max_length=200,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              error_messages={"required": _("请填写对接结果。")})
+def input_form_class(input_type: type) -> type[ActionForm]:
+    """The page form of an input type; an optional nested input (the agreement of 办结)
+    becomes a checkbox `with_<name>` and its fields."""
+    attrs: dict[str, Any] = {"input_type": input_type, "__module__": __name__}
+    for f in input_fields(input_type):
+        if f.name == "uploads":
+            attrs["multipart"] = True
+            continue
+        if f.nested is not None:
+            attrs[f"with_{f.name}"] = forms.BooleanField(label=f.spec.label, required=False)
+            for inner in input_fields(f.nested):
+                attrs[inner.name] = _form_field(inner, required=False)
+            continue
+        attrs[f.name] = _form_field(f, required=f.required)
+    return type(f"{input_type.__name__}Form", (ActionForm,), attrs)
 
-    def service_kwargs(self):
-        return {"outcome": self.cleaned_data["outcome"]}
 
+def _build_input(input_type: type, data: dict[str, Any], form: ActionForm) -> Any:
+    values: dict[str, Any] = {}
+    for f in input_fields(input_type):
+        if f.name == "uploads":
+            values["uploads"] = getattr(form, "uploads", [])
+        elif f.nested is not None:
+            values[f.name] = (_build_input(f.nested, data, form)
+                              if data.get(f"with_{f.name}") else None)
+        elif f.spec.widget == "lines":
+            values[f.name] = [line.strip() for line in (data.get(f.name) or "").splitlines()
+                              if line.strip()]
+        elif f.name in data:
+            value = data[f.name]
+            if value in (None, "") and not f.required:
+                value = f.default
+            values[f.name] = value
+    return input_type(**values)
+
+
+# Forms whose page needs more than the generated fields (initial values, data attributes
+# for the page's script). They add presentation only: no field, no rule.
 
 def _now_local() -> datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-class SessionForm(ActionForm):
-    held_at = forms.DateTimeField(label=_("调解时间"), input_formats=DATETIME_INPUTS,
-                                  widget=DateTimeLocalInput())
-    place = forms.CharField(label=_("地点"), required=False, max_length=100)
-    attendees = forms.CharField(label=_("参加人员"), max_length=300,
-                                error_messages={"required": _("请填写参加人员。")})
-    notes = forms.CharField(label=_("调解情况"), max_length=4000,
-                            widget=forms.Textarea(attrs={"rows": 4}),
-                            error_messages={"required": _("请填写调解情况。")})
+class HandOffForm(input_form_class(inputs.HandOffInput)):  # type: ignore[misc]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].widget.attrs["data-handoff-units"] = ""
+        self.fields["kind"].widget.attrs["data-handoff-kind"] = json.dumps(
+            {kind: str(unit_kind) for kind, unit_kind in services.HANDOFF_UNIT_KINDS.items()})
 
+
+class SessionForm(input_form_class(inputs.SessionInput)):  # type: ignore[misc]
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("held_at", _now_local())
@@ -493,32 +515,8 @@ class SessionForm(ActionForm):
             names = [p.name for p in self.case.parties.all()]
             self.initial.setdefault("attendees", "、".join(names))
 
-    def service_kwargs(self):
-        data = self.cleaned_data
-        return {"held_at": data["held_at"], "place": data["place"],
-                "attendees": data["attendees"], "notes": data["notes"]}
 
-
-class ResolveForm(ActionForm):
-    outcome = forms.ChoiceField(label=_("办理结果"), choices=Outcome.choices)
-    note = forms.CharField(label=_("办理情况"), max_length=4000,
-                           widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": _("请填写办理情况。")})
-    with_agreement = forms.BooleanField(label=_("制作人民调解协议书"), required=False)
-    facts = forms.CharField(label=_("纠纷主要事实"), required=False, max_length=4000,
-                            widget=forms.Textarea(attrs={"rows": 3}))
-    disputed_matters = forms.CharField(label=_("争议事项"), required=False, max_length=4000,
-                                       widget=forms.Textarea(attrs={"rows": 2}))
-    responsibilities = forms.CharField(label=_("各方责任"), required=False, max_length=4000,
-                                       widget=forms.Textarea(attrs={"rows": 2}))
-    terms = forms.CharField(label=_("协议内容(每行一条)"), required=False, max_length=8000,
-                            widget=forms.Textarea(attrs={"rows": 4}))
-    performance = forms.CharField(label=_("履行方式、期限"), required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
-    signed_on = forms.DateField(label=_("生效日期"), required=False, widget=DateInput())
-    copies = forms.IntegerField(label=_("份数"), required=False, min_value=3, max_value=50,
-                                help_text=_("当事人各一份,另加调委会留存一份。"))
-
+class ResolveForm(input_form_class(inputs.ResolveInput)):  # type: ignore[misc]
     AGREEMENT_REQUIRED = ("facts", "disputed_matters", "terms", "performance")
 
     def __init__(self, *args, **kwargs):
@@ -531,105 +529,26 @@ class ResolveForm(ActionForm):
         self.fields["with_agreement"].widget.attrs["data-agreement-toggle"] = ""
 
     def clean(self):
+        # Whether an agreement may be made is the service's rule; that a ticked agreement
+        # has its required particulars filled in is parsing of this page's flat fields.
         data = super().clean() or {}
         if data.get("with_agreement"):
-            if data.get("outcome") != Outcome.MEDIATED:
-                self.add_error("with_agreement", _("只有调解成功才能制作调解协议书。"))
             for name in self.AGREEMENT_REQUIRED:
                 if not (data.get(name) or "").strip():
                     self.add_error(name, _("制作协议书时此项必填。"))
         return data
 
-    def service_kwargs(self):
-        data = self.cleaned_data
-        agreement = None
-        if data.get("with_agreement"):
-            agreement = AgreementInput(
-                facts=data["facts"], disputed_matters=data["disputed_matters"],
-                terms=[line.strip() for line in data["terms"].splitlines() if line.strip()],
-                performance=data["performance"], responsibilities=data["responsibilities"],
-                signed_on=data.get("signed_on"), copies=data.get("copies"))
-        return {"outcome": data["outcome"], "note": data["note"], "agreement": agreement}
 
-
-SATISFACTION = [("5", _("非常满意")), ("4", _("满意")), ("3", _("基本满意")),
-                ("2", _("不满意")), ("1", _("非常不满意"))]
-
-
-class FollowUpForm(ActionForm):
-    satisfaction = forms.TypedChoiceField(label=_("满意度"), coerce=int,
-                                          choices=SATISFACTION, widget=forms.RadioSelect,
-                                          error_messages={"required": _("请选择满意度。")})
-    note = _note_field(_("回访情况(可选)"))
-
-    def service_kwargs(self):
-        return {"satisfaction": self.cleaned_data["satisfaction"],
-                "note": self.cleaned_data["note"]}
-
-
-class ExtensionRequestForm(ActionForm):
-    days = forms.IntegerField(label=_("延期天数"), min_value=1, max_value=365,
-                              widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    reason = _reason_field(_("延期理由"))
-
-    def service_kwargs(self):
-        return {"days": self.cleaned_data["days"], "reason": self.cleaned_data["reason"]}
-
-
-class ExtensionDecisionForm(ActionForm):
-    decision = forms.ChoiceField(label=_("审批意见"), widget=forms.RadioSelect,
-                                 choices=[("approve", _("批准")), ("deny", _("不批准"))])
-    note = _note_field()
-
-    def service_kwargs(self):
-        return {"approve": self.cleaned_data["decision"] == "approve",
-                "note": self.cleaned_data["note"]}
-
-
-class SuperviseForm(ActionForm):
-    level = forms.ChoiceField(label=_("督办级别"), choices=[
-        (value, label) if value else (value, _("撤销督办")) for value, label in
-        SupervisionLevel.choices])
-    reason = _reason_field(_("督办事由"))
-
+class SuperviseForm(input_form_class(inputs.SuperviseInput)):  # type: ignore[misc]
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("level", self.case.supervision or SupervisionLevel.NORMAL)
 
-    def service_kwargs(self):
-        return {"level": self.cleaned_data["level"], "reason": self.cleaned_data["reason"]}
 
-
-class RemindForm(ActionForm):
-    message = forms.CharField(label=_("催办内容(可选)"), required=False, max_length=300,
-                              widget=forms.Textarea(attrs={"rows": 2}))
-
-    def service_kwargs(self):
-        return {"message": self.cleaned_data["message"]}
-
-
-class MergeForm(ActionForm):
-    master = forms.CharField(label=_("主件编号"), max_length=24,
-                             widget=forms.TextInput(attrs={"placeholder": "320602-20260101-00001"}))
-    reason = _reason_field(_("合并理由"))
-
-    def clean_master(self) -> Case:
-        number = self.cleaned_data["master"].strip()
-        master = (Case.objects.restrict(self.user, "view").filter(number=number)
-                  .exclude(pk=self.case.pk).first())
-        if master is None:
-            raise forms.ValidationError(_("没有找到该编号的事件(或不在您的管辖范围内)。"))
-        return master
-
-    def service_kwargs(self):
-        return {"master": self.cleaned_data["master"], "reason": self.cleaned_data["reason"]}
-
-
-class AttachForm(ActionForm):
-    multipart = True
-
-    def __init__(self, *args, files=None, **kwargs):
+class AttachForm(input_form_class(inputs.AttachInput)):  # type: ignore[misc]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        files = self.files_given
         self.uploads = list(files.getlist("uploads")) if files is not None else []
 
     def clean(self):
@@ -638,45 +557,30 @@ class AttachForm(ActionForm):
             raise forms.ValidationError(_("请选择文件。"))
         return data
 
-    def service_kwargs(self):
-        return {"uploads": self.uploads}
 
-
-ACTION_FORMS: dict[str, type[ActionForm]] = {
-    "accept": NoteForm,
-    "reject": ReasonForm,
-    "dispatch": DispatchForm,
-    "return": ReasonForm,
-    "transfer": TransferForm,
-    "escalate": ReasonForm,
-    "hand_off": HandOffForm,
-    "acknowledge_handoff": ActionForm,
-    "handoff_outcome": HandoffOutcomeForm,
-    "record_session": SessionForm,
-    "resolve": ResolveForm,
-    "verify": NoteForm,
-    "rework": ReasonForm,
-    "follow_up": FollowUpForm,
-    "close": NoteForm,
-    "reopen": ReasonForm,
-    "suspend": ReasonForm,
-    "resume": NoteForm,
-    "request_extension": ExtensionRequestForm,
-    "decide_extension": ExtensionDecisionForm,
-    "supervise": SuperviseForm,
-    "remind": RemindForm,
-    "merge": MergeForm,
-    "attach": AttachForm,
+_CUSTOM: dict[type, type[ActionForm]] = {
+    inputs.HandOffInput: HandOffForm, inputs.SessionInput: SessionForm,
+    inputs.ResolveInput: ResolveForm, inputs.SuperviseInput: SuperviseForm,
+    inputs.AttachInput: AttachForm,
 }
+_GENERATED: dict[type, type[ActionForm]] = {}
+
+
+def form_class_for(transition: Transition) -> type[ActionForm]:
+    """The page form of a transition, from the input type its row of the table names."""
+    input_type = transition.input
+    if input_type in _CUSTOM:
+        return _CUSTOM[input_type]
+    if input_type not in _GENERATED:
+        _GENERATED[input_type] = input_form_class(input_type)
+    return _GENERATED[input_type]
 
 
 def action_form(transition: Transition, *, case: Case, user, data=None,
                 files=None) -> ActionForm:
-    cls = ACTION_FORMS[transition.name]
-    kwargs: dict[str, Any] = {"case": case, "user": user, "transition": transition}
-    if cls is AttachForm:
-        kwargs["files"] = files
-    return cls(data, **kwargs)
+    return form_class_for(transition)(data, case=case, user=user, transition=transition,
+                                      files=files)
+
 
 
 def grids_in_scope(user) -> QuerySet[Area]:

@@ -75,6 +75,7 @@ from civicgrid.cases.services import (
     SERVICES,
     StaleCase,
     agreement_document,
+    allowed_transitions,
     case_intake,
     inbox_mark_read,
     may_download_agreement,
@@ -86,7 +87,6 @@ from civicgrid.cases.workflow import (
     TRANSITIONS,
     Transition,
     TransitionNotAllowed,
-    allowed_transitions,
     transition_check,
 )
 from civicgrid.core.access import access, has_permission
@@ -444,8 +444,7 @@ def _apply_action_errors(exc: ValidationError, form) -> None:
         form.add_error(None, exc.messages)
         return
     for key, errors in exc.message_dict.items():
-        target = {"unit": "unit" if "unit" in form.fields else "to_unit"}.get(key, key)
-        form.add_error(target if target in form.fields else None, errors)
+        form.add_error(key if key in form.fields else None, errors)
 
 
 def _render_action(request, case: Case, transition: Transition, *, form=None,
@@ -483,7 +482,7 @@ def case_action_view(request, number: str, name: str):
         try:
             SERVICES[name](case=case, actor=user,
                            expected_version=form.cleaned_data["version"],
-                           **form.service_kwargs())
+                           data=form.to_input())
         except StaleCase as exc:
             return _render_action(request, case, transition, problem=str(exc.message))
         except TransitionNotAllowed:

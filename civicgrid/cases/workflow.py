@@ -1,7 +1,7 @@
 """The case workflow: every allowed transition in one table.
 
-Pages, the API and the tests all read TRANSITIONS; the services in
-civicgrid/cases/services.py call `transition_check()` before any change, so a transition
+Pages and the API read TRANSITIONS; the services in civicgrid/cases/services/
+call `transition_check()` before any change, so a transition
 this table does not allow cannot happen by any path. docs/workflow.md is generated from
 this table (`manage.py workflow_diagram`).
 
@@ -19,45 +19,20 @@ Who may act is a set of *actor kinds*, each a role permission plus a relation to
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.accounts.actors import Actor, ResidentActor, is_resident
 from civicgrid.accounts.scope import get_scope
-from civicgrid.cases.models import OPEN_STATUSES, Status
+from civicgrid.cases import inputs
+from civicgrid.cases.models import OPEN_STATUSES, Case, Status
 
 DISPATCHER, SUPERVISOR, ASSIGNEE, RECEIVER, VERIFIER, SYSTEM, RESIDENT = (
     "dispatcher", "supervisor", "assignee", "receiver", "verifier", "system", "resident")
 
-
-class ResidentActor:
-    """The actor passed by the resident portal: the resident who reported the case.
-
-    Not a user and never signed in; `actor_kinds` answers {RESIDENT} for it and nothing
-    else, so a resident can only perform the rows that list RESIDENT. Timeline and audit
-    record it under the name "resident" with no user row.
-    """
-
-    is_authenticated = False
-    is_superuser = False
-    pk = None
-    display_name = "resident"
-
-    def get_username(self) -> str:
-        return "resident"
-
-    def __repr__(self) -> str:
-        return "RESIDENT_ACTOR"
-
-
-RESIDENT_ACTOR = ResidentActor()
-
-
-def is_resident(actor) -> bool:
-    return actor is RESIDENT_ACTOR
 
 ACTOR_PERMISSION = {
     DISPATCHER: "cases.case.dispatch",
@@ -77,10 +52,11 @@ class TransitionNotAllowed(Exception):
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    label: str | Promise
     sources: frozenset[str]
     target: str | None  # None: the status does not change
     actors: frozenset[str]
+    input: type  # the typed input the service takes (civicgrid/cases/inputs.py)
     reason_required: bool = False
     style: str = "secondary"  # button colour in the UI
 
@@ -89,61 +65,72 @@ class Transition:
         return self.target is not None
 
 
-def _t(name, label, sources, target, actors, reason=False, style="secondary") -> Transition:
-    return Transition(name, label, frozenset(sources), target, frozenset(actors), reason,
-                      style)
+def _t(name: str, label: str | Promise, sources: set[str] | frozenset[str], target: str | None,
+       actors: set[str], input_type: type, reason: bool = False,
+       style: str = "secondary") -> Transition:
+    return Transition(name, label, frozenset(sources), target, frozenset(actors), input_type,
+                      reason, style)
 
 
 ACTIVE = OPEN_STATUSES - {Status.SUSPENDED}
+I = inputs  # noqa: E741 (keeps the table's rows on one line each)
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
-    _t("accept", _("受理"), {Status.REGISTERED}, Status.ACCEPTED, {DISPATCHER},
+    _t("accept", _("受理"), {Status.REGISTERED}, Status.ACCEPTED, {DISPATCHER}, I.NoteInput,
        style="primary"),
-    _t("reject", _("不予受理"), {Status.REGISTERED}, Status.REJECTED, {DISPATCHER}, True,
-       "danger"),
+    _t("reject", _("不予受理"), {Status.REGISTERED}, Status.REJECTED, {DISPATCHER},
+       I.ReasonInput, True, "danger"),
     _t("dispatch", _("交办"), {Status.ACCEPTED}, Status.HANDLING, {DISPATCHER},
-       style="primary"),
-    _t("return", _("退回"), {Status.HANDLING}, Status.ACCEPTED, {ASSIGNEE}, True, "warning"),
-    _t("transfer", _("转办"), {Status.HANDLING}, Status.HANDLING, {DISPATCHER}, True),
+       I.DispatchInput, style="primary"),
+    _t("return", _("退回"), {Status.HANDLING}, Status.ACCEPTED, {ASSIGNEE}, I.ReasonInput,
+       True, "warning"),
+    _t("transfer", _("转办"), {Status.HANDLING}, Status.HANDLING, {DISPATCHER},
+       I.TransferInput, True),
     _t("escalate", _("上报升级"), {Status.REGISTERED, Status.ACCEPTED, Status.HANDLING},
-       Status.ACCEPTED, {DISPATCHER, ASSIGNEE, SYSTEM}, True, "warning"),
-    _t("hand_off", _("对接移交"), {Status.HANDLING}, Status.HANDED_OFF, {ASSIGNEE}),
+       Status.ACCEPTED, {DISPATCHER, ASSIGNEE, SYSTEM}, I.ReasonInput, True, "warning"),
+    _t("hand_off", _("对接移交"), {Status.HANDLING}, Status.HANDED_OFF, {ASSIGNEE},
+       I.HandOffInput),
     _t("acknowledge_handoff", _("签收对接"), {Status.HANDED_OFF}, None, {RECEIVER},
-       style="primary"),
+       I.NoInput, style="primary"),
     _t("handoff_outcome", _("反馈对接结果"), {Status.HANDED_OFF}, Status.HANDLING,
-       {RECEIVER, ASSIGNEE}),
-    _t("record_session", _("记录调解"), {Status.HANDLING}, None, {ASSIGNEE}),
-    _t("resolve", _("办结"), {Status.HANDLING}, Status.RESOLVED, {ASSIGNEE}, style="success"),
-    _t("verify", _("核查通过"), {Status.RESOLVED}, Status.VERIFIED, {VERIFIER},
+       {RECEIVER, ASSIGNEE}, I.HandOffOutcomeInput),
+    _t("record_session", _("记录调解"), {Status.HANDLING}, None, {ASSIGNEE},
+       I.SessionInput),
+    _t("resolve", _("办结"), {Status.HANDLING}, Status.RESOLVED, {ASSIGNEE}, I.ResolveInput,
        style="success"),
-    _t("rework", _("核查不通过(返工)"), {Status.RESOLVED}, Status.HANDLING, {VERIFIER}, True,
-       "warning"),
+    _t("verify", _("核查通过"), {Status.RESOLVED}, Status.VERIFIED, {VERIFIER}, I.NoteInput,
+       style="success"),
+    _t("rework", _("核查不通过(返工)"), {Status.RESOLVED}, Status.HANDLING, {VERIFIER},
+       I.ReasonInput, True, "warning"),
     _t("follow_up", _("回访"), {Status.VERIFIED}, Status.FOLLOWED_UP,
-       {VERIFIER, SUPERVISOR, RESIDENT}, style="primary"),
+       {VERIFIER, SUPERVISOR, RESIDENT}, I.FollowUpInput, style="primary"),
     _t("close", _("结案"), {Status.FOLLOWED_UP}, Status.CLOSED, {SUPERVISOR, DISPATCHER},
-       style="success"),
-    _t("reopen", _("重新办理"), {Status.CLOSED}, Status.HANDLING, {SUPERVISOR}, True,
-       "warning"),
-    _t("suspend", _("缓办"), ACTIVE, Status.SUSPENDED, {SUPERVISOR}, True),
-    _t("resume", _("恢复办理"), {Status.SUSPENDED}, PREVIOUS, {SUPERVISOR}),
+       I.NoteInput, style="success"),
+    _t("reopen", _("重新办理"), {Status.CLOSED}, Status.HANDLING, {SUPERVISOR},
+       I.ReasonInput, True, "warning"),
+    _t("suspend", _("缓办"), ACTIVE, Status.SUSPENDED, {SUPERVISOR}, I.ReasonInput, True),
+    _t("resume", _("恢复办理"), {Status.SUSPENDED}, PREVIOUS, {SUPERVISOR}, I.NoteInput),
     _t("request_extension", _("申请延期"), {Status.HANDLING, Status.HANDED_OFF}, None,
-       {ASSIGNEE}, True),
+       {ASSIGNEE}, I.ExtensionRequestInput, True),
     _t("decide_extension", _("审批延期"), {Status.HANDLING, Status.HANDED_OFF}, None,
-       {SUPERVISOR}),
-    _t("supervise", _("督办"), OPEN_STATUSES, None, {SUPERVISOR}, True, "danger"),
-    _t("remind", _("催办"), ACTIVE, None, {SUPERVISOR}),
+       {SUPERVISOR}, I.ExtensionDecisionInput),
+    _t("supervise", _("督办"), OPEN_STATUSES, None, {SUPERVISOR}, I.SuperviseInput, True,
+       "danger"),
+    _t("remind", _("催办"), ACTIVE, None, {SUPERVISOR}, I.RemindInput),
     _t("merge", _("合并为重复件"), OPEN_STATUSES, Status.MERGED,
-       {DISPATCHER, SUPERVISOR, ASSIGNEE}, True),
-    _t("attach", _("添加附件"), OPEN_STATUSES, None, {DISPATCHER, ASSIGNEE, VERIFIER}),
+       {DISPATCHER, SUPERVISOR, ASSIGNEE}, I.MergeInput, True),
+    _t("attach", _("添加附件"), OPEN_STATUSES, None, {DISPATCHER, ASSIGNEE, VERIFIER},
+       I.AttachInput),
 ]}
 
 
-def actor_kinds(case, user) -> frozenset[str]:
+def actor_kinds(case: Case, user: Actor) -> frozenset[str]:
     """Which actor kinds `user` is for `case` (None = the system)."""
     if user is None:
         return frozenset({SYSTEM})
     if is_resident(user):
         return frozenset({RESIDENT})
+    assert not isinstance(user, ResidentActor)
     scope = get_scope(user)
     kinds = set()
 
@@ -165,7 +152,7 @@ def actor_kinds(case, user) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def transition_check(case, name: str, user) -> Transition:
+def transition_check(case: Case, name: str, user: Actor) -> Transition:
     """Raise unless `user` may perform transition `name` on `case` in its current status."""
     transition = TRANSITIONS[name]
     if case.status not in transition.sources:
@@ -173,30 +160,3 @@ def transition_check(case, name: str, user) -> Transition:
     if not (transition.actors & actor_kinds(case, user)):
         raise PermissionDenied
     return transition
-
-
-def _pending_extension(case) -> bool:
-    return case.extensions.filter(status="pending").exists()
-
-
-# Preconditions beyond the status, so the UI offers only actions that can succeed now. The
-# services check the same conditions themselves and refuse with a clear message.
-PRECONDITIONS: dict[str, Callable[[Any], bool]] = {
-    "acknowledge_handoff": lambda case: case.handoffs.filter(
-        outcome_at__isnull=True, acknowledged_at__isnull=True).exists(),
-    "decide_extension": _pending_extension,
-    "request_extension": lambda case: (
-        not _pending_extension(case)
-        and case.extensions_used < case.category.max_extensions
-        and case.extension_days_used < case.category.max_extension_days),
-    "escalate": lambda case: case.level != "county",
-    "reopen": lambda case: case.assigned_unit_id is not None,
-}
-
-
-def allowed_transitions(case, user) -> list[Transition]:
-    """The transitions `user` may perform on `case` now (for the action buttons)."""
-    kinds = actor_kinds(case, user)
-    return [t for t in TRANSITIONS.values()
-            if case.status in t.sources and t.actors & kinds and not kinds & {SYSTEM, RESIDENT}
-            and PRECONDITIONS.get(t.name, lambda _case: True)(case)]

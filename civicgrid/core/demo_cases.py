@@ -12,7 +12,6 @@ import random
 import types
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from unittest import mock
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -172,7 +171,7 @@ class _Clock:
 
 @contextmanager
 def _case_clock(clock: _Clock):
-    with mock.patch.object(svc, "timezone", clock.module):
+    with svc.services_timezone(clock.module):
         yield
 
 
@@ -229,7 +228,7 @@ def _play(case: Case, final: str, rng: random.Random, clock: _Clock, staff: _Sta
     """Move `case` through the workflow up to `final`, with realistic side events."""
     def go(name: str, actor, **kwargs):
         clock.advance(rng, (2, 60))
-        return svc.SERVICES[name](case=case, actor=actor, expected_version=case.version,
+        return svc.case_act(name, case=case, actor=actor, expected_version=case.version,
                                   **kwargs)
 
     dispatcher = staff.dispatcher_for(case)

@@ -16,11 +16,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.accounts.actors import RESIDENT_ACTOR
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
+from civicgrid.cases.inputs import FollowUpInput, PartyInput
 from civicgrid.cases.models import Case, CaseEvent, CaseKind, Category, Channel, EventType, Status
-from civicgrid.cases.services import PartyInput, case_follow_up, case_intake, validate_uploads
-from civicgrid.cases.workflow import RESIDENT_ACTOR
+from civicgrid.cases.services import case_follow_up, case_intake, validate_uploads
 from civicgrid.portal.models import ResidentRating
 
 # Emergencies need 110/119/120 now, not a web form; petitions (信访) have their own
@@ -97,7 +98,7 @@ def portal_rate(*, case: Case, rating: int, comment: str, source_ip: str | None)
         raise ValidationError({"rating": _("您已评价过该事件,感谢您的反馈。")}) from exc
     if follows_up:
         case_follow_up(case=case, actor=RESIDENT_ACTOR, expected_version=case.version,
-                       satisfaction=rating, note=comment)
+                       data=FollowUpInput(satisfaction=rating, note=comment))
     else:
         CaseEvent.objects.create(case=case, type=EventType.RESIDENT_RATING, time=timezone.now(),
                                  actor=None, actor_name="resident", note=comment,

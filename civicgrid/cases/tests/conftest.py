@@ -133,8 +133,12 @@ def new_case(office: Office, *, category=None, channel=Channel.PATROL, actor=Non
     kwargs.setdefault("parties", [PartyInput(role="applicant", name="张三",
                                              phone="13812345678"),
                                   PartyInput(role="respondent", name="李四")])
-    return case_intake(channel=channel, category=category or office.neighbour,
-                       actor=actor or office.people["grid"], **kwargs)
+    if actor is None:  # someone whose jurisdiction holds the place (case_intake checks)
+        area = kwargs["area"]
+        in_grid = area is None or area.code.startswith(office.world.grid_a1.code)
+        actor = office.people["grid" if in_grid else "county_dispatcher"]
+    return case_intake(channel=channel, category=category or office.neighbour, actor=actor,
+                       **kwargs)
 
 
 def snapshot(case: Case) -> dict:

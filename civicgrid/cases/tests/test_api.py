@@ -133,7 +133,8 @@ def test_intake_by_point_in_scope_and_refused_outside(office):
     assert ok.json()["channel"] == "api"
     outside = _post(client, "/api/v1/cases", {"category": "9102", "description": "路口积水严重",
                                               "area": office.world.grid_b1.code})
-    assert outside.status_code == 400 and "area" in outside.json()["details"]
+    assert outside.status_code == 409 and "area" in outside.json()["details"]
+    assert outside.json()["code"] == "rule_violation"
 
 
 def test_openapi_lists_every_operation(db):

@@ -33,9 +33,9 @@ def test_exactly_one_of_two_simultaneous_actions_wins(office):
 
     dispatcher = office.people["dispatcher"]
     threads = [
-        threading.Thread(target=act, args=("accept", lambda c: svc.case_accept(
+        threading.Thread(target=act, args=("accept", lambda c: svc.case_act("accept",
             case=c, actor=dispatcher, expected_version=version))),
-        threading.Thread(target=act, args=("reject", lambda c: svc.case_reject(
+        threading.Thread(target=act, args=("reject", lambda c: svc.case_act("reject",
             case=c, actor=dispatcher, expected_version=version, reason="重复反映"))),
     ]
     for thread in threads:

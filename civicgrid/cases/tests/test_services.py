@@ -32,12 +32,13 @@ from civicgrid.cases.selectors import (
 from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.tests.test_workflow import PNG
 from civicgrid.core.crypto import keyed_hash
+from civicgrid.core.errors import RuleViolation
 from civicgrid.stats.models import CaseStat
 from civicgrid.stats.rollups import stats_differences
 
 
 def go(case, name, actor, **kw):
-    return svc.SERVICES[name](case=case, actor=actor, expected_version=case.version, **kw)
+    return svc.case_act(name, case=case, actor=actor, expected_version=case.version, **kw)
 
 
 def to_handling(office, case=None, unit=None):
@@ -81,10 +82,18 @@ def test_grid_is_derived_from_the_point(office):
     from civicgrid.areas.locator import grid_locator
 
     grid_locator.invalidate()
-    case = new_case(office, area=None, lng=120.86, lat=31.91)
+    case = new_case(office, area=None, lng=120.86, lat=31.91,
+                    actor=office.people["dispatcher"])
     assert case.area == office.world.grid_a2
     with pytest.raises(ValidationError, match="不在任何网格内"):
         new_case(office, area=None, lng=100.0, lat=20.0)
+    # The grid worker of grid a1 may not register a place in grid a2: nothing is written.
+    before = Case.objects.count(), AuditEntry.objects.count()
+    with pytest.raises(RuleViolation, match="不在您的管辖范围内"):
+        new_case(office, area=None, lng=120.86, lat=31.91, actor=office.people["grid"])
+    with pytest.raises(RuleViolation, match="不在您的管辖范围内"):
+        new_case(office, area=office.world.grid_a2, actor=office.people["grid"])
+    assert (Case.objects.count(), AuditEntry.objects.count()) == before
 
 
 def test_required_attributes_and_bad_input_change_nothing(office):
@@ -415,7 +424,7 @@ def test_stale_version_is_refused_and_changes_nothing(office):
     go(case, "accept", office.people["dispatcher"])
     before = snapshot(case)
     with pytest.raises(svc.StaleCase):
-        svc.case_reject(case=stale, actor=office.people["dispatcher"],
+        svc.case_act("reject", case=stale, actor=office.people["dispatcher"],
                         expected_version=stale.version, reason="重复")
     assert snapshot(case) == before
     assert HandOff.objects.count() == 0

@@ -56,13 +56,13 @@ def close_case(office: Office, case: Case) -> Case:  # noqa: F811
     """Staff play the case through to 结案 with the real services."""
     people = office.people
     case.refresh_from_db()
-    svc.case_accept(case=case, actor=people["dispatcher"], expected_version=case.version)
-    svc.case_dispatch(case=case, actor=people["dispatcher"], expected_version=case.version,
+    svc.case_act("accept", case=case, actor=people["dispatcher"], expected_version=case.version)
+    svc.case_act("dispatch", case=case, actor=people["dispatcher"], expected_version=case.version,
                       unit=office.world.unit_a)
-    svc.case_resolve(case=case, actor=people["mediator"], expected_version=case.version,
+    svc.case_act("resolve", case=case, actor=people["mediator"], expected_version=case.version,
                      outcome=Outcome.DISPOSED, note="已更换灯泡")
-    svc.case_verify(case=case, actor=people["grid"], expected_version=case.version)
-    svc.case_follow_up(case=case, actor=people["dispatcher"], expected_version=case.version,
+    svc.case_act("verify", case=case, actor=people["grid"], expected_version=case.version)
+    svc.case_act("follow_up", case=case, actor=people["dispatcher"], expected_version=case.version,
                        satisfaction=5, note="满意")
-    svc.case_close(case=case, actor=people["dispatcher"], expected_version=case.version)
+    svc.case_act("close", case=case, actor=people["dispatcher"], expected_version=case.version)
     return case

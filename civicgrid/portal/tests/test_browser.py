@@ -83,15 +83,15 @@ def test_resident_reports_tracks_and_rates_on_a_phone(transactional_db, live_ser
         case = Case.objects.get(pk=case.pk)
         disp = next(people[k] for k in ("dispatcher", "county_dispatcher")
                     if DISPATCHER in actor_kinds(case, people[k]))
-        svc.case_accept(case=case, actor=disp, expected_version=case.version)
+        svc.case_act("accept", case=case, actor=disp, expected_version=case.version)
         unit = case.suggested_unit or office.world.unit_a
         handler = {office.county_labour.pk: people["labour"],
                    office.community_committee.pk: people["community_mediator"]}.get(
             unit.pk, people["mediator"])
-        svc.case_dispatch(case=case, actor=disp, expected_version=case.version, unit=unit)
-        svc.case_resolve(case=case, actor=handler, expected_version=case.version,
+        svc.case_act("dispatch", case=case, actor=disp, expected_version=case.version, unit=unit)
+        svc.case_act("resolve", case=case, actor=handler, expected_version=case.version,
                          outcome=Outcome.MEDIATED, note="老板当场结清工资")
-        svc.case_verify(case=case, actor=people["grid"], expected_version=case.version)
+        svc.case_act("verify", case=case, actor=people["grid"], expected_version=case.version)
         assert case.status == Status.VERIFIED
 
         page.goto(status_url)

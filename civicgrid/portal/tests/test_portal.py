@@ -10,12 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from civicgrid.accounts.actors import RESIDENT_ACTOR
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import Case, CaseEvent, Category, EventType, Outcome, Status
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.cases.tests.test_workflow import PNG
-from civicgrid.cases.workflow import RESIDENT, RESIDENT_ACTOR, TRANSITIONS, actor_kinds
+from civicgrid.cases.workflow import RESIDENT, TRANSITIONS, actor_kinds
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.selectors import status_token
 from civicgrid.portal.services import portal_rate
@@ -199,15 +200,16 @@ def test_tampered_or_expired_token_is_404(office, client, settings):
 
 def _to_verified(office, case: Case) -> Case:
     people = office.people
-    svc.case_accept(case=case, actor=people["dispatcher"], expected_version=case.version)
-    svc.case_dispatch(case=case, actor=people["dispatcher"], expected_version=case.version,
+    svc.case_act("accept", case=case, actor=people["dispatcher"], expected_version=case.version)
+    svc.case_act("dispatch", case=case, actor=people["dispatcher"], expected_version=case.version,
                       unit=office.world.unit_a)
-    svc.case_record_session(case=case, actor=people["mediator"], expected_version=case.version,
+    svc.case_act("record_session", case=case, actor=people["mediator"],
+                 expected_version=case.version,
                             held_at=case.registered_at, attendees="张三、李四",
                             notes="李四同意晚上十点后停止施工")
-    svc.case_resolve(case=case, actor=people["mediator"], expected_version=case.version,
+    svc.case_act("resolve", case=case, actor=people["mediator"], expected_version=case.version,
                      outcome=Outcome.MEDIATED, note="双方达成口头协议")
-    svc.case_verify(case=case, actor=people["grid"], expected_version=case.version)
+    svc.case_act("verify", case=case, actor=people["grid"], expected_version=case.version)
     return case
 
 
@@ -266,7 +268,7 @@ def test_rating_once(office, client):
 
 def test_rating_after_staff_follow_up_keeps_it(office):
     case = _to_verified(office, new_case(office))
-    svc.case_follow_up(case=case, actor=office.people["dispatcher"],
+    svc.case_act("follow_up", case=case, actor=office.people["dispatcher"],
                        expected_version=case.version, satisfaction=5)
     portal_rate(case=case, rating=2, comment="还是有噪音", source_ip="10.0.0.1")
     case.refresh_from_db()

@@ -11,9 +11,8 @@ from django.db.models import Q
 
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import Case, Outcome
-from civicgrid.cases.services import PartyInput
+from civicgrid.cases.services import PartyInput, allowed_transitions
 from civicgrid.cases.tests.conftest import new_case
-from civicgrid.cases.workflow import allowed_transitions
 from civicgrid.stats.indicators import INDICATORS, kpi_value, ratio
 from civicgrid.stats.models import Indicator, KpiTarget
 from civicgrid.stats.selectors import (
@@ -71,7 +70,7 @@ def play(office, case: Case, steps: list[tuple[str, dict]]) -> Case:
         case.refresh_from_db()
         actor = next(p for p in people
                      if any(t.name == name for t in allowed_transitions(case, p)))
-        svc.SERVICES[name](case=case, actor=actor, expected_version=case.version, **args)
+        svc.case_act(name, case=case, actor=actor, expected_version=case.version, **args)
     case.refresh_from_db()
     return case
 

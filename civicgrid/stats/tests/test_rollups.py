@@ -9,7 +9,6 @@ import types
 from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
-from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,10 +18,10 @@ from django.utils import timezone as django_timezone
 
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import Case, Channel, Outcome, PeopleBand, Status
-from civicgrid.cases.services import PartyInput, StaleCase
+from civicgrid.cases.services import PartyInput, StaleCase, allowed_transitions
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.cases.tests.test_workflow import arguments
-from civicgrid.cases.workflow import TransitionNotAllowed, allowed_transitions
+from civicgrid.cases.workflow import TransitionNotAllowed
 from civicgrid.stats.measures import MEASURES, NAMES
 from civicgrid.stats.models import CaseStat
 from civicgrid.stats.rollups import (
@@ -112,7 +111,7 @@ class _Clock:
 
 @contextmanager
 def _moving_clock(clock: _Clock):
-    with mock.patch.object(svc, "timezone", clock.module):
+    with svc.services_timezone(clock.module):
         yield
 
 
@@ -121,7 +120,7 @@ SKIP = {"attach"}  # files only; covered by the workflow tests
 FORWARD = {"accept", "dispatch", "resolve", "verify", "follow_up", "close", "resume",
            "acknowledge_handoff", "handoff_outcome", "decide_extension"}
 FORWARD_WEIGHT = 12
-PHONES = [f"1391234{n:04d}" for n in range(40)]  # a small pool: petitions repeat
+PHONES = [f"1391234{n:04d}" for n in range(400)]  # a pool: petitions repeat, first ones go on
 
 
 def _intake(office, rng: random.Random) -> Case:
@@ -148,10 +147,18 @@ def _transition(office, rng: random.Random, case: Case, actors) -> bool:
         args["outcome"] = rng.choice(Outcome.values)
     if transition.name == "follow_up":
         args["satisfaction"] = rng.randint(1, 5)
+    if transition.name in ("dispatch", "transfer"):  # a unit that may take the case's level
+        staffed = [office.world.unit_a.pk, office.community_committee.pk,
+                   office.petition_office.pk, office.county_labour.pk]  # the actors' units
+        units = list(svc.case_target_units(case).filter(pk__in=staffed)
+                     .exclude(pk=case.assigned_unit_id or 0).order_by("pk"))
+        if not units:
+            return False
+        args["unit"] = rng.choice(units)
     if rng.random() < 0.03:  # a stale version: refused, nothing may move
-        svc.SERVICES[transition.name](case=case, actor=actor, expected_version=case.version - 1,
-                                      **args)
-    svc.SERVICES[transition.name](case=case, actor=actor, expected_version=case.version, **args)
+        svc.case_act(transition.name, case=case, actor=actor,
+                     expected_version=case.version - 1, **args)
+    svc.case_act(transition.name, case=case, actor=actor, expected_version=case.version, **args)
     return True
 
 

@@ -27,9 +27,9 @@ pytestmark = pytest.mark.django_db
 
 def _dispatch(office, case):
     dispatcher = office.people["dispatcher"]
-    cases.case_accept(case=case, actor=dispatcher, expected_version=case.version)
-    return cases.case_dispatch(case=case, actor=dispatcher, expected_version=case.version,
-                               unit=office.world.unit_a)
+    cases.case_act("accept", case=case, actor=dispatcher, expected_version=case.version)
+    return cases.case_act("dispatch", case=case, actor=dispatcher,
+                          expected_version=case.version, unit=office.world.unit_a)
 
 
 def _endpoints_for(event_type: str) -> set[str]:
@@ -216,9 +216,9 @@ def test_no_personal_data_in_the_payload(office, receiver, django_capture_on_com
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         from civicgrid.cases.tests.test_workflow import PNG
-        cases.case_attach(case=case, actor=office.people["mediator"],
-                          expected_version=case.version,
-                          uploads=[SimpleUploadedFile("王小明身份证.png", PNG, "image/png")])
+        cases.case_act("attach", case=case, actor=office.people["mediator"],
+                       expected_version=case.version,
+                       uploads=[SimpleUploadedFile("王小明身份证.png", PNG, "image/png")])
     assert len(receiver.requests) == 4
     text = b"\n".join(r.body for r in receiver.requests).decode()
     for secret in ["王小明", "赵大海", "13912345678", "13587654321", "11010519491231002X",

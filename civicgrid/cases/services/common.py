@@ -1,0 +1,185 @@
+"""What every case write shares: optimistic saving, deadlines, the timeline event, the
+common path of a transition (check, save, rollup, timeline, audit) and the registry of the
+service that performs each row of the workflow table."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.actors import Actor, actor_name, actor_user, audit_username
+from civicgrid.audit.services import audit_record
+from civicgrid.cases.inputs import field_label
+from civicgrid.cases.models import Case, CaseEvent, Category
+from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
+from civicgrid.core.errors import RuleViolation
+from civicgrid.stats.rollups import case_facts, stat_apply
+from civicgrid.units.models import Unit
+from civicgrid.webhooks.services import webhook_enqueue_for_event
+from civicgrid.workcalendar.calendar import DayUnit, due_datetime
+
+SHANGHAI = timezone.get_fixed_timezone(8 * 60)
+
+
+class StaleCase(Exception):
+    """Someone else changed the case since the user loaded it."""
+
+    message = _("该事件已被他人更新,请刷新页面后再操作。")
+
+
+def local_date(moment: datetime) -> date:
+    return timezone.localtime(moment, SHANGHAI).date()
+
+
+def sla_for(category: Category, stage: str) -> tuple[int, DayUnit] | None:
+    rule = (category.sla or {}).get(stage)
+    if not rule:
+        return None
+    unit: DayUnit = "calendar" if rule.get("unit") == "calendar" else "working"
+    return int(rule["days"]), unit
+
+
+def due_for(category: Category, stage: str, start: datetime) -> tuple[datetime | None, str]:
+    """Due time of `stage` starting at `start`, and the fallback years used (if any)."""
+    sla = sla_for(category, stage)
+    if sla is None:
+        return None, ""
+    due, deadline = due_datetime(start, sla[0], sla[1])
+    return due, ",".join(str(y) for y in deadline.fallback_years)
+
+
+def record_event(case: Case, type_: str, actor: Actor, *, from_status: str = "",
+                 to_status: str = "", note: str = "", data: dict[str, object] | None = None,
+                 unit: Unit | None = None) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case, type=type_, time=timezone.now(), actor=actor_user(actor),
+        actor_name=actor_name(actor),
+        unit=unit, from_status=from_status, to_status=to_status, note=note, data=data or {},
+    )
+    webhook_enqueue_for_event(event)  # rows now, in this transaction; sending after commit
+    return event
+
+
+def save_case(case: Case, expected_version: int, fields: dict[str, Any]) -> None:
+    """Write `fields` only if the case is still at `expected_version`; bump the version."""
+    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
+        **fields, version=F("version") + 1, updated_at=timezone.now())
+    if updated != 1:
+        raise StaleCase
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.version = expected_version + 1
+
+
+def require_reason(reason: str, field: str = "reason", input_type: type | None = None) -> str:
+    """The text without surrounding space, or the refusal the page form gives too:
+    "请填写理由。" for a reason, "请填写<label>。" for another field of `input_type`."""
+    reason = (reason or "").strip()
+    if not reason:
+        if input_type is None:
+            raise ValidationError({field: _("请填写理由。")})
+        raise ValidationError({field: _("请填写%(label)s。") % {
+            "label": field_label(input_type, field)}})
+    return reason
+
+
+@transaction.atomic
+def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
+                     fields: dict[str, Any], event_type: str, *, note: str = "",
+                     data: dict[str, object] | None = None,
+                     unit: Unit | None = None) -> Case:
+    """The common path of every transition: check, save, rollup, timeline, audit."""
+    transition = transition_check(case, name, actor)
+    old_status, before = case.status, case_facts(case)
+    target = transition.target
+    if target == PREVIOUS:
+        target = case.suspended_from
+    if target is not None:
+        fields.setdefault("status", target)
+    save_case(case, expected_version, fields)
+    stat_apply(before, case_facts(case))
+    record_event(case, event_type, actor, from_status=old_status, to_status=case.status,
+                 note=note, data=data, unit=unit)
+    # The status pair, and the timeline event's own data beside it (a transfer's data has
+    # its own "from" and "to": the units, which must not overwrite the statuses).
+    details: dict[str, object] = {"from": old_status, "to": case.status}
+    if data:
+        details["data"] = data
+    audit_record(actor=actor, event_type=f"case.{name}", subject=case,
+                 username=audit_username(actor), details=details)
+    return case
+
+
+# --- the registry of transition services ----------------------------------------------------
+
+class TransitionService(Protocol):
+    transition_name: str
+
+    def __call__(self, *, case: Case, actor: Actor, expected_version: int,
+                 data: Any) -> object: ...
+
+
+Unavailable = Callable[[Case], str | None]
+"""Why a transition cannot be performed on the case now (None: it can). Rules beyond the
+status and the actor: a pending extension, the extension limits, the county level."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    service: TransitionService
+    unavailable: Unavailable | None
+
+
+SERVICES: dict[str, TransitionService] = {}
+_UNAVAILABLE: dict[str, Unavailable] = {}
+
+F_ = TypeVar("F_", bound=Callable[..., Any])
+
+
+def transition_service(name: str, *, unavailable: Unavailable | None = None
+                       ) -> Callable[[F_], F_]:
+    """Mark a service as the one that performs transition `name`.
+
+    The wrapper checks, before anything else, that the workflow table allows the actor to
+    perform the row in the case's status, that the input is the row's type, and that the
+    row's further rule (`unavailable`) does not refuse it now. The same `unavailable` rule
+    tells the pages which buttons to show (`allowed_transitions`): one rule, one place."""
+    transition: Transition = TRANSITIONS[name]
+
+    def decorator(fn: F_) -> F_:
+        @functools.wraps(fn)
+        def wrapper(*, case: Case, actor: Actor, expected_version: int,
+                    data: object = None) -> object:
+            if data is None:
+                data = transition.input()
+            if not isinstance(data, transition.input):
+                raise TypeError(f"{name} takes {transition.input.__name__}, "
+                                f"not {type(data).__name__}")
+            transition_check(case, name, actor)
+            if unavailable is not None:
+                problem = unavailable(case)
+                if problem:
+                    raise RuleViolation(problem)
+            return fn(case=case, actor=actor, expected_version=expected_version, data=data)
+
+        wrapper.transition_name = name  # type: ignore[attr-defined]
+        SERVICES[name] = wrapper  # type: ignore[assignment]
+        if unavailable is not None:
+            _UNAVAILABLE[name] = unavailable
+        return wrapper  # type: ignore[return-value]
+    return decorator
+
+
+def unavailable_reason(case: Case, name: str) -> str | None:
+    """Why transition `name` cannot be performed on `case` now, by its row's further rule."""
+    rule = _UNAVAILABLE.get(name)
+    return rule(case) if rule is not None else None

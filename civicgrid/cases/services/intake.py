@@ -1,0 +1,240 @@
+"""Intake (登记) from every channel: the staff form, the JSON API, Open311, the resident
+portal. Every channel only parses its input and calls `case_intake`; the rules (which
+categories, where the place may be, attributes, parties, uploads) are checked here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.actors import Actor, actor_user, audit_username
+from civicgrid.accounts.models import User
+from civicgrid.accounts.scope import user_can
+from civicgrid.areas.locator import locate_grid
+from civicgrid.areas.models import Area
+from civicgrid.audit.services import audit_record
+from civicgrid.cases.inputs import PartyInput
+from civicgrid.cases.models import (
+    AttributeType,
+    Case,
+    CaseKind,
+    CaseNumberSequence,
+    Category,
+    Channel,
+    EventType,
+    Party,
+    PartyRole,
+    PeopleBand,
+    Status,
+)
+from civicgrid.cases.services.attachments import store_attachment, validate_uploads
+from civicgrid.cases.services.common import due_for, local_date, record_event
+from civicgrid.cases.services.parties import party_row, party_search_hashes
+from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
+from civicgrid.core.errors import RuleViolation
+from civicgrid.stats.rollups import case_facts, stat_apply
+
+
+def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate the category's Open311-style attributes; unknown keys are refused."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    definitions = {a.code: a for a in category.attributes.all()}
+    for code in raw:
+        if code not in definitions:
+            errors[code] = _("该分类没有此属性。")
+    for code, attr in definitions.items():
+        value = raw.get(code)
+        empty = value in (None, "", [])
+        if empty:
+            if attr.required:
+                errors[code] = _("“%(q)s”为必填项。") % {"q": attr.description}
+            continue
+        keys = {str(k) for k, _name in attr.values}
+        if attr.datatype == AttributeType.NUMBER:
+            try:
+                cleaned[code] = float(Decimal(str(value)))
+            except (InvalidOperation, ValueError):
+                errors[code] = _("“%(q)s”须为数字。") % {"q": attr.description}
+        elif attr.datatype == AttributeType.DATETIME:
+            parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+            if parsed is None:
+                errors[code] = _("“%(q)s”须为日期时间。") % {"q": attr.description}
+            else:
+                cleaned[code] = parsed.isoformat()
+        elif attr.datatype == AttributeType.SINGLE:
+            if str(value) not in keys:
+                errors[code] = _("“%(q)s”的取值无效。") % {"q": attr.description}
+            else:
+                cleaned[code] = str(value)
+        elif attr.datatype == AttributeType.MULTI:
+            values = [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+            if not values or any(v not in keys for v in values):
+                errors[code] = _("“%(q)s”的取值无效。") % {"q": attr.description}
+            else:
+                cleaned[code] = values
+        else:
+            text = str(value).strip()
+            limit = 2000 if attr.datatype == AttributeType.TEXT else 200
+            if len(text) > limit:
+                errors[code] = _("“%(q)s”过长。") % {"q": attr.description}
+            else:
+                cleaned[code] = text
+    if errors:
+        raise ValidationError({f"attribute_{k}": v for k, v in errors.items()})
+    return cleaned
+
+
+
+def _next_number(county_code: str, now: datetime) -> str:
+    """The next number of the county's day: insert the day's row or add one to it, in one
+    statement (two on SQLite before 3.35, which has no RETURNING). The row stays locked
+    until commit, so no number is handed out twice."""
+    day = local_date(now)
+    quote = connection.ops.quote_name
+    table, county, day_, last = (quote(n) for n in (
+        CaseNumberSequence._meta.db_table, "county_code", "day", "last"))
+    upsert = (f"INSERT INTO {table} ({county}, {day_}, {last}) VALUES (%s, %s, 1) "  # noqa: S608
+              f"ON CONFLICT ({county}, {day_}) DO UPDATE SET {last} = {table}.{last} + 1")
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{upsert} RETURNING {last}", [county_code, day])
+        else:
+            cursor.execute(upsert, [county_code, day])
+            cursor.execute(f"SELECT {last} FROM {table} WHERE {county} = %s "  # noqa: S608
+                           f"AND {day_} = %s", [county_code, day])
+        number = cursor.fetchone()[0]
+    return f"{county_code}-{day:%Y%m%d}-{number:05d}"
+
+
+def intake_areas(actor: Actor) -> QuerySet[Area]:
+    """The areas where `actor` may register a case: anywhere for a resident or the system
+    (the portal), the jurisdiction for staff and for an API token's service account."""
+    if isinstance(actor, User):
+        return Area.objects.restrict(actor, "view")
+    return Area.objects.all()
+
+
+def intake_place(*, actor: Actor, area: Area | None = None, lng: float | None = None,
+                 lat: float | None = None) -> Area:
+    """Where the case happened: the given area, or the grid that holds the point, either of
+    them inside the actor's jurisdiction and at street level or below. The one check every
+    channel goes through (the staff form, the API, Open311, the portal)."""
+    if (lng is None) != (lat is None) or (lng is not None and lat is not None and not (
+            -180 <= lng <= 180 and -90 <= lat <= 90)):
+        raise ValidationError({"area": _("坐标无效。")})
+    allowed = intake_areas(actor)
+    if area is None:
+        if lng is None or lat is None:
+            raise ValidationError({"area": _("请在地图上选点或选择所在网格。")})
+        grid = locate_grid(lng, lat, queryset=allowed)
+        if grid is None:
+            if isinstance(actor, User) and locate_grid(lng, lat) is not None:
+                raise RuleViolation({"area": _("该位置不在您的管辖范围内。")})
+            raise ValidationError({"area": _("该位置不在任何网格内,请选择所在网格。")})
+        return grid
+    if isinstance(actor, User) and not allowed.filter(pk=area.pk).exists():
+        raise RuleViolation({"area": _("该位置不在您的管辖范围内。")})
+    if len(area.code) < 9:
+        raise ValidationError({"area": _("请选择街道及以下的区域。")})
+    return area
+
+
+def _petitioned_before(parties: Sequence[PartyInput]) -> bool:
+    """Has an applicant of this petition petitioned before (by phone or ID number)? Then
+    it is a repeat petition, not 初信初访."""
+    phone_hashes, id_hashes = set(), set()
+    for party in parties:
+        if party.role != PartyRole.APPLICANT:
+            continue
+        phone_hash, id_hash = party_search_hashes(phone=party.phone, id_number=party.id_number)
+        phone_hashes |= {phone_hash} - {""}
+        id_hashes |= {id_hash} - {""}
+    if not phone_hashes and not id_hashes:
+        return False
+    return Party.objects.filter(
+        Q(phone_hash__in=phone_hashes) | Q(id_number_hash__in=id_hashes),
+        role=PartyRole.APPLICANT, case__category__kind=CaseKind.PETITION).exists()
+
+
+@transaction.atomic
+def case_intake(
+    *,
+    channel: str,
+    category: Category,
+    description: str,
+    actor: Actor,
+    area: Area | None = None,
+    lng: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    happened_at: datetime | None = None,
+    attributes: dict[str, Any] | None = None,
+    parties: Iterable[PartyInput] = (),
+    people_band: str = PeopleBand.UNDER_50,
+    is_major: bool = False,
+    is_group: bool = False,
+    uploads: Sequence[UploadedFile] = (),
+) -> Case:
+    """Register a case from any channel. `actor=None` is a resident through the portal;
+    staff and API service accounts must hold `cases.case.add` and register only inside
+    their jurisdiction."""
+    if actor is not None and not user_can(actor, Case, "add"):
+        raise PermissionDenied
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("来源渠道无效。")})
+    if not category.active or category.children.exists():
+        raise ValidationError({"category": _("请选择最末一级的在用分类。")})
+    description = (description or "").strip()
+    if len(description) < 5:
+        raise ValidationError({"description": _("请描述事件情况(至少5个字)。")})
+    if people_band not in PeopleBand.values:
+        raise ValidationError({"people_band": _("涉及人数无效。")})
+    now = timezone.now()
+    if happened_at is not None and happened_at > now + timedelta(minutes=5):
+        raise ValidationError({"happened_at": _("发生时间不能晚于现在。")})
+    place = intake_place(actor=actor, area=area, lng=lng, lat=lat)
+    cleaned = clean_attributes(category, attributes or {})
+    checked_uploads = validate_uploads(list(uploads))
+    min_level = minimum_level(category, people_band=people_band, is_major=is_major,
+                              is_group=is_group)
+    route = case_route(category=category, area_code=place.code, min_level=min_level)
+    stage_due, fallback = due_for(category, "accept", now)
+    parties = list(parties)
+    is_repeat = category.kind == CaseKind.PETITION and _petitioned_before(parties)
+    case = Case(
+        number=_next_number(place.code[:6], now), channel=channel, category=category,
+        attributes=cleaned, description=description, area=place, area_code=place.code,
+        address=address.strip()[:200], lng=lng, lat=lat, happened_at=happened_at,
+        people_band=people_band, is_major=is_major, is_group=is_group, level=route.level,
+        status=Status.REGISTERED, queue_area=queue_area_for(place, route.level),
+        suggested_unit=route.unit, routing_rule=route.rule, routing_note=route.note[:200],
+        reported_by=actor_user(actor), registered_at=now,
+        stage_started_at=now, stage_due_at=stage_due, due_fallback_years=fallback,
+        is_repeat=is_repeat,
+    )
+    case.save()
+    party_rows = [party_row(case, p) for p in parties]
+    Party.objects.bulk_create(party_rows)
+    for upload, kind in checked_uploads:
+        store_attachment(case, upload, kind, actor)
+    stat_apply(None, case_facts(case))
+    record_event(case, EventType.REGISTERED, actor, to_status=case.status,
+                 data={"channel": channel, "level": case.level, "routing": case.routing_note})
+    audit_record(actor=actor, event_type="case.intake", subject=case,
+                 username="resident" if actor is None else audit_username(actor),
+                 details={"channel": channel, "category": category.code,
+                          "area": place.code, "parties": len(party_rows),
+                          "attachments": len(checked_uploads)})
+    return case
+

@@ -1,0 +1,432 @@
+"""The workflow transitions of a case (受理 … 结案 and the side paths), one service per row
+of the table in civicgrid/cases/workflow.py.
+
+Each is `case_<verb>(*, case, actor, expected_version, data)`: `data` is the row's typed
+input (civicgrid/cases/inputs.py). The registry wrapper checks the table, the actor and the
+row's further rule first; the body checks the input's own rules, then changes the row only
+if nobody changed it since `expected_version` (optimistic locking) and writes the timeline
+event, the rollup counters and the audit entry, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.actors import Actor, acting_user
+from civicgrid.cases import inputs as I  # noqa: N812
+from civicgrid.cases.models import (
+    LEVEL_ORDER,
+    Case,
+    EventType,
+    ExtensionRequest,
+    ExtensionStatus,
+    HandlingLevel,
+    InboxItem,
+    InboxKind,
+    MediationSession,
+    Outcome,
+    Status,
+    SupervisionLevel,
+)
+from civicgrid.cases.services.common import (
+    apply_transition,
+    due_for,
+    record_event,
+    require_reason,
+    sla_for,
+    transition_service,
+)
+from civicgrid.cases.services.documents import agreement_create
+from civicgrid.cases.services.routing import case_route, check_target_unit, queue_area_for
+from civicgrid.core.errors import RuleViolation
+from civicgrid.units.models import Unit, UnitKind
+from civicgrid.workcalendar.calendar import due_datetime
+
+
+def dispatch_centre(case: Case) -> Unit | None:
+    """The governance centre (综治中心) of the case's dispatch queue."""
+    return Unit.objects.filter(kind=UnitKind.GOVERNANCE_CENTRE, area=case.queue_area,
+                               active=True).first()
+
+
+@transition_service("accept")
+@transaction.atomic
+def case_accept(*, case: Case, actor: Actor, expected_version: int,
+                data: I.NoteInput) -> Case:
+    now = timezone.now()
+    stage_due, fallback = due_for(case.category, "dispatch", now)
+    handle_due, handle_fallback = due_for(case.category, "handle", now)
+    return apply_transition(case, "accept", actor, expected_version, {
+        "accepted_at": now, "stage_started_at": now, "stage_due_at": stage_due,
+        "handle_due_at": handle_due,
+        "due_fallback_years": ",".join(filter(None, {fallback, handle_fallback})),
+    }, EventType.ACCEPTED, note=data.note)
+
+
+@transition_service("reject")
+@transaction.atomic
+def case_reject(*, case: Case, actor: Actor, expected_version: int,
+                data: I.ReasonInput) -> Case:
+    reason = require_reason(data.reason)
+    return apply_transition(case, "reject", actor, expected_version, {
+        "closed_at": timezone.now(), "stage_due_at": None, "outcome_note": reason,
+    }, EventType.REJECTED, note=reason)
+
+
+@transition_service("dispatch")
+@transaction.atomic
+def case_dispatch(*, case: Case, actor: Actor, expected_version: int,
+                  data: I.DispatchInput) -> Case:
+    unit = data.unit or case.suggested_unit
+    if unit is None:
+        raise ValidationError({"unit": _("请选择承办单位。")})
+    check_target_unit(case, unit)
+    now = timezone.now()
+    return apply_transition(case, "dispatch", actor, expected_version, {
+        "assigned_unit": unit, "dispatched_at": now, "stage_started_at": now,
+        "stage_due_at": case.handle_due_at,
+    }, EventType.DISPATCHED, note=data.note, data={"unit": unit.name, "unit_id": unit.pk},
+        unit=unit)
+
+
+@transition_service("return")
+@transaction.atomic
+def case_return(*, case: Case, actor: Actor, expected_version: int,
+                data: I.ReasonInput) -> Case:
+    reason = require_reason(data.reason)
+    now = timezone.now()
+    stage_due, _fb = due_for(case.category, "dispatch", now)
+    unit = case.assigned_unit
+    return apply_transition(case, "return", actor, expected_version, {
+        "assigned_unit": None, "stage_started_at": now, "stage_due_at": stage_due,
+    }, EventType.RETURNED, note=reason, data={"unit": unit.name if unit else ""}, unit=unit)
+
+
+@transition_service("transfer")
+@transaction.atomic
+def case_transfer(*, case: Case, actor: Actor, expected_version: int,
+                  data: I.TransferInput) -> Case:
+    reason = require_reason(data.reason)
+    unit = data.unit
+    if unit.pk == case.assigned_unit_id:
+        raise RuleViolation({"unit": _("请选择另一个承办单位。")})
+    check_target_unit(case, unit)
+    previous = case.assigned_unit
+    return apply_transition(case, "transfer", actor, expected_version, {
+        "assigned_unit": unit, "dispatched_at": timezone.now(),
+    }, EventType.TRANSFERRED, note=reason,
+        data={"from": previous.name if previous else "", "to": unit.name, "unit_id": unit.pk},
+        unit=unit)
+
+
+def _escalate_unavailable(case: Case) -> str | None:
+    if case.level == HandlingLevel.COUNTY:
+        return _("已在区级处置,不能再上报。")
+    return None
+
+
+@transition_service("escalate", unavailable=_escalate_unavailable)
+@transaction.atomic
+def case_escalate(*, case: Case, actor: Actor, expected_version: int,
+                  data: I.ReasonInput) -> Case:
+    """上报: one level up (村→镇→区). 矛盾不上交: nothing goes above the district."""
+    reason = require_reason(data.reason)
+    level = LEVEL_ORDER[LEVEL_ORDER.index(HandlingLevel(case.level)) + 1]
+    route = case_route(category=case.category, area_code=case.area_code, min_level=level)
+    now = timezone.now()
+    stage_due, _fb = due_for(case.category, "dispatch", now)
+    fields: dict[str, Any] = {
+        "level": route.level, "queue_area": queue_area_for(case.area, route.level),
+        "assigned_unit": None, "suggested_unit": route.unit, "routing_rule": route.rule,
+        "routing_note": route.note[:200], "stage_started_at": now, "stage_due_at": stage_due,
+        "escalations": case.escalations + 1,
+    }
+    if case.accepted_at is None:
+        handle_due, _fb = due_for(case.category, "handle", now)
+        fields.update(accepted_at=now, handle_due_at=handle_due)
+    return apply_transition(case, "escalate", actor, expected_version, fields,
+                            EventType.ESCALATED, note=reason,
+                            data={"from_level": case.level, "to_level": route.level})
+
+
+@transition_service("record_session")
+@transaction.atomic
+def case_record_session(*, case: Case, actor: Actor, expected_version: int,
+                        data: I.SessionInput) -> MediationSession:
+    attendees, notes = data.attendees.strip(), data.notes.strip()
+    if not attendees or not notes:
+        raise ValidationError(_("请填写参加人员和调解情况。"))
+    if data.held_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"held_at": _("调解时间不能晚于现在。")})
+    apply_transition(case, "record_session", actor, expected_version, {}, EventType.SESSION,
+                     note=notes[:500], data={"held_at": data.held_at.isoformat()})
+    return MediationSession.objects.create(
+        case=case, held_at=data.held_at, place=data.place.strip()[:100],
+        mediator=acting_user(actor),
+        attendees=attendees[:300], notes=notes, created_at=timezone.now())
+
+
+@transition_service("resolve")
+@transaction.atomic
+def case_resolve(*, case: Case, actor: Actor, expected_version: int,
+                 data: I.ResolveInput) -> Case:
+    if data.outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("请选择办理结果。")})
+    note = require_reason(data.note, "note", I.ResolveInput)
+    if data.agreement is not None and data.outcome != Outcome.MEDIATED:
+        raise RuleViolation({"outcome": _("只有调解成功才能制作调解协议书。")})
+    now = timezone.now()
+    stage_due, _fb = due_for(case.category, "verify", now)
+    on_time = case.handle_due_at is None or now <= case.handle_due_at
+    apply_transition(case, "resolve", actor, expected_version, {
+        "outcome": data.outcome, "outcome_note": note, "resolved_at": now,
+        "stage_started_at": now, "stage_due_at": stage_due, "closed_on_time": on_time,
+        "closed_level": case.level,
+    }, EventType.RESOLVED, note=note, data={"outcome": data.outcome, "on_time": on_time},
+        unit=case.assigned_unit)
+    if data.agreement is not None:
+        agreement_create(case=case, data=data.agreement, actor=actor)
+    return case
+
+
+@transition_service("verify")
+@transaction.atomic
+def case_verify(*, case: Case, actor: Actor, expected_version: int,
+                data: I.NoteInput) -> Case:
+    now = timezone.now()
+    stage_due, _fb = due_for(case.category, "follow_up", now)
+    return apply_transition(case, "verify", actor, expected_version, {
+        "stage_started_at": now, "stage_due_at": stage_due,
+    }, EventType.VERIFIED, note=data.note)
+
+
+@transition_service("rework")
+@transaction.atomic
+def case_rework(*, case: Case, actor: Actor, expected_version: int,
+                data: I.ReasonInput) -> Case:
+    reason = require_reason(data.reason)
+    now = timezone.now()
+    return apply_transition(case, "rework", actor, expected_version, {
+        "outcome": "", "resolved_at": None, "closed_on_time": None, "closed_level": "",
+        "stage_started_at": now, "stage_due_at": case.handle_due_at,
+    }, EventType.REWORK, note=reason)
+
+
+@transition_service("follow_up")
+@transaction.atomic
+def case_follow_up(*, case: Case, actor: Actor, expected_version: int,
+                   data: I.FollowUpInput) -> Case:
+    if data.satisfaction not in (1, 2, 3, 4, 5):
+        raise ValidationError({"satisfaction": _("满意度须为1至5。")})
+    return apply_transition(case, "follow_up", actor, expected_version, {
+        "satisfaction": data.satisfaction, "stage_started_at": timezone.now(),
+        "stage_due_at": None,
+    }, EventType.FOLLOWED_UP, note=data.note, data={"satisfaction": data.satisfaction})
+
+
+@transition_service("close")
+@transaction.atomic
+def case_close(*, case: Case, actor: Actor, expected_version: int,
+               data: I.NoteInput) -> Case:
+    return apply_transition(case, "close", actor, expected_version, {
+        "closed_at": timezone.now(), "stage_due_at": None,
+    }, EventType.CLOSED, note=data.note)
+
+
+def _reopen_unavailable(case: Case) -> str | None:
+    if case.assigned_unit_id is None:
+        return _("该事件没有承办单位,不能重新办理。")
+    return None
+
+
+@transition_service("reopen", unavailable=_reopen_unavailable)
+@transaction.atomic
+def case_reopen(*, case: Case, actor: Actor, expected_version: int,
+                data: I.ReasonInput) -> Case:
+    reason = require_reason(data.reason)
+    now = timezone.now()
+    handle_due, _fb = due_for(case.category, "handle", now)
+    return apply_transition(case, "reopen", actor, expected_version, {
+        "closed_at": None, "resolved_at": None, "outcome": "", "satisfaction": None,
+        "closed_on_time": None, "closed_level": "", "stage_started_at": now,
+        "stage_due_at": handle_due, "handle_due_at": handle_due,
+    }, EventType.REOPENED, note=reason)
+
+
+@transition_service("suspend")
+@transaction.atomic
+def case_suspend(*, case: Case, actor: Actor, expected_version: int,
+                 data: I.ReasonInput) -> Case:
+    reason = require_reason(data.reason)
+    return apply_transition(case, "suspend", actor, expected_version, {
+        "suspended_from": case.status, "suspended_at": timezone.now(),
+    }, EventType.SUSPENDED, note=reason)
+
+
+@transition_service("resume")
+@transaction.atomic
+def case_resume(*, case: Case, actor: Actor, expected_version: int,
+                data: I.NoteInput) -> Case:
+    """Back to where it was; the time spent suspended does not count against deadlines."""
+    paused = timezone.now() - (case.suspended_at or timezone.now())
+    fields: dict[str, Any] = {"suspended_from": "", "suspended_at": None}
+    if case.stage_due_at:
+        fields["stage_due_at"] = case.stage_due_at + paused
+    if case.handle_due_at:
+        fields["handle_due_at"] = case.handle_due_at + paused
+    return apply_transition(case, "resume", actor, expected_version, fields,
+                            EventType.RESUMED, note=data.note,
+                            data={"paused_hours": round(paused.total_seconds() / 3600, 1)})
+
+
+# --- extensions -------------------------------------------------------------------------------
+
+def _extension_limits_problem(case: Case, days: int = 1) -> str | None:
+    category = case.category
+    if days < 1:
+        return _("延期天数须大于0。")
+    if case.extensions_used >= category.max_extensions:
+        return _("该类事件最多延期 %(n)d 次,已用完。") % {"n": category.max_extensions}
+    if case.extension_days_used + days > category.max_extension_days:
+        return _("该类事件累计延期不得超过 %(n)d 天。") % {"n": category.max_extension_days}
+    return None
+
+
+def _has_pending_extension(case: Case) -> bool:
+    return case.extensions.filter(status=ExtensionStatus.PENDING).exists()
+
+
+def _request_extension_unavailable(case: Case) -> str | None:
+    if _has_pending_extension(case):
+        return _("已有待审批的延期申请。")
+    return _extension_limits_problem(case)
+
+
+@transition_service("request_extension", unavailable=_request_extension_unavailable)
+@transaction.atomic
+def case_request_extension(*, case: Case, actor: Actor, expected_version: int,
+                           data: I.ExtensionRequestInput) -> ExtensionRequest:
+    reason = require_reason(data.reason)
+    problem = _extension_limits_problem(case, data.days)
+    if problem:
+        raise RuleViolation({"days": problem})
+    apply_transition(case, "request_extension", actor, expected_version, {},
+                     EventType.EXTENSION_REQUESTED, note=reason, data={"days": data.days})
+    request = ExtensionRequest.objects.create(case=case, days=data.days, reason=reason,
+                                              requested_by=acting_user(actor),
+                                              requested_at=timezone.now())
+    centre = dispatch_centre(case)
+    if centre is not None:
+        InboxItem.objects.create(
+            unit=centre, case=case, kind=InboxKind.EXTENSION, created_at=timezone.now(),
+            message=_("%(no)s 申请延期 %(d)d 天,待审批。") % {"no": case.number, "d": data.days})
+    return request
+
+
+def _decide_extension_unavailable(case: Case) -> str | None:
+    if not _has_pending_extension(case):
+        return _("没有待审批的延期申请。")
+    return None
+
+
+@transition_service("decide_extension", unavailable=_decide_extension_unavailable)
+@transaction.atomic
+def case_decide_extension(*, case: Case, actor: Actor, expected_version: int,
+                          data: I.ExtensionDecisionInput) -> ExtensionRequest:
+    request = case.extensions.get(status=ExtensionStatus.PENDING)
+    fields: dict[str, Any] = {}
+    if data.approve:
+        problem = _extension_limits_problem(case, request.days)
+        if problem:
+            raise RuleViolation({"approve": problem})
+        unit = (sla_for(case.category, "handle") or (0, "calendar"))[1]
+        base = case.handle_due_at or timezone.now()
+        new_due, _deadline = due_datetime(base, request.days, unit)
+        fields = {"handle_due_at": new_due, "extensions_used": case.extensions_used + 1,
+                  "extension_days_used": case.extension_days_used + request.days}
+        if case.status in (Status.HANDLING, Status.HANDED_OFF):
+            fields["stage_due_at"] = new_due
+    apply_transition(case, "decide_extension", actor, expected_version, fields,
+                     EventType.EXTENSION_DECIDED, note=data.note,
+                     data={"approved": data.approve, "days": request.days})
+    request.status = ExtensionStatus.APPROVED if data.approve else ExtensionStatus.DENIED
+    request.decided_by, request.decided_at = acting_user(actor), timezone.now()
+    request.decision_note = data.note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return request
+
+
+# --- supervision --------------------------------------------------------------------------------
+
+@transition_service("supervise")
+@transaction.atomic
+def case_supervise(*, case: Case, actor: Actor, expected_version: int,
+                   data: I.SuperviseInput) -> Case:
+    level = data.level
+    if level not in SupervisionLevel.values:
+        raise ValidationError({"level": _("督办级别无效。")})
+    reason = require_reason(data.reason) if level else data.reason.strip()
+    apply_transition(case, "supervise", actor, expected_version, {
+        "supervision": level, "supervision_reason": reason[:200],
+    }, EventType.SUPERVISED, note=reason, data={"level": level})
+    target = case.assigned_unit or dispatch_centre(case)
+    if level and target is not None:
+        InboxItem.objects.create(unit=target, case=case, kind=InboxKind.SUPERVISION,
+                                 created_at=timezone.now(), message=_(
+                                     "%(no)s 被%(level)s:%(reason)s") % {
+                                     "no": case.number,
+                                     "level": SupervisionLevel(level).label,
+                                     "reason": reason})
+    return case
+
+
+@transition_service("remind")
+@transaction.atomic
+def case_remind(*, case: Case, actor: Actor, expected_version: int,
+                data: I.RemindInput) -> InboxItem:
+    target = case.assigned_unit or dispatch_centre(case)
+    if target is None:
+        raise RuleViolation(_("该事件暂无承办单位,无法催办。"))
+    text = data.message.strip() or _("请尽快办理事件 %(no)s。") % {"no": case.number}
+    apply_transition(case, "remind", actor, expected_version, {}, EventType.REMINDED,
+                     note=text, unit=target)
+    return InboxItem.objects.create(unit=target, case=case, kind=InboxKind.REMINDER,
+                                    created_at=timezone.now(), message=text[:300])
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+MASTER_NOT_FOUND = _("没有找到该编号的事件(或不在您的管辖范围内)。")
+
+
+@transition_service("merge")
+@transaction.atomic
+def case_merge(*, case: Case, actor: Actor, expected_version: int,
+               data: I.MergeInput) -> Case:
+    """Close `case` as a duplicate of `master`, carrying its parties and attachments over.
+    The master must be a case the actor may see (out of scope answers like missing)."""
+    master = data.master
+    if not Case.objects.restrict(actor, "view").filter(pk=master.pk).exists():
+        raise RuleViolation({"master": MASTER_NOT_FOUND})
+    if master.pk == case.pk or not master.is_open or master.merged_into_id:
+        raise RuleViolation({"master": _("请选择另一个未办结的事件作为主件。")})
+    reason = data.reason.strip() or _("与 %(no)s 为同一事件") % {"no": master.number}
+    moved_parties = list(case.parties.all())
+    known = {(p.name, p.id_number_hash, p.phone_hash) for p in master.parties.all()}
+    for party in moved_parties:
+        if (party.name, party.id_number_hash, party.phone_hash) not in known:
+            party.pk, party.case = None, master
+            party.save()
+    attachments = case.attachments.update(case=master)
+    apply_transition(case, "merge", actor, expected_version, {
+        "merged_into": master, "closed_at": timezone.now(), "stage_due_at": None,
+    }, EventType.MERGED, note=reason, data={"master": master.number})
+    record_event(master, EventType.DUPLICATE_MERGED, actor, note=reason,
+                 data={"duplicate": case.number, "attachments": attachments})
+    return case
