@@ -135,6 +135,41 @@ def test_idempotency_replays_and_refuses_a_different_body(office):
     assert IdempotencyRecord.objects.count() == 1
 
 
+def test_idempotency_keys_belong_to_their_token_or_user(office):
+    """Two callers that happen to pick the same Idempotency-Key (and send the same body)
+    each get their own case; each replay returns that caller's own first answer."""
+    body = {"category": "9102", "description": "楼上深夜噪音扰民", "area":
+            office.world.grid_a1.code}
+    tokens = [api_token_create(name=name, unit=office.centre_a,
+                               actions=["cases:read", "cases:create"], actor=None)
+              for name in ("hotline", "app")]
+    session = Client()
+    session.force_login(office.people["dispatcher"])
+    callers = [_client(plain) for _t, plain in tokens] + [session]
+    before = Case.objects.count()
+
+    def post(client):
+        return client.post("/api/v1/cases", body, content_type="application/json",
+                           HTTP_IDEMPOTENCY_KEY="same-key")
+
+    firsts = [post(client) for client in callers]
+    assert [r.status_code for r in firsts] == [201, 201, 201]
+    assert all("Idempotent-Replayed" not in r for r in firsts)
+    numbers = [r.json()["number"] for r in firsts]
+    assert len(set(numbers)) == 3
+    assert Case.objects.count() == before + 3
+    assert sorted(IdempotencyRecord.objects.values_list("principal", flat=True)) == sorted(
+        [f"token:{t.pk}" for t, _plain in tokens]
+        + [f"user:{office.people['dispatcher'].pk}"])
+
+    replays = [post(client) for client in reversed(callers)][::-1]
+    assert [r.status_code for r in replays] == [201, 201, 201]
+    assert [r["Idempotent-Replayed"] for r in replays] == ["true"] * 3
+    assert [r.content for r in replays] == [r.content for r in firsts]
+    assert Case.objects.count() == before + 3
+    assert IdempotencyRecord.objects.count() == 3
+
+
 def test_management_command_prints_a_working_token(world, capsys):
     call_command("create_api_token", "--unit", world.unit_a.code, "--actions",
                  "cases:read,cases:create", "--name", "hotline")
