@@ -58,6 +58,42 @@ def test_only_administrators_create_and_revoke(world):
         api_token_revoke(token=token, actor=world.users[Role.SUPERVISOR])
 
 
+def test_revocation_writes_one_entry_naming_the_token_and_its_account(world):
+    admin = world.users[Role.ADMINISTRATOR]
+    token, _plain = api_token_create(name="12345 hotline", unit=world.unit_a,
+                                     actions=["cases:read"], actor=admin)
+    mark = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    api_token_revoke(token=token, actor=admin)
+    [entry] = AuditEntry.objects.filter(id__gt=mark)
+    assert (entry.event_type, entry.actor_id, entry.actor_username, entry.success) == (
+        "api.token_revoked", admin.pk, admin.username, True)
+    assert (entry.subject_type, entry.subject_id, entry.subject_repr) == (
+        "api.apitoken", str(token.pk), str(token))
+    assert entry.details == {"prefix": token.prefix, "name": "12345 hotline",
+                             "unit": world.unit_a.code,
+                             "service_account": f"api-{token.prefix}"}
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.user.is_active is False
+    # Revoking again changes nothing and writes nothing.
+    revoked_at = token.revoked_at
+    api_token_revoke(token=token, actor=admin)
+    token.refresh_from_db()
+    assert token.revoked_at == revoked_at
+    assert AuditEntry.objects.filter(id__gt=mark).count() == 1
+
+
+def test_refused_revocation_changes_nothing(world):
+    token, plain = api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
+                                    actor=None)
+    mark = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(token=token, actor=world.users[Role.SUPERVISOR])
+    token.refresh_from_db()
+    assert token.revoked_at is None and token.user.is_active is True
+    assert not AuditEntry.objects.filter(id__gt=mark).exists()
+    assert _client(plain).get("/api/v1/me").status_code == 200
+
+
 def test_auth_by_bearer_or_header_and_refusals(world):
     token, plain = api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
                                     actor=None)
