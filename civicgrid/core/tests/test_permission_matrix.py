@@ -8,10 +8,15 @@ hand-written role × permission table below, never from the code under test: no 
 sign-in page (pages) or 401 (API). A second test pins the code's role table
 (civicgrid.accounts.roles) to the hand table, so a permission added to a role in code
 without a deliberate change here fails.
+
+The district, its users and the sample records are built once for the module inside an
+outer transaction; each test runs in a savepoint rolled back after it and gets its own
+deep copy of the model instances (NetBox's setUpTestData, in pytest form).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from operator import attrgetter
@@ -19,9 +24,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from civicgrid import conftest as shared_fixtures
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import PERMISSIONS, Role
 from civicgrid.accounts.scope import get_scope
@@ -431,6 +438,36 @@ def assert_success(response, context: str) -> None:
 
 ROLES = list(Role)
 
+
+# --- the module's data: built once, rolled back per test ---------------------------------
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    """The shared two-street world and every sample record, built once inside an outer
+    transaction that is rolled back when the module ends. Each test's own transaction is a
+    savepoint inside it (pytest-django's `db`), so what a test writes is undone after it."""
+    # The shared fixture's own function (civicgrid/conftest.py), called once here rather
+    # than once per test; `functools.wraps` gives pytest's fixture object `__wrapped__`.
+    build_world = shared_fixtures.world.__wrapped__
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        world = build_world(None)
+        for grid in (world.grid_a1, world.grid_b1):
+            _sample_attachment(world, grid)
+            _sample_party(world, grid)
+        _open311_record(world)
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(_module_world, db):
+    """A fresh copy of the module's world for each test: a test that changes an instance
+    (or caches a scope on a user) leaves the next test's copy alone."""
+    return copy.deepcopy(_module_world)
 
 
 @pytest.mark.parametrize("endpoint", ALL_ENDPOINTS, ids=lambda e: f"{e.method} {e.route}")
