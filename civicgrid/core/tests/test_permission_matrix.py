@@ -24,14 +24,13 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from civicgrid import conftest as shared_fixtures
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import PERMISSIONS, Role
 from civicgrid.accounts.scope import get_scope
+from civicgrid.accounts.tests.fixtures import build_world, once_per_module
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_record
@@ -443,24 +442,17 @@ ROLES = list(Role)
 
 @pytest.fixture(scope="module")
 def _module_world(django_db_setup, django_db_blocker):
-    """The shared two-street world and every sample record, built once inside an outer
-    transaction that is rolled back when the module ends. Each test's own transaction is a
-    savepoint inside it (pytest-django's `db`), so what a test writes is undone after it."""
-    # The shared fixture's own function (civicgrid/conftest.py), called once here rather
-    # than once per test; `functools.wraps` gives pytest's fixture object `__wrapped__`.
-    build_world = shared_fixtures.world.__wrapped__
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        world = build_world(None)
+    """The shared two-street world and every sample record, built once for the module
+    (civicgrid/accounts/tests/fixtures.py says how)."""
+    def build():
+        world = build_world()
         for grid in (world.grid_a1, world.grid_b1):
             _sample_attachment(world, grid)
             _sample_party(world, grid)
         _open311_record(world)
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        return world
+
+    yield from once_per_module(django_db_blocker, build)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import Case, CaseEvent, Category, EventType, Outcome, Status
@@ -20,6 +22,18 @@ from civicgrid.cases.workflow import RESIDENT, RESIDENT_ACTOR, TRANSITIONS, acto
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.selectors import case_by_tracking, status_token
 from civicgrid.portal.services import portal_rate
+
+# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+
+@pytest.fixture(scope="module")
+def _module_office(django_db_setup, django_db_blocker):
+    yield from once_per_module(django_db_blocker, build_office)
+
+
+@pytest.fixture
+def office(_module_office, db):
+    """This test's own copy of the module's district."""
+    return copy.deepcopy(_module_office)
 
 REPORT = "/portal/report/"
 TRACK = "/portal/track/"
