@@ -11,6 +11,7 @@ import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -139,8 +140,13 @@ def login_complete(*, request, user: User, second_factor: bool) -> None:
         )
 
 
-def logout_record(*, user: User) -> None:
-    audit_record(actor=user, event_type="auth.logout", subject=user)
+def logout_complete(*, request) -> None:
+    """End the session and audit the sign-out, together: the entry names the user who
+    signed out (read before the session forgets them)."""
+    user = request.user
+    with transaction.atomic():
+        audit_record(actor=user, event_type="auth.logout", subject=user)
+        django_logout(request)
 
 
 # --- second factor (TOTP, RFC 6238) ------------------------------------------------------
@@ -273,21 +279,28 @@ def user_create(
 
 
 def user_set_roles(*, user: User, roles: Iterable[str], actor: User) -> User:
+    """Grant and revoke roles so that `user` holds exactly `roles`. One audit entry names
+    the roles before and after and what was granted and revoked; setting the roles the
+    user already holds changes nothing and writes nothing."""
     if not user_can(actor, User, "change"):
         raise PermissionDenied
-    roles = sorted(set(roles))
+    roles = sorted({str(r) for r in roles})
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise ValidationError(_("未知角色:%(roles)s") % {"roles": ", ".join(sorted(unknown))})
     with transaction.atomic():
-        before = sorted(UserRole.objects.filter(user=user).values_list("role", flat=True))
-        UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
-        UserRole.objects.bulk_create(
-            [UserRole(user=user, role=r) for r in roles if r not in before]
+        before = sorted(
+            UserRole.objects.select_for_update().filter(user=user).values_list("role", flat=True)
         )
+        if before == roles:
+            return user
+        granted = [r for r in roles if r not in before]
+        revoked = [r for r in before if r not in roles]
+        UserRole.objects.filter(user=user, role__in=revoked).delete()
+        UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in granted])
         audit_record(
             actor=actor, event_type="user.roles_changed", subject=user,
-            details={"before": before, "after": roles},
+            details={"before": before, "after": roles, "granted": granted, "revoked": revoked},
         )
     forget_scope(user)
     return user

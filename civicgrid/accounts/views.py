@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from civicgrid.accounts.services import (
     LoginOutcome,
     login_check_password,
     login_complete,
-    logout_record,
+    logout_complete,
     second_factor_required,
     totp_begin_enrollment,
     totp_confirm,
@@ -156,8 +155,7 @@ def login_enroll_view(request):
 @access()
 @require_POST
 def logout_view(request):
-    logout_record(user=request.user)
-    logout(request)
+    logout_complete(request=request)
     messages.info(request, _("您已安全退出。"))
     return redirect("accounts:login")
 

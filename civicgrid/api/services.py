@@ -110,7 +110,9 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
         User.objects.filter(pk=token.user_id).update(is_active=False)
         audit_record(actor=actor, event_type="api.token_revoked", subject=token,
                      username="system" if actor is None else "",
-                     details={"prefix": token.prefix})
+                     details={"prefix": token.prefix, "name": token.name,
+                              "unit": token.unit.code,
+                              "service_account": token.user.username})
     return token
 
 

@@ -58,6 +58,42 @@ def test_only_administrators_create_and_revoke(world):
         api_token_revoke(token=token, actor=world.users[Role.SUPERVISOR])
 
 
+def test_revocation_writes_one_entry_naming_the_token_and_its_account(world):
+    admin = world.users[Role.ADMINISTRATOR]
+    token, _plain = api_token_create(name="12345 hotline", unit=world.unit_a,
+                                     actions=["cases:read"], actor=admin)
+    mark = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    api_token_revoke(token=token, actor=admin)
+    [entry] = AuditEntry.objects.filter(id__gt=mark)
+    assert (entry.event_type, entry.actor_id, entry.actor_username, entry.success) == (
+        "api.token_revoked", admin.pk, admin.username, True)
+    assert (entry.subject_type, entry.subject_id, entry.subject_repr) == (
+        "api.apitoken", str(token.pk), str(token))
+    assert entry.details == {"prefix": token.prefix, "name": "12345 hotline",
+                             "unit": world.unit_a.code,
+                             "service_account": f"api-{token.prefix}"}
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.user.is_active is False
+    # Revoking again changes nothing and writes nothing.
+    revoked_at = token.revoked_at
+    api_token_revoke(token=token, actor=admin)
+    token.refresh_from_db()
+    assert token.revoked_at == revoked_at
+    assert AuditEntry.objects.filter(id__gt=mark).count() == 1
+
+
+def test_refused_revocation_changes_nothing(world):
+    token, plain = api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
+                                    actor=None)
+    mark = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(token=token, actor=world.users[Role.SUPERVISOR])
+    token.refresh_from_db()
+    assert token.revoked_at is None and token.user.is_active is True
+    assert not AuditEntry.objects.filter(id__gt=mark).exists()
+    assert _client(plain).get("/api/v1/me").status_code == 200
+
+
 def test_auth_by_bearer_or_header_and_refusals(world):
     token, plain = api_token_create(name="x", unit=world.unit_a, actions=["cases:read"],
                                     actor=None)
@@ -133,6 +169,41 @@ def test_idempotency_replays_and_refuses_a_different_body(office):
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
     assert Case.objects.count() == before + 1
     assert IdempotencyRecord.objects.count() == 1
+
+
+def test_idempotency_keys_belong_to_their_token_or_user(office):
+    """Two callers that happen to pick the same Idempotency-Key (and send the same body)
+    each get their own case; each replay returns that caller's own first answer."""
+    body = {"category": "9102", "description": "楼上深夜噪音扰民", "area":
+            office.world.grid_a1.code}
+    tokens = [api_token_create(name=name, unit=office.centre_a,
+                               actions=["cases:read", "cases:create"], actor=None)
+              for name in ("hotline", "app")]
+    session = Client()
+    session.force_login(office.people["dispatcher"])
+    callers = [_client(plain) for _t, plain in tokens] + [session]
+    before = Case.objects.count()
+
+    def post(client):
+        return client.post("/api/v1/cases", body, content_type="application/json",
+                           HTTP_IDEMPOTENCY_KEY="same-key")
+
+    firsts = [post(client) for client in callers]
+    assert [r.status_code for r in firsts] == [201, 201, 201]
+    assert all("Idempotent-Replayed" not in r for r in firsts)
+    numbers = [r.json()["number"] for r in firsts]
+    assert len(set(numbers)) == 3
+    assert Case.objects.count() == before + 3
+    assert sorted(IdempotencyRecord.objects.values_list("principal", flat=True)) == sorted(
+        [f"token:{t.pk}" for t, _plain in tokens]
+        + [f"user:{office.people['dispatcher'].pk}"])
+
+    replays = [post(client) for client in reversed(callers)][::-1]
+    assert [r.status_code for r in replays] == [201, 201, 201]
+    assert [r["Idempotent-Replayed"] for r in replays] == ["true"] * 3
+    assert [r.content for r in replays] == [r.content for r in firsts]
+    assert Case.objects.count() == before + 3
+    assert IdempotencyRecord.objects.count() == 3
 
 
 def test_management_command_prints_a_working_token(world, capsys):

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -5,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from civicgrid.accounts.models import User
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import GENESIS_HASH, audit_record, audit_verify_chain
 from civicgrid.conftest import is_postgres
@@ -48,6 +50,70 @@ def test_verify_names_the_changed_row(db):
     assert report.broken_id == entries[2].pk
     assert "content" in report.reason
     with pytest.raises(CommandError, match=f"broken at entry {entries[2].pk}"):
+        call_command("verify_audit", stdout=StringIO())
+
+
+# Every column of an entry, written out by hand (not read from the hashing code): changing
+# any one of them behind the application's back must break the chain at that entry. Each
+# value differs from what `_actor_entries` writes, and a time 1 µs off is enough.
+TAMPERED = [
+    ("time", lambda e, other: e.time + timedelta(microseconds=1)),
+    ("actor_id", lambda e, other: other.pk),
+    ("actor_id", lambda e, other: None),
+    ("actor_username", lambda e, other: "mallory"),
+    ("source_ip", lambda e, other: "10.0.0.99"),
+    ("source_ip", lambda e, other: None),
+    ("event_type", lambda e, other: "test.harmless"),
+    ("subject_type", lambda e, other: "y"),
+    ("subject_id", lambda e, other: "999"),
+    ("subject_repr", lambda e, other: "某人"),
+    ("success", lambda e, other: False),
+    ("details", lambda e, other: {"i": 99, "名": "张三"}),
+    ("details", lambda e, other: {"i": "2", "名": "张三"}),  # same digits, other type
+    ("details", lambda e, other: {"i": 2, "名": "张三", "extra": True}),
+    ("prev_hash", lambda e, other: "f" * 64),
+    ("hash", lambda e, other: "e" * 64),
+]
+
+
+def _actor_entries(n: int) -> tuple[list[AuditEntry], User]:
+    actor = User.objects.create(username="t_audit_actor")
+    other = User.objects.create(username="t_audit_other")
+    entries = [
+        audit_record(actor=actor, event_type="test.event", subject_type="x",
+                     subject_id=str(i), subject_repr=f"对象{i}", source_ip="10.0.0.1",
+                     details={"i": i, "名": "张三"})
+        for i in range(n)
+    ]
+    return entries, other
+
+
+def test_the_tamper_list_names_every_column():
+    """A column added to AuditEntry must be added to TAMPERED (and so shown to be hashed);
+    only the row id is left out: the order it gives is checked through prev_hash."""
+    columns = {f.attname for f in AuditEntry._meta.concrete_fields}
+    assert columns - {"id"} == {name for name, _value in TAMPERED}
+
+
+@pytest.mark.parametrize("column, value", TAMPERED,
+                         ids=[f"{name}-{i}" for i, (name, _v) in enumerate(TAMPERED)])
+def test_changing_any_column_breaks_the_chain_at_that_entry(db, column, value):
+    entries, other = _actor_entries(3)
+    target = entries[1]
+    assert audit_verify_chain().ok
+    new = value(target, other)
+    assert getattr(target, column) != new
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER "
+                           "audit_auditentry_append_only")
+    assert AuditEntry.objects.filter(pk=target.pk).update(**{column: new}) == 1
+    stored = AuditEntry.objects.get(pk=target.pk)
+    assert getattr(stored, column) == new
+    report = audit_verify_chain()
+    assert report.broken_id == target.pk, (column, report)
+    assert report.checked == AuditEntry.objects.filter(id__lt=target.pk).count()
+    with pytest.raises(CommandError, match=f"broken at entry {target.pk}"):
         call_command("verify_audit", stdout=StringIO())
 
 

@@ -2,13 +2,21 @@
 
 The test walks the URL resolver, so a page or endpoint added later is covered without
 editing this file: it must carry an `@access(...)` declaration (civicgrid.core.access),
-and if it names a model the model needs a sample below. Expectations come from the role
-table (civicgrid.accounts.roles): no permission → 403, out of scope → 404 (exactly like a
-missing record), in scope → success; anonymous → sign-in page (pages) or 401 (API).
+and if it names a model the model needs a sample below. Expectations come from the
+hand-written role × permission table below, never from the code under test: no permission
+→ 403, out of scope → 404 (exactly like a missing record), in scope → success; anonymous →
+sign-in page (pages) or 401 (API). A second test pins the code's role table
+(civicgrid.accounts.roles) to the hand table, so a permission added to a role in code
+without a deliberate change here fails.
+
+The district, its users and the sample records are built once for the module inside an
+outer transaction; each test runs in a savepoint rolled back after it and gets its own
+deep copy of the model instances (NetBox's setUpTestData, in pytest form).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from operator import attrgetter
@@ -20,16 +28,154 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.roles import Role
+from civicgrid.accounts.roles import PERMISSIONS, Role
+from civicgrid.accounts.scope import get_scope
+from civicgrid.accounts.tests.fixtures import build_world, once_per_module
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Attachment, Case, Party
-from civicgrid.core.access import Access, has_permission
+from civicgrid.core.access import Access
 from civicgrid.units.models import Unit
 
 # Framework URLs with no civicgrid declaration, and what anyone gets there.
 UNDECLARED_PUBLIC = {"api:openapi-json", "api:openapi-view", "api:api-root"}
+
+# --- the hand-written role × permission table -------------------------------------------
+# Written out by hand, one row per permission, one column per role: changing what a role
+# may do means changing this table on purpose. Read it against BRIEF.md (separation of
+# duties: the administrator changes things and reads no cases and no audit log; the
+# auditor reads everything and the audit log and changes nothing).
+COLUMNS = (Role.GRID_WORKER, Role.HANDLER, Role.UNIT_LEADER, Role.SUPERVISOR, Role.LEADER,
+           Role.ADMINISTRATOR, Role.AUDITOR)
+EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
+    # permission                            (grid,  handler, unit_leader, supervisor,
+    #                                         leader, administrator, auditor)
+    "accounts.user.add":                    (False, False, False, False, False, True, False),
+    "accounts.user.change":                 (False, False, False, False, False, True, False),
+    "accounts.user.delete":                 (False, False, False, False, False, True, False),
+    "accounts.user.view":                   (True, True, True, True, True, True, True),
+    "api.apitoken.add":                     (False, False, False, False, False, True, False),
+    "api.apitoken.change":                  (False, False, False, False, False, True, False),
+    "api.apitoken.delete":                  (False, False, False, False, False, True, False),
+    "api.apitoken.view":                    (False, False, False, False, False, True, False),
+    "areas.area.add":                       (False, False, False, False, False, True, False),
+    "areas.area.change":                    (False, False, False, False, False, True, False),
+    "areas.area.delete":                    (False, False, False, False, False, True, False),
+    "areas.area.view":                      (True, True, True, True, True, True, True),
+    "areas.gridassignment.add":             (False, False, False, False, False, True, False),
+    "areas.gridassignment.change":          (False, False, False, False, False, True, False),
+    "areas.gridassignment.delete":          (False, False, False, False, False, True, False),
+    "areas.gridassignment.view":            (True, True, True, True, True, True, True),
+    "areas.positiontype.add":               (False, False, False, False, False, True, False),
+    "areas.positiontype.change":            (False, False, False, False, False, True, False),
+    "areas.positiontype.delete":            (False, False, False, False, False, True, False),
+    "areas.positiontype.view":              (False, False, False, False, False, True, False),
+    "audit.auditentry.view":                (False, False, False, False, False, False, True),
+    "cases.case.add":                       (True, True, True, True, False, False, False),
+    "cases.case.dispatch":                  (False, False, False, True, False, False, False),
+    "cases.case.handle":                    (False, True, True, False, False, False, False),
+    "cases.case.supervise":                 (False, False, False, True, False, False, False),
+    "cases.case.verify":                    (True, False, False, True, False, False, False),
+    "cases.case.view":                      (True, True, True, True, True, False, True),
+    "cases.category.add":                   (False, False, False, False, False, True, False),
+    "cases.category.change":                (False, False, False, False, False, True, False),
+    "cases.category.delete":                (False, False, False, False, False, True, False),
+    "cases.category.view":                  (False, False, False, False, False, True, False),
+    "cases.categoryattribute.add":          (False, False, False, False, False, True, False),
+    "cases.categoryattribute.change":       (False, False, False, False, False, True, False),
+    "cases.categoryattribute.delete":       (False, False, False, False, False, True, False),
+    "cases.categoryattribute.view":         (False, False, False, False, False, True, False),
+    "cases.party.reveal":                   (False, True, True, True, False, False, False),
+    "cases.routingrule.add":                (False, False, False, False, False, True, False),
+    "cases.routingrule.change":             (False, False, False, False, False, True, False),
+    "cases.routingrule.delete":             (False, False, False, False, False, True, False),
+    "cases.routingrule.view":               (False, False, False, False, False, True, False),
+    "core.admin_site.view":                 (False, False, False, False, False, True, False),
+    "open311.open311request.add":           (False, False, False, False, False, True, False),
+    "open311.open311request.change":        (False, False, False, False, False, True, False),
+    "open311.open311request.delete":        (False, False, False, False, False, True, False),
+    "open311.open311request.view":          (False, False, False, False, False, True, False),
+    "reports.monthlyrelease.publish":       (False, False, False, True, False, False, False),
+    "reports.monthlyrelease.view":          (False, False, False, True, True, False, True),
+    "reports.report.view":                  (False, False, False, True, True, False, True),
+    "stats.dashboard.view":                 (False, False, False, True, True, False, True),
+    "stats.kpitarget.add":                  (False, False, False, False, False, True, False),
+    "stats.kpitarget.change":               (False, False, False, False, False, True, False),
+    "stats.kpitarget.delete":               (False, False, False, False, False, True, False),
+    "stats.kpitarget.view":                 (False, False, False, False, False, True, False),
+    "units.specialty.add":                  (False, False, False, False, False, True, False),
+    "units.specialty.change":               (False, False, False, False, False, True, False),
+    "units.specialty.delete":               (False, False, False, False, False, True, False),
+    "units.specialty.view":                 (False, False, False, False, False, True, False),
+    "units.unit.add":                       (False, False, False, False, False, True, False),
+    "units.unit.change":                    (False, False, False, False, False, True, False),
+    "units.unit.delete":                    (False, False, False, False, False, True, False),
+    "units.unit.view":                      (True, True, True, True, True, True, True),
+    "units.unitmembership.add":             (False, False, False, False, False, True, False),
+    "units.unitmembership.change":          (False, False, False, False, False, True, False),
+    "units.unitmembership.delete":          (False, False, False, False, False, True, False),
+    "units.unitmembership.view":            (False, False, False, False, False, True, False),
+    "warnings.areastatus.view":             (True, True, True, True, True, False, True),
+    "warnings.checksettings.add":           (False, False, False, False, False, True, False),
+    "warnings.checksettings.change":        (False, False, False, False, False, True, False),
+    "warnings.checksettings.delete":        (False, False, False, False, False, True, False),
+    "warnings.checksettings.view":          (False, False, False, False, False, True, False),
+    "warnings.reporteroverride.add":        (False, False, False, False, False, True, False),
+    "warnings.reporteroverride.change":     (False, False, False, False, False, True, False),
+    "warnings.reporteroverride.delete":     (False, False, False, False, False, True, False),
+    "warnings.reporteroverride.view":       (False, False, False, False, False, True, False),
+    "warnings.warningrule.add":             (False, False, False, False, False, True, False),
+    "warnings.warningrule.change":          (False, False, False, False, False, True, False),
+    "warnings.warningrule.delete":          (False, False, False, False, False, True, False),
+    "warnings.warningrule.view":            (False, False, False, False, False, True, False),
+    "warnings.weeklycheck.add":             (True, True, True, True, False, False, False),
+    "warnings.weeklycheck.remind":          (False, False, False, True, False, False, False),
+    "warnings.weeklycheck.view":            (True, True, True, True, True, False, True),
+    "webhooks.webhookdelivery.add":         (False, False, False, False, False, True, False),
+    "webhooks.webhookdelivery.change":      (False, False, False, False, False, True, False),
+    "webhooks.webhookdelivery.delete":      (False, False, False, False, False, True, False),
+    "webhooks.webhookdelivery.view":        (False, False, False, False, False, True, False),
+    "webhooks.webhookendpoint.add":         (False, False, False, False, False, True, False),
+    "webhooks.webhookendpoint.change":      (False, False, False, False, False, True, False),
+    "webhooks.webhookendpoint.delete":      (False, False, False, False, False, True, False),
+    "webhooks.webhookendpoint.view":        (False, False, False, False, False, True, False),
+    "workcalendar.calendarday.add":         (False, False, False, False, False, True, False),
+    "workcalendar.calendarday.change":      (False, False, False, False, False, True, False),
+    "workcalendar.calendarday.delete":      (False, False, False, False, False, True, False),
+    "workcalendar.calendarday.view":        (False, False, False, False, False, True, False),
+}
+
+
+def expected_permissions(role: Role) -> frozenset[str]:
+    column = COLUMNS.index(role)
+    return frozenset(p for p, row in EXPECTED.items() if row[column])
+
+
+def expected_allowed(role: Role, permission: str | tuple[str, ...] | None) -> bool:
+    """What the hand table says about an @access declaration (a tuple: any one will do)."""
+    if permission is None:
+        return True
+    wanted = permission if isinstance(permission, tuple) else (permission,)
+    return bool(expected_permissions(role) & set(wanted))
+
+
+def test_the_hand_table_has_every_role_once():
+    assert len(COLUMNS) == len(set(COLUMNS)) == len(Role)
+    assert set(COLUMNS) == set(Role)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_the_code_grants_each_role_exactly_the_hand_table(role):
+    granted = PERMISSIONS.get(role, frozenset())
+    assert sorted(granted - expected_permissions(role)) == [], "granted in code, not in table"
+    assert sorted(expected_permissions(role) - granted) == [], "in the table, not in code"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_a_user_of_each_role_can_exactly_what_the_hand_table_says(role, world):
+    scope = get_scope(world.users[role])
+    assert {p for p in EXPECTED if scope.can(p)} == expected_permissions(role)
 
 
 @dataclass
@@ -81,6 +227,14 @@ def endpoints() -> list[Endpoint]:
 
 
 ALL_ENDPOINTS = endpoints()
+
+
+def test_every_declared_permission_is_in_the_hand_table():
+    for endpoint in ALL_ENDPOINTS:
+        permission = endpoint.spec.permission
+        wanted = permission if isinstance(permission, tuple) else (permission,)
+        for p in wanted:
+            assert p is None or p in EXPECTED, f"{endpoint.name}: add {p!r} to EXPECTED"
 
 
 def test_every_url_is_declared_and_enumerated():
@@ -284,6 +438,30 @@ def assert_success(response, context: str) -> None:
 ROLES = list(Role)
 
 
+# --- the module's data: built once, rolled back per test ---------------------------------
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    """The shared two-street world and every sample record, built once for the module
+    (civicgrid/accounts/tests/fixtures.py says how)."""
+    def build():
+        world = build_world()
+        for grid in (world.grid_a1, world.grid_b1):
+            _sample_attachment(world, grid)
+            _sample_party(world, grid)
+        _open311_record(world)
+        return world
+
+    yield from once_per_module(django_db_blocker, build)
+
+
+@pytest.fixture
+def world(_module_world, db):
+    """A fresh copy of the module's world for each test: a test that changes an instance
+    (or caches a scope on a user) leaves the next test's copy alone."""
+    return copy.deepcopy(_module_world)
+
+
 @pytest.mark.parametrize("endpoint", ALL_ENDPOINTS, ids=lambda e: f"{e.method} {e.route}")
 def test_anonymous(endpoint, world):
     client = Client()
@@ -309,7 +487,7 @@ def test_role_in_and_out_of_scope(endpoint, role, world):
     client = Client()
     client.force_login(user)
     spec = endpoint.spec
-    allowed = spec.public or has_permission(user, spec.permission)
+    allowed = spec.public or expected_allowed(role, spec.permission)
     model = spec.model
     samples = [("in", in_scope(model, user, world))] if model else [("none", None)]
     if model is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import timedelta
 from xml.etree import ElementTree as ET  # noqa: S405 (parsing our own responses)
@@ -13,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.api.models import IdempotencyRecord
 from civicgrid.api.services import api_token_create, api_token_revoke
 from civicgrid.audit.models import AuditEntry
@@ -20,7 +22,22 @@ from civicgrid.cases.models import Attachment, Case, Channel, Party
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.cases.tests.test_workflow import png_bytes
 from civicgrid.open311.models import Open311Request
+from civicgrid.open311.tests import conftest
 from civicgrid.open311.tests.conftest import close_case
+
+# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+
+@pytest.fixture(scope="module")
+def _module_o311(django_db_setup, django_db_blocker):
+    yield from once_per_module(django_db_blocker,
+                               lambda: conftest.o311.__wrapped__(build_office()))
+
+
+@pytest.fixture
+def o311(_module_o311, db):
+    """This test's own copy of the module's district, categories and api_key."""
+    return copy.deepcopy(_module_o311)
+
 
 BASE = "/open311/v2"
 INSIDE = {"lat": "31.92", "long": "120.82"}  # grid_a1, street A

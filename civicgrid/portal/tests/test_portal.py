@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -11,15 +12,29 @@ from django.test import Client
 from django.urls import reverse
 
 from civicgrid.accounts.actors import RESIDENT_ACTOR
+from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import Case, CaseEvent, Category, EventType, Outcome, Status
+from civicgrid.cases.services import PartyInput
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.cases.tests.test_workflow import PNG
 from civicgrid.cases.workflow import RESIDENT, TRANSITIONS, actor_kinds
 from civicgrid.portal.models import ResidentRating
-from civicgrid.portal.selectors import status_token
+from civicgrid.portal.selectors import case_by_tracking, status_token
 from civicgrid.portal.services import portal_rate
+
+# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+
+@pytest.fixture(scope="module")
+def _module_office(django_db_setup, django_db_blocker):
+    yield from once_per_module(django_db_blocker, build_office)
+
+
+@pytest.fixture
+def office(_module_office, db):
+    """This test's own copy of the module's district."""
+    return copy.deepcopy(_module_office)
 
 REPORT = "/portal/report/"
 TRACK = "/portal/track/"
@@ -173,6 +188,39 @@ def test_wrong_last4_answers_like_an_unknown_number(office, client):
     wrong_text = _without_csrf(wrong.content).replace(case.number.encode(), b"N")
     unknown_text = _without_csrf(unknown.content).replace(b"320602-20990101-00001", b"N")
     assert wrong_text == unknown_text
+
+
+@pytest.mark.parametrize("last4", ["4678", "0678", "9678", "6785", "678", "15678"])
+def test_right_last_digits_with_a_wrong_one_are_refused(office, client, last4):
+    """All four digits are checked: the right last three with a wrong first digit (or a
+    shifted, short or long entry) opens nothing."""
+    case = new_case(office)  # the applicant's phone is 13812345678
+    assert case_by_tracking(number=case.number, last4=last4) is None
+    response = client.post(TRACK, {"number": case.number, "last4": last4})
+    assert response.status_code == 200
+    assert "Location" not in response
+    assert NOT_FOUND in response.content.decode() or "last4" in response.context["form"].errors
+    assert case_by_tracking(number=case.number, last4="5678") == case
+
+
+@pytest.mark.parametrize("role", ["respondent", "other"])
+def test_another_partys_phone_does_not_open_the_case(office, client, role):
+    """Only the reporting applicant's phone opens the case: a respondent's (or any other
+    party's) phone number on the same case is refused, exactly like a wrong number."""
+    case = new_case(office, parties=[
+        PartyInput(role="applicant", name="张三", phone="13812345678"),
+        PartyInput(role=role, name="李四", phone="13900004321"),
+    ])
+    assert case.parties.get(role=role).phone_last4 == "4321"
+    assert case_by_tracking(number=case.number, last4="4321") is None
+    refused = client.post(TRACK, {"number": case.number, "last4": "4321"})
+    unknown = client.post(TRACK, {"number": "320602-20990101-00001", "last4": "4321"})
+    assert refused.status_code == unknown.status_code == 200
+    assert "Location" not in refused
+    assert (_without_csrf(refused.content).replace(case.number.encode(), b"N")
+            == _without_csrf(unknown.content).replace(b"320602-20990101-00001", b"N"))
+    opened = client.post(TRACK, {"number": case.number, "last4": "5678"})
+    assert opened.status_code == 302
 
 
 def test_lookup_rate_limit(office, client, settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -9,11 +10,24 @@ from django.test import Client
 from django.urls import reverse
 
 from civicgrid.accounts.roles import Role
+from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases.models import EventType
 from civicgrid.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from civicgrid.webhooks.services import webhook_endpoint_secret
 from civicgrid.webhooks.tests.conftest import make_endpoint, new_case
+
+# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+
+@pytest.fixture(scope="module")
+def _module_office(django_db_setup, django_db_blocker):
+    yield from once_per_module(django_db_blocker, build_office)
+
+
+@pytest.fixture
+def office(_module_office, db):
+    """This test's own copy of the module's district."""
+    return copy.deepcopy(_module_office)
 
 pytestmark = pytest.mark.django_db
 
