@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import CODE_LENGTH, Area, Level
 from civicgrid.cases.models import CLOCKED_STATUSES, OPEN_STATUSES, Case, SupervisionLevel
+from civicgrid.stats.indicators import ratio
 from civicgrid.warnings.models import (
     EVALUATED_LEVELS,
     SEVERITY,
@@ -59,7 +60,6 @@ from civicgrid.warnings.weeks import (
 )
 
 KEYS = ("reports", "on_time", "expected")
-TWO_PLACES = Decimal("0.01")
 
 
 def check_settings() -> CheckSettings:
@@ -72,11 +72,9 @@ def _zero() -> dict[str, int]:
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
-    """numerator ÷ denominator × 100, two places, half up; None for x ÷ 0."""
-    if denominator <= 0:
-        return None
-    value = Decimal(numerator) * 100 / Decimal(denominator)
-    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    """numerator ÷ denominator × 100, two places, half up; None for x ÷ 0 (the KPI rule,
+    civicgrid/stats/indicators.py, in one place)."""
+    return ratio(numerator, denominator)
 
 
 @dataclass(frozen=True)

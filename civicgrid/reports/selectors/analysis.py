@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -35,7 +34,7 @@ from civicgrid.cases.selectors import overdue_multiple
 from civicgrid.reports.links import case_list_url, overdue_url
 from civicgrid.reports.selectors.common import YEARS, add_months, category_index, change
 from civicgrid.reports.selectors.presentation import Cell, Row, Table
-from civicgrid.stats.indicators import INDICATORS, kpi_value
+from civicgrid.stats.indicators import INDICATORS, kpi_value, ratio
 from civicgrid.stats.measures import BY_NAME, MEASURES
 from civicgrid.stats.rollups import STREET_CODE_LENGTH
 from civicgrid.stats.selectors import (
@@ -363,9 +362,7 @@ def analysis_report(*, area: Area, span: Span, actor,
     registered = totals["registered"]
 
     def share(n: int) -> Cell:
-        value = ((Decimal(n) * 100 / registered).quantize(Decimal("0.01"), ROUND_HALF_UP)
-                 if registered else None)
-        return Cell(value, kind="percent")
+        return Cell(ratio(n, registered), kind="percent")
 
     by_level = Table("levels", _("按处置层级"), _("层级"), (_("登记数(现处置层级)"),
                                                           _("在该层级结案数")),

@@ -28,6 +28,7 @@ from civicgrid.stats.selectors import (
     totals_by_child,
     totals_by_month,
 )
+from civicgrid.warnings.selectors import rate as check_rate
 
 # --- the published check (金华 digital urban management) --------------------------------
 
@@ -49,8 +50,21 @@ def test_ratio_rounds_half_up_and_has_no_value_without_a_denominator():
     assert ratio(1, 3) == Decimal("33.33")
     assert ratio(2, 3) == Decimal("66.67")
     assert ratio(0, 0) is None
+    assert ratio(7, 0) is None
     value = kpi_value(INDICATORS[Indicator.SATISFACTION], {}, Decimal("90"))
     assert value.value is None and value.met is None
+
+
+def test_ratio_rounds_ties_half_up():
+    # 1 ÷ 160 × 100 = 0.625 exactly: half up gives 0.63, where banker's rounding (the
+    # Decimal default) and Python's round() (ties to even) give 0.62.
+    assert ratio(1, 160) == Decimal("0.63")
+    assert (Decimal(100) / 160).quantize(Decimal("0.01")) == Decimal("0.62")
+    assert round(100 / 160, 2) == 0.62
+    assert ratio(3, 160) == Decimal("1.88")  # 1.875
+    assert ratio(1, 40, factor=1) == Decimal("0.03")  # 0.025
+    # Every percentage of the platform is the same rule: weekly-check rates too.
+    assert check_rate(1, 160) == Decimal("0.63")
 
 
 def test_target_met_and_gap():
