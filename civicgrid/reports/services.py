@@ -41,7 +41,7 @@ def release_publish(*, district: Area, month: date, actor, public: bool = True,
     with transaction.atomic():
         if MonthlyRelease.objects.filter(district=district, month=month).exists():
             raise ValidationError(_("该月的平安数据已经发布。"))
-        data = release_data(area=district, month=month, now=now)
+        data = release_data(actor=actor, area=district, month=month, now=now)
         try:
             with transaction.atomic():
                 release = MonthlyRelease.objects.create(
@@ -91,7 +91,7 @@ def release_correct(*, district: Area, month: date, actor, note: str,
                    .order_by("-version").first())
         if current is None:
             raise ValidationError(_("该月的平安数据尚未发布,无需更正。"))
-        data = release_data(area=district, month=month, now=now)
+        data = release_data(actor=actor, area=district, month=month, now=now)
         if not release_differs(current, data):
             raise ValidationError(_("数据与已发布的版本相同,无需更正。"))
         try:

@@ -13,6 +13,7 @@ reader's scope itself; an area outside it answers like a missing one (Area.DoesN
 from __future__ import annotations
 
 from civicgrid.reports.selectors.analysis import (
+    BROWSE_LEVELS,
     CASE_INDICATORS,
     CATEGORY_MEASURES,
     COMPARED,
@@ -25,6 +26,8 @@ from civicgrid.reports.selectors.analysis import (
     OverdueLine,
     Span,
     analysis_report,
+    report_areas,
+    report_children,
     report_span,
 )
 from civicgrid.reports.selectors.common import (
@@ -69,6 +72,7 @@ from civicgrid.reports.selectors.release import (
 
 __all__ = [
     "AnalysisReport",
+    "BROWSE_LEVELS",
     "CASE_INDICATORS",
     "CATEGORY_MEASURES",
     "COLUMNS",
@@ -113,5 +117,7 @@ __all__ = [
     "release_versions",
     "release_view",
     "releases_in_scope",
+    "report_areas",
+    "report_children",
     "report_span",
 ]

@@ -22,7 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.selectors import area_roots
 from civicgrid.cases.models import (
     CLOCKED_STATUSES,
     Case,
@@ -36,13 +38,10 @@ from civicgrid.reports.selectors.common import YEARS, add_months, category_index
 from civicgrid.reports.selectors.presentation import Cell, Row, Table
 from civicgrid.stats.indicators import INDICATORS, kpi_value, ratio
 from civicgrid.stats.measures import BY_NAME, MEASURES
+from civicgrid.stats.periods import Period
+from civicgrid.stats.readers import require_area
 from civicgrid.stats.rollups import STREET_CODE_LENGTH
-from civicgrid.stats.selectors import (
-    Period,
-    measure_totals,
-    totals_by_category,
-    totals_by_month,
-)
+from civicgrid.stats.totals import measure_totals, totals_by_category, totals_by_month
 
 REPORT_KINDS = ("weekly", "monthly", "quarterly")
 WEEKLY_TREND = 8  # weeks in the weekly report's trend
@@ -275,7 +274,7 @@ def _top_grids(area_code: str, span: Span) -> list[tuple[str, str, int]]:
     return [(row["area_code"], row["area__name"], row["n"]) for row in rows]
 
 
-def _overdue(area_code: str, actor, now: datetime) -> tuple[list[OverdueLine], int]:
+def _overdue(area_code: str, actor: User | None, now: datetime) -> tuple[list[OverdueLine], int]:
     qs = (Case.objects.restrict(actor, "view")
           .filter(area_code__startswith=area_code, status__in=CLOCKED_STATUSES,
                   stage_due_at__lt=now))
@@ -286,10 +285,11 @@ def _overdue(area_code: str, actor, now: datetime) -> tuple[list[OverdueLine], i
              for c in cases], total)
 
 
-def analysis_report(*, area: Area, span: Span, actor,
+def analysis_report(*, actor: User | None, area: Area, span: Span,
                     now: datetime | None = None) -> AnalysisReport:
-    """The weekly, monthly or quarterly report of an area (which the caller has checked is
-    in the reader's scope)."""
+    """The weekly, monthly or quarterly report of an area; `Area.DoesNotExist` when the area
+    is outside the reader's scope. The overdue cases are those the reader may see."""
+    require_area(actor, area)
     now = now or timezone.now()
     code = area.code
     when = span.link()
@@ -471,3 +471,29 @@ def _trend(code: str, span: Span, url) -> tuple[Table, dict[str, Any]]:
              "links": [r.cells[1].url for r in rows]},
         ]}
     return table, chart
+
+
+# --- the index -----------------------------------------------------------------------------
+
+# Areas with report pages listed on the index (the rollup's grain is the street; communities
+# are counted from the cases).
+BROWSE_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.STREET, Level.COMMUNITY)
+
+
+def report_areas(*, actor: User | None, limit: int = 200) -> list[tuple[Area, list[Area]]]:
+    """The reader's jurisdiction roots, each with its children that have report pages (two
+    queries)."""
+    roots = list(area_roots(actor=actor).order_by("code"))
+    children = list(Area.objects.restrict(actor, "view")
+                    .filter(parent__in=roots, level__in=BROWSE_LEVELS).order_by("code")[:limit])
+    by_parent: dict[int, list[Area]] = {}
+    for child in children:
+        by_parent.setdefault(child.parent_id or 0, []).append(child)
+    return [(root, by_parent.get(root.pk, [])) for root in roots]
+
+
+def report_children(*, actor: User | None, area: Area, limit: int = 80) -> list[Area]:
+    """The child areas of `area` the reader may open, by code."""
+    require_area(actor, area)
+    return list(Area.objects.restrict(actor, "view").filter(parent=area)
+                .order_by("code")[:limit])

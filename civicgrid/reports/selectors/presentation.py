@@ -26,9 +26,7 @@ from civicgrid.reports.suppression import (
     PRIMARY,
     SMALL,
 )
-from civicgrid.stats.selectors import (
-    Period,
-)
+from civicgrid.stats.periods import Period
 
 # --- tables ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases.models import (
     CaseKind,
@@ -36,9 +37,8 @@ from civicgrid.reports.suppression import (
     suppress_column,
 )
 from civicgrid.stats.models import CaseStat
-from civicgrid.stats.selectors import (
-    Period,
-)
+from civicgrid.stats.periods import Period
+from civicgrid.stats.readers import require_area
 
 # --- the monthly safety data release -----------------------------------------------------
 
@@ -130,15 +130,19 @@ def _flags(values: Mapping[str, Mapping[str, int]], codes: Sequence[str]
     return out
 
 
-def release_data(*, area: Area, month: date, now: datetime | None = None) -> dict[str, Any]:
+def release_data(*, actor: User | None, area: Area, month: date,
+                 now: datetime | None = None) -> dict[str, Any]:
     """The live release of an area (a district; also a city or a street) for a month, as
     JSON-able data: the counts of each kind for the month, the month before and the same
     month a year before, with the category prefixes behind each count (for the links), the
     area's rank among its siblings, and its children's counts and ranks.
 
     Four queries: the categories, the sibling and child areas, and two sums over the
-    rollup (a few hundred rows whatever the number of cases).
+    rollup (a few hundred rows whatever the number of cases). `Area.DoesNotExist` when the
+    area is outside the reader's scope; the sibling counts behind the flags are the
+    comparison the release publishes, not data of the siblings' own.
     """
+    require_area(actor, area)
     if area.level not in RELEASE_LEVELS:
         raise ValueError(area.level)
     now = now or timezone.now()
@@ -236,26 +240,34 @@ def _latest(qs: QuerySet[MonthlyRelease]) -> QuerySet[MonthlyRelease]:
     return qs.exclude(Exists(newer))
 
 
-def release_published(*, area: Area, month: date) -> MonthlyRelease | None:
-    """The release as published last (the newest version), or None."""
-    return (MonthlyRelease.objects.filter(district=area, month=month.replace(day=1))
+def release_published(*, actor: User | None, area: Area,
+                      month: date) -> MonthlyRelease | None:
+    """The release as published last (the newest version), or None; `Area.DoesNotExist`
+    when the area is outside the reader's scope."""
+    require_area(actor, area)
+    return (MonthlyRelease.objects.restrict(actor, "view")
+            .filter(district=area, month=month.replace(day=1))
             .select_related("published_by").order_by("-version").first())
 
 
-def release_versions(*, area: Area, month: date) -> list[MonthlyRelease]:
+def release_versions(*, actor: User | None, area: Area, month: date) -> list[MonthlyRelease]:
     """Every published version of the month, newest first (without the frozen numbers)."""
-    return list(MonthlyRelease.objects.filter(district=area, month=month.replace(day=1))
+    require_area(actor, area)
+    return list(MonthlyRelease.objects.restrict(actor, "view")
+                .filter(district=area, month=month.replace(day=1))
                 .select_related("published_by").defer("snapshot").order_by("-version"))
 
 
-def releases_in_scope(*, actor, limit: int = 24) -> list[MonthlyRelease]:
+def releases_in_scope(*, actor: User | None, limit: int = 24) -> list[MonthlyRelease]:
     """The latest published releases of districts in the reader's jurisdiction."""
     return list(_latest(MonthlyRelease.objects.restrict(actor, "view")).select_related("district")
                 .order_by("-month", "district__code")[:limit])
 
 
 def public_releases(*, limit: int = 120) -> list[MonthlyRelease]:
-    """Releases published to the public, newest first (no staff data is read)."""
+    """Releases published to the public, newest first (no staff data is read). These and
+    `public_release_for` take no reader: a public release is for everyone, signed in or
+    not, and holds only the suppressed public version."""
     return list(_latest(MonthlyRelease.objects.filter(public=True)).select_related("district")
                 .only("pk", "month", "version", "published_at", "district__code",
                       "district__name")

@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Role
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case, office  # noqa: F401
 from civicgrid.stats.rollups import stats_rebuild
@@ -40,3 +42,8 @@ def last_month() -> date:
 def reader(office):  # noqa: F811
     """A supervisor of the district's governance centre: scope = the whole district."""
     return office.people["county_dispatcher"]
+
+
+def auditor(office) -> User:  # noqa: F811
+    """A reader of the whole deployment (the city's other districts too)."""
+    return office.world.users[Role.AUDITOR]

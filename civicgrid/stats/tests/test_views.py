@@ -127,7 +127,7 @@ def test_most_overdue_lists_the_longest_past_due_first_and_says_how_long(office,
     for case, (started, due) in zip(cases, windows, strict=True):
         Case.objects.filter(pk=case.pk).update(stage_started_at=started, stage_due_at=due)
     rows = most_overdue(actor=office.people["county_dispatcher"],
-                        area_code=office.world.county.code, now=now)
+                        area=office.world.county, now=now)
     assert [r.case.pk for r in rows] == [c.pk for c in cases[:3]]
     assert [(r.days, r.multiple) for r in rows] == [(30, 4.0), (2, 3.0), (0, 1.1)]
     assert rows[2].hours == 5

@@ -35,6 +35,12 @@ def at(month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0) ->
 ZERO = CheckInput(is_zero=True)
 
 
+def au(world) -> User:
+    """A reader of the whole deployment (the auditor): for tests of the numbers, not of
+    scope."""
+    return world.users[Role.AUDITOR]
+
+
 def found(n: int = 2, resolved: int = 1, risks: int = 0, notes: str = "") -> CheckInput:
     return CheckInput(disputes_found=n, resolved_on_spot=resolved, risk_points=risks,
                       notes=notes)
