@@ -23,6 +23,7 @@ from civicgrid.stats.selectors import (
     drilldown_filter,
     ranking,
 )
+from civicgrid.stats.tests.conftest import history_parts
 from civicgrid.stats.totals import (
     measure_totals,
     targets_for_areas,
@@ -104,8 +105,7 @@ def petition(office, phone: str) -> Case:
                     parties=[PartyInput(role="applicant", name="来信人", phone=phone)])
 
 
-@pytest.fixture
-def history(office):
+def build_history(office) -> dict[str, Case]:
     """Nine cases with hand-known outcomes (see the expectations in the test)."""
     committee = office.community_committee
     d1 = to_closed(office, new_case(office), committee, Outcome.MEDIATED, 5)
@@ -124,6 +124,11 @@ def history(office):
         ("accept", {}), ("dispatch", {"unit": office.petition_office})])
     return {"d1": d1, "d2": d2, "d3": d3, "d4": d4, "d5": d5, "d6": d6, "p1": p1, "p2": p2,
             "p3": p3}
+
+
+# Every test of this module may start from the district and its history: both are built
+# once for the module and rolled back after each test (civicgrid/stats/tests/once.py).
+office, history, world = history_parts()
 
 
 EXPECTED = {  # indicator: (numerator, denominator, value)

@@ -25,7 +25,11 @@ from civicgrid.stats.selectors import (
     ranking,
     trend,
 )
-from civicgrid.stats.tests.test_indicators import history  # noqa: F401 (a fixture)
+from civicgrid.stats.tests.conftest import history_parts
+
+# The district and its nine-case history, built once for the module and rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, history, world = history_parts()
 
 SELECTORS = {
     "kpis": lambda actor, area: kpis(actor=actor, area=area, period=current_month()),
@@ -53,7 +57,7 @@ def test_a_reader_out_of_scope_gets_nothing(office, name):
             read(actor, area)
 
 
-def test_a_reader_in_scope_gets_the_hand_computed_numbers(office, history):  # noqa: F811
+def test_a_reader_in_scope_gets_the_hand_computed_numbers(office, history):
     w = office.world
     leader, county_reader = office.people["leader"], office.people["county_dispatcher"]
     values = {k.indicator.code: k for k in kpis(actor=leader, area=w.street_a,
@@ -136,7 +140,7 @@ def test_a_readable_area_is_checked_once_per_reader_and_scope(office,
 
 @pytest.mark.parametrize("page", ["stats:dashboard", "stats:kpis"])
 def test_pages_answer_404_out_of_scope_and_the_numbers_in_scope(
-        office, history, client, page):  # noqa: F811
+        office, history, client, page):
     w = office.world
     client.force_login(office.people["leader"])
     for code in (w.county.code, w.street_b.code, "320602999"):

@@ -19,7 +19,12 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.stats.models import Indicator, KpiTarget
 from civicgrid.stats.selectors import current_month, most_overdue
-from civicgrid.stats.tests.test_indicators import history, play  # noqa: F401 (fixture)
+from civicgrid.stats.tests.conftest import history_parts
+from civicgrid.stats.tests.test_indicators import play
+
+# The district and its nine-case history, built once for the module and rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, history, world = history_parts()
 
 
 def _queries(client, url: str, params: dict) -> int:
@@ -29,7 +34,7 @@ def _queries(client, url: str, params: dict) -> int:
     return len(ctx.captured_queries)
 
 
-def test_dashboard_shows_kpis_against_target_with_links(office, history, client):  # noqa: F811
+def test_dashboard_shows_kpis_against_target_with_links(office, history, client):
     KpiTarget.objects.create(indicator=Indicator.CLOSURE_RATE, area_code="", year=0,
                              value=Decimal("90"))
     client.force_login(office.people["leader"])
@@ -86,7 +91,7 @@ def test_kpi_page_queries_do_not_grow_with_cases(office, client):
     assert _queries(client, reverse("stats:kpis"), params) == few
 
 
-def test_kpi_page_ranks_the_children(office, history, client):  # noqa: F811
+def test_kpi_page_ranks_the_children(office, history, client):
     client.force_login(office.people["county_dispatcher"])
     world = office.world
     response = client.get(reverse("stats:kpis"), {
