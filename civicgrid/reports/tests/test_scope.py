@@ -19,7 +19,11 @@ from civicgrid.reports.selectors import (
     report_span,
 )
 from civicgrid.reports.services import release_publish
-from civicgrid.reports.tests.conftest import at, last_month, make_cases
+from civicgrid.reports.tests.conftest import at, last_month, make_cases, office_parts
+
+# Every test starts from the bare district: built once for the module, rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, world = office_parts()
 
 
 @pytest.fixture

@@ -20,10 +20,14 @@ from civicgrid.reports.selectors import (
     release_view,
     report_span,
 )
-from civicgrid.reports.tests.conftest import at, auditor, last_month, make_cases
+from civicgrid.reports.tests.conftest import at, auditor, last_month, make_cases, office_parts
 from civicgrid.stats.measures import MEASURES
 from civicgrid.stats.models import CaseStat
 from civicgrid.stats.rollups import stats_rebuild
+
+# Every test starts from the bare district: built once for the module, rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, world = office_parts()
 
 # --- spans -------------------------------------------------------------------------------
 

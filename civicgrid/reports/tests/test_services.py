@@ -26,8 +26,12 @@ from civicgrid.reports.selectors import (
     releases_in_scope,
 )
 from civicgrid.reports.services import release_correct, release_publish
-from civicgrid.reports.tests.conftest import at, last_month, make_cases
+from civicgrid.reports.tests.conftest import at, last_month, make_cases, office_parts
 from civicgrid.reports.tests.pages import page_numbers
+
+# Every test starts from the bare district: built once for the module, rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, world = office_parts()
 
 
 @pytest.fixture
