@@ -28,8 +28,12 @@ from civicgrid.warnings.selectors import (
     rate,
 )
 from civicgrid.warnings.services import CheckInput, weekly_check_submit
-from civicgrid.warnings.tests.conftest import MARCH, W1, W2, ZERO, at, au, found
+from civicgrid.warnings.tests.conftest import MARCH, W1, W2, ZERO, at, au, checks_parts, found
 from civicgrid.warnings.weeks import due_at, last_due_week, weeks_in
+
+# Every test starts from the same areas and people: built once for the module, rolled back
+# after each test (civicgrid/stats/tests/once.py).
+checks, world = checks_parts()
 
 
 def submit(area, week, data, when, actor=None):

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
+from civicgrid.stats.tests.once import parts, shared
 from civicgrid.warnings.models import AreaStatus, StatusColour
 from civicgrid.warnings.selectors import (
     area_status_features,
@@ -28,8 +29,19 @@ from civicgrid.warnings.selectors import (
     status_warnings,
     weekly_check,
 )
-from civicgrid.warnings.tests.conftest import MARCH, W1, W2
-from civicgrid.warnings.tests.test_checks import NOW, march  # noqa: F401 (a fixture)
+from civicgrid.warnings.tests import test_checks
+from civicgrid.warnings.tests.conftest import MARCH, W1, W2, build_checks
+from civicgrid.warnings.tests.test_checks import NOW
+
+
+def _build_march():
+    return test_checks.march.__wrapped__(build_checks())
+
+
+# Every test starts from the checks of March: built once for the module, rolled back after
+# each test (civicgrid/stats/tests/once.py).
+march_shared_once, march_shared = shared(_build_march, name="march_shared")
+march, world = parts("march_shared", march=lambda b: b, world=lambda b: b.world)
 
 DAY = date(2026, 3, 17)
 
@@ -64,7 +76,7 @@ def _statuses(w, community_a2) -> None:
 
 
 @pytest.mark.parametrize("name", SELECTORS)
-def test_a_reader_out_of_scope_gets_nothing(march, name):  # noqa: F811
+def test_a_reader_out_of_scope_gets_nothing(march, name):
     """The community A grid leader reads neither street A above nor community A2 beside;
     the street A supervisor reads neither the district nor street B; the outsider (a grid
     worker of street B) does not read street A."""
@@ -78,7 +90,7 @@ def test_a_reader_out_of_scope_gets_nothing(march, name):  # noqa: F811
             SELECTORS[name](actor, area)
 
 
-def test_a_reader_in_scope_gets_the_hand_computed_numbers(march):  # noqa: F811
+def test_a_reader_in_scope_gets_the_hand_computed_numbers(march):
     w = march.world
     _statuses(w, march.community_a2)
     supervisor, leader = w.users[Role.SUPERVISOR], march.grid_leader
@@ -116,7 +128,7 @@ def test_a_reader_in_scope_gets_the_hand_computed_numbers(march):  # noqa: F811
         (w.community_a.code, "yellow"), (march.community_a2.code, "red")]
 
 
-def test_pages_answer_404_out_of_scope_and_the_numbers_in_scope(march):  # noqa: F811
+def test_pages_answer_404_out_of_scope_and_the_numbers_in_scope(march):
     w = march.world
     _statuses(w, march.community_a2)
     client = Client()

@@ -22,7 +22,11 @@ from civicgrid.warnings.services import (
     rules_ensure_defaults,
     weekly_check_submit,
 )
-from civicgrid.warnings.tests.conftest import W2, ZERO, at, au
+from civicgrid.warnings.tests.conftest import W2, ZERO, at, au, district_parts
+
+# Every test starts from the same areas and people: built once for the module, rolled back
+# after each test (civicgrid/stats/tests/once.py).
+office, checks, world = district_parts()
 
 NOW = at(3, 17, 9)
 DAY = date(2026, 3, 17)
