@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,8 @@ from civicgrid.reports.selectors.release import (
     COLUMNS,
     RELEASE_MEASURES,
     RELEASE_TOTAL,
+    PublicRelease,
+    ReleaseData,
     public_release,
     release_label,
 )
@@ -27,6 +29,9 @@ from civicgrid.reports.suppression import (
     SMALL,
 )
 from civicgrid.stats.periods import Period
+
+if TYPE_CHECKING:  # an annotation only (typing.TypeIs is Python 3.13)
+    from typing_extensions import TypeIs
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -204,15 +209,23 @@ def _internal_cell(counts: Mapping[str, int], parts: Mapping[str, Mapping[str, i
         for p, n in sorted(pieces.items())))
 
 
-def release_view(data: Mapping[str, Any], *, public: bool,
+def _is_public(data: ReleaseData | PublicRelease) -> TypeIs[PublicRelease]:
+    return "cells" in data
+
+
+def release_view(data: ReleaseData | PublicRelease, *, public: bool,
                  index: CategoryIndex | None = None) -> ReleaseView:
     """The lines to print. `data` is the internal data (release_data, or a snapshot's
     "internal"); with public=True it is turned into the public version first unless it
     already is one (a snapshot's "public"). Counts link to the cases behind them when a
     category index is given: only for internal readers whose scope covers the whole area,
     since the case list shows each reader only their own cases."""
+    if _is_public(data):  # a snapshot's public version
+        if not public:
+            raise ValueError("the public version has no internal lines")
+        return _public_view(data)
     if public:
-        return _public_view(data if "cells" in data else public_release(data))
+        return _public_view(public_release(data))
     area, months = data["area"]["code"], data["months"]
     flags = data.get("flags") or {}
     lines = []
@@ -223,19 +236,20 @@ def release_view(data: Mapping[str, Any], *, public: bool,
         current = data["columns"]["current"]["counts"][m]
         previous = data["columns"]["previous"]["counts"][m]
         year_before = data["columns"]["year_before"]["counts"][m]
-        flag = flags.get(m) or {}
+        flag = flags.get(m)
         lines.append(ReleaseLine(
             m, release_label(m), cells,
             current - previous, _pct_text(change(current, previous)),
             current - year_before, _pct_text(change(current, year_before)),
-            bool(flag.get("flagged")), f"{flag['rank']}/{flag['of']}" if flag else ""))
+            flag["flagged"] if flag else False,
+            f"{flag['rank']}/{flag['of']}" if flag else ""))
     children = tuple(
         ReleaseChild(child["code"], child["name"], tuple(
             _internal_cell(child["counts"], child["parts"], m, area=child["code"],
                            month=data["month"], index=index)
             for m in RELEASE_MEASURES),
             tuple(bool(child["flags"][m]["flagged"]) for m in RELEASE_MEASURES))
-        for child in data.get("children", []))
+        for child in data["children"])
     parent = data.get("parent")
     of = next(iter(flags.values()))["of"] if flags else 0
     return ReleaseView(False, area, data["area"]["name"], data["area"]["level"],
@@ -243,7 +257,7 @@ def release_view(data: Mapping[str, Any], *, public: bool,
                        tuple(lines), children, of, dict(data["flag_rule"]))
 
 
-def _public_view(pub: Mapping[str, Any]) -> ReleaseView:
+def _public_view(pub: PublicRelease) -> ReleaseView:
     lines = []
     for m in RELEASE_MEASURES:
         cells = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
@@ -53,6 +53,77 @@ FLAG_MINIMUM = SMALL  # … with at least this many cases, and above the sibling
 SCHEMA = 1
 
 
+# --- the release as JSON-able data (what a snapshot stores) ------------------------------
+
+class AreaRef(TypedDict):
+    code: str
+    name: str
+    level: str
+
+
+class Entry(TypedDict):
+    counts: dict[str, int]  # RELEASE_MEASURES → cases
+    parts: dict[str, dict[str, int]]  # kind → category prefix → cases (for the links)
+
+
+class Flag(TypedDict):
+    rank: int  # 1 = most; ties share a rank
+    of: int
+    mean: str
+    flagged: bool
+
+
+class ChildData(Entry):
+    code: str
+    name: str
+    flags: dict[str, Flag]
+
+
+class ReleaseData(TypedDict):
+    """The internal version: every count, the sibling ranks and the children."""
+
+    schema: int
+    area: AreaRef
+    parent: AreaRef | None
+    month: str  # "2026-09"
+    months: dict[str, str]  # column → month
+    computed_at: str
+    columns: dict[str, Entry]  # COLUMNS → counts
+    flags: dict[str, Flag]  # measure → the area among its siblings ({} without siblings)
+    children: list[ChildData]
+    flag_rule: dict[str, int]
+
+
+class PublicCell(TypedDict, total=False):
+    value: int  # printed
+    hidden: str  # or withheld: PRIMARY or COMPLEMENTARY
+
+
+class PublicParent(TypedDict):
+    name: str
+    level: str
+
+
+class PublicRelease(TypedDict):
+    """The public version: small counts withheld, changes only between printed counts."""
+
+    schema: int
+    area: AreaRef
+    parent: PublicParent | None
+    month: str
+    months: dict[str, str]
+    cells: dict[str, dict[str, PublicCell]]  # column → measure → cell
+    changes: dict[str, dict[str, str | None]]  # measure → {"mom", "yoy"}
+    flags: dict[str, bool]
+    flag_rule: dict[str, int]
+
+
+class Snapshot(TypedDict):
+    schema: int
+    internal: ReleaseData
+    public: PublicRelease
+
+
 def release_label(measure: str) -> str:
     if measure == RELEASE_TOTAL:
         return _("事件总数")
@@ -88,9 +159,9 @@ def _summed(qs: QuerySet[CaseStat], length: int) -> list[tuple[str, date, int, i
 
 def _counts(rows: Iterable[tuple[str, date, int, int]], index: CategoryIndex, *,
             length: int, months: Mapping[date, str], only: str = ""
-            ) -> dict[tuple[str, str], dict[str, Any]]:
+            ) -> dict[tuple[str, str], Entry]:
     """Sum rollup rows into {(area code of `length`, column): {"counts", "parts"}}."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
+    out: dict[tuple[str, str], Entry] = {}
     for area_code, month, category_id, registered in rows:
         if only and not area_code.startswith(only):
             continue
@@ -99,8 +170,7 @@ def _counts(rows: Iterable[tuple[str, date, int, int]], index: CategoryIndex, *,
         if column is None or info is None or info.kind not in RELEASE_PARTS:
             continue
         key = (area_code[:length], column)
-        entry = out.setdefault(key, {"counts": dict.fromkeys(RELEASE_MEASURES, 0),
-                                     "parts": {m: {} for m in RELEASE_PARTS}})
+        entry = out.setdefault(key, _empty())
         entry["counts"][RELEASE_TOTAL] += registered
         entry["counts"][info.kind] += registered
         parts = entry["parts"][info.kind]
@@ -108,16 +178,16 @@ def _counts(rows: Iterable[tuple[str, date, int, int]], index: CategoryIndex, *,
     return out
 
 
-def _empty() -> dict[str, Any]:
+def _empty() -> Entry:
     return {"counts": dict.fromkeys(RELEASE_MEASURES, 0),
             "parts": {m: {} for m in RELEASE_PARTS}}
 
 
 def _flags(values: Mapping[str, Mapping[str, int]], codes: Sequence[str]
-           ) -> dict[str, dict[str, dict[str, Any]]]:
+           ) -> dict[str, dict[str, Flag]]:
     """For each area and measure: rank among `codes` (1 = most; ties share a rank), the
     mean, and whether it is flagged (top FLAG_TOP, at least FLAG_MINIMUM, above the mean)."""
-    out: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in codes}
+    out: dict[str, dict[str, Flag]] = {c: {} for c in codes}
     for measure in RELEASE_MEASURES:
         numbers = [values.get(c, {}).get(measure, 0) for c in codes]
         mean = Decimal(sum(numbers)) / len(numbers) if numbers else Decimal(0)
@@ -131,7 +201,7 @@ def _flags(values: Mapping[str, Mapping[str, int]], codes: Sequence[str]
 
 
 def release_data(*, actor: User | None, area: Area, month: date,
-                 now: datetime | None = None) -> dict[str, Any]:
+                 now: datetime | None = None) -> ReleaseData:
     """The live release of an area (a district; also a city or a street) for a month, as
     JSON-able data: the counts of each kind for the month, the month before and the same
     month a year before, with the category prefixes behind each count (for the links), the
@@ -165,7 +235,7 @@ def release_data(*, actor: User | None, area: Area, month: date,
     sibling_rows = _summed(CaseStat.objects.filter(area_code__startswith=base, month=month),
                            len(area.code)) if siblings else []
     own = _counts(rows, index, length=len(area.code), months=months, only=area.code)
-    data: dict[str, Any] = {
+    data: ReleaseData = {
         "schema": SCHEMA,
         "area": {"code": area.code, "name": area.name, "level": area.level},
         "parent": ({"code": parent.code, "name": parent.name, "level": parent.level}
@@ -193,16 +263,16 @@ def release_data(*, actor: User | None, area: Area, month: date,
     return data
 
 
-def public_release(data: Mapping[str, Any]) -> dict[str, Any]:
+def public_release(data: ReleaseData) -> PublicRelease:
     """The public version of a release: counts below 5 and the cells that would give them
     away are withheld, changes only between two printed counts, no ranks, no children,
     no links. See civicgrid/reports/suppression.py."""
-    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    cells: dict[str, dict[str, PublicCell]] = {}
     for column in COLUMNS:
         counts = data["columns"][column]["counts"]
         status = suppress_column(counts, total=RELEASE_TOTAL, parts=RELEASE_PARTS)
-        cells[column] = {m: ({"value": counts[m]} if status[m] == SHOWN
-                             else {"hidden": status[m]}) for m in RELEASE_MEASURES}
+        cells[column] = {m: (PublicCell(value=counts[m]) if status[m] == SHOWN
+                             else PublicCell(hidden=status[m])) for m in RELEASE_MEASURES}
     changes: dict[str, dict[str, str | None]] = {}
     for m in RELEASE_MEASURES:
         current = cells["current"][m].get("value")
@@ -214,21 +284,22 @@ def public_release(data: Mapping[str, Any]) -> dict[str, Any]:
             entry[name] = f"{value:+.1f}%" if value is not None else None
         changes[m] = entry
     flags = data.get("flags") or {}
+    area, parent = data["area"], data.get("parent")
     return {
         "schema": SCHEMA,
-        "area": {k: data["area"][k] for k in ("code", "name", "level")},
-        "parent": ({"name": data["parent"]["name"], "level": data["parent"]["level"]}
-                   if data.get("parent") else None),
+        "area": {"code": area["code"], "name": area["name"], "level": area["level"]},
+        "parent": ({"name": parent["name"], "level": parent["level"]} if parent else None),
         "month": data["month"], "months": dict(data["months"]),
         "cells": cells, "changes": changes,
-        "flags": {m: bool(flags.get(m, {}).get("flagged")) for m in RELEASE_MEASURES},
+        "flags": {m: bool(flags[m]["flagged"]) if m in flags else False
+                  for m in RELEASE_MEASURES},
         "flag_rule": dict(data["flag_rule"]),
     }
 
 
-def release_snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
+def release_snapshot(data: ReleaseData) -> Snapshot:
     """What publishing freezes: both versions as they read at that moment."""
-    return {"schema": SCHEMA, "internal": dict(data), "public": public_release(data)}
+    return {"schema": SCHEMA, "internal": data.copy(), "public": public_release(data)}
 
 
 # -- published releases -------------------------------------------------------------------
