@@ -15,6 +15,11 @@ of (area, week), so nothing is counted twice. For a period of months only the we
 Monday lies in those months *and* whose report is already due count: a week still open
 cannot be missing or late yet.
 
+Every read of an area that a user sees takes the reader (`actor`) and checks the area
+against the reader's scope first (civicgrid/stats/readers.py): outside it, Area.DoesNotExist,
+as for a missing area. The helpers that take a code prefix (`expected_reporters`,
+`missing_reporters`, `area_measures`) serve the services and these selectors, not pages.
+
 Every function here runs a fixed number of queries whatever the number of areas, cases or
 weeks: counts are aggregated in the database (grouped by a prefix of the area code when a
 breakdown is wanted) and only the override rows, which are few, are read one by one.
@@ -109,6 +114,12 @@ def is_expected(area: Area, week: date, cfg: CheckSettings | None = None,
         return override.mode == OverrideMode.ADDED
     return base
 
+
+
+def reporter_expected(*, actor: User | None, area: Area, week: date) -> bool:
+    """Whether the area is an expected reporter in `week`, for a reader of the area."""
+    require_area(actor, area)
+    return is_expected(area, week)
 
 Totals = dict[tuple[str, date], dict[str, int]]
 

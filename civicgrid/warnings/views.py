@@ -98,7 +98,7 @@ def check_report_view(request, code: str):
         week = this_week
     cfg = selectors.check_settings()
     check = selectors.weekly_check(actor=user, area=area, week=week)
-    expected = selectors.is_expected(area, week, cfg)
+    expected = selectors.reporter_expected(actor=user, area=area, week=week)
     if request.method == "POST":
         if not can_submit:
             raise PermissionDenied

@@ -23,6 +23,7 @@ from civicgrid.warnings.selectors import (
     check_totals_by_child,
     default_report_week,
     recent_weeks,
+    reporter_expected,
     status_counts,
     status_history,
     status_of,
@@ -58,6 +59,8 @@ SELECTORS = {
     "default_report_week": lambda actor, area: default_report_week(actor=actor, area=area,
                                                                    now=NOW),
     "weekly_check": lambda actor, area: weekly_check(actor=actor, area=area, week=W1),
+    "reporter_expected": lambda actor, area: reporter_expected(actor=actor, area=area,
+                                                               week=W1),
     "status_of": lambda actor, area: status_of(actor=actor, area=area, day=DAY),
     "status_warnings": lambda actor, area: status_warnings(actor=actor, area=area, day=DAY),
     "status_history": lambda actor, area: status_history(actor=actor, area=area),
@@ -111,6 +114,9 @@ def test_a_reader_in_scope_gets_the_hand_computed_numbers(march):
     assert [r.revision for r in check_revisions(actor=leader, check=check)] == [3, 2, 1]
     assert check_revisions(actor=march.grid_leader_a2, check=check) == []  # not theirs
     assert weekly_check(actor=leader, area=w.community_a, week=date(2026, 2, 23)) is None
+    assert reporter_expected(actor=leader, area=w.community_a, week=W1) is True
+    grid = march.grid_a2_1  # grids do not report
+    assert reporter_expected(actor=march.grid_leader_a2, area=grid, week=W1) is False
     states = recent_weeks(actor=leader, area=w.community_a, weeks=3, now=NOW)
     assert [(s.week, s.state) for s in states] == [
         (date(2026, 3, 16), "open"), (W2, "reported"), (W1, "reported")]
