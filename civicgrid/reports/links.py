@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from civicgrid.stats.selectors import Period
+from civicgrid.stats.periods import Period
 
 
 def case_list_url(*, area: str, stat: str = "", period: Period | None = None,

@@ -4,6 +4,7 @@ correcting it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from civicgrid.accounts.scope import get_scope, user_can
 from civicgrid.areas.models import Area, Level
 from civicgrid.audit.services import audit_record
 from civicgrid.reports.models import MonthlyRelease
-from civicgrid.reports.selectors import release_data, release_snapshot
+from civicgrid.reports.selectors import ReleaseData, release_data, release_snapshot
 
 
 def release_may_publish(*, district: Area, actor) -> bool:
@@ -41,7 +42,7 @@ def release_publish(*, district: Area, month: date, actor, public: bool = True,
     with transaction.atomic():
         if MonthlyRelease.objects.filter(district=district, month=month).exists():
             raise ValidationError(_("该月的平安数据已经发布。"))
-        data = release_data(area=district, month=month, now=now)
+        data = release_data(actor=actor, area=district, month=month, now=now)
         try:
             with transaction.atomic():
                 release = MonthlyRelease.objects.create(
@@ -59,14 +60,14 @@ def release_publish(*, district: Area, month: date, actor, public: bool = True,
 CORRECTION_NOTE_MAX = 500
 
 
-def _numbers(snapshot: dict) -> dict:
+def _numbers(snapshot: Mapping[str, object]) -> dict:
     """A snapshot without the moment it was computed at, as JSON gives it back."""
     return {version: {k: v for k, v in part.items() if k != "computed_at"}
             if isinstance(part, dict) else part
             for version, part in json.loads(json.dumps(snapshot)).items()}
 
 
-def release_differs(release: MonthlyRelease, data) -> bool:
+def release_differs(release: MonthlyRelease, data: ReleaseData) -> bool:
     """Whether the release's numbers, computed now (`release_data`), differ from what was
     published."""
     return _numbers(release_snapshot(data)) != _numbers(release.snapshot)
@@ -91,7 +92,7 @@ def release_correct(*, district: Area, month: date, actor, note: str,
                    .order_by("-version").first())
         if current is None:
             raise ValidationError(_("该月的平安数据尚未发布,无需更正。"))
-        data = release_data(area=district, month=month, now=now)
+        data = release_data(actor=actor, area=district, month=month, now=now)
         if not release_differs(current, data):
             raise ValidationError(_("数据与已发布的版本相同,无需更正。"))
         try:

@@ -1,8 +1,9 @@
 """Pages of the reports app: the weekly, monthly and quarterly analysis reports of an area,
 the monthly safety data release (internal, with the publish step) and its public version.
 
-Views parse input and call a selector or the service. An area outside the reader's
-jurisdiction answers 404 like a missing one (Area.objects.restrict).
+Views parse input and call a selector or the service. Every selector takes the reader and
+checks the scope itself: an area outside the reader's jurisdiction answers 404 like a
+missing one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -22,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.areas.selectors import area_roots
 from civicgrid.core.access import access
 from civicgrid.reports import exports
 from civicgrid.reports.models import MonthlyRelease
@@ -42,6 +42,8 @@ from civicgrid.reports.selectors import (
     release_versions,
     release_view,
     releases_in_scope,
+    report_areas,
+    report_children,
     report_span,
 )
 from civicgrid.reports.services import (
@@ -51,29 +53,18 @@ from civicgrid.reports.services import (
     release_may_publish,
     release_publish,
 )
+from civicgrid.stats.readers import area_breadcrumbs, area_for
 
 KIND_LABELS = {"weekly": gettext_lazy("周报"), "monthly": gettext_lazy("月报"),
                "quarterly": gettext_lazy("季度分析")}
 SPAN_PARAM = {"weekly": "week", "monthly": "period", "quarterly": "period"}
-# Areas below these levels have no release page (the rollup's grain is the street).
-BROWSE_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.STREET, Level.COMMUNITY)
 
 
 def _area(request: HttpRequest, code: str) -> Area:
-    return get_object_or_404(Area.objects.restrict(request.user, "view")
-                             .select_related("parent"), code=code)
-
-
-def _breadcrumbs(request: HttpRequest, area: Area) -> list[tuple[Area, bool]]:
-    ancestors = list(area.ancestors())
-    visible = set(Area.objects.restrict(request.user, "view")
-                  .filter(code__in=[a.code for a in ancestors]).values_list("code", flat=True))
-    return [(a, a.code in visible) for a in ancestors]
-
-
-def _children(request: HttpRequest, area: Area) -> list[Area]:
-    return list(Area.objects.restrict(request.user, "view").filter(parent=area)
-                .order_by("code")[:80])
+    try:
+        return area_for(actor=request.user, code=code)
+    except Area.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def _file(data: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -92,15 +83,8 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 @access("reports.report.view")
 def report_index_view(request: HttpRequest) -> HttpResponse:
-    roots = list(area_roots(actor=request.user).order_by("code"))
-    children = list(Area.objects.restrict(request.user, "view")
-                    .filter(parent__in=roots, level__in=BROWSE_LEVELS).order_by("code")[:200])
-    by_parent: dict[int, list[Area]] = {}
-    for child in children:
-        by_parent.setdefault(child.parent_id or 0, []).append(child)
-    groups = [(root, by_parent.get(root.pk, [])) for root in roots]
     return render(request, "reports/index.html", {
-        "groups": groups, "kinds": list(KIND_LABELS.items()),
+        "groups": report_areas(actor=request.user), "kinds": list(KIND_LABELS.items()),
         "release_levels": RELEASE_LEVELS,
         "releases": releases_in_scope(actor=request.user),
     })
@@ -136,8 +120,8 @@ def report_view(request: HttpRequest, code: str, kind: str) -> HttpResponse:
         "param": param,
         "previous_key": span.previous.key,
         "next_key": following.key if following.start <= today else "",
-        "breadcrumbs": _breadcrumbs(request, report.area),
-        "children": _children(request, report.area),
+        "breadcrumbs": area_breadcrumbs(actor=request.user, area=report.area),
+        "children": report_children(actor=request.user, area=report.area),
         "has_release": report.area.level in RELEASE_LEVELS,
         "charts": report.charts,
     }
@@ -188,14 +172,14 @@ def _release(request: HttpRequest, code: str) -> tuple[Area, date, MonthlyReleas
         raise Http404
     month = _release_month(request.GET.get("month", ""))
     public = request.GET.get("version") == "public"
-    published = release_published(area=area, month=month)
+    published = release_published(actor=request.user, area=area, month=month)
     if published is not None:
         snapshot = published.snapshot
         data = snapshot["public"] if public else snapshot["internal"]
     else:
-        data = release_data(area=area, month=month)
-    # The area is in the reader's jurisdiction (restrict), so the case list behind each
-    # count shows all of it: link every count of the internal version.
+        data = release_data(actor=request.user, area=area, month=month)
+    # The area is in the reader's jurisdiction (release_data checked it), so the case list
+    # behind each count shows all of it: link every count of the internal version.
     view = release_view(data, public=public, index=None if public else category_index())
     return area, month, published, view
 
@@ -220,12 +204,13 @@ def release_page_view(request: HttpRequest, code: str) -> HttpResponse:
         "complete": complete,
         "can_publish": (published is None and complete and area.level == Level.COUNTY
                         and release_may_publish(district=area, actor=request.user)),
-        "versions": release_versions(area=area, month=month) if published else [],
+        "versions": (release_versions(actor=request.user, area=area, month=month)
+                     if published else []),
         "correction": _correction(area, month, published, request.user),
         "correction_note": request.session.pop("release_correction_note", ""),
         "previous_key": f"{_shift(month, -1):%Y-%m}",
         "next_key": f"{_shift(month, 1):%Y-%m}" if _shift(month, 1) <= this_month else "",
-        "breadcrumbs": _breadcrumbs(request, area),
+        "breadcrumbs": area_breadcrumbs(actor=request.user, area=area),
         "kinds": list(KIND_LABELS.items()),
         "notes": exports.release_notes(view, suppression=True),
         "public_url": (f"{reverse('reports:public_release')}?district={area.code}"
@@ -239,7 +224,7 @@ def _correction(area: Area, month: date, published: MonthlyRelease | None, user)
     (late or corrected cases), so that a correction may be published."""
     if published is None or not release_may_publish(district=area, actor=user):
         return None
-    live = release_data(area=area, month=month)
+    live = release_data(actor=user, area=area, month=month)
     return {"changed": release_differs(published, live), "max_length": CORRECTION_NOTE_MAX}
 
 

@@ -1,261 +1,57 @@
-"""Reads of statistics: measure totals for an area and period, KPI values against target,
-rankings, trends, mixes, and the case filter behind every number (drill-down).
+"""Reads of statistics that a user sees: KPI values against target, rankings of child areas,
+trends, category mixes, the most overdue cases and the leaders' dashboard; and the case
+filter behind every number (drill-down).
 
-Streets, districts and everything above read the rollup (CaseStat, one row per street,
-month and category): a handful of aggregate queries whatever the number of cases.
-Communities and grids are finer than the rollup; their totals are counted from the cases
-with the same measure filters (an indexed prefix scan of one community's cases).
+Every read of an area takes the reader (`actor`) and checks first that the reader may read
+the area (civicgrid/stats/readers.py): outside the reader's scope it raises
+`Area.DoesNotExist`, like a missing area (404 in pages). The totals themselves come from
+civicgrid/stats/totals.py, a fixed number of aggregate queries whatever the number of cases.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from django.db.models import Count, DateField, F, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from civicgrid.areas.models import Area
+from civicgrid.accounts.models import User
+from civicgrid.areas.models import Area, Level
+from civicgrid.areas.selectors import area_roots
 from civicgrid.cases.models import CLOCKED_STATUSES, Case, Category
 from civicgrid.stats.indicators import INDICATORS, IndicatorDef, KpiValue, Terms, kpi_value
-from civicgrid.stats.measures import BY_NAME, MEASURES, NAMES, Measure
-from civicgrid.stats.models import CaseStat, Indicator, KpiTarget
-from civicgrid.stats.rollups import STREET_CODE_LENGTH
+from civicgrid.stats.measures import BY_NAME, Measure
+from civicgrid.stats.models import Indicator
+from civicgrid.stats.periods import Period, add_months, current_month
+from civicgrid.stats.readers import require_area
+from civicgrid.stats.totals import (
+    measure_totals,
+    targets_for_areas,
+    totals_by_category,
+    totals_by_child,
+    totals_by_month,
+)
 
-# --- periods -----------------------------------------------------------------------------
+# --- KPIs --------------------------------------------------------------------------------
 
-
-def _add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole months from `start` to `end` (both the first day of a month, inclusive)."""
-
-    start: date
-    end: date
-
-    @classmethod
-    def month(cls, year: int, month: int) -> Period:
-        first = date(year, month, 1)
-        return cls(first, first)
-
-    @classmethod
-    def quarter(cls, year: int, quarter: int) -> Period:
-        first = date(year, 3 * (quarter - 1) + 1, 1)
-        return cls(first, _add_months(first, 2))
-
-    @classmethod
-    def year(cls, year: int) -> Period:
-        return cls(date(year, 1, 1), date(year, 12, 1))
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        """"2026-11" (a month), "2026-Q3" (a quarter), "2026" (a year), or
-        "2026-01..2026-06" (a range of months). Raises ValueError otherwise."""
-        text = text.strip()
-        if ".." in text:
-            first, last = (cls.parse(part) for part in text.split("..", 1))
-            if last.end < first.start:
-                raise ValueError(text)
-            return cls(first.start, last.end)
-        if len(text) == 4 and text.isdigit():
-            return cls.year(int(text))
-        year, _sep, rest = text.partition("-")
-        if not year.isdigit() or len(year) != 4:
-            raise ValueError(text)
-        if rest.upper().startswith("Q") and rest[1:].isdigit() and 1 <= int(rest[1:]) <= 4:
-            return cls.quarter(int(year), int(rest[1:]))
-        if rest.isdigit() and 1 <= int(rest) <= 12:
-            return cls.month(int(year), int(rest))
-        raise ValueError(text)
-
-    @property
-    def months(self) -> list[date]:
-        out, month = [], self.start
-        while month <= self.end:
-            out.append(month)
-            month = _add_months(month, 1)
-        return out
-
-    @property
-    def length(self) -> int:
-        return len(self.months)
-
-    def shifted(self, months: int) -> Period:
-        return Period(_add_months(self.start, months), _add_months(self.end, months))
-
-    @property
-    def previous(self) -> Period:
-        """The period of the same length just before (环比)."""
-        return self.shifted(-self.length)
-
-    @property
-    def year_before(self) -> Period:
-        """The same months a year earlier (同比)."""
-        return self.shifted(-12)
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        """[first instant, first instant after) in local time."""
-        tz = timezone.get_current_timezone()
-        after = _add_months(self.end, 1)
-        return (datetime(self.start.year, self.start.month, 1, tzinfo=tz),
-                datetime(after.year, after.month, 1, tzinfo=tz))
-
-    @property
-    def key(self) -> str:
-        if self.start == self.end:
-            return f"{self.start:%Y-%m}"
-        if self.start.month == 1 and self.end == date(self.start.year, 12, 1):
-            return str(self.start.year)
-        if self.length == 3 and self.start.month % 3 == 1:
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-        return f"{self.start:%Y-%m}..{self.end:%Y-%m}"
-
-
-def current_month(now: datetime | None = None) -> Period:
-    today = timezone.localdate(now) if now else timezone.localdate()
-    return Period.month(today.year, today.month)
-
-
-# --- totals ------------------------------------------------------------------------------
-
-def _zero() -> dict[str, int]:
-    return dict.fromkeys(NAMES, 0)
-
-
-def _rollup(area_code: str, period: Period) -> QuerySet[CaseStat]:
-    return CaseStat.objects.filter(area_code__startswith=area_code,
-                                   month__gte=period.start, month__lte=period.end)
-
-
-def _as_dicts(rows) -> list[dict[str, Any]]:
-    return [dict(row) for row in rows]
-
-
-def _fine(area_code: str) -> bool:
-    """Finer than the rollup (a community or a grid): count from the cases."""
-    return len(area_code) > STREET_CODE_LENGTH
-
-
-def _case_totals(area_code: str, period: Period, group: Any = None,
-                 by_month: bool = False) -> dict[Any, dict[str, int]]:
-    """Totals counted from the cases: one aggregate per time field (registration, closing),
-    grouped by `group` or, with `by_month`, by the month of that field."""
-    first, after = period.bounds
-    base = Case.objects.filter(area_code__startswith=area_code)
-    out: dict[Any, dict[str, int]] = defaultdict(_zero)
-    for by_closing, field in ((False, "registered_at"), (True, "closed_at")):
-        measures = [m for m in MEASURES if m.by_closing == by_closing]
-        qs = base.filter(**{f"{field}__gte": first, f"{field}__lt": after})
-        aggregates = {f"m_{m.name}": Count("pk", filter=m.q) for m in measures}
-        if by_month:
-            group = TruncMonth(field, output_field=DateField(),
-                               tzinfo=timezone.get_current_timezone())
-        rows: list[dict[str, Any]]
-        if group is None:
-            rows = [qs.aggregate(**aggregates)]
-        else:
-            rows = _as_dicts(qs.annotate(stat_group=group).values("stat_group")
-                             .annotate(**aggregates).order_by())
-        for row in rows:
-            totals = out[row.get("stat_group")]
-            for m in measures:
-                totals[m.name] += row[f"m_{m.name}"] or 0
-    return dict(out)
-
-
-def measure_totals(*, area_code: str, period: Period) -> dict[str, int]:
-    """Every measure summed over the area's subtree and the period's months."""
-    if _fine(area_code):
-        return _case_totals(area_code, period).get(None, _zero())
-    sums = _rollup(area_code, period).aggregate(**{n: Sum(n) for n in NAMES})
-    return {n: sums[n] or 0 for n in NAMES}
-
-
-def totals_by_child(*, area: Area, period: Period) -> dict[str, dict[str, int]]:
-    """Totals of each child area (streets of a district, districts of a city, communities
-    of a street) in one query, keyed by the child's code."""
-    child_length = len(area.code) + (3 if len(area.code) >= 6 else 2)
-    if _fine(area.code) or child_length > STREET_CODE_LENGTH:
-        return {k: v for k, v in _case_totals(
-            area.code, period, group=Substr("area_code", 1, child_length)).items() if k}
-    rows = _as_dicts(_rollup(area.code, period)
-                     .annotate(child=Substr("area_code", 1, child_length))
-                     .values("child").annotate(**{n: Sum(n) for n in NAMES}).order_by())
-    return {row["child"]: {n: row[n] or 0 for n in NAMES} for row in rows}
-
-
-def totals_by_month(*, area_code: str, period: Period) -> dict[date, dict[str, int]]:
-    """Totals per month (registration month; closed_in_month by closing month)."""
-    if _fine(area_code):
-        found = _case_totals(area_code, period, by_month=True)
-    else:
-        rows = _as_dicts(_rollup(area_code, period).values("month")
-                         .annotate(**{n: Sum(n) for n in NAMES}).order_by("month"))
-        found = {row["month"]: {n: row[n] or 0 for n in NAMES} for row in rows}
-    return {month: found.get(month, _zero()) for month in period.months}
-
-
-def totals_by_category(*, area_code: str, period: Period) -> dict[int, dict[str, int]]:
-    if _fine(area_code):
-        return {k: v for k, v in _case_totals(area_code, period, group=F("category_id")).items()
-                if k is not None}
-    rows = _as_dicts(_rollup(area_code, period).values("category_id")
-                     .annotate(**{n: Sum(n) for n in NAMES}).order_by())
-    return {row["category_id"]: {n: row[n] or 0 for n in NAMES} for row in rows}
-
-
-# --- targets and KPIs --------------------------------------------------------------------
-
-def _ancestor_codes(code: str) -> list[str]:
-    lengths = [n for n in (2, 4, 6, 9, 12, 15) if n <= len(code)]
-    return ["", *(code[:n] for n in lengths)]
-
-
-def targets_for_areas(area_codes: Sequence[str], year: int) -> dict[str, dict[str, Decimal]]:
-    """The applying target of each indicator for each area, in one query: the most specific
-    area first, then the year's own before the standing one."""
-    wanted = {c for code in area_codes for c in _ancestor_codes(code)}
-    rows = list(KpiTarget.objects.filter(area_code__in=wanted, year__in=(0, year))
-                .values_list("indicator", "area_code", "year", "value"))
-    out: dict[str, dict[str, Decimal]] = {}
-    for code in area_codes:
-        ancestors = set(_ancestor_codes(code))
-        best: dict[str, tuple[int, int, Decimal]] = {}
-        for indicator, target_area, target_year, value in rows:
-            if target_area not in ancestors:
-                continue
-            rank = (len(target_area), 1 if target_year else 0)
-            if indicator not in best or rank > best[indicator][:2]:
-                best[indicator] = (*rank, value)
-        out[code] = {indicator: entry[2] for indicator, entry in best.items()}
-    return out
-
-
-def _check_totals(area_code: str, period: Period) -> dict[str, int]:
+def _check_totals(actor: User | None, area: Area, period: Period) -> dict[str, int]:
     from civicgrid.warnings.selectors import check_totals
 
-    return check_totals(area_code=area_code, start=period.start, end=period.end)
+    return check_totals(actor=actor, area=area, start=period.start, end=period.end)
 
 
-def kpis(*, area_code: str, period: Period, totals: dict[str, int] | None = None,
-         checks: dict[str, int] | None = None,
-         targets: dict[str, Decimal] | None = None) -> list[KpiValue]:
-    """Every indicator for the area and period, against its target."""
-    totals = measure_totals(area_code=area_code, period=period) if totals is None else totals
-    checks = _check_totals(area_code, period) if checks is None else checks
-    if targets is None:
-        targets = targets_for_areas([area_code], period.end.year)[area_code]
+def kpis(*, actor: User | None, area: Area, period: Period,
+         totals: dict[str, int] | None = None) -> list[KpiValue]:
+    """Every indicator for the area and period, against its target. `totals`: the area's
+    measure totals for the period when the caller has them already."""
+    require_area(actor, area)
+    totals = measure_totals(area_code=area.code, period=period) if totals is None else totals
+    checks = _check_totals(actor, area, period)
+    targets = targets_for_areas([area.code], period.end.year)[area.code]
     return [kpi_value(d, checks if d.source == "checks" else totals, targets.get(d.code))
             for d in INDICATORS.values()]
 
@@ -267,15 +63,19 @@ class RankingRow:
     rank: int | None
 
 
-def ranking(*, area: Area, period: Period, indicator: str) -> list[RankingRow]:
+def ranking(*, actor: User | None, area: Area, period: Period,
+            indicator: str) -> list[RankingRow]:
     """The children of `area` (streets of a district, districts of a city) ranked by one
-    indicator; areas without a value (0 ÷ 0) come last, unranked."""
+    indicator; areas without a value (0 ÷ 0) come last, unranked. KeyError for an unknown
+    indicator."""
     definition = INDICATORS[indicator]
+    require_area(actor, area)
     children = list(area.children.order_by("code"))
     if definition.source == "checks":
         from civicgrid.warnings.selectors import check_totals_by_child
 
-        by_child = check_totals_by_child(area=area, start=period.start, end=period.end)
+        by_child = check_totals_by_child(actor=actor, area=area, start=period.start,
+                                         end=period.end)
     else:
         by_child = totals_by_child(area=area, period=period)
     targets = targets_for_areas([c.code for c in children], period.end.year)
@@ -299,7 +99,7 @@ class Drill:
 
     q: Q
     by_closing: bool
-    label: Any
+    label: Promise
 
 
 def _terms_q(terms: Terms) -> Q:
@@ -398,12 +198,15 @@ class TrendPoint:
     closure_rate: Decimal | None
 
 
-def trend(*, area_code: str, end: date, months: int = TREND_MONTHS) -> list[TrendPoint]:
-    period = Period(_add_months(end, -(months - 1)), end)
+def trend(*, actor: User | None, area: Area, end: date,
+          months: int = TREND_MONTHS) -> list[TrendPoint]:
+    """Registered, closed and the closure rate of each of the `months` months up to `end`."""
+    require_area(actor, area)
+    period = Period(add_months(end, -(months - 1)), end)
     closure = INDICATORS[Indicator.CLOSURE_RATE]
     return [TrendPoint(month, values["registered"], values["closed_in_month"],
                        kpi_value(closure, values).value)
-            for month, values in totals_by_month(area_code=area_code, period=period).items()]
+            for month, values in totals_by_month(area_code=area.code, period=period).items()]
 
 
 @dataclass(frozen=True)
@@ -422,14 +225,16 @@ class OverdueRow:
         return max(1, int(self.late.total_seconds() // 3600))
 
 
-def most_overdue(*, actor, area_code: str, limit: int = 8,
+def most_overdue(*, actor: User | None, area: Area, limit: int = 8,
                  now: datetime | None = None) -> list[OverdueRow]:
-    """The open cases longest past their stage deadline (one indexed query)."""
+    """The open cases of the area longest past their stage deadline, of those the reader
+    may see (one indexed query)."""
     from civicgrid.cases.selectors import overdue_multiple
 
+    require_area(actor, area)
     now = now or timezone.now()
     cases = (Case.objects.restrict(actor, "view")
-             .filter(area_code__startswith=area_code, status__in=CLOCKED_STATUSES,
+             .filter(area_code__startswith=area.code, status__in=CLOCKED_STATUSES,
                      stage_due_at__lt=now)
              .select_related("category", "area", "assigned_unit")
              .order_by("stage_due_at", "id")[:limit])
@@ -437,25 +242,72 @@ def most_overdue(*, actor, area_code: str, limit: int = 8,
             for case in cases]  # every one has a deadline (filtered above)
 
 
-def dashboard(*, actor, area: Area, period: Period) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Dashboard:
+    area: Area
+    period: Period
+    totals: dict[str, int]
+    previous: dict[str, int]  # the period before (环比)
+    kpis: list[KpiValue]
+    trend: list[TrendPoint]
+    mix: list[MixSlice]
+    map: dict[str, object]  # GeoJSON of the child areas with their status
+    overdue: list[OverdueRow]
+
+
+def dashboard(*, actor: User | None, area: Area, period: Period) -> Dashboard:
     """Everything on the leaders' dashboard for one area and period, in a fixed number of
     queries: rollup totals (this period, the one before), targets, weekly checks, the trend,
     the category mix, the area statuses of the children, and the most overdue cases."""
     from civicgrid.warnings.selectors import area_status_features
 
+    require_area(actor, area)
     totals = measure_totals(area_code=area.code, period=period)
     previous = measure_totals(area_code=area.code, period=period.previous)
-    values = {k.indicator.code: k for k in kpis(area_code=area.code, period=period,
+    values = {k.indicator.code: k for k in kpis(actor=actor, area=area, period=period,
                                                   totals=totals)}
-    return {
-        "area": area,
-        "period": period,
-        "totals": totals,
-        "previous": previous,
-        "kpis": [values[code] for code in DASHBOARD_KPIS],
+    return Dashboard(
+        area=area,
+        period=period,
+        totals=totals,
+        previous=previous,
+        kpis=[values[code] for code in DASHBOARD_KPIS],
         # The trend ends with the period, or with this month for a period still running.
-        "trend": trend(area_code=area.code, end=min(period.end, current_month().end)),
-        "mix": category_mix(totals_by_category(area_code=area.code, period=period)),
-        "map": area_status_features(parent=area),
-        "overdue": most_overdue(actor=actor, area_code=area.code),
-    }
+        trend=trend(actor=actor, area=area, end=min(period.end, current_month().end)),
+        mix=category_mix(totals_by_category(area_code=area.code, period=period)),
+        map=area_status_features(actor=actor, parent=area),
+        overdue=most_overdue(actor=actor, area=area),
+    )
+
+
+# --- the areas a dashboard may be opened for ---------------------------------------------
+
+# Districts and above, and streets (the rollup's grain).
+DASHBOARD_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.STREET)
+
+
+def default_area(*, actor: User | None) -> Area:
+    """The reader's first jurisdiction root (with its parent); `Area.DoesNotExist` when the
+    reader has none."""
+    root = area_roots(actor=actor).select_related("parent").order_by("code").first()
+    if root is None:
+        raise Area.DoesNotExist("Area matching query does not exist.")
+    return root
+
+
+def area_choices(*, actor: User | None, area: Area) -> list[Area]:
+    """The areas the dashboard offers to switch to: the reader's roots, the area's ancestors
+    that the reader may read, and its children of the dashboard levels."""
+    require_area(actor, area)
+    visible = Area.objects.restrict(actor, "view")
+    roots = list(area_roots(actor=actor).order_by("code"))
+    children = list(visible.filter(parent=area, level__in=DASHBOARD_LEVELS).order_by("code"))
+    ancestors = list(visible.filter(code__in=[area.code[:n] for n in (2, 4, 6, 9)
+                                              if n < len(area.code)]).order_by("code"))
+    seen: set[int] = set()
+    out: list[Area] = []
+    for candidate in [*roots, *ancestors, area, *children]:
+        if candidate.pk not in seen:
+            seen.add(candidate.pk)
+            out.append(candidate)
+    return out

@@ -3,6 +3,7 @@ period, numbers from the rollup, every number a link to the cases behind it."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from urllib.parse import urlencode
 
@@ -12,38 +13,30 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.areas.selectors import area_roots
 from civicgrid.core.access import access
 from civicgrid.stats.indicators import INDICATORS
 from civicgrid.stats.models import Indicator
+from civicgrid.stats.readers import area_for
 from civicgrid.stats.selectors import (
     Period,
+    area_choices,
     current_month,
     dashboard,
+    default_area,
     kpis,
-    measure_totals,
     ranking,
-    targets_for_areas,
 )
-
-# Areas a dashboard may be opened for: districts and above, and streets (the rollup's grain).
-DASHBOARD_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.STREET)
 
 
 def _area(request: HttpRequest) -> Area:
     """The area asked for (404 outside the reader's scope, like a missing one), or the
     reader's first jurisdiction root."""
-    visible = Area.objects.restrict(request.user, "view").select_related("parent")
     code = request.GET.get("area", "").strip()
-    if code:
-        area = visible.filter(code=code).first()
-        if area is None:
-            raise Http404
-        return area
-    root = area_roots(actor=request.user).select_related("parent").order_by("code").first()
-    if root is None:
-        raise Http404
-    return root
+    try:
+        return (area_for(actor=request.user, code=code) if code
+                else default_area(actor=request.user))
+    except Area.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def _period(request: HttpRequest) -> Period:
@@ -77,25 +70,11 @@ def case_list_url(area: Area, period: Period, stat: str, **extra: str) -> str:
     return f"{reverse('cases:list')}?{urlencode(query)}"
 
 
-def _area_choices(request: HttpRequest, area: Area) -> list[Area]:
-    """The reader's roots, the area's ancestors that are visible, and its children."""
-    visible = Area.objects.restrict(request.user, "view")
-    roots = list(area_roots(actor=request.user).order_by("code"))
-    children = list(visible.filter(parent=area, level__in=DASHBOARD_LEVELS).order_by("code"))
-    ancestors = list(visible.filter(code__in=[area.code[:n] for n in (2, 4, 6, 9)
-                                              if n < len(area.code)]).order_by("code"))
-    seen, out = set(), []
-    for candidate in [*roots, *ancestors, area, *children]:
-        if candidate.pk not in seen:
-            seen.add(candidate.pk)
-            out.append(candidate)
-    return out
-
-
 @access("stats.dashboard.view")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     area, period = _area(request), _period(request)
     data = dashboard(actor=request.user, area=area, period=period)
+    fields = {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
     checks_url = reverse("warnings:overview", args=[area.code]) + "?" + urlencode(
         {"month": period.end.strftime("%Y-%m")})
     tiles = [{
@@ -104,25 +83,25 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         if kpi.indicator.source == "cases" else checks_url,
         "den_url": case_list_url(area, period, f"{kpi.indicator.code}:den")
         if kpi.indicator.source == "cases" else "",
-    } for kpi in data["kpis"]]
+    } for kpi in data.kpis]
     chart = {
         "trend": {
-            "months": [p.month.strftime("%Y-%m") for p in data["trend"]],
-            "registered": [p.registered for p in data["trend"]],
-            "closed": [p.closed_in_month for p in data["trend"]],
+            "months": [p.month.strftime("%Y-%m") for p in data.trend],
+            "registered": [p.registered for p in data.trend],
+            "closed": [p.closed_in_month for p in data.trend],
             "rate": [float(p.closure_rate) if p.closure_rate is not None else None
-                     for p in data["trend"]],
+                     for p in data.trend],
             "labels": {"registered": _("登记"), "closed": _("当月结案"),
                        "rate": _("结案率(%)")},
             "links": [case_list_url(area, Period(p.month, p.month), "registered")
-                      for p in data["trend"]],
+                      for p in data.trend],
         },
         "mix": [{"name": s.name, "value": s.count,
                  "url": case_list_url(area, period, "registered", category=s.code)
-                 if s.code else ""} for s in data["mix"]],
-        "map": data["map"],
+                 if s.code else ""} for s in data.mix],
+        "map": data.map,
     }
-    totals, previous = data["totals"], data["previous"]
+    totals, previous = data.totals, data.previous
     counts = [
         (_("登记"), totals["registered"], previous["registered"], "registered"),
         (_("结案"), totals["closed"], previous["closed"], "closed"),
@@ -131,14 +110,14 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         (_("群体性"), totals["group"], previous["group"], "group"),
     ]
     return render(request, "stats/dashboard.html", {
-        **data,
+        **fields,
         "tiles": tiles,
         "chart": chart,
         "counts": [{"label": label, "value": value, "previous": before,
                     "change": value - before,
                     "url": case_list_url(area, period, stat)}
                    for label, value, before, stat in counts],
-        "area_choices": _area_choices(request, area),
+        "area_choices": area_choices(actor=request.user, area=area),
         "period_choices": period_choices(period.end),
         "overdue_url": f"{reverse('cases:list')}?" + urlencode({
             "inbox": "overdue", "area": area.code, "ordering": "overdue"}),
@@ -155,16 +134,14 @@ def kpi_view(request: HttpRequest) -> HttpResponse:
     indicator = request.GET.get("indicator", Indicator.CLOSURE_RATE)
     if indicator not in INDICATORS:
         raise Http404
-    totals = measure_totals(area_code=area.code, period=period)
-    targets = targets_for_areas([area.code], period.end.year)[area.code]
     rows = [{
         "kpi": kpi,
         "num_url": case_list_url(area, period, f"{kpi.indicator.code}:num")
         if kpi.indicator.source == "cases" else "",
         "den_url": case_list_url(area, period, f"{kpi.indicator.code}:den")
         if kpi.indicator.source == "cases" else "",
-    } for kpi in kpis(area_code=area.code, period=period, totals=totals, targets=targets)]
-    ranked = ranking(area=area, period=period, indicator=indicator) \
+    } for kpi in kpis(actor=request.user, area=area, period=period)]
+    ranked = ranking(actor=request.user, area=area, period=period, indicator=indicator) \
         if area.level != Level.GRID else []
     definition = INDICATORS[indicator]
     return render(request, "stats/kpis.html", {
@@ -177,6 +154,6 @@ def kpi_view(request: HttpRequest) -> HttpResponse:
             if definition.source == "cases" else "",
         } for row in ranked],
         "indicators": list(INDICATORS.values()),
-        "area_choices": _area_choices(request, area),
+        "area_choices": area_choices(actor=request.user, area=area),
         "period_choices": period_choices(period.end),
     })

@@ -15,6 +15,11 @@ of (area, week), so nothing is counted twice. For a period of months only the we
 Monday lies in those months *and* whose report is already due count: a week still open
 cannot be missing or late yet.
 
+Every read of an area that a user sees takes the reader (`actor`) and checks the area
+against the reader's scope first (civicgrid/stats/readers.py): outside it, Area.DoesNotExist,
+as for a missing area. The helpers that take a code prefix (`expected_reporters`,
+`missing_reporters`, `area_measures`) serve the services and these selectors, not pages.
+
 Every function here runs a fixed number of queries whatever the number of areas, cases or
 weeks: counts are aggregated in the database (grouped by a prefix of the area code when a
 breakdown is wanted) and only the override rows, which are few, are read one by one.
@@ -25,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -33,9 +38,12 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.accounts.models import User
 from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import CODE_LENGTH, Area, Level
 from civicgrid.cases.models import CLOCKED_STATUSES, OPEN_STATUSES, Case, SupervisionLevel
+from civicgrid.stats.indicators import ratio
+from civicgrid.stats.readers import require_area
 from civicgrid.warnings.models import (
     EVALUATED_LEVELS,
     SEVERITY,
@@ -59,7 +67,6 @@ from civicgrid.warnings.weeks import (
 )
 
 KEYS = ("reports", "on_time", "expected")
-TWO_PLACES = Decimal("0.01")
 
 
 def check_settings() -> CheckSettings:
@@ -72,11 +79,9 @@ def _zero() -> dict[str, int]:
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
-    """numerator ÷ denominator × 100, two places, half up; None for x ÷ 0."""
-    if denominator <= 0:
-        return None
-    value = Decimal(numerator) * 100 / Decimal(denominator)
-    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    """numerator ÷ denominator × 100, two places, half up; None for x ÷ 0 (the KPI rule,
+    civicgrid/stats/indicators.py, in one place)."""
+    return ratio(numerator, denominator)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,12 @@ def is_expected(area: Area, week: date, cfg: CheckSettings | None = None,
         return override.mode == OverrideMode.ADDED
     return base
 
+
+
+def reporter_expected(*, actor: User | None, area: Area, week: date) -> bool:
+    """Whether the area is an expected reporter in `week`, for a reader of the area."""
+    require_area(actor, area)
+    return is_expected(area, week)
 
 Totals = dict[tuple[str, date], dict[str, int]]
 
@@ -206,20 +217,22 @@ def due_weeks(start: date, end: date, *, now: datetime | None = None,
     return [w for w in weeks_in(start, end) if due_at(w, cfg) <= now]
 
 
-def check_totals(*, area_code: str, start: date, end: date,
+def check_totals(*, actor: User | None, area: Area, start: date, end: date,
                  now: datetime | None = None) -> dict[str, int]:
-    """Reports, on-time reports and expected reports of the subtree `area_code` in the
-    months `start`..`end` (first days of months, inclusive). Five queries at most."""
+    """Reports, on-time reports and expected reports of the area's subtree in the months
+    `start`..`end` (first days of months, inclusive). Five queries at most."""
+    require_area(actor, area)
     cfg = check_settings()
     weeks = due_weeks(start, end, now=now, cfg=cfg)
-    totals = _by_key(_totals(prefix=area_code, weeks=weeks, group_len=None, cfg=cfg))
+    totals = _by_key(_totals(prefix=area.code, weeks=weeks, group_len=None, cfg=cfg))
     return dict(totals.get("") or _zero())
 
 
-def check_totals_by_child(*, area: Area, start: date, end: date,
+def check_totals_by_child(*, actor: User | None, area: Area, start: date, end: date,
                           now: datetime | None = None) -> dict[str, dict[str, int]]:
     """`check_totals` for each child area of `area`, keyed by child code (every child is
     present, with zeros if it expects nothing). Six queries at most."""
+    require_area(actor, area)
     cfg = check_settings()
     children = list(Area.objects.filter(parent=area).order_by("code")
                     .values_list("code", flat=True))
@@ -297,11 +310,12 @@ class CheckOverview:
 MISSING_LIST_LIMIT = 200
 
 
-def check_overview(*, area: Area, week: date | None = None, month: date | None = None,
-                   now: datetime | None = None) -> CheckOverview:
+def check_overview(*, actor: User | None, area: Area, week: date | None = None,
+                   month: date | None = None, now: datetime | None = None) -> CheckOverview:
     """Completeness and timeliness of the area's subtree and of each child, for one week
     (due or not, with the list of missing reporters) or for the due weeks of one month
     (with each week's totals). A fixed number of queries."""
+    require_area(actor, area)
     now = now or timezone.now()
     cfg = check_settings()
     children = list(Area.objects.filter(parent=area).order_by("code"))
@@ -355,8 +369,10 @@ class WeekState:
         return "open" if self.is_open else "missing"
 
 
-def recent_weeks(*, area: Area, weeks: int = 8, now: datetime | None = None) -> list[WeekState]:
+def recent_weeks(*, actor: User | None, area: Area, weeks: int = 8,
+                 now: datetime | None = None) -> list[WeekState]:
     """The area's last `weeks` weeks, newest first, with their check (three queries)."""
+    require_area(actor, area)
     now = now or timezone.now()
     cfg = check_settings()
     override = ReporterOverride.objects.filter(area=area).first()
@@ -367,9 +383,11 @@ def recent_weeks(*, area: Area, weeks: int = 8, now: datetime | None = None) -> 
                       due_at(w, cfg) > now) for w in span]
 
 
-def default_report_week(*, area: Area, now: datetime | None = None) -> date:
+def default_report_week(*, actor: User | None, area: Area,
+                        now: datetime | None = None) -> date:
     """The week the form opens on: last week while it is missing or not yet due, else
     this week."""
+    require_area(actor, area)
     now = now or timezone.now()
     cfg = check_settings()
     this_week = local_date(now) - timedelta(days=local_date(now).weekday())
@@ -379,11 +397,20 @@ def default_report_week(*, area: Area, now: datetime | None = None) -> date:
     return this_week
 
 
-def check_revisions(check: WeeklyCheck) -> list[WeeklyCheckRevision]:
-    return list(check.revisions.order_by("-revision"))
+def weekly_check(*, actor: User | None, area: Area, week: date) -> WeeklyCheck | None:
+    """The area's check of `week` with who submitted it, or None."""
+    require_area(actor, area)
+    return (WeeklyCheck.objects.restrict(actor, "view").filter(area=area, week=week)
+            .select_related("submitted_by", "first_submitted_by").first())
 
 
-def reportable_areas(*, actor) -> list[Area]:
+def check_revisions(*, actor: User | None, check: WeeklyCheck) -> list[WeeklyCheckRevision]:
+    """Every submission of the check, newest first (none outside the reader's scope)."""
+    visible = WeeklyCheck.objects.restrict(actor, "view").filter(pk=check.pk)
+    return list(WeeklyCheckRevision.objects.filter(check_row__in=visible).order_by("-revision"))
+
+
+def reportable_areas(*, actor: User | None) -> list[Area]:
     """The user's own jurisdiction areas that report a weekly check (this week)."""
     scope = get_scope(actor)
     if not scope.area_codes:
@@ -536,16 +563,18 @@ class StatusRow:
         return [reason_text(r) for r in self.status.reasons]
 
 
-def status_of(*, area: Area, day: date | None) -> AreaStatus | None:
+def status_of(*, actor: User | None, area: Area, day: date | None) -> AreaStatus | None:
+    require_area(actor, area)
     if day is None:
         return None
-    return AreaStatus.objects.filter(area=area, day=day).first()
+    return AreaStatus.objects.restrict(actor, "view").filter(area=area, day=day).first()
 
 
-def status_warnings(*, area: Area, day: date | None, only: str = "",
+def status_warnings(*, actor: User | None, area: Area, day: date | None, only: str = "",
                     limit: int = 200) -> tuple[list[StatusRow], int]:
     """The non-green areas below `area` on `day` (`only`: "red" or "yellow"), red first,
     with their reasons, and how many there are in all."""
+    require_area(actor, area)
     if day is None:
         return [], 0
     qs = (AreaStatus.objects.filter(day=day, area_code__startswith=area.code)
@@ -557,13 +586,15 @@ def status_warnings(*, area: Area, day: date | None, only: str = "",
     return [StatusRow(s.area, s) for s in rows], qs.count()
 
 
-def status_history(*, area: Area, days: int = 90) -> list[AreaStatus]:
+def status_history(*, actor: User | None, area: Area, days: int = 90) -> list[AreaStatus]:
     """The area's statuses, newest first, at most `days` of them."""
+    require_area(actor, area)
     return list(AreaStatus.objects.filter(area=area).order_by("-day")[:days])
 
 
-def status_counts(*, area: Area, day: date | None) -> dict[str, int]:
+def status_counts(*, actor: User | None, area: Area, day: date | None) -> dict[str, int]:
     """How many evaluated areas below `area` are green, yellow, red on `day`."""
+    require_area(actor, area)
     counts = dict.fromkeys(StatusColour.values, 0)
     if day is None:
         return counts
@@ -574,15 +605,17 @@ def status_counts(*, area: Area, day: date | None) -> dict[str, int]:
     return counts
 
 
-def area_status_features(*, parent: Area, day: date | None = None) -> dict:
+def area_status_features(*, actor: User | None, parent: Area,
+                         day: date | None = None) -> dict[str, object]:
     """A GeoJSON FeatureCollection of the parent's child areas (with a boundary), each with
     properties code, name, level, status ("green"/"yellow"/"red", or "" when not
     evaluated) and reasons (the stored reasons, each with `text` in the current language),
     for `day` (default: the latest evaluated day). Three queries.
 
-    It takes no user: the caller has read `parent` through `Area.objects.restrict()`, and
-    jurisdiction is a subtree, so every child of a visible area is visible too.
+    Jurisdiction is a subtree, so every child of an area the reader may read is readable
+    too: the parent is checked, the children are not one by one.
     """
+    require_area(actor, parent)
     if day is None:
         day = latest_status_day()
     children = list(Area.objects.filter(parent=parent, boundary__isnull=False)

@@ -1,7 +1,8 @@
 """Pages of the weekly checks and area warnings.
 
-Every area is read through `Area.objects.restrict(user, "view")`, so an area outside the
-user's jurisdiction answers 404 exactly like one that does not exist. Views parse input
+Every area is read through `area_for` (civicgrid/stats/readers.py) and every selector takes
+the reader and checks the scope itself, so an area outside the user's jurisdiction answers
+404 exactly like one that does not exist. Views parse input
 and call a selector or a service; each page runs a fixed number of queries.
 """
 
@@ -11,8 +12,8 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +22,10 @@ from django.views.decorators.http import require_POST
 from civicgrid.areas.models import Area
 from civicgrid.areas.selectors import area_roots
 from civicgrid.core.access import access, has_permission
+from civicgrid.stats.readers import area_breadcrumbs, area_for
 from civicgrid.warnings import selectors
 from civicgrid.warnings.forms import WeeklyCheckForm
-from civicgrid.warnings.models import EVALUATED_LEVELS, StatusColour, WeeklyCheck
+from civicgrid.warnings.models import EVALUATED_LEVELS, StatusColour
 from civicgrid.warnings.services import weekly_check_remind, weekly_check_submit
 from civicgrid.warnings.weeks import (
     WEEK,
@@ -37,15 +39,10 @@ from civicgrid.warnings.weeks import (
 
 
 def _area(request: HttpRequest, code: str) -> Area:
-    return get_object_or_404(Area.objects.restrict(request.user, "view"), code=code)
-
-
-def _breadcrumbs(request: HttpRequest, area: Area) -> list[tuple[Area, bool]]:
-    """The area's ancestors, each with whether the user may open it (two queries)."""
-    ancestors = list(area.ancestors())
-    visible = set(Area.objects.restrict(request.user, "view")
-                  .filter(code__in=[a.code for a in ancestors]).values_list("code", flat=True))
-    return [(a, a.code in visible) for a in ancestors]
+    try:
+        return area_for(actor=request.user, code=code)
+    except Area.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -76,7 +73,7 @@ def checks_home_view(request):
     can_add = has_permission(user, "warnings.weeklycheck.add")
     reportable = selectors.reportable_areas(actor=user) if can_add else []
     now = timezone.now()
-    states = [(area, selectors.recent_weeks(area=area, weeks=2, now=now))
+    states = [(area, selectors.recent_weeks(actor=user, area=area, weeks=2, now=now))
               for area in reportable[:20]]
     roots = [a for a in area_roots(actor=user)[:50] if a.level in EVALUATED_LEVELS]
     if not reportable and len(roots) == 1:
@@ -94,14 +91,14 @@ def check_report_view(request, code: str):
     user = request.user
     now = timezone.now()
     can_submit = has_permission(user, "warnings.weeklycheck.add")
-    week = _week_param(request) or selectors.default_report_week(area=area, now=now)
+    week = _week_param(request) or selectors.default_report_week(actor=user, area=area,
+                                                                             now=now)
     this_week = current_week(now)
     if week > this_week:
         week = this_week
     cfg = selectors.check_settings()
-    check = WeeklyCheck.objects.filter(area=area, week=week).select_related(
-        "submitted_by", "first_submitted_by").first()
-    expected = selectors.is_expected(area, week, cfg)
+    check = selectors.weekly_check(actor=user, area=area, week=week)
+    expected = selectors.reporter_expected(actor=user, area=area, week=week)
     if request.method == "POST":
         if not can_submit:
             raise PermissionDenied
@@ -130,11 +127,11 @@ def check_report_view(request, code: str):
         form = WeeklyCheckForm(initial=initial)
     due = due_at(week, cfg)
     return render(request, "warnings/check_report.html", {
-        "area": area, "breadcrumbs": _breadcrumbs(request, area), "week": week,
+        "area": area, "breadcrumbs": area_breadcrumbs(actor=request.user, area=area), "week": week,
         "week_end": week_end(week), "due": due, "past_due": now > due, "check": check,
-        "revisions": selectors.check_revisions(check) if check else [],
+        "revisions": selectors.check_revisions(actor=user, check=check) if check else [],
         "expected": expected, "can_submit": can_submit and expected, "form": form,
-        "recent": selectors.recent_weeks(area=area, weeks=8, now=now),
+        "recent": selectors.recent_weeks(actor=user, area=area, weeks=8, now=now),
         "previous_week": week - WEEK, "next_week": week + WEEK if week < this_week else None,
         "can_overview": area.level in EVALUATED_LEVELS,
     })
@@ -151,10 +148,11 @@ def check_overview_view(request, code: str):
     week = None if month else (_week_param(request) or last_due_week(now, cfg))
     if week is not None and week > current_week(now):
         week = current_week(now)
-    overview = selectors.check_overview(area=area, week=week, month=month, now=now)
+    overview = selectors.check_overview(actor=request.user, area=area, week=week,
+                                        month=month, now=now)
     this_month = local_date(now).replace(day=1)
     context = {
-        "area": area, "breadcrumbs": _breadcrumbs(request, area), "o": overview,
+        "area": area, "breadcrumbs": area_breadcrumbs(actor=request.user, area=area), "o": overview,
         "can_remind": has_permission(request.user, "warnings.weeklycheck.remind"),
         "can_add": has_permission(request.user, "warnings.weeklycheck.add"),
         "now": now,
@@ -210,19 +208,20 @@ def status_view(request, code: str):
     latest = selectors.latest_status_day()
     day = _parse_date(request.GET.get("day")) or latest
     only = request.GET.get("only", "")
-    warnings, warnings_total = selectors.status_warnings(area=area, day=day, only=only)
-    history = selectors.status_history(area=area, days=90)
+    warnings, warnings_total = selectors.status_warnings(actor=request.user, area=area,
+                                                          day=day, only=only)
+    history = selectors.status_history(actor=request.user, area=area, days=90)
     status = next((s for s in history if s.day == day), None) if day else None
     map_url = reverse("warnings:status_map", args=[area.code])
     if day and day != latest:
         map_url += f"?day={day:%Y-%m-%d}"
     return render(request, "warnings/status.html", {
-        "area": area, "breadcrumbs": _breadcrumbs(request, area), "day": day,
+        "area": area, "breadcrumbs": area_breadcrumbs(actor=request.user, area=area), "day": day,
         "latest": latest, "status": status,
         "reason_texts": [selectors.reason_text(r) for r in status.reasons] if status else [],
         "warnings": warnings, "warnings_total": warnings_total, "only": only,
         "day_query": f"day={day:%Y-%m-%d}&" if day and day != latest else "",
-        "counts": selectors.status_counts(area=area, day=day),
+        "counts": selectors.status_counts(actor=request.user, area=area, day=day),
         "history": history, "changes": [s for s in history if s.previous_status != s.status
                                          and (s.previous_status or s.status != "green")],
         "evaluated": area.level in EVALUATED_LEVELS, "map_url": map_url,
@@ -234,6 +233,7 @@ def status_view(request, code: str):
 def status_map_view(request, code: str):
     """GeoJSON of the area's children with their status (for the status map)."""
     area = _area(request, code)
-    data = selectors.area_status_features(parent=area, day=_parse_date(request.GET.get("day")))
+    data = selectors.area_status_features(actor=request.user, parent=area,
+                                          day=_parse_date(request.GET.get("day")))
     data["area"] = {"code": area.code, "name": area.name, "boundary": area.boundary}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

@@ -1,5 +1,9 @@
 """Fixtures of the reports tests: the small district at work (civicgrid/cases/tests), cases
-placed in given months, and a reader whose jurisdiction is the whole district."""
+placed in given months, and a reader whose jurisdiction is the whole district.
+
+`office_parts()` gives a module the district built once for the module and rolled back
+after each test (civicgrid/stats/tests/once.py), for modules whose every test starts from
+the bare district."""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Role
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case, office  # noqa: F401
 from civicgrid.stats.rollups import stats_rebuild
+from civicgrid.stats.tests.once import build_office, parts, shared
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -40,3 +47,16 @@ def last_month() -> date:
 def reader(office):  # noqa: F811
     """A supervisor of the district's governance centre: scope = the whole district."""
     return office.people["county_dispatcher"]
+
+
+def auditor(office) -> User:  # noqa: F811
+    """A reader of the whole deployment (the city's other districts too)."""
+    return office.world.users[Role.AUDITOR]
+
+
+office_shared_once, office_shared = shared(build_office, name="office_shared")
+
+
+def office_parts() -> list:
+    """`office` and `world`, shared: `office, world = office_parts()` in a test module."""
+    return parts("office_shared", office=lambda b: b, world=lambda b: b.world)

@@ -20,10 +20,14 @@ from civicgrid.reports.selectors import (
     release_view,
     report_span,
 )
-from civicgrid.reports.tests.conftest import at, last_month, make_cases
+from civicgrid.reports.tests.conftest import at, auditor, last_month, make_cases, office_parts
 from civicgrid.stats.measures import MEASURES
 from civicgrid.stats.models import CaseStat
 from civicgrid.stats.rollups import stats_rebuild
+
+# Every test starts from the bare district: built once for the module, rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, world = office_parts()
 
 # --- spans -------------------------------------------------------------------------------
 
@@ -81,8 +85,8 @@ def test_a_week_runs_from_monday_to_sunday_local_time(office, reader):
     outside = [local(monday, 0, 0) - timedelta(seconds=1), local(monday + timedelta(days=7), 0)]
     for when in inside + outside:
         make_cases(office, 1, when)
-    report = analysis_report(area=office.world.county, span=report_span(
-        "weekly", "2026-10-07"), actor=reader)
+    report = analysis_report(actor=reader, area=office.world.county, span=report_span(
+        "weekly", "2026-10-07"))
     assert report.totals["registered"] == 2
     trend = report.table("trend")
     assert [row.cells[0].value for row in trend.rows][-2:] == [1, 2]  # the Sunday before
@@ -101,10 +105,10 @@ def test_a_week_inside_a_month_counts_like_the_months_rollup(office, reader):
     Case.objects.filter(pk=cases[2].pk).update(status=Status.REJECTED)
     Case.objects.filter(pk=cases[3].pk).update(status=Status.SUSPENDED)
     stats_rebuild()
-    weekly = analysis_report(area=office.world.county,
-                             span=report_span("weekly", monday.isoformat()), actor=reader)
-    monthly = analysis_report(area=office.world.county,
-                              span=report_span("monthly", f"{month:%Y-%m}"), actor=reader)
+    weekly = analysis_report(actor=reader, area=office.world.county,
+                             span=report_span("weekly", monday.isoformat()))
+    monthly = analysis_report(actor=reader, area=office.world.county,
+                              span=report_span("monthly", f"{month:%Y-%m}"))
     for measure in MEASURES:
         assert weekly.totals[measure.name] == monthly.totals[measure.name], measure.name
     assert weekly.totals["registered"] == 8 and weekly.totals["closed"] == 2
@@ -125,8 +129,8 @@ def test_top_grids_and_overdue(office, reader):
                                               stage_due_at=now - timedelta(days=2))  # 2.0
     Case.objects.filter(pk=late[1].pk).update(stage_started_at=now - timedelta(days=9),
                                               stage_due_at=now - timedelta(days=1))  # 1.1
-    report = analysis_report(area=w.county, span=report_span(
-        "monthly", f"{last_month():%Y-%m}"), actor=reader, now=now)
+    report = analysis_report(actor=reader, area=w.county, span=report_span(
+        "monthly", f"{last_month():%Y-%m}"), now=now)
     grids = report.table("grids")
     assert [(r.code, r.cells[0].value) for r in grids.rows] == [
         (w.grid_a2.code, 3), (w.grid_a1.code, 2), (w.grid_b1.code, 1)]
@@ -183,7 +187,7 @@ def test_release_counts_changes_and_flags(office, city):
     stat(w.street_a.code, month, office.petition, 3)
     stat(w.street_a.code, date(2026, 8, 1), office.neighbour, 17)
     stat(w.street_a.code, date(2025, 9, 1), office.neighbour, 40)
-    data = release_data(area=w.county, month=month)
+    data = release_data(actor=auditor(office), area=w.county, month=month)
     current = data["columns"]["current"]["counts"]
     assert current["total"] == 37 and current["dispute"] == 34 and current["petition"] == 3
     assert data["columns"]["previous"]["counts"]["dispute"] == 17
@@ -191,8 +195,9 @@ def test_release_counts_changes_and_flags(office, city):
     # Among the five districts: 34, 20, 10, 6, 2 disputes (mean 14.4): the top two flagged.
     assert data["flags"]["dispute"] == {"rank": 1, "of": 5, "mean": "14.4", "flagged": True}
     assert not data["flags"]["petition"]["flagged"]  # 3: too few to warn about
-    flagged = {code: release_data(area=Area.objects.get(code=code), month=month)[
-        "flags"]["dispute"]["flagged"] for code in disputes}
+    flagged = {code: release_data(actor=auditor(office), area=Area.objects.get(code=code),
+                                  month=month)["flags"]["dispute"]["flagged"]
+               for code in disputes}
     assert flagged == {"320602": True, "320611": True, "320612": False, "320613": False,
                        "320614": False}
     # The district's streets, ranked among themselves.
@@ -226,8 +231,8 @@ def test_a_kind_in_two_groups_links_each_piece(office, city):
                                       children__isnull=True).order_by("code").first()
     stat(office.world.street_a.code, month, office.neighbour, 4)
     stat(office.world.street_a.code, month, builtin, 2)
-    view = release_view(release_data(area=office.world.county, month=month), public=False,
-                        index=category_index())
+    view = release_view(release_data(actor=auditor(office), area=office.world.county,
+                                     month=month), public=False, index=category_index())
     cell = next(line for line in view.lines if line.key == "dispute").cells[0]
     assert cell.value == 6 and cell.url == ""
     assert [(p.value, p.url.split("category=")[1][:2]) for p in cell.parts] == [
@@ -240,13 +245,13 @@ def test_release_of_a_street_and_a_city(office, city):
     month = date(2026, 9, 1)
     stat(office.world.street_a.code, month, office.neighbour, 8)
     stat(office.world.street_b.code, month, office.neighbour, 1)
-    street = release_data(area=office.world.street_a, month=month)
+    street = release_data(actor=auditor(office), area=office.world.street_a, month=month)
     assert street["parent"]["code"] == office.world.county.code
     assert street["flags"]["dispute"] == {"rank": 1, "of": 2, "mean": "4.5", "flagged": True}
     assert street["children"] == []
-    town = release_data(area=office.world.county.parent, month=month)
+    town = release_data(actor=auditor(office), area=office.world.county.parent, month=month)
     assert town["parent"] is None and town["flags"] == {}
     assert [c["code"] for c in town["children"]] == ["320602", "320611", "320612", "320613",
                                                      "320614"]
     with pytest.raises(ValueError):
-        release_data(area=office.world.grid_a1, month=month)
+        release_data(actor=auditor(office), area=office.world.grid_a1, month=month)

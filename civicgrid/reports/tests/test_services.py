@@ -26,8 +26,12 @@ from civicgrid.reports.selectors import (
     releases_in_scope,
 )
 from civicgrid.reports.services import release_correct, release_publish
-from civicgrid.reports.tests.conftest import at, last_month, make_cases
+from civicgrid.reports.tests.conftest import at, last_month, make_cases, office_parts
 from civicgrid.reports.tests.pages import page_numbers
+
+# Every test starts from the bare district: built once for the module, rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, world = office_parts()
 
 
 @pytest.fixture
@@ -42,7 +46,7 @@ def state():
 
 def test_publish_freezes_both_versions_and_is_audited(office, month, reader):
     county = office.world.county
-    expected = release_data(area=county, month=month)
+    expected = release_data(actor=reader, area=county, month=month)
     release = release_publish(district=county, month=month, actor=reader)
     assert (release.district, release.month, release.public, release.published_by) == (
         county, month, True, reader)
@@ -74,7 +78,7 @@ def test_later_corrections_do_not_change_what_was_published(office, month, reade
     published = shown()
     assert published[0][("release", "total")][0] == "7"
     make_cases(office, 5, at(month.replace(day=9)))  # registered late, in the same month
-    assert release_data(area=county, month=month)["columns"]["current"]["counts"][
+    assert release_data(actor=reader, area=county, month=month)["columns"]["current"]["counts"][
         "total"] == 12
     assert shown() == published
 
@@ -129,8 +133,8 @@ def test_a_correction_is_the_next_version_with_its_reason_and_is_audited(office,
     assert release.snapshot["internal"]["columns"]["current"]["counts"]["total"] == 12
     first.refresh_from_db()
     assert first.snapshot == frozen  # the earlier version is kept as it was
-    assert release_published(area=county, month=month) == release
-    assert [r.version for r in release_versions(area=county, month=month)] == [2, 1]
+    assert release_published(actor=reader, area=county, month=month) == release
+    assert [r.version for r in release_versions(actor=reader, area=county, month=month)] == [2, 1]
     entry = AuditEntry.objects.get(event_type="report.release_corrected")
     assert (entry.actor, entry.subject_id) == (reader, str(release.pk))
     assert (entry.details["version"], entry.details["replaces"], entry.details["note"]) == (

@@ -8,18 +8,15 @@ import io
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from civicgrid.accounts.roles import Role
 from civicgrid.audit.models import AuditEntry
-from civicgrid.cases.models import Case
 from civicgrid.reports.models import MonthlyRelease
-from civicgrid.reports.tests.conftest import at, last_month, make_cases
+from civicgrid.reports.tests.conftest import at, make_cases
 from civicgrid.reports.tests.pages import (
     as_number,
     listed,
@@ -29,13 +26,21 @@ from civicgrid.reports.tests.pages import (
     xlsx_tables,
 )
 from civicgrid.reports.tests.scenario import build
+from civicgrid.stats.tests.once import build_office, parts, shared
 
 KINDS = ("weekly", "monthly", "quarterly")
 
 
-@pytest.fixture
-def scenario(office):
-    return build(office)
+def _office_and_scenario():
+    built = build_office()
+    return built, build(built)
+
+
+# Every test starts from the district at work in the scenario's months: built once for the
+# module, rolled back after each test (civicgrid/stats/tests/once.py).
+office_scenario_once, office_scenario = shared(_office_and_scenario, name="office_scenario")
+office, scenario, world = parts("office_scenario", office=lambda b: b[0],
+                                scenario=lambda b: b[1], world=lambda b: b[0].world)
 
 
 def client_for(user) -> Client:
@@ -194,47 +199,6 @@ def test_release_exports_say_what_the_page_says(office, scenario, reader):
         text = squeeze(pdf_text(client.get(url.replace("/release/", "/release.pdf")).content))
         for key, texts in page.items():
             assert "".join(texts) in text, (key, texts)
-
-
-# --- queries do not grow with the cases --------------------------------------------------
-
-def count_queries(client: Client, url: str) -> int:
-    client.get(url)  # warm: session, scope, translations
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(ctx.captured_queries)
-
-
-def test_queries_do_not_grow_with_the_cases(office, reader):
-    w = office.world
-    month = last_month()
-    day = month.replace(day=10)
-    when = at(day)
-    code = w.county.code
-    client = client_for(reader)
-    urls = [f"/reports/{area}/{kind}{suffix}?{anchor(kind, month, day)}" for kind in KINDS
-            for area in (code, w.street_a.code, w.grid_a1.code)
-            for suffix in ("/", ".xlsx", ".pdf")]
-    urls += [f"/reports/{area}/release{suffix}?month={month:%Y-%m}{v}"
-             for area in (code, w.street_a.code) for suffix in ("/", ".xlsx", ".pdf")
-             for v in ("", "&version=public")]
-    urls.append("/reports/")
-
-    def add(n: int) -> None:
-        cases = make_cases(office, n // 3, when)
-        cases += make_cases(office, n // 3, when, area=w.grid_a2)
-        cases += make_cases(office, n - 2 * (n // 3), when, area=w.grid_b1,
-                            category=office.petition)
-        Case.objects.filter(pk__in=[c.pk for c in cases]).update(
-            stage_started_at=at(month.replace(day=1)), stage_due_at=when)
-
-    add(3)
-    few = {url: count_queries(client, url) for url in urls}
-    add(30)
-    many = {url: count_queries(client, url) for url in urls}
-    assert many == few
-    assert Case.objects.count() == 33
 
 
 # --- the public version ------------------------------------------------------------------

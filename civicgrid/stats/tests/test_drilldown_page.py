@@ -10,8 +10,13 @@ from django.utils import timezone
 from civicgrid.cases.models import Case
 from civicgrid.stats.indicators import INDICATORS, kpi_value
 from civicgrid.stats.models import Indicator
-from civicgrid.stats.selectors import current_month, measure_totals
-from civicgrid.stats.tests.test_indicators import history  # noqa: F401 (a fixture)
+from civicgrid.stats.selectors import current_month
+from civicgrid.stats.tests.conftest import history_parts
+from civicgrid.stats.totals import measure_totals
+
+# Every test reads the district and its nine-case history: built once for the module,
+# rolled back after each test (civicgrid/stats/tests/once.py).
+office, history, world = history_parts()
 
 
 def _total(response) -> int:

@@ -20,13 +20,17 @@ from civicgrid.stats.selectors import (
     current_month,
     drilldown,
     drilldown_filter,
-    measure_totals,
     ranking,
+)
+from civicgrid.stats.tests.conftest import history_parts
+from civicgrid.stats.totals import (
+    measure_totals,
     targets_for_areas,
     totals_by_category,
     totals_by_child,
     totals_by_month,
 )
+from civicgrid.warnings.selectors import rate as check_rate
 
 # --- the published check (金华 digital urban management) --------------------------------
 
@@ -48,8 +52,21 @@ def test_ratio_rounds_half_up_and_has_no_value_without_a_denominator():
     assert ratio(1, 3) == Decimal("33.33")
     assert ratio(2, 3) == Decimal("66.67")
     assert ratio(0, 0) is None
+    assert ratio(7, 0) is None
     value = kpi_value(INDICATORS[Indicator.SATISFACTION], {}, Decimal("90"))
     assert value.value is None and value.met is None
+
+
+def test_ratio_rounds_ties_half_up():
+    # 1 ÷ 160 × 100 = 0.625 exactly: half up gives 0.63, where banker's rounding (the
+    # Decimal default) and Python's round() (ties to even) give 0.62.
+    assert ratio(1, 160) == Decimal("0.63")
+    assert (Decimal(100) / 160).quantize(Decimal("0.01")) == Decimal("0.62")
+    assert round(100 / 160, 2) == 0.62
+    assert ratio(3, 160) == Decimal("1.88")  # 1.875
+    assert ratio(1, 40, factor=1) == Decimal("0.03")  # 0.025
+    # Every percentage of the platform is the same rule: weekly-check rates too.
+    assert check_rate(1, 160) == Decimal("0.63")
 
 
 def test_target_met_and_gap():
@@ -87,8 +104,7 @@ def petition(office, phone: str) -> Case:
                     parties=[PartyInput(role="applicant", name="来信人", phone=phone)])
 
 
-@pytest.fixture
-def history(office):
+def build_history(office) -> dict[str, Case]:
     """Nine cases with hand-known outcomes (see the expectations in the test)."""
     committee = office.community_committee
     d1 = to_closed(office, new_case(office), committee, Outcome.MEDIATED, 5)
@@ -107,6 +123,11 @@ def history(office):
         ("accept", {}), ("dispatch", {"unit": office.petition_office})])
     return {"d1": d1, "d2": d2, "d3": d3, "d4": d4, "d5": d5, "d6": d6, "p1": p1, "p2": p2,
             "p3": p3}
+
+
+# Every test of this module may start from the district and its history: both are built
+# once for the module and rolled back after each test (civicgrid/stats/tests/once.py).
+office, history, world = history_parts()
 
 
 EXPECTED = {  # indicator: (numerator, denominator, value)
@@ -210,8 +231,8 @@ def test_most_specific_target_applies(world):
 
 def test_ranking_of_streets(office, history):
     world = office.world
-    rows = ranking(area=world.county, period=current_month(),
-                   indicator=Indicator.CLOSURE_RATE)
+    rows = ranking(actor=office.people["county_dispatcher"], area=world.county,
+                   period=current_month(), indicator=Indicator.CLOSURE_RATE)
     assert [(r.area.code, r.rank, r.kpi.value) for r in rows] == [
         (world.street_a.code, 1, Decimal("57.14")), (world.street_b.code, None, None)]
 

@@ -19,7 +19,12 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.stats.models import Indicator, KpiTarget
 from civicgrid.stats.selectors import current_month, most_overdue
-from civicgrid.stats.tests.test_indicators import history, play  # noqa: F401 (fixture)
+from civicgrid.stats.tests.conftest import history_parts
+from civicgrid.stats.tests.test_indicators import play
+
+# The district and its nine-case history, built once for the module and rolled back after
+# each test (civicgrid/stats/tests/once.py).
+office, history, world = history_parts()
 
 
 def _queries(client, url: str, params: dict) -> int:
@@ -29,7 +34,7 @@ def _queries(client, url: str, params: dict) -> int:
     return len(ctx.captured_queries)
 
 
-def test_dashboard_shows_kpis_against_target_with_links(office, history, client):  # noqa: F811
+def test_dashboard_shows_kpis_against_target_with_links(office, history, client):
     KpiTarget.objects.create(indicator=Indicator.CLOSURE_RATE, area_code="", year=0,
                              value=Decimal("90"))
     client.force_login(office.people["leader"])
@@ -86,7 +91,7 @@ def test_kpi_page_queries_do_not_grow_with_cases(office, client):
     assert _queries(client, reverse("stats:kpis"), params) == few
 
 
-def test_kpi_page_ranks_the_children(office, history, client):  # noqa: F811
+def test_kpi_page_ranks_the_children(office, history, client):
     client.force_login(office.people["county_dispatcher"])
     world = office.world
     response = client.get(reverse("stats:kpis"), {
@@ -127,7 +132,7 @@ def test_most_overdue_lists_the_longest_past_due_first_and_says_how_long(office,
     for case, (started, due) in zip(cases, windows, strict=True):
         Case.objects.filter(pk=case.pk).update(stage_started_at=started, stage_due_at=due)
     rows = most_overdue(actor=office.people["county_dispatcher"],
-                        area_code=office.world.county.code, now=now)
+                        area=office.world.county, now=now)
     assert [r.case.pk for r in rows] == [c.pk for c in cases[:3]]
     assert [(r.days, r.multiple) for r in rows] == [(30, 4.0), (2, 3.0), (0, 1.1)]
     assert rows[2].hours == 5

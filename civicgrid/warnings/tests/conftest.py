@@ -19,6 +19,7 @@ from civicgrid.accounts.services import user_create
 from civicgrid.areas.models import Area
 from civicgrid.cases.tests.conftest import office  # noqa: F401
 from civicgrid.conftest import PASSWORD, make_area, square
+from civicgrid.stats.tests.once import build_office, build_world, parts, shared
 from civicgrid.warnings.services import CheckInput
 from civicgrid.warnings.weeks import SHANGHAI
 
@@ -33,6 +34,12 @@ def at(month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0) ->
 
 
 ZERO = CheckInput(is_zero=True)
+
+
+def au(world) -> User:
+    """A reader of the whole deployment (the auditor): for tests of the numbers, not of
+    scope."""
+    return world.users[Role.AUDITOR]
 
 
 def found(n: int = 2, resolved: int = 1, risks: int = 0, notes: str = "") -> CheckInput:
@@ -62,3 +69,34 @@ def checks(world) -> Checks:
 
     return Checks(world, community_a2, grid, person("t_gl", [world.community_a.code]),
                   person("t_gl2", [community_a2.code]))
+
+
+# --- built once per module (civicgrid/stats/tests/once.py) -----------------------------------
+
+def build_checks(world=None) -> Checks:
+    """`checks` (with its world) built outside a test."""
+    return checks.__wrapped__(world or build_world())
+
+
+checks_shared_once, checks_shared = shared(build_checks, name="checks_shared")
+
+
+def checks_parts() -> list:
+    """`checks` and `world`, built once for the module: `checks, world = checks_parts()`."""
+    return parts("checks_shared", checks=lambda b: b, world=lambda b: b.world)
+
+
+def _build_district():
+    world = build_world()
+    built = build_office(world)  # as `district(office, checks)` asked for them: office first
+    return built, build_checks(world)
+
+
+district_shared_once, district_shared = shared(_build_district, name="district_shared")
+
+
+def district_parts() -> list:
+    """`office`, `checks` and `world` of one district, built once for the module:
+    `office, checks, world = district_parts()`."""
+    return parts("district_shared", office=lambda b: b[0], checks=lambda b: b[1],
+                 world=lambda b: b[0].world)

@@ -28,8 +28,12 @@ from civicgrid.warnings.selectors import (
     rate,
 )
 from civicgrid.warnings.services import CheckInput, weekly_check_submit
-from civicgrid.warnings.tests.conftest import MARCH, W1, W2, ZERO, at, found
+from civicgrid.warnings.tests.conftest import MARCH, W1, W2, ZERO, at, au, checks_parts, found
 from civicgrid.warnings.weeks import due_at, last_due_week, weeks_in
+
+# Every test starts from the same areas and people: built once for the module, rolled back
+# after each test (civicgrid/stats/tests/once.py).
+checks, world = checks_parts()
 
 
 def submit(area, week, data, when, actor=None):
@@ -84,35 +88,35 @@ NOW = at(3, 17, 9)  # W1 and W2 are due, W3 (03-16) is not
 
 def test_hand_computed_completeness_and_timeliness(march):
     w = march.world
-    street = check_totals(area_code=w.street_a.code, start=MARCH, end=MARCH, now=NOW)
+    street = check_totals(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW)
     assert street == {"reports": 5, "on_time": 3, "expected": 6}
     assert rate(street["reports"], street["expected"]) == Decimal("83.33")
     assert rate(street["on_time"], street["expected"]) == Decimal("50.00")
-    county = check_totals(area_code=w.county.code, start=MARCH, end=MARCH, now=NOW)
+    county = check_totals(actor=au(w), area=w.county, start=MARCH, end=MARCH, now=NOW)
     assert county == {"reports": 5, "on_time": 3, "expected": 10}
-    assert check_totals_by_child(area=w.county, start=MARCH, end=MARCH, now=NOW) == {
+    assert check_totals_by_child(actor=au(w), area=w.county, start=MARCH, end=MARCH, now=NOW) == {
         w.street_a.code: {"reports": 5, "on_time": 3, "expected": 6},
         w.street_b.code: {"reports": 0, "on_time": 0, "expected": 4},
     }
     # Below street A: its communities only (the street's own report is not a child's).
-    assert check_totals_by_child(area=w.street_a, start=MARCH, end=MARCH, now=NOW) == {
+    assert check_totals_by_child(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW) == {
         w.community_a.code: {"reports": 2, "on_time": 2, "expected": 2},
         march.community_a2.code: {"reports": 1, "on_time": 0, "expected": 2},
     }
     # A community's own subtree: itself.
-    assert check_totals(area_code=march.community_a2.code, start=MARCH, end=MARCH,
+    assert check_totals(actor=au(w), area=march.community_a2, start=MARCH, end=MARCH,
                         now=NOW) == {"reports": 1, "on_time": 0, "expected": 2}
 
 
 def test_weeks_not_yet_due_do_not_count(march):
     w = march.world
     before_w2_due = at(3, 16, 11)  # only W1 is due
-    assert check_totals(area_code=w.street_a.code, start=MARCH, end=MARCH,
+    assert check_totals(actor=au(w), area=w.street_a, start=MARCH, end=MARCH,
                         now=before_w2_due) == {"reports": 2, "on_time": 2, "expected": 3}
     # A whole quarter, later: all five March weeks are due, three of them empty.
-    assert check_totals(area_code=w.street_a.code, start=MARCH, end=date(2026, 5, 1),
+    assert check_totals(actor=au(w), area=w.street_a, start=MARCH, end=date(2026, 5, 1),
                         now=at(6, 30)) == {"reports": 5, "on_time": 3, "expected": 3 * 13}
-    assert check_totals(area_code=w.street_a.code, start=date(2026, 2, 1),
+    assert check_totals(actor=au(w), area=w.street_a, start=date(2026, 2, 1),
                         end=date(2026, 2, 1), now=NOW) == \
         {"reports": 0, "on_time": 0, "expected": 3 * 4}
 
@@ -153,7 +157,7 @@ def test_a_correction_never_turns_a_late_report_on_time(march):
     submit(w.street_a, W2, found(5, 1, 2), at(3, 16, 18))
     check = WeeklyCheck.objects.get(area=w.street_a, week=W2)
     assert check.on_time is False and check.revision == 2
-    assert check_totals(area_code=w.street_a.code, start=MARCH, end=MARCH, now=NOW) == \
+    assert check_totals(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW) == \
         {"reports": 5, "on_time": 3, "expected": 6}
 
 
@@ -186,14 +190,14 @@ def test_excused_and_added_reporters(march):
     # Community A2 excused for W1 only: its missing W1 report no longer counts against it.
     ReporterOverride.objects.create(area=march.community_a2, mode=OverrideMode.EXCUSED,
                                     since=W1, until=W1)
-    assert check_totals(area_code=w.street_a.code, start=MARCH, end=MARCH, now=NOW) == \
+    assert check_totals(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW) == \
         {"reports": 5, "on_time": 3, "expected": 5}
     # A grid asked to report from W2 on, which it did on time.
     ReporterOverride.objects.create(area=w.grid_a1, mode=OverrideMode.ADDED, since=W2)
     submit(w.grid_a1, W2, ZERO, at(3, 14))
-    assert check_totals(area_code=w.street_a.code, start=MARCH, end=MARCH, now=NOW) == \
+    assert check_totals(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW) == \
         {"reports": 6, "on_time": 4, "expected": 6}
-    assert check_totals_by_child(area=w.street_a, start=MARCH, end=MARCH, now=NOW) == {
+    assert check_totals_by_child(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW) == {
         w.community_a.code: {"reports": 3, "on_time": 3, "expected": 3},
         march.community_a2.code: {"reports": 1, "on_time": 0, "expected": 1},
     }
@@ -202,7 +206,7 @@ def test_excused_and_added_reporters(march):
 def test_a_report_of_an_excused_week_is_refused_and_not_counted(march):
     w = march.world
     ReporterOverride.objects.create(area=w.street_a, mode=OverrideMode.EXCUSED, since=W2)
-    assert check_totals(area_code=w.street_a.code, start=MARCH, end=MARCH, now=NOW) == \
+    assert check_totals(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW) == \
         {"reports": 4, "on_time": 3, "expected": 5}
     with pytest.raises(ValidationError) as error:
         submit(w.street_a, W2, ZERO, at(3, 18))
@@ -212,7 +216,7 @@ def test_a_report_of_an_excused_week_is_refused_and_not_counted(march):
 def test_reporter_levels_follow_the_settings(march):
     w = march.world
     CheckSettings.objects.update_or_create(pk=1, defaults={"report_street": False})
-    assert check_totals(area_code=w.street_a.code, start=MARCH, end=MARCH, now=NOW) == \
+    assert check_totals(actor=au(w), area=w.street_a, start=MARCH, end=MARCH, now=NOW) == \
         {"reports": 3, "on_time": 2, "expected": 4}
 
 
@@ -323,15 +327,18 @@ def _queries(fn) -> int:
 def test_totals_run_a_constant_number_of_queries(march):
     w = march.world
     calls = [
-        lambda: check_totals(area_code=w.county.code, start=MARCH, end=date(2026, 6, 1),
+        lambda: check_totals(actor=au(w), area=w.county, start=MARCH, end=date(2026, 6, 1),
                              now=at(7, 1)),
-        lambda: check_totals_by_child(area=w.county, start=MARCH, end=date(2026, 6, 1),
-                                      now=at(7, 1)),
-        lambda: check_totals_by_child(area=w.street_a, start=MARCH, end=MARCH, now=NOW),
-        lambda: check_overview(area=w.street_a, week=W1, now=NOW),
-        lambda: check_overview(area=w.county, month=MARCH, now=NOW),
+        lambda: check_totals_by_child(actor=au(w), area=w.county, start=MARCH,
+                                      end=date(2026, 6, 1), now=at(7, 1)),
+        lambda: check_totals_by_child(actor=au(w), area=w.street_a, start=MARCH, end=MARCH,
+                                      now=NOW),
+        lambda: check_overview(actor=au(w), area=w.street_a, week=W1, now=NOW),
+        lambda: check_overview(actor=au(w), area=w.county, month=MARCH, now=NOW),
     ]
     _grow(march, 0, 3)
+    for fn in calls:  # the reader's scope and areas are read once, then remembered
+        fn()
     small = [_queries(fn) for fn in calls]
     _grow(march, 3, 30)
     large = [_queries(fn) for fn in calls]

@@ -21,7 +21,11 @@ from civicgrid.warnings.services import (
     weekly_check_remind,
     weekly_check_submit,
 )
-from civicgrid.warnings.tests.conftest import W1, W2, ZERO, at
+from civicgrid.warnings.tests.conftest import W1, W2, ZERO, at, checks_parts
+
+# Every test starts from the same areas and people: built once for the module, rolled back
+# after each test (civicgrid/stats/tests/once.py).
+checks, world = checks_parts()
 
 
 def notices():

@@ -22,7 +22,11 @@ from civicgrid.warnings.services import (
     rules_ensure_defaults,
     weekly_check_submit,
 )
-from civicgrid.warnings.tests.conftest import W2, ZERO, at
+from civicgrid.warnings.tests.conftest import W2, ZERO, at, au, district_parts
+
+# Every test starts from the same areas and people: built once for the module, rolled back
+# after each test (civicgrid/stats/tests/once.py).
+office, checks, world = district_parts()
 
 NOW = at(3, 17, 9)
 DAY = date(2026, 3, 17)
@@ -303,7 +307,7 @@ def test_status_features_for_the_map(district):
     only_rule(kind="group_major", yellow_threshold=1)
     cases(district, 1, is_group=True)
     area_status_evaluate(now=NOW)
-    data = area_status_features(parent=w.county)
+    data = area_status_features(actor=au(w), parent=w.county)
     assert data["type"] == "FeatureCollection" and data["day"] == "2026-03-17"
     props = {f["properties"]["code"]: f["properties"] for f in data["features"]}
     assert props[w.street_a.code]["status"] == "yellow"
@@ -312,8 +316,8 @@ def test_status_features_for_the_map(district):
     assert props[w.street_b.code] | {"reasons": None} == {
         "code": w.street_b.code, "name": "和平桥街道", "level": "street", "status": "green",
         "reasons": None}
-    assert area_status_features(parent=w.county, day=date(2026, 1, 1))["features"][0][
-        "properties"]["status"] == ""
+    assert area_status_features(actor=au(w), parent=w.county, day=date(2026, 1, 1))[
+        "features"][0]["properties"]["status"] == ""
 
 
 # --- constant queries ------------------------------------------------------------------------

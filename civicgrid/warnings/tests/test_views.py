@@ -26,8 +26,12 @@ from civicgrid.warnings.services import (
     rules_ensure_defaults,
     weekly_check_submit,
 )
-from civicgrid.warnings.tests.conftest import ZERO
+from civicgrid.warnings.tests.conftest import ZERO, checks_parts
 from civicgrid.warnings.weeks import current_week
+
+# Every test starts from the same areas and people: built once for the module, rolled back
+# after each test (civicgrid/stats/tests/once.py).
+checks, world = checks_parts()
 
 THIS_WEEK = current_week()
 LAST_WEEK = THIS_WEEK - timedelta(days=7)

@@ -1,0 +1,278 @@
+"""What the report pages and their exports print: the tables of cells (each count linked
+to the cases behind it), and the lines of a release (`release_view`), internal or public.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from civicgrid.reports.links import case_list_url
+from civicgrid.reports.selectors.common import CategoryIndex, change
+from civicgrid.reports.selectors.release import (
+    COLUMNS,
+    RELEASE_MEASURES,
+    RELEASE_TOTAL,
+    PublicRelease,
+    ReleaseData,
+    public_release,
+    release_label,
+)
+from civicgrid.reports.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
+    SMALL,
+)
+from civicgrid.stats.periods import Period
+
+if TYPE_CHECKING:  # an annotation only (typing.TypeIs is Python 3.13)
+    from typing_extensions import TypeIs
+
+# --- tables ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a number that no single case-list link covers (see Cell.parts)."""
+
+    label: str
+    value: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A number on a report. A count links to the cases behind it (`url`); a rate or a
+    change is derived from linked counts and has no link of its own. When a count spans
+    several category prefixes (a kind spread over two top groups) it has `parts`."""
+
+    value: int | Decimal | None
+    url: str = ""
+    kind: str = "count"  # "count", "percent" (a rate) or "change" (a relative change, %)
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return "—"
+        if self.kind == "count":
+            return f"{self.value:,}"
+        if self.kind == "change":
+            return f"{self.value:+.1f}%"
+        return f"{self.value:.2f}%"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    cells: tuple[Cell, ...]
+    code: str = ""  # a code printed beside the label (area, category)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    label_header: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    note: str = ""
+
+
+# -- display ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReleaseCell:
+    text: str  # "57", "<5" or "—"
+    value: int | None  # None when withheld
+    url: str = ""
+    parts: tuple[Part, ...] = ()
+    hidden: str = ""  # "", "small" or "complementary"
+
+
+@dataclass(frozen=True)
+class ReleaseLine:
+    key: str
+    label: str
+    cells: tuple[ReleaseCell, ...]  # current, previous, year_before
+    mom_abs: int | None  # 环比 change in cases (internal version only)
+    mom_pct: str  # "+14.0%" or "—"
+    yoy_abs: int | None  # 同比
+    yoy_pct: str
+    flagged: bool
+    rank: str  # internal version only: "2/5"
+
+    @property
+    def mom(self) -> str:
+        return _change_text(self.mom_abs, self.mom_pct)
+
+    @property
+    def yoy(self) -> str:
+        return _change_text(self.yoy_abs, self.yoy_pct)
+
+
+def _change_text(absolute: int | None, pct: str) -> str:
+    """"+3(+25.0%)" internal, "+25.0%" public; "+3" when the base month had none."""
+    if absolute is None:
+        return pct
+    text = f"{absolute:+,d}" if absolute else "0"
+    return text if pct == "—" else f"{text}({pct})"
+
+
+@dataclass(frozen=True)
+class ReleaseChild:
+    code: str
+    name: str
+    cells: tuple[ReleaseCell, ...]  # one per RELEASE_MEASURES
+    flags: tuple[bool, ...]
+
+    @property
+    def items(self) -> list[tuple[ReleaseCell, bool]]:
+        return list(zip(self.cells, self.flags, strict=True))
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    public: bool
+    area_code: str
+    area_name: str
+    area_level: str
+    parent_name: str
+    month: str
+    months: dict[str, str]
+    lines: tuple[ReleaseLine, ...]
+    children: tuple[ReleaseChild, ...]
+    siblings_of: int  # how many areas the flags compare (0: no comparison)
+    flag_rule: dict[str, int]
+
+    @property
+    def title(self) -> str:
+        year, month = self.month.split("-")
+        return _("%(area)s %(y)s年%(m)d月平安数据") % {"area": self.area_name, "y": year,
+                                                  "m": int(month)}
+
+    @property
+    def hidden(self) -> dict[str, int]:
+        """How many cells are withheld, by reason (for the page's note)."""
+        out = {PRIMARY: 0, COMPLEMENTARY: 0}
+        for line in self.lines:
+            for cell in line.cells:
+                if cell.hidden:
+                    out[cell.hidden] += 1
+        return out
+
+
+def _pct_text(value: Decimal | None) -> str:
+    return f"{value:+.1f}%" if value is not None else "—"
+
+
+def _kind_prefixes(index: CategoryIndex) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for info in index.by_pk.values():
+        if info.kind_prefix:
+            out[info.kind].add(info.kind_prefix)
+    return {kind: sorted(prefixes) for kind, prefixes in out.items()}
+
+
+def _internal_cell(counts: Mapping[str, int], parts: Mapping[str, Mapping[str, int]],
+                   measure: str, *, area: str, month: str,
+                   index: CategoryIndex | None) -> ReleaseCell:
+    """A count of the internal version with its link: the case list of the area, month and
+    kind. A kind is listed by its category prefix; a count spread over several prefixes
+    (two top groups of one kind) gets one link per piece instead."""
+    value = counts[measure]
+    text = f"{value:,}"
+    if index is None:
+        return ReleaseCell(text, value)
+    period = Period.parse(month)
+    if measure == RELEASE_TOTAL:
+        return ReleaseCell(text, value, case_list_url(area=area, stat="registered",
+                                                      period=period))
+    pieces = {p: n for p, n in parts.get(measure, {}).items() if n}
+    if not pieces:  # nothing to list: any prefix of the kind lists the same (no) cases
+        prefix = next(iter(_kind_prefixes(index).get(measure, [])), "")
+        return ReleaseCell(text, value, case_list_url(
+            area=area, category=prefix, stat="registered", period=period) if prefix else "")
+    if len(pieces) == 1 and "" not in pieces:
+        (prefix,) = pieces
+        return ReleaseCell(text, value, case_list_url(area=area, category=prefix,
+                                                      stat="registered", period=period))
+    return ReleaseCell(text, value, "", tuple(
+        Part(index.by_code[p].name if p in index.by_code else _("未归类"), n,
+             case_list_url(area=area, category=p, stat="registered", period=period)
+             if p else "")
+        for p, n in sorted(pieces.items())))
+
+
+def _is_public(data: ReleaseData | PublicRelease) -> TypeIs[PublicRelease]:
+    return "cells" in data
+
+
+def release_view(data: ReleaseData | PublicRelease, *, public: bool,
+                 index: CategoryIndex | None = None) -> ReleaseView:
+    """The lines to print. `data` is the internal data (release_data, or a snapshot's
+    "internal"); with public=True it is turned into the public version first unless it
+    already is one (a snapshot's "public"). Counts link to the cases behind them when a
+    category index is given: only for internal readers whose scope covers the whole area,
+    since the case list shows each reader only their own cases."""
+    if _is_public(data):  # a snapshot's public version
+        if not public:
+            raise ValueError("the public version has no internal lines")
+        return _public_view(data)
+    if public:
+        return _public_view(public_release(data))
+    area, months = data["area"]["code"], data["months"]
+    flags = data.get("flags") or {}
+    lines = []
+    for m in RELEASE_MEASURES:
+        cells = tuple(_internal_cell(data["columns"][c]["counts"], data["columns"][c]["parts"],
+                                     m, area=area, month=months[c], index=index)
+                      for c in COLUMNS)
+        current = data["columns"]["current"]["counts"][m]
+        previous = data["columns"]["previous"]["counts"][m]
+        year_before = data["columns"]["year_before"]["counts"][m]
+        flag = flags.get(m)
+        lines.append(ReleaseLine(
+            m, release_label(m), cells,
+            current - previous, _pct_text(change(current, previous)),
+            current - year_before, _pct_text(change(current, year_before)),
+            flag["flagged"] if flag else False,
+            f"{flag['rank']}/{flag['of']}" if flag else ""))
+    children = tuple(
+        ReleaseChild(child["code"], child["name"], tuple(
+            _internal_cell(child["counts"], child["parts"], m, area=child["code"],
+                           month=data["month"], index=index)
+            for m in RELEASE_MEASURES),
+            tuple(bool(child["flags"][m]["flagged"]) for m in RELEASE_MEASURES))
+        for child in data["children"])
+    parent = data.get("parent")
+    of = next(iter(flags.values()))["of"] if flags else 0
+    return ReleaseView(False, area, data["area"]["name"], data["area"]["level"],
+                       parent["name"] if parent else "", data["month"], dict(months),
+                       tuple(lines), children, of, dict(data["flag_rule"]))
+
+
+def _public_view(pub: PublicRelease) -> ReleaseView:
+    lines = []
+    for m in RELEASE_MEASURES:
+        cells = []
+        for column in COLUMNS:
+            cell = pub["cells"][column][m]
+            if "value" in cell:
+                cells.append(ReleaseCell(f"{cell['value']:,}", cell["value"]))
+            else:
+                text = f"<{SMALL}" if cell["hidden"] == PRIMARY else "—"
+                cells.append(ReleaseCell(text, None, hidden=cell["hidden"]))
+        lines.append(ReleaseLine(m, release_label(m), tuple(cells),
+                                 None, pub["changes"][m]["mom"] or "—",
+                                 None, pub["changes"][m]["yoy"] or "—",
+                                 bool(pub["flags"].get(m)), ""))
+    parent = pub.get("parent")
+    return ReleaseView(True, pub["area"]["code"], pub["area"]["name"], pub["area"]["level"],
+                       parent["name"] if parent else "", pub["month"], dict(pub["months"]),
+                       tuple(lines), (), 0, dict(pub["flag_rule"]))
