@@ -34,9 +34,10 @@ from civicgrid.cases.models import (
     Status,
     SupervisionLevel,
 )
-from civicgrid.cases.selectors import INBOXES
+from civicgrid.cases.selectors import INBOXES, drill
 from civicgrid.cases.workflow import Transition
 from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
+from civicgrid.core.periods import Period
 from civicgrid.core.widgets import QuickSelect
 from civicgrid.units.models import Unit
 
@@ -178,19 +179,15 @@ class CaseFilterForm(StyledForm):
         return []
 
     def clean_stat(self) -> str:
-        from civicgrid.stats.selectors import drilldown
-
         stat = self.cleaned_data["stat"].strip()
         if stat:
             try:
-                drilldown(stat)
+                drill(stat)
             except KeyError as exc:
                 raise forms.ValidationError(_("未知的统计口径:%(s)s") % {"s": stat}) from exc
         return stat
 
     def clean_period(self):
-        from civicgrid.stats.selectors import Period
-
         text = self.cleaned_data["period"].strip()
         if not text:
             return None

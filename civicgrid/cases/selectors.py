@@ -10,6 +10,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.accounts.scope import get_scope, user_can
+from civicgrid.cases import hooks
+from civicgrid.cases.hooks import Drill
 from civicgrid.cases.models import (
     CLOCKED_STATUSES,
     OPEN_STATUSES,
@@ -18,13 +20,12 @@ from civicgrid.cases.models import (
     Category,
     CategoryAttribute,
     HandOff,
-    InboxItem,
     Party,
     Status,
     SupervisionLevel,
 )
+from civicgrid.core.periods import Period
 from civicgrid.core.textsim import top_similar
-from civicgrid.stats.selectors import Period, drilldown, drilldown_filter
 
 DUE_SOON = timedelta(hours=24)
 
@@ -145,13 +146,32 @@ def case_list(*, actor, filters: CaseFilters, now: datetime | None = None) -> Qu
     return qs
 
 
+def drill(stat: str) -> Drill:
+    """What a statistic counts: a measure name ("closed") or an indicator's part
+    ("closure_rate:num"); KeyError for anything else. The definitions are the statistics
+    app's (cases.hooks.drilldown)."""
+    return hooks.drilldown.get()(stat)
+
+
+def drill_filter(stat: str, period: Period | None) -> Q:
+    """The cases behind a number in a period (by registration, or by closing for the
+    measures counted when a case closes)."""
+    found = drill(stat)
+    q = found.q
+    if period is not None:
+        field = "closed_at" if found.by_closing else "registered_at"
+        first, after = period.bounds
+        q &= Q(**{f"{field}__gte": first, f"{field}__lt": after})
+    return q
+
+
 def _stat_q(filters: CaseFilters) -> Q:
     """The cases behind a number: the measure's filter and its time window."""
     if filters.stat:
-        q, by_closing = drilldown_filter(filters.stat, filters.period), drilldown(
+        q, by_closing = drill_filter(filters.stat, filters.period), drill(
             filters.stat).by_closing
     else:
-        q, by_closing = drilldown_filter("registered", filters.period), False
+        q, by_closing = drill_filter("registered", filters.period), False
     field = "closed_at" if by_closing else "registered_at"
     if filters.date_from is not None:
         q &= Q(**{f"{field}__gte": timezone.make_aware(
@@ -195,14 +215,6 @@ def case_detail(*, case: Case) -> dict:
         "extensions": list(case.extensions.select_related("requested_by", "decided_by")),
         "agreement": getattr(case, "agreement", None) if hasattr(case, "agreement") else None,
     }
-
-
-def inbox_items(*, actor, unread_only: bool = True) -> QuerySet[InboxItem]:
-    scope = get_scope(actor)
-    qs = InboxItem.objects.filter(Q(user=actor) | Q(unit_id__in=scope.unit_ids))
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    return qs.select_related("case", "unit")
 
 
 # --- duplicates -----------------------------------------------------------------------------

@@ -66,9 +66,9 @@ from civicgrid.cases.selectors import (
     case_detail,
     case_list,
     deadline_state,
+    drill,
     duplicate_candidates,
     inbox_counts,
-    inbox_items,
     overdue_multiple,
 )
 from civicgrid.cases.services import (
@@ -77,7 +77,6 @@ from civicgrid.cases.services import (
     agreement_document,
     allowed_transitions,
     case_intake,
-    inbox_mark_read,
     may_download_agreement,
     party_document_info,
     party_reveal,
@@ -92,6 +91,8 @@ from civicgrid.cases.workflow import (
 from civicgrid.core.access import access, has_permission
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import request_page
+from civicgrid.notices.selectors import notices_for
+from civicgrid.notices.services import notice_mark_read
 from civicgrid.workcalendar.calendar import Deadline
 
 # Everything the case page and the action forms read from the case row itself.
@@ -143,14 +144,12 @@ def _filter_choices(user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]
 def _drill_context(form: CaseFilterForm, data: dict, qs) -> dict:
     """What the list shows when it was opened from a number: the statistic, its window and
     how many cases it has (which must equal the number clicked)."""
-    from civicgrid.stats.selectors import drilldown
-
     errors = [e for name in form.DRILL_FIELDS for e in form.errors.get(name, [])]
     stat = data.get("stat", "")
     period = data.get("period")
     return {
         "errors": errors,
-        "label": drilldown(stat).label if stat and not errors else "",
+        "label": drill(stat).label if stat and not errors else "",
         "period": period.key if period else "",
         "date_from": data.get("from"), "date_to": data.get("to"),
         "area": data.get("area", ""),
@@ -629,21 +628,21 @@ def notice_list_view(request):
     """The user's notices (their own and their units'), unread first; "标为已读"."""
     user = request.user
     if request.method == "POST":
-        items = inbox_items(actor=user, unread_only=True)
+        items = notices_for(actor=user, unread_only=True)
         if request.POST.get("item") != "all":
             item_id = request.POST.get("item", "")
             if not item_id.isdigit():
                 raise Http404
-            items = inbox_items(actor=user, unread_only=False).filter(pk=int(item_id))
+            items = notices_for(actor=user, unread_only=False).filter(pk=int(item_id))
             if not items.exists():
                 raise Http404
         for item in items:
-            inbox_mark_read(item=item, actor=user)
+            notice_mark_read(notice=item, actor=user)
         return redirect("cases:notices")
     # Area notices (a missing weekly check, a warning status change) name an area instead
     # of a case.
-    unread = list(inbox_items(actor=user).select_related("area")
+    unread = list(notices_for(actor=user).select_related("area")
                   .order_by("-created_at", "-id")[:200])
-    read = list(inbox_items(actor=user, unread_only=False).filter(read_at__isnull=False)
+    read = list(notices_for(actor=user, unread_only=False).filter(read_at__isnull=False)
                 .select_related("area").order_by("-read_at", "-id")[:50])
     return render(request, "cases/notice_list.html", {"unread": unread, "read": read})

@@ -11,9 +11,9 @@ def navigation(request):
     cases = has_permission(user, "cases.case.view")
     notices = 0
     if cases:
-        from civicgrid.cases.selectors import inbox_items
+        from civicgrid.notices.selectors import notices_for
 
-        notices = inbox_items(actor=user).count()  # one query per page
+        notices = notices_for(actor=user).count()  # one query per page
     return {
         "nav": {
             "cases": cases,

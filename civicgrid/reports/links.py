@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from civicgrid.stats.periods import Period
+from civicgrid.core.periods import Period
 
 
 def case_list_url(*, area: str, stat: str = "", period: Period | None = None,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.readers import area_breadcrumbs, area_for
 from civicgrid.core.access import access
 from civicgrid.reports import exports
 from civicgrid.reports.models import MonthlyRelease
@@ -53,7 +54,6 @@ from civicgrid.reports.services import (
     release_may_publish,
     release_publish,
 )
-from civicgrid.stats.readers import area_breadcrumbs, area_for
 
 KIND_LABELS = {"weekly": gettext_lazy("周报"), "monthly": gettext_lazy("月报"),
                "quarterly": gettext_lazy("季度分析")}

@@ -15,8 +15,9 @@ behind it (civicgrid/stats/selectors.py drilldown_q).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from civicgrid.core.numbers import ratio
 from civicgrid.stats.models import Indicator
 
 Terms = tuple[tuple[str, int], ...]  # ((measure, +1/-1), ...)
@@ -58,14 +59,6 @@ TWO_PLACES = Decimal("0.01")
 
 def evaluate(terms: Terms, totals: dict[str, int]) -> int:
     return sum(sign * totals.get(name, 0) for name, sign in terms)
-
-
-def ratio(numerator: int, denominator: int, factor: int = 100) -> Decimal | None:
-    """numerator ÷ denominator × factor, rounded half up to two places; None for 0 ÷ 0."""
-    if denominator <= 0:
-        return None
-    value = Decimal(numerator) * factor / Decimal(denominator)
-    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

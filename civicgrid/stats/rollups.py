@@ -99,6 +99,11 @@ def _upsert(key: Key, deltas: dict[str, int]) -> None:
             f"DO UPDATE SET {sets}", [*key, *values])
 
 
+def rollup_case_changed(before: Case | None, after: Case) -> None:
+    """The receiver of cases.hooks.case_changed: move the counters by the difference."""
+    stat_apply(case_facts(before) if before is not None else None, case_facts(after))
+
+
 def stat_apply(before: CaseFacts | None, after: CaseFacts | None) -> None:
     """Move one case's counts from its `before` facts to its `after` facts."""
     old, new = contributions(before), contributions(after)

@@ -3,7 +3,7 @@ trends, category mixes, the most overdue cases and the leaders' dashboard; and t
 filter behind every number (drill-down).
 
 Every read of an area takes the reader (`actor`) and checks first that the reader may read
-the area (civicgrid/stats/readers.py): outside the reader's scope it raises
+the area (civicgrid/areas/readers.py): outside the reader's scope it raises
 `Area.DoesNotExist`, like a missing area (404 in pages). The totals themselves come from
 civicgrid/stats/totals.py, a fixed number of aggregate queries whatever the number of cases.
 """
@@ -16,18 +16,19 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.readers import require_area
 from civicgrid.areas.selectors import area_roots
+from civicgrid.cases.hooks import Drill
 from civicgrid.cases.models import CLOCKED_STATUSES, Case, Category
+from civicgrid.cases.selectors import overdue_multiple
+from civicgrid.core.periods import Period, add_months, current_month
 from civicgrid.stats.indicators import INDICATORS, IndicatorDef, KpiValue, Terms, kpi_value
 from civicgrid.stats.measures import BY_NAME, Measure
 from civicgrid.stats.models import Indicator
-from civicgrid.stats.periods import Period, add_months, current_month
-from civicgrid.stats.readers import require_area
 from civicgrid.stats.totals import (
     measure_totals,
     targets_for_areas,
@@ -35,12 +36,15 @@ from civicgrid.stats.totals import (
     totals_by_child,
     totals_by_month,
 )
+from civicgrid.warnings.selectors import (
+    area_status_features,
+    check_totals,
+    check_totals_by_child,
+)
 
 # --- KPIs --------------------------------------------------------------------------------
 
 def _check_totals(actor: User | None, area: Area, period: Period) -> dict[str, int]:
-    from civicgrid.warnings.selectors import check_totals
-
     return check_totals(actor=actor, area=area, start=period.start, end=period.end)
 
 
@@ -72,7 +76,6 @@ def ranking(*, actor: User | None, area: Area, period: Period,
     require_area(actor, area)
     children = list(area.children.order_by("code"))
     if definition.source == "checks":
-        from civicgrid.warnings.selectors import check_totals_by_child
 
         by_child = check_totals_by_child(actor=actor, area=area, start=period.start,
                                          end=period.end)
@@ -92,15 +95,6 @@ def ranking(*, actor: User | None, area: Area, period: Period,
 
 
 # --- drill-down --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Drill:
-    """The cases behind a number: a filter, and which time field the period applies to."""
-
-    q: Q
-    by_closing: bool
-    label: Promise
-
 
 def _terms_q(terms: Terms) -> Q:
     q = Q()
@@ -123,16 +117,6 @@ def drilldown(stat: str) -> Drill:
         return Drill(_terms_q(terms), by_closing, definition.label)
     measure: Measure = BY_NAME[stat]
     return Drill(measure.q, measure.by_closing, measure.label)
-
-
-def drilldown_filter(stat: str, period: Period | None) -> Q:
-    drill = drilldown(stat)
-    q = drill.q
-    if period is not None:
-        field = "closed_at" if drill.by_closing else "registered_at"
-        first, after = period.bounds
-        q &= Q(**{f"{field}__gte": first, f"{field}__lt": after})
-    return q
 
 
 def category_tops() -> dict[int, Category]:
@@ -229,7 +213,6 @@ def most_overdue(*, actor: User | None, area: Area, limit: int = 8,
                  now: datetime | None = None) -> list[OverdueRow]:
     """The open cases of the area longest past their stage deadline, of those the reader
     may see (one indexed query)."""
-    from civicgrid.cases.selectors import overdue_multiple
 
     require_area(actor, area)
     now = now or timezone.now()
@@ -259,7 +242,6 @@ def dashboard(*, actor: User | None, area: Area, period: Period) -> Dashboard:
     """Everything on the leaders' dashboard for one area and period, in a fixed number of
     queries: rollup totals (this period, the one before), targets, weekly checks, the trend,
     the category mix, the area statuses of the children, and the most overdue cases."""
-    from civicgrid.warnings.selectors import area_status_features
 
     require_area(actor, area)
     totals = measure_totals(area_code=area.code, period=period)

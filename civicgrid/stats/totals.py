@@ -4,7 +4,7 @@ period, by child area, by month, by category, and the applying KPI targets.
 These are the arithmetic under the statistics selectors and take no reader: they trust the
 prefix they are given. Pages never call them; they call the selectors of
 civicgrid/stats/selectors.py, civicgrid/reports/selectors/ and civicgrid/warnings/selectors.py,
-which check the reader's scope on the area first (civicgrid/stats/readers.py). The
+which check the reader's scope on the area first (civicgrid/areas/readers.py). The
 benchmark (bench/measure.py) times them directly.
 
 Streets, districts and everything above read the rollup (CaseStat, one row per street,
@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from civicgrid.areas.models import Area
 from civicgrid.cases.models import Case
+from civicgrid.core.periods import Period
 from civicgrid.stats.measures import MEASURES, NAMES
 from civicgrid.stats.models import CaseStat, KpiTarget
-from civicgrid.stats.periods import Period
 from civicgrid.stats.rollups import STREET_CODE_LENGTH
 
 

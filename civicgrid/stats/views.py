@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.readers import area_for
 from civicgrid.core.access import access
 from civicgrid.stats.indicators import INDICATORS
 from civicgrid.stats.models import Indicator
-from civicgrid.stats.readers import area_for
 from civicgrid.stats.selectors import (
     Period,
     area_choices,

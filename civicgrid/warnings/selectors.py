@@ -16,7 +16,7 @@ Monday lies in those months *and* whose report is already due count: a week stil
 cannot be missing or late yet.
 
 Every read of an area that a user sees takes the reader (`actor`) and checks the area
-against the reader's scope first (civicgrid/stats/readers.py): outside it, Area.DoesNotExist,
+against the reader's scope first (civicgrid/areas/readers.py): outside it, Area.DoesNotExist,
 as for a missing area. The helpers that take a code prefix (`expected_reporters`,
 `missing_reporters`, `area_measures`) serve the services and these selectors, not pages.
 
@@ -41,9 +41,9 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.models import User
 from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import CODE_LENGTH, Area, Level
+from civicgrid.areas.readers import require_area
 from civicgrid.cases.models import CLOCKED_STATUSES, OPEN_STATUSES, Case, SupervisionLevel
-from civicgrid.stats.indicators import ratio
-from civicgrid.stats.readers import require_area
+from civicgrid.core.numbers import ratio
 from civicgrid.warnings.models import (
     EVALUATED_LEVELS,
     SEVERITY,

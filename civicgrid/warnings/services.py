@@ -29,7 +29,8 @@ from civicgrid.accounts.roles import PERMISSIONS, Role
 from civicgrid.accounts.scope import get_scope, user_can
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
-from civicgrid.cases.models import InboxItem, InboxKind
+from civicgrid.notices.models import NoticeKind
+from civicgrid.notices.services import NoticeDraft, notice_send_batch
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.warnings.defaults import load_default_rules
 from civicgrid.warnings.models import (
@@ -253,19 +254,16 @@ def _notify_reporters(areas: list[Area], week: date, now: datetime,
                                                      kind__in=FALLBACK_UNIT_KINDS)
                                  .values_list("area_id", "pk").order_by("pk")):
             units[area_id].append(unit_id)
-    items = []
+    items: list[NoticeDraft] = []
     sent: dict[int, int] = {}
     for area in areas:
         message = _reminder_message(area, week, cfg)
-        mine = [InboxItem(user_id=u, area=area, kind=InboxKind.WEEKLY_CHECK,
-                          message=message, created_at=now)
-                for u in sorted(by_area.get(area.pk, ()))]
-        mine += [InboxItem(unit_id=u, area=area, kind=InboxKind.WEEKLY_CHECK,
-                           message=message, created_at=now)
-                 for u in units.get(area.pk, ())]
-        sent[area.pk] = len(mine)
-        items += mine
-    InboxItem.objects.bulk_create(items, batch_size=BATCH)
+        draft = NoticeDraft(NoticeKind.WEEKLY_CHECK, message, area_id=area.pk,
+                            user_ids=sorted(by_area.get(area.pk, ())),
+                            unit_ids=units.get(area.pk, []))
+        sent[area.pk] = len(draft.user_ids) + len(draft.unit_ids)
+        items.append(draft)
+    notice_send_batch(items, now=now)
     return sent
 
 
@@ -446,17 +444,16 @@ def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict]]], now: d
     supervisors = list(UserJurisdiction.objects
                        .filter(user__is_active=True, user__role_grants__role=Role.SUPERVISOR)
                        .values_list("user_id", "area__code").distinct())
-    items = []
+    items: list[NoticeDraft] = []
     for area, before, after, reasons in changes:
         covering = [(u, code) for u, code in supervisors if area.code.startswith(code)]
         above = max((len(code) for _u, code in covering if code != area.code), default=-1)
         users = sorted({u for u, code in covering
                         if code == area.code or len(code) == above})
         message = _status_message(area, before, after, reasons)
-        items += [InboxItem(user_id=u, area=area, kind=InboxKind.AREA_STATUS, message=message,
-                            created_at=now) for u in users]
-    InboxItem.objects.bulk_create(items, batch_size=BATCH)
-    return len(items)
+        items.append(NoticeDraft(NoticeKind.AREA_STATUS, message, area_id=area.pk,
+                                 user_ids=users))
+    return len(notice_send_batch(items, now=now))
 
 
 def area_status_evaluate(*, now: datetime | None = None) -> EvaluationReport:

@@ -1,6 +1,6 @@
 """Pages of the weekly checks and area warnings.
 
-Every area is read through `area_for` (civicgrid/stats/readers.py) and every selector takes
+Every area is read through `area_for` (civicgrid/areas/readers.py) and every selector takes
 the reader and checks the scope itself, so an area outside the user's jurisdiction answers
 404 exactly like one that does not exist. Views parse input
 and call a selector or a service; each page runs a fixed number of queries.
@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.models import Area
+from civicgrid.areas.readers import area_breadcrumbs, area_for
 from civicgrid.areas.selectors import area_roots
 from civicgrid.core.access import access, has_permission
-from civicgrid.stats.readers import area_breadcrumbs, area_for
 from civicgrid.warnings import selectors
 from civicgrid.warnings.forms import WeeklyCheckForm
 from civicgrid.warnings.models import EVALUATED_LEVELS, StatusColour

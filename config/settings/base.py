@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.areas",
     "civicgrid.units",
+    "civicgrid.notices",
     "civicgrid.cases",
     "civicgrid.webhooks",
     "civicgrid.workcalendar",

@@ -52,7 +52,6 @@ from civicgrid.cases.services.handoffs import (
     case_handoff_outcome,
     handoff_targets,
 )
-from civicgrid.cases.services.inbox import inbox_mark_read
 from civicgrid.cases.services.intake import (
     case_intake,
     clean_attributes,
@@ -153,7 +152,7 @@ __all__ = [
     "case_request_extension", "case_resolve", "case_resume", "case_return", "case_rework",
     "case_route", "case_supervise", "case_suspend", "case_target_units", "case_transfer",
     "case_verify", "clean_attributes", "dispatch_centre", "dispatch_targets",
-    "due_jobs_run", "handoff_targets", "inbox_mark_read", "intake_areas", "intake_place",
+    "due_jobs_run", "handoff_targets", "intake_areas", "intake_place",
     "may_download_agreement", "minimum_level", "normalize_phone", "party_document_info",
     "party_reveal", "party_search_hashes", "store_attachment", "transfer_targets",
     "validate_uploads",

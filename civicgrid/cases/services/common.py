@@ -4,6 +4,7 @@ service that performs each row of the workflow table."""
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,13 +19,12 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_name, actor_user, audit_username
 from civicgrid.audit.services import audit_record
+from civicgrid.cases import hooks
 from civicgrid.cases.inputs import field_label
 from civicgrid.cases.models import Case, CaseEvent, Category
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
 from civicgrid.core.errors import RuleViolation
-from civicgrid.stats.rollups import case_facts, stat_apply
 from civicgrid.units.models import Unit
-from civicgrid.webhooks.services import webhook_enqueue_for_event
 from civicgrid.workcalendar.calendar import DayUnit, due_datetime
 
 SHANGHAI = timezone.get_fixed_timezone(8 * 60)
@@ -65,7 +65,7 @@ def record_event(case: Case, type_: str, actor: Actor, *, from_status: str = "",
         actor_name=actor_name(actor),
         unit=unit, from_status=from_status, to_status=to_status, note=note, data=data or {},
     )
-    webhook_enqueue_for_event(event)  # rows now, in this transaction; sending after commit
+    hooks.case_event_recorded.send(event)  # webhook rows now, in this transaction
     return event
 
 
@@ -99,14 +99,14 @@ def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
                      unit: Unit | None = None) -> Case:
     """The common path of every transition: check, save, rollup, timeline, audit."""
     transition = transition_check(case, name, actor)
-    old_status, before = case.status, case_facts(case)
+    old_status, before = case.status, copy.copy(case)
     target = transition.target
     if target == PREVIOUS:
         target = case.suspended_from
     if target is not None:
         fields.setdefault("status", target)
     save_case(case, expected_version, fields)
-    stat_apply(before, case_facts(case))
+    hooks.case_changed.send(before, case)
     record_event(case, event_type, actor, from_status=old_status, to_status=case.status,
                  note=note, data=data, unit=unit)
     # The status pair, and the timeline event's own data beside it (a transfer's data has

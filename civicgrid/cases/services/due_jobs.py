@@ -17,12 +17,12 @@ from civicgrid.cases.models import (
     Case,
     HandlingLevel,
     HandOff,
-    InboxItem,
-    InboxKind,
     Status,
 )
 from civicgrid.cases.services.common import StaleCase, local_date
 from civicgrid.cases.services.transitions import case_escalate, dispatch_centre
+from civicgrid.notices.models import NoticeKind
+from civicgrid.notices.services import notice_send
 
 
 @dataclass
@@ -57,18 +57,16 @@ def due_jobs_run(*, now: datetime | None = None) -> DueJobsReport:
             continue
         centre = dispatch_centre(case)
         if centre is not None:
-            InboxItem.objects.create(unit=centre, case=case, kind=InboxKind.ESCALATION,
-                                     created_at=now, message=_("%(no)s 超时自动上报至本级。")
-                                     % {"no": case.number})
+            notice_send(kind=NoticeKind.ESCALATION, case_id=case.pk, unit_ids=[centre.pk],
+                        now=now, message=_("%(no)s 超时自动上报至本级。") % {"no": case.number})
         report.escalated.append(case.number)
     overdue_handoffs = HandOff.objects.filter(acknowledged_at__isnull=True,
                                               overdue_notified_at__isnull=True,
                                               receipt_due_at__lt=now)
     for handoff in overdue_handoffs.select_related("case"):
-        InboxItem.objects.create(unit=handoff.to_unit, case=handoff.case,
-                                 kind=InboxKind.OVERDUE, created_at=now,
-                                 message=_("对接事件 %(no)s 已超过签收时限。")
-                                 % {"no": handoff.case.number})
+        notice_send(kind=NoticeKind.OVERDUE, case_id=handoff.case_id,
+                    unit_ids=[handoff.to_unit_id], now=now,
+                    message=_("对接事件 %(no)s 已超过签收时限。") % {"no": handoff.case.number})
         handoff.overdue_notified_at = now
         handoff.save(update_fields=["overdue_notified_at"])
         report.handoff_notices += 1
@@ -79,8 +77,9 @@ def due_jobs_run(*, now: datetime | None = None) -> DueJobsReport:
     for agreement in due_agreements:
         target = agreement.case.assigned_unit
         if target is not None:
-            InboxItem.objects.create(
-                unit=target, case=agreement.case, kind=InboxKind.JUDICIAL, created_at=now,
+            notice_send(
+                kind=NoticeKind.JUDICIAL, case_id=agreement.case_id, unit_ids=[target.pk],
+                now=now,
                 message=_("调解协议 %(no)s 可在 %(d)s 前由双方共同申请司法确认,请提醒当事人。")
                 % {"no": agreement.number, "d": agreement.confirmation_deadline})
         agreement.reminder_sent_at = now

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.actors import Actor, acting_user
 from civicgrid.accounts.models import User
 from civicgrid.cases import inputs as I  # noqa: N812
-from civicgrid.cases.models import Case, EventType, HandOff, InboxItem, InboxKind
+from civicgrid.cases.models import Case, EventType, HandOff
 from civicgrid.cases.services.common import (
     apply_transition,
     due_for,
@@ -23,6 +23,8 @@ from civicgrid.cases.services.common import (
     transition_service,
 )
 from civicgrid.core.errors import RuleViolation
+from civicgrid.notices.models import NoticeKind
+from civicgrid.notices.services import notice_send
 from civicgrid.units.models import Unit, UnitKind
 
 HANDOFF_UNIT_KINDS = {
@@ -72,9 +74,9 @@ def case_hand_off(*, case: Case, actor: Actor, expected_version: int,
         case=case, kind=data.kind, from_unit=from_unit, to_unit=to_unit, note=data.note,
         created_by=acting_user(actor), created_at=now,
         receipt_due_at=receipt_due or now + timedelta(days=3))
-    InboxItem.objects.create(unit=to_unit, case=case, kind=InboxKind.HANDOFF, created_at=now,
-                             message=_("%(from)s 移交对接事件 %(no)s,请签收。")
-                             % {"from": from_unit.name, "no": case.number})
+    notice_send(kind=NoticeKind.HANDOFF, case_id=case.pk, unit_ids=[to_unit.pk], now=now,
+                message=_("%(from)s 移交对接事件 %(no)s,请签收。")
+                % {"from": from_unit.name, "no": case.number})
     return handoff
 
 

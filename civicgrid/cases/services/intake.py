@@ -23,6 +23,7 @@ from civicgrid.accounts.scope import user_can
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
+from civicgrid.cases import hooks
 from civicgrid.cases.inputs import PartyInput
 from civicgrid.cases.models import (
     AttributeType,
@@ -42,7 +43,6 @@ from civicgrid.cases.services.common import due_for, local_date, record_event
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
-from civicgrid.stats.rollups import case_facts, stat_apply
 
 
 def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +228,7 @@ def case_intake(
     Party.objects.bulk_create(party_rows)
     for upload, kind in checked_uploads:
         store_attachment(case, upload, kind, actor)
-    stat_apply(None, case_facts(case))
+    hooks.case_changed.send(None, case)
     record_event(case, EventType.REGISTERED, actor, to_status=case.status,
                  data={"channel": channel, "level": case.level, "routing": case.routing_note})
     audit_record(actor=actor, event_type="case.intake", subject=case,

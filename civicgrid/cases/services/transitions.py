@@ -27,8 +27,6 @@ from civicgrid.cases.models import (
     ExtensionRequest,
     ExtensionStatus,
     HandlingLevel,
-    InboxItem,
-    InboxKind,
     MediationSession,
     Outcome,
     Status,
@@ -45,6 +43,8 @@ from civicgrid.cases.services.common import (
 from civicgrid.cases.services.documents import agreement_create
 from civicgrid.cases.services.routing import case_route, check_target_unit, queue_area_for
 from civicgrid.core.errors import RuleViolation
+from civicgrid.notices.models import Notice, NoticeKind
+from civicgrid.notices.services import notice_send
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.workcalendar.calendar import due_datetime
 
@@ -323,9 +323,9 @@ def case_request_extension(*, case: Case, actor: Actor, expected_version: int,
                                               requested_at=timezone.now())
     centre = dispatch_centre(case)
     if centre is not None:
-        InboxItem.objects.create(
-            unit=centre, case=case, kind=InboxKind.EXTENSION, created_at=timezone.now(),
-            message=_("%(no)s 申请延期 %(d)d 天,待审批。") % {"no": case.number, "d": data.days})
+        notice_send(kind=NoticeKind.EXTENSION, case_id=case.pk, unit_ids=[centre.pk],
+                    message=_("%(no)s 申请延期 %(d)d 天,待审批。")
+                    % {"no": case.number, "d": data.days})
     return request
 
 
@@ -377,27 +377,25 @@ def case_supervise(*, case: Case, actor: Actor, expected_version: int,
     }, EventType.SUPERVISED, note=reason, data={"level": level})
     target = case.assigned_unit or dispatch_centre(case)
     if level and target is not None:
-        InboxItem.objects.create(unit=target, case=case, kind=InboxKind.SUPERVISION,
-                                 created_at=timezone.now(), message=_(
-                                     "%(no)s 被%(level)s:%(reason)s") % {
-                                     "no": case.number,
-                                     "level": SupervisionLevel(level).label,
-                                     "reason": reason})
+        notice_send(kind=NoticeKind.SUPERVISION, case_id=case.pk, unit_ids=[target.pk],
+                    message=_("%(no)s 被%(level)s:%(reason)s") % {
+                        "no": case.number, "level": SupervisionLevel(level).label,
+                        "reason": reason})
     return case
 
 
 @transition_service("remind")
 @transaction.atomic
 def case_remind(*, case: Case, actor: Actor, expected_version: int,
-                data: I.RemindInput) -> InboxItem:
+                data: I.RemindInput) -> Notice:
     target = case.assigned_unit or dispatch_centre(case)
     if target is None:
         raise RuleViolation(_("该事件暂无承办单位,无法催办。"))
     text = data.message.strip() or _("请尽快办理事件 %(no)s。") % {"no": case.number}
     apply_transition(case, "remind", actor, expected_version, {}, EventType.REMINDED,
                      note=text, unit=target)
-    return InboxItem.objects.create(unit=target, case=case, kind=InboxKind.REMINDER,
-                                    created_at=timezone.now(), message=text[:300])
+    return notice_send(kind=NoticeKind.REMINDER, case_id=case.pk, unit_ids=[target.pk],
+                       message=text)[0]
 
 
 # --- duplicates ----------------------------------------------------------------------------------

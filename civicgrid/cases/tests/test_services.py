@@ -13,8 +13,6 @@ from civicgrid.cases.models import (
     Case,
     Channel,
     HandOff,
-    InboxItem,
-    InboxKind,
     Outcome,
     Party,
     RoutingRule,
@@ -33,6 +31,7 @@ from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.tests.test_workflow import PNG
 from civicgrid.core.crypto import keyed_hash
 from civicgrid.core.errors import RuleViolation
+from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.stats.models import CaseStat
 from civicgrid.stats.rollups import stats_differences
 
@@ -228,7 +227,7 @@ def test_each_hand_off_kind_round_trip(office, kind, unit_attr, receiver):
     handoff = go(case, "hand_off", office.people["mediator"], kind=kind, to_unit=unit,
                  note="需要对接处理")
     assert case.status == Status.HANDED_OFF and handoff.receipt_due_at > timezone.now()
-    assert InboxItem.objects.filter(unit=unit, kind=InboxKind.HANDOFF).exists()
+    assert Notice.objects.filter(unit=unit, kind=NoticeKind.HANDOFF).exists()
     person = office.people[receiver]
     # The receiving unit sees the case (it is outside its jurisdiction otherwise for some).
     assert Case.objects.restrict(person, "view").filter(pk=case.pk).exists()
@@ -350,9 +349,9 @@ def test_supervision_and_reminders_land_in_the_assignees_inbox(office):
     case = to_handling(office)
     go(case, "supervise", office.people["dispatcher"], level="red", reason="群众反映强烈")
     go(case, "remind", office.people["dispatcher"])
-    kinds = set(InboxItem.objects.filter(unit=office.world.unit_a).values_list("kind",
+    kinds = set(Notice.objects.filter(unit=office.world.unit_a).values_list("kind",
                                                                                 flat=True))
-    assert kinds == {InboxKind.SUPERVISION, InboxKind.REMINDER}
+    assert kinds == {NoticeKind.SUPERVISION, NoticeKind.REMINDER}
     assert inbox_counts(actor=office.people["dispatcher"])["supervised"] == 1
 
 
@@ -365,7 +364,7 @@ def test_due_jobs_escalate_long_overdue_cases_once_and_notify(office):
         case.refresh_from_db()
         assert report.escalated == [case.number]
         assert case.status == Status.ACCEPTED and case.level == "street"
-        assert InboxItem.objects.filter(kind=InboxKind.ESCALATION,
+        assert Notice.objects.filter(kind=NoticeKind.ESCALATION,
                                         unit=office.centre_a).exists()
         assert svc.due_jobs_run().escalated == []
     not_yet = case.stage_started_at + (case.stage_due_at - case.stage_started_at) * 1.5
@@ -384,7 +383,7 @@ def test_due_jobs_remind_before_the_judicial_confirmation_deadline(office):
     when = datetime.combine(deadline - timedelta(days=5), datetime.min.time(), SHANGHAI)
     assert svc.due_jobs_run(now=when).judicial_reminders == 1
     assert svc.due_jobs_run(now=when).judicial_reminders == 0
-    assert InboxItem.objects.filter(kind=InboxKind.JUDICIAL, case=case).count() == 1
+    assert Notice.objects.filter(kind=NoticeKind.JUDICIAL, case=case).count() == 1
 
 
 # --- duplicates and rollups ------------------------------------------------------------------

@@ -24,7 +24,6 @@ from civicgrid.cases.models import (
     Attachment,
     Case,
     CaseEvent,
-    InboxItem,
     MediationSession,
     Party,
     Status,
@@ -34,6 +33,7 @@ from civicgrid.cases.services import PartyInput, StaleCase, allowed_transitions
 from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.tests.test_workflow import PNG, actor_for, put_in_status
 from civicgrid.cases.workflow import TRANSITIONS
+from civicgrid.notices.models import Notice, NoticeKind
 
 INSIDE_A1 = (120.82, 31.92)  # a point in grid_a1 (square 120.80–120.85, 31.90–31.95)
 
@@ -693,7 +693,7 @@ def test_notices_unread_first_and_mark_read(office):
     assert 'data-testid="notice-count">2<' in home
     html = client.get(reverse("cases:notices")).content.decode()
     assert html.count("data-notice=") == 2 and "红牌督办" in html
-    item = InboxItem.objects.filter(kind="supervision").get()
+    item = Notice.objects.filter(kind="supervision").get()
     response = client.post(reverse("cases:notices"), {"item": item.pk})
     assert response.status_code == 302
     item.refresh_from_db()
@@ -701,9 +701,9 @@ def test_notices_unread_first_and_mark_read(office):
     html = client.get(reverse("cases:notices")).content.decode()
     assert 'data-testid="unread-count">1<' in html
     assert client.post(reverse("cases:notices"), {"item": "all"}).status_code == 302
-    assert not InboxItem.objects.filter(read_at__isnull=True).exists()
+    assert not Notice.objects.filter(read_at__isnull=True).exists()
     # Someone else's notice: 404, unchanged.
-    other = InboxItem.objects.create(user=office.people["grid"], case=case, kind="reminder",
+    other = Notice.objects.create(user=office.people["grid"], case=case, kind="reminder",
                                      message="x", created_at=timezone.now())
     assert client.post(reverse("cases:notices"), {"item": other.pk}).status_code == 404
     other.refresh_from_db()
@@ -750,7 +750,6 @@ def test_list_marks_deadlines_counted_without_calendar_data(office, client):
 
 
 def test_notices_page_queries_do_not_grow_with_notices(office, client):
-    from civicgrid.cases.models import InboxItem, InboxKind
 
     case = new_case(office)
     user = office.people["mediator"]
@@ -758,8 +757,8 @@ def test_notices_page_queries_do_not_grow_with_notices(office, client):
 
     def add(n):
         for i in range(n):
-            InboxItem.objects.create(unit=office.world.unit_a, case=case,
-                                     kind=InboxKind.REMINDER, message=f"催办 {i}",
+            Notice.objects.create(unit=office.world.unit_a, case=case,
+                                     kind=NoticeKind.REMINDER, message=f"催办 {i}",
                                      created_at=timezone.now())
 
     def count():

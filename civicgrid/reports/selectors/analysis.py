@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.readers import require_area
 from civicgrid.areas.selectors import area_roots
 from civicgrid.cases.models import (
     CLOCKED_STATUSES,
@@ -33,13 +34,13 @@ from civicgrid.cases.models import (
     Outcome,
 )
 from civicgrid.cases.selectors import overdue_multiple
+from civicgrid.core.numbers import ratio
+from civicgrid.core.periods import Period
 from civicgrid.reports.links import case_list_url, overdue_url
 from civicgrid.reports.selectors.common import YEARS, add_months, category_index, change
 from civicgrid.reports.selectors.presentation import Cell, Row, Table
-from civicgrid.stats.indicators import INDICATORS, kpi_value, ratio
+from civicgrid.stats.indicators import INDICATORS, kpi_value
 from civicgrid.stats.measures import BY_NAME, MEASURES
-from civicgrid.stats.periods import Period
-from civicgrid.stats.readers import require_area
 from civicgrid.stats.rollups import STREET_CODE_LENGTH
 from civicgrid.stats.totals import measure_totals, totals_by_category, totals_by_month
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from civicgrid.core.periods import Period
 from civicgrid.reports.links import case_list_url
 from civicgrid.reports.selectors.common import CategoryIndex, change
 from civicgrid.reports.selectors.release import (
@@ -28,7 +29,6 @@ from civicgrid.reports.suppression import (
     PRIMARY,
     SMALL,
 )
-from civicgrid.stats.periods import Period
 
 if TYPE_CHECKING:  # an annotation only (typing.TypeIs is Python 3.13)
     from typing_extensions import TypeIs

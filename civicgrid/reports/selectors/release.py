@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.readers import require_area
 from civicgrid.cases.models import (
     CaseKind,
 )
+from civicgrid.core.periods import Period
 from civicgrid.reports.models import MonthlyRelease
 from civicgrid.reports.selectors.common import (
     YEARS,
@@ -37,8 +39,6 @@ from civicgrid.reports.suppression import (
     suppress_column,
 )
 from civicgrid.stats.models import CaseStat
-from civicgrid.stats.periods import Period
-from civicgrid.stats.readers import require_area
 
 # --- the monthly safety data release -----------------------------------------------------
 

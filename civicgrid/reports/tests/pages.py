@@ -15,8 +15,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from civicgrid.cases.models import Case
-from civicgrid.cases.selectors import inbox_filter
-from civicgrid.stats.selectors import Period, drilldown, drilldown_filter
+from civicgrid.cases.selectors import drill_filter, inbox_filter
+from civicgrid.core.periods import Period
+from civicgrid.stats.selectors import drilldown
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _day(value: str) -> datetime:
 def listed(user, href: str) -> int:
     """How many cases the staff case list shows for a drill-down link, by the documented
     filter: the reader's cases, area/category prefix, channel, the statistic's filter
-    (civicgrid/stats/selectors.py drilldown_filter) over the period or the dates."""
+    (civicgrid/cases/selectors.py drill_filter) over the period or the dates."""
     parsed = urlparse(href)
     assert parsed.path == "/cases/", href
     query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
@@ -137,7 +138,7 @@ def listed(user, href: str) -> int:
     stat = query.get("stat", "")
     if stat:
         period = Period.parse(query["period"]) if query.get("period") else None
-        qs = qs.filter(drilldown_filter(stat, period))
+        qs = qs.filter(drill_filter(stat, period))
         field = "closed_at" if drilldown(stat).by_closing else "registered_at"
         if query.get("from"):
             qs = qs.filter(**{f"{field}__gte": _day(query["from"])})

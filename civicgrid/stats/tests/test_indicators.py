@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import Case, Outcome
+from civicgrid.cases.selectors import drill_filter
 from civicgrid.cases.services import PartyInput, allowed_transitions
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.stats.indicators import INDICATORS, kpi_value, ratio
@@ -19,7 +20,6 @@ from civicgrid.stats.selectors import (
     Period,
     current_month,
     drilldown,
-    drilldown_filter,
     ranking,
 )
 from civicgrid.stats.tests.conftest import history_parts
@@ -168,13 +168,13 @@ def test_drilldown_lists_exactly_the_cases_counted(office, history):
             continue
         kpi = kpi_value(definition, totals)
         for part, expected in (("num", kpi.numerator), ("den", kpi.denominator)):
-            listed = Case.objects.filter(drilldown_filter(f"{code}:{part}", period),
+            listed = Case.objects.filter(drill_filter(f"{code}:{part}", period),
                                          area_code__startswith=office.world.county.code)
             assert listed.count() == expected, (code, part)
-    closed = set(Case.objects.filter(drilldown_filter(f"{Indicator.CLOSURE_RATE}:num", period))
+    closed = set(Case.objects.filter(drill_filter(f"{Indicator.CLOSURE_RATE}:num", period))
                  .values_list("number", flat=True))
     assert closed == {history[k].number for k in ("d1", "d2", "p1", "p2")}
-    assert Case.objects.filter(drilldown_filter("closed", period.previous)).count() == 0
+    assert Case.objects.filter(drill_filter("closed", period.previous)).count() == 0
     with pytest.raises(KeyError):
         drilldown("check_completeness:num")
     with pytest.raises(KeyError):

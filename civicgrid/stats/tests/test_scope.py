@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicgrid.areas.models import Area
+from civicgrid.areas.readers import area_breadcrumbs, area_for, require_area
 from civicgrid.cases.models import Case
 from civicgrid.stats.models import Indicator
-from civicgrid.stats.readers import area_breadcrumbs, area_for, require_area
 from civicgrid.stats.selectors import (
     area_choices,
     current_month,

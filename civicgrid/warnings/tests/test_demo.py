@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.cases.models import InboxItem, InboxKind
 from civicgrid.core.demo_cases import demo_cases_seed
 from civicgrid.core.demo_warnings import demo_warnings_seed
+from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.warnings.models import AreaStatus, WeeklyCheck, WeeklyCheckRevision
 from civicgrid.warnings.selectors import check_settings, missing_reporters
 from civicgrid.warnings.weeks import last_due_week, local_date
@@ -15,7 +15,7 @@ from civicgrid.warnings.weeks import last_due_week, local_date
 
 def _counts() -> dict:
     return {m.__name__: m.objects.count()
-            for m in (WeeklyCheck, WeeklyCheckRevision, AreaStatus, InboxItem)}
+            for m in (WeeklyCheck, WeeklyCheckRevision, AreaStatus, Notice)}
 
 
 def test_demo_has_checks_of_every_kind_and_statuses(demo):
@@ -27,7 +27,7 @@ def test_demo_has_checks_of_every_kind_and_statuses(demo):
     assert checks.filter(on_time=False).exists() and checks.filter(revision__gt=1).exists()
     week = last_due_week(timezone.now(), check_settings())
     assert missing_reporters(prefix="320602", week=week).exists()
-    assert InboxItem.objects.filter(kind=InboxKind.WEEKLY_CHECK).exists()
+    assert Notice.objects.filter(kind=NoticeKind.WEEKLY_CHECK).exists()
     evaluated = Area.objects.filter(level__in=[Level.COUNTY, Level.STREET, Level.COMMUNITY])
     today = local_date()
     assert AreaStatus.objects.filter(day=today).count() == evaluated.count()

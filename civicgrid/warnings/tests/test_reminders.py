@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from civicgrid.accounts.roles import Role
 from civicgrid.audit.models import AuditEntry
-from civicgrid.cases.models import InboxItem, InboxKind
+from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.units.models import UnitKind
 from civicgrid.units.services import unit_create
 from civicgrid.warnings.models import CheckReminder
@@ -30,7 +30,7 @@ checks, world = checks_parts()
 
 def notices():
     return sorted((i.area.code, i.user.username if i.user else f"unit:{i.unit.code}")
-                  for i in InboxItem.objects.filter(kind=InboxKind.WEEKLY_CHECK)
+                  for i in Notice.objects.filter(kind=NoticeKind.WEEKLY_CHECK)
                   .select_related("area", "user", "unit"))
 
 
@@ -56,7 +56,7 @@ def test_missing_reporters_are_reminded_once_after_the_due_time(reporters):
     ])
     assert CheckReminder.objects.get(area=w.community_b, week=W1).recipients == 1
     assert CheckReminder.objects.get(area=w.street_b, week=W1).recipients == 0
-    message = InboxItem.objects.get(user__username="t_gl").message
+    message = Notice.objects.get(user__username="t_gl").message
     assert message == ("桃坞社区 2026-03-02 当周排查尚未报送(截止 2026-03-09 12:00),"
                        "请尽快报送;本周无情况也请作零报告。")
     # Again, and again later: nothing new.

@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civicgrid.accounts.roles import Role
-from civicgrid.cases.models import Case, InboxItem, InboxKind, Status
+from civicgrid.cases.models import Case, Status
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.conftest import make_area
+from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.warnings.models import AreaStatus, WarningRule
 from civicgrid.warnings.selectors import area_status_features, rise_windows
 from civicgrid.warnings.services import (
@@ -235,7 +236,7 @@ def test_default_rules_are_loaded_and_valid(db):
 # --- changes, notices, history ---------------------------------------------------------------
 
 def _notices():
-    return sorted(InboxItem.objects.filter(kind=InboxKind.AREA_STATUS)
+    return sorted(Notice.objects.filter(kind=NoticeKind.AREA_STATUS)
                   .values_list("user__username", "area__code"))
 
 
@@ -254,7 +255,7 @@ def test_a_change_notifies_the_covering_supervisors_once_and_history_is_kept(dis
     assert _notices() == sorted([
         ("c_disp", w.county.code), ("c_disp", w.street_a.code),
         ("t_supervisor", w.street_a.code), ("t_supervisor", w.community_a.code)])
-    item = InboxItem.objects.get(user__username="t_supervisor", area=w.community_a)
+    item = Notice.objects.get(user__username="t_supervisor", area=w.community_a)
     assert item.case is None
     assert item.message == ("桃坞社区 预警状态由绿色变为黄色:"
                             "未办结的群体性、重大矛盾纠纷 1 件(黄色阈值 1 件)")
@@ -279,7 +280,7 @@ def test_first_evaluation_notifies_only_warnings(district):
     cases(district, 1, is_group=True)
     area_status_evaluate(now=NOW)
     assert ("t_supervisor", w.community_a.code) in _notices()
-    assert not InboxItem.objects.filter(area=w.community_b).exists()
+    assert not Notice.objects.filter(area=w.community_b).exists()
     assert status(w.community_a).previous_status == ""
 
 

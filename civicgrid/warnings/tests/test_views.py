@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from civicgrid.accounts.roles import Role
 from civicgrid.audit.models import AuditEntry
-from civicgrid.cases.models import InboxItem, InboxKind
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.conftest import make_area, square
+from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.warnings.models import AreaStatus, CheckReminder, WeeklyCheck, WeeklyCheckRevision
 from civicgrid.warnings.services import (
     CheckInput,
@@ -177,9 +177,9 @@ def test_remind_button(checks):
     page = client.get(response["Location"]).content.decode()
     assert "已提醒 3 个未报单位" in page and "已提醒" in page
     # A leader may not remind: 403, nothing sent.
-    before = InboxItem.objects.count()
+    before = Notice.objects.count()
     assert client_for(w.users[Role.LEADER]).post(url).status_code == 403
-    assert InboxItem.objects.count() == before
+    assert Notice.objects.count() == before
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_area_notices_on_the_notices_page(evaluated, checks):
     assert reverse("warnings:report", args=[w.community_a.code]) in page
     page = client_for(w.users[Role.SUPERVISOR]).get(reverse("cases:notices")).content.decode()
     assert reverse("warnings:status", args=[w.community_a.code]) in page
-    assert InboxItem.objects.filter(kind=InboxKind.AREA_STATUS, case__isnull=True).exists()
+    assert Notice.objects.filter(kind=NoticeKind.AREA_STATUS, case__isnull=True).exists()
 
 
 # --- scope ----------------------------------------------------------------------------------
