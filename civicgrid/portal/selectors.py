@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.cases.models import Case, CaseEvent, EventType, Outcome, PartyRole, Status
+from civicgrid.cases import events as case_events
+from civicgrid.cases.events import event_payload
+from civicgrid.cases.models import Case, CaseEvent, Outcome, PartyRole, Status
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.services import RATEABLE_STATUSES
 
@@ -94,50 +96,50 @@ class PublicEvent:
 
 def public_event_text(event: CaseEvent) -> str | None:
     """What a member of the public is told about a timeline entry, or None for internal
-    steps. Reads only the type and the organisation names in its data."""
-    data = event.data or {}
-    match event.type:
-        case EventType.REGISTERED:
+    steps. Reads only the type and the organisation names of its typed payload."""
+    payload = event_payload(event)
+    match payload:
+        case case_events.Registered():
             return _("已收到您的反映")
-        case EventType.ACCEPTED:
+        case case_events.Accepted():
             return _("已受理")
-        case EventType.REJECTED:
+        case case_events.Rejected():
             return _("不予受理")
-        case EventType.DISPATCHED:
-            return _("已交由 %(unit)s 办理") % {"unit": data.get("unit", "")}
-        case EventType.TRANSFERRED:
-            return _("已转交 %(unit)s 办理") % {"unit": data.get("to", "")}
-        case EventType.RETURNED:
+        case case_events.Dispatched():
+            return _("已交由 %(unit)s 办理") % {"unit": payload.unit}
+        case case_events.Transferred():
+            return _("已转交 %(unit)s 办理") % {"unit": payload.to_unit}
+        case case_events.Returned():
             return _("正在重新安排承办单位")
-        case EventType.ESCALATED:
+        case case_events.Escalated():
             return _("已上报上一级办理")
-        case EventType.HANDED_OFF:
-            return _("已请 %(unit)s 协同办理") % {"unit": data.get("to", "")}
-        case EventType.HANDOFF_OUTCOME:
+        case case_events.HandedOff():
+            return _("已请 %(unit)s 协同办理") % {"unit": payload.to_unit}
+        case case_events.HandoffOutcome():
             return _("协同单位已反馈办理情况")
-        case EventType.SESSION:
+        case case_events.Session():
             return _("调解中")
-        case EventType.RESOLVED:
-            outcome = data.get("outcome", "")
+        case case_events.Resolved():
+            outcome = payload.outcome
             label = Outcome(outcome).label if outcome in Outcome.values else ""
             return _("已办结:%(outcome)s") % {"outcome": label} if label else _("已办结")
-        case EventType.VERIFIED:
+        case case_events.Verified():
             return _("办理结果已核查")
-        case EventType.REWORK:
+        case case_events.Rework():
             return _("核查后重新办理")
-        case EventType.FOLLOWED_UP:
+        case case_events.FollowedUp():
             return _("已回访")
-        case EventType.RESIDENT_RATING:
+        case case_events.ResidentRating():
             return _("您已评价")
-        case EventType.CLOSED:
+        case case_events.Closed():
             return _("已结案")
-        case EventType.REOPENED:
+        case case_events.Reopened():
             return _("重新办理")
-        case EventType.SUSPENDED:
+        case case_events.Suspended():
             return _("暂缓办理")
-        case EventType.RESUMED:
+        case case_events.Resumed():
             return _("恢复办理")
-        case EventType.MERGED:
+        case case_events.Merged():
             return _("已与相同事项合并办理")
     return None  # internal steps (supervision, reminders, extensions, files) stay internal
 

@@ -20,8 +20,13 @@ from civicgrid.accounts.actors import RESIDENT_ACTOR
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.inputs import FollowUpInput, PartyInput
-from civicgrid.cases.models import Case, CaseEvent, CaseKind, Category, Channel, EventType, Status
-from civicgrid.cases.services import case_follow_up, case_intake, validate_uploads
+from civicgrid.cases.models import Case, CaseKind, Category, Channel, Status
+from civicgrid.cases.services import (
+    case_follow_up,
+    case_intake,
+    case_note_rating,
+    validate_uploads,
+)
 from civicgrid.portal.models import ResidentRating
 
 # Emergencies need 110/119/120 now, not a web form; petitions (信访) have their own
@@ -100,9 +105,7 @@ def portal_rate(*, case: Case, rating: int, comment: str, source_ip: str | None)
         case_follow_up(case=case, actor=RESIDENT_ACTOR, expected_version=case.version,
                        data=FollowUpInput(satisfaction=rating, note=comment))
     else:
-        CaseEvent.objects.create(case=case, type=EventType.RESIDENT_RATING, time=timezone.now(),
-                                 actor=None, actor_name="resident", note=comment,
-                                 data={"satisfaction": rating})
+        case_note_rating(case=case, satisfaction=rating, comment=comment)
     audit_record(actor=None, username="resident", event_type="case.resident_rating",
                  subject=case, source_ip=source_ip,
                  details={"satisfaction": rating, "follow_up": follows_up})

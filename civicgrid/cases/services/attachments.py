@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_user
+from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.inputs import AttachInput
-from civicgrid.cases.models import Attachment, Case, EventType
+from civicgrid.cases.models import Attachment, Case
 from civicgrid.cases.services.common import apply_transition, transition_service
 
 ALLOWED_UPLOADS = {
@@ -98,6 +99,6 @@ def case_attach(*, case: Case, actor: Actor, expected_version: int,
     checked = validate_uploads(list(data.uploads))
     if not checked:
         raise ValidationError({"attachments": _("请选择文件。")})
-    apply_transition(case, "attach", actor, expected_version, {}, EventType.ATTACHMENT_ADDED,
-                     data={"files": [u.name for u, _k in checked]})
+    apply_transition(case, "attach", actor, expected_version, {},
+                     E.AttachmentAdded(files=[u.name or "" for u, _k in checked]))
     return [store_attachment(case, upload, kind, actor) for upload, kind in checked]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.actors import Actor, actor_name, actor_user, audit_username
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import hooks
+from civicgrid.cases.events import EventData
 from civicgrid.cases.inputs import field_label
 from civicgrid.cases.models import Case, CaseEvent, Category
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
@@ -57,13 +58,13 @@ def due_for(category: Category, stage: str, start: datetime) -> tuple[datetime |
     return due, ",".join(str(y) for y in deadline.fallback_years)
 
 
-def record_event(case: Case, type_: str, actor: Actor, *, from_status: str = "",
-                 to_status: str = "", note: str = "", data: dict[str, object] | None = None,
-                 unit: Unit | None = None) -> CaseEvent:
+def record_event(case: Case, payload: EventData, actor: Actor, *, from_status: str = "",
+                 to_status: str = "", note: str = "", unit: Unit | None = None) -> CaseEvent:
+    """Write one timeline event of the payload's type (civicgrid/cases/events.py)."""
     event = CaseEvent.objects.create(
-        case=case, type=type_, time=timezone.now(), actor=actor_user(actor),
-        actor_name=actor_name(actor),
-        unit=unit, from_status=from_status, to_status=to_status, note=note, data=data or {},
+        case=case, type=payload.type, time=timezone.now(), actor=actor_user(actor),
+        actor_name=actor_name(actor), unit=unit, from_status=from_status,
+        to_status=to_status, note=note, data=payload.to_json(),
     )
     hooks.case_event_recorded.send(event)  # webhook rows now, in this transaction
     return event
@@ -94,8 +95,7 @@ def require_reason(reason: str, field: str = "reason", input_type: type | None =
 
 @transaction.atomic
 def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
-                     fields: dict[str, Any], event_type: str, *, note: str = "",
-                     data: dict[str, object] | None = None,
+                     fields: dict[str, Any], payload: EventData, *, note: str = "",
                      unit: Unit | None = None) -> Case:
     """The common path of every transition: check, save, rollup, timeline, audit."""
     transition = transition_check(case, name, actor)
@@ -107,11 +107,12 @@ def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
         fields.setdefault("status", target)
     save_case(case, expected_version, fields)
     hooks.case_changed.send(before, case)
-    record_event(case, event_type, actor, from_status=old_status, to_status=case.status,
-                 note=note, data=data, unit=unit)
+    record_event(case, payload, actor, from_status=old_status, to_status=case.status,
+                 note=note, unit=unit)
     # The status pair, and the timeline event's own data beside it (a transfer's data has
     # its own "from" and "to": the units, which must not overwrite the statuses).
     details: dict[str, object] = {"from": old_status, "to": case.status}
+    data = payload.to_json()
     if data:
         details["data"] = data
     audit_record(actor=actor, event_type=f"case.{name}", subject=case,

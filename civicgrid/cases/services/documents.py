@@ -15,6 +15,7 @@ from civicgrid.accounts.actors import Actor, actor_name
 from civicgrid.accounts.models import User
 from civicgrid.accounts.scope import get_scope
 from civicgrid.audit.services import audit_record
+from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.documents import MediationAgreement, render_mediation_agreement
 from civicgrid.cases.inputs import AgreementInput
 from civicgrid.cases.models import Agreement, Case, EventType
@@ -50,8 +51,8 @@ def agreement_create(*, case: Case, data: AgreementInput, actor: Actor) -> Agree
         responsibilities=data.responsibilities.strip(), terms=terms,
         performance=data.performance.strip(), signed_on=signed_on, copies=copies,
         confirmation_deadline=signed_on + timedelta(days=30))
-    record_event(case, EventType.AGREEMENT, actor, note=agreement.number,
-           data={"copies": copies, "confirmation_deadline": str(agreement.confirmation_deadline)})
+    record_event(case, E.AgreementMade(copies=copies, confirmation_deadline=str(
+        agreement.confirmation_deadline)), actor, note=agreement.number)
     audit_record(actor=actor, event_type="case.agreement_created", subject=case,
                  details={"number": agreement.number})
     return agreement

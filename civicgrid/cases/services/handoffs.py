@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, acting_user
 from civicgrid.accounts.models import User
+from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases import inputs as I  # noqa: N812
-from civicgrid.cases.models import Case, EventType, HandOff
+from civicgrid.cases.models import Case, HandOff
 from civicgrid.cases.services.common import (
     apply_transition,
     due_for,
@@ -67,8 +68,8 @@ def case_hand_off(*, case: Case, actor: Actor, expected_version: int,
     assert from_unit is not None  # _hand_off_unavailable
     now = timezone.now()
     receipt_due, _fb = due_for(case.category, "handoff_receipt", now)
-    apply_transition(case, "hand_off", actor, expected_version, {}, EventType.HANDED_OFF,
-                     note=data.note, data={"kind": data.kind, "to": to_unit.name},
+    apply_transition(case, "hand_off", actor, expected_version, {},
+                     E.HandedOff(kind=data.kind, to_unit=to_unit.name), note=data.note,
                      unit=to_unit)
     handoff = HandOff.objects.create(
         case=case, kind=data.kind, from_unit=from_unit, to_unit=to_unit, note=data.note,
@@ -101,8 +102,8 @@ def case_acknowledge_handoff(*, case: Case, actor: Actor, expected_version: int,
     assert handoff is not None  # _acknowledge_unavailable
     now = timezone.now()
     apply_transition(case, "acknowledge_handoff", actor, expected_version, {},
-                     EventType.HANDOFF_ACKNOWLEDGED, unit=handoff.to_unit,
-                     data={"on_time": now <= handoff.receipt_due_at})
+                     E.HandoffAcknowledged(on_time=now <= handoff.receipt_due_at),
+                     unit=handoff.to_unit)
     handoff.acknowledged_at, handoff.acknowledged_by = now, acting_user(actor)
     handoff.save(update_fields=["acknowledged_at", "acknowledged_by"])
     return handoff
@@ -121,8 +122,7 @@ def case_handoff_outcome(*, case: Case, actor: Actor, expected_version: int,
     assert handoff is not None  # _outcome_unavailable
     now = timezone.now()
     apply_transition(case, "handoff_outcome", actor, expected_version, {},
-                     EventType.HANDOFF_OUTCOME, note=outcome, unit=handoff.to_unit,
-                     data={"kind": handoff.kind})
+                     E.HandoffOutcome(kind=handoff.kind), note=outcome, unit=handoff.to_unit)
     handoff.outcome, handoff.outcome_at = outcome[:200], now
     if handoff.acknowledged_at is None:
         handoff.acknowledged_at, handoff.acknowledged_by = now, acting_user(actor)

@@ -23,6 +23,7 @@ from civicgrid.accounts.scope import user_can
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
+from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases import hooks
 from civicgrid.cases.inputs import PartyInput
 from civicgrid.cases.models import (
@@ -32,7 +33,6 @@ from civicgrid.cases.models import (
     CaseNumberSequence,
     Category,
     Channel,
-    EventType,
     Party,
     PartyRole,
     PeopleBand,
@@ -229,8 +229,8 @@ def case_intake(
     for upload, kind in checked_uploads:
         store_attachment(case, upload, kind, actor)
     hooks.case_changed.send(None, case)
-    record_event(case, EventType.REGISTERED, actor, to_status=case.status,
-                 data={"channel": channel, "level": case.level, "routing": case.routing_note})
+    record_event(case, E.Registered(channel=channel, level=case.level,
+                                    routing=case.routing_note), actor, to_status=case.status)
     audit_record(actor=actor, event_type="case.intake", subject=case,
                  username="resident" if actor is None else audit_username(actor),
                  details={"channel": channel, "category": category.code,

@@ -18,12 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.actors import Actor, acting_user
+from civicgrid.accounts.actors import RESIDENT_ACTOR, Actor, acting_user
+from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases import inputs as I  # noqa: N812
 from civicgrid.cases.models import (
     LEVEL_ORDER,
     Case,
-    EventType,
+    CaseEvent,
     ExtensionRequest,
     ExtensionStatus,
     HandlingLevel,
@@ -66,7 +67,7 @@ def case_accept(*, case: Case, actor: Actor, expected_version: int,
         "accepted_at": now, "stage_started_at": now, "stage_due_at": stage_due,
         "handle_due_at": handle_due,
         "due_fallback_years": ",".join(filter(None, {fallback, handle_fallback})),
-    }, EventType.ACCEPTED, note=data.note)
+    }, E.Accepted(), note=data.note)
 
 
 @transition_service("reject")
@@ -76,7 +77,7 @@ def case_reject(*, case: Case, actor: Actor, expected_version: int,
     reason = require_reason(data.reason)
     return apply_transition(case, "reject", actor, expected_version, {
         "closed_at": timezone.now(), "stage_due_at": None, "outcome_note": reason,
-    }, EventType.REJECTED, note=reason)
+    }, E.Rejected(), note=reason)
 
 
 @transition_service("dispatch")
@@ -91,8 +92,7 @@ def case_dispatch(*, case: Case, actor: Actor, expected_version: int,
     return apply_transition(case, "dispatch", actor, expected_version, {
         "assigned_unit": unit, "dispatched_at": now, "stage_started_at": now,
         "stage_due_at": case.handle_due_at,
-    }, EventType.DISPATCHED, note=data.note, data={"unit": unit.name, "unit_id": unit.pk},
-        unit=unit)
+    }, E.Dispatched(unit=unit.name, unit_id=unit.pk), note=data.note, unit=unit)
 
 
 @transition_service("return")
@@ -105,7 +105,7 @@ def case_return(*, case: Case, actor: Actor, expected_version: int,
     unit = case.assigned_unit
     return apply_transition(case, "return", actor, expected_version, {
         "assigned_unit": None, "stage_started_at": now, "stage_due_at": stage_due,
-    }, EventType.RETURNED, note=reason, data={"unit": unit.name if unit else ""}, unit=unit)
+    }, E.Returned(unit=unit.name if unit else ""), note=reason, unit=unit)
 
 
 @transition_service("transfer")
@@ -120,9 +120,8 @@ def case_transfer(*, case: Case, actor: Actor, expected_version: int,
     previous = case.assigned_unit
     return apply_transition(case, "transfer", actor, expected_version, {
         "assigned_unit": unit, "dispatched_at": timezone.now(),
-    }, EventType.TRANSFERRED, note=reason,
-        data={"from": previous.name if previous else "", "to": unit.name, "unit_id": unit.pk},
-        unit=unit)
+    }, E.Transferred(from_unit=previous.name if previous else "", to_unit=unit.name,
+                     unit_id=unit.pk), note=reason, unit=unit)
 
 
 def _escalate_unavailable(case: Case) -> str | None:
@@ -151,8 +150,8 @@ def case_escalate(*, case: Case, actor: Actor, expected_version: int,
         handle_due, _fb = due_for(case.category, "handle", now)
         fields.update(accepted_at=now, handle_due_at=handle_due)
     return apply_transition(case, "escalate", actor, expected_version, fields,
-                            EventType.ESCALATED, note=reason,
-                            data={"from_level": case.level, "to_level": route.level})
+                            E.Escalated(from_level=case.level, to_level=route.level),
+                            note=reason)
 
 
 @transition_service("record_session")
@@ -164,8 +163,8 @@ def case_record_session(*, case: Case, actor: Actor, expected_version: int,
         raise ValidationError(_("请填写参加人员和调解情况。"))
     if data.held_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"held_at": _("调解时间不能晚于现在。")})
-    apply_transition(case, "record_session", actor, expected_version, {}, EventType.SESSION,
-                     note=notes[:500], data={"held_at": data.held_at.isoformat()})
+    apply_transition(case, "record_session", actor, expected_version, {},
+                     E.Session(held_at=data.held_at.isoformat()), note=notes[:500])
     return MediationSession.objects.create(
         case=case, held_at=data.held_at, place=data.place.strip()[:100],
         mediator=acting_user(actor),
@@ -188,8 +187,7 @@ def case_resolve(*, case: Case, actor: Actor, expected_version: int,
         "outcome": data.outcome, "outcome_note": note, "resolved_at": now,
         "stage_started_at": now, "stage_due_at": stage_due, "closed_on_time": on_time,
         "closed_level": case.level,
-    }, EventType.RESOLVED, note=note, data={"outcome": data.outcome, "on_time": on_time},
-        unit=case.assigned_unit)
+    }, E.Resolved(outcome=data.outcome, on_time=on_time), note=note, unit=case.assigned_unit)
     if data.agreement is not None:
         agreement_create(case=case, data=data.agreement, actor=actor)
     return case
@@ -203,7 +201,7 @@ def case_verify(*, case: Case, actor: Actor, expected_version: int,
     stage_due, _fb = due_for(case.category, "follow_up", now)
     return apply_transition(case, "verify", actor, expected_version, {
         "stage_started_at": now, "stage_due_at": stage_due,
-    }, EventType.VERIFIED, note=data.note)
+    }, E.Verified(), note=data.note)
 
 
 @transition_service("rework")
@@ -215,7 +213,7 @@ def case_rework(*, case: Case, actor: Actor, expected_version: int,
     return apply_transition(case, "rework", actor, expected_version, {
         "outcome": "", "resolved_at": None, "closed_on_time": None, "closed_level": "",
         "stage_started_at": now, "stage_due_at": case.handle_due_at,
-    }, EventType.REWORK, note=reason)
+    }, E.Rework(), note=reason)
 
 
 @transition_service("follow_up")
@@ -227,7 +225,7 @@ def case_follow_up(*, case: Case, actor: Actor, expected_version: int,
     return apply_transition(case, "follow_up", actor, expected_version, {
         "satisfaction": data.satisfaction, "stage_started_at": timezone.now(),
         "stage_due_at": None,
-    }, EventType.FOLLOWED_UP, note=data.note, data={"satisfaction": data.satisfaction})
+    }, E.FollowedUp(satisfaction=data.satisfaction), note=data.note)
 
 
 @transition_service("close")
@@ -236,7 +234,7 @@ def case_close(*, case: Case, actor: Actor, expected_version: int,
                data: I.NoteInput) -> Case:
     return apply_transition(case, "close", actor, expected_version, {
         "closed_at": timezone.now(), "stage_due_at": None,
-    }, EventType.CLOSED, note=data.note)
+    }, E.Closed(), note=data.note)
 
 
 def _reopen_unavailable(case: Case) -> str | None:
@@ -256,7 +254,7 @@ def case_reopen(*, case: Case, actor: Actor, expected_version: int,
         "closed_at": None, "resolved_at": None, "outcome": "", "satisfaction": None,
         "closed_on_time": None, "closed_level": "", "stage_started_at": now,
         "stage_due_at": handle_due, "handle_due_at": handle_due,
-    }, EventType.REOPENED, note=reason)
+    }, E.Reopened(), note=reason)
 
 
 @transition_service("suspend")
@@ -266,7 +264,7 @@ def case_suspend(*, case: Case, actor: Actor, expected_version: int,
     reason = require_reason(data.reason)
     return apply_transition(case, "suspend", actor, expected_version, {
         "suspended_from": case.status, "suspended_at": timezone.now(),
-    }, EventType.SUSPENDED, note=reason)
+    }, E.Suspended(), note=reason)
 
 
 @transition_service("resume")
@@ -281,8 +279,8 @@ def case_resume(*, case: Case, actor: Actor, expected_version: int,
     if case.handle_due_at:
         fields["handle_due_at"] = case.handle_due_at + paused
     return apply_transition(case, "resume", actor, expected_version, fields,
-                            EventType.RESUMED, note=data.note,
-                            data={"paused_hours": round(paused.total_seconds() / 3600, 1)})
+                            E.Resumed(paused_hours=round(paused.total_seconds() / 3600, 1)),
+                            note=data.note)
 
 
 # --- extensions -------------------------------------------------------------------------------
@@ -317,7 +315,7 @@ def case_request_extension(*, case: Case, actor: Actor, expected_version: int,
     if problem:
         raise RuleViolation({"days": problem})
     apply_transition(case, "request_extension", actor, expected_version, {},
-                     EventType.EXTENSION_REQUESTED, note=reason, data={"days": data.days})
+                     E.ExtensionRequested(days=data.days), note=reason)
     request = ExtensionRequest.objects.create(case=case, days=data.days, reason=reason,
                                               requested_by=acting_user(actor),
                                               requested_at=timezone.now())
@@ -353,8 +351,8 @@ def case_decide_extension(*, case: Case, actor: Actor, expected_version: int,
         if case.status in (Status.HANDLING, Status.HANDED_OFF):
             fields["stage_due_at"] = new_due
     apply_transition(case, "decide_extension", actor, expected_version, fields,
-                     EventType.EXTENSION_DECIDED, note=data.note,
-                     data={"approved": data.approve, "days": request.days})
+                     E.ExtensionDecided(approved=data.approve, days=request.days),
+                     note=data.note)
     request.status = ExtensionStatus.APPROVED if data.approve else ExtensionStatus.DENIED
     request.decided_by, request.decided_at = acting_user(actor), timezone.now()
     request.decision_note = data.note
@@ -374,7 +372,7 @@ def case_supervise(*, case: Case, actor: Actor, expected_version: int,
     reason = require_reason(data.reason) if level else data.reason.strip()
     apply_transition(case, "supervise", actor, expected_version, {
         "supervision": level, "supervision_reason": reason[:200],
-    }, EventType.SUPERVISED, note=reason, data={"level": level})
+    }, E.Supervised(level=level), note=reason)
     target = case.assigned_unit or dispatch_centre(case)
     if level and target is not None:
         notice_send(kind=NoticeKind.SUPERVISION, case_id=case.pk, unit_ids=[target.pk],
@@ -392,8 +390,8 @@ def case_remind(*, case: Case, actor: Actor, expected_version: int,
     if target is None:
         raise RuleViolation(_("该事件暂无承办单位,无法催办。"))
     text = data.message.strip() or _("请尽快办理事件 %(no)s。") % {"no": case.number}
-    apply_transition(case, "remind", actor, expected_version, {}, EventType.REMINDED,
-                     note=text, unit=target)
+    apply_transition(case, "remind", actor, expected_version, {}, E.Reminded(), note=text,
+                     unit=target)
     return notice_send(kind=NoticeKind.REMINDER, case_id=case.pk, unit_ids=[target.pk],
                        message=text)[0]
 
@@ -424,7 +422,19 @@ def case_merge(*, case: Case, actor: Actor, expected_version: int,
     attachments = case.attachments.update(case=master)
     apply_transition(case, "merge", actor, expected_version, {
         "merged_into": master, "closed_at": timezone.now(), "stage_due_at": None,
-    }, EventType.MERGED, note=reason, data={"master": master.number})
-    record_event(master, EventType.DUPLICATE_MERGED, actor, note=reason,
-                 data={"duplicate": case.number, "attachments": attachments})
+    }, E.Merged(master=master.number), note=reason)
+    record_event(master, E.DuplicateMerged(duplicate=case.number, attachments=attachments),
+                 actor, note=reason)
     return case
+
+
+# --- the resident's word -------------------------------------------------------------------------
+
+def case_note_rating(*, case: Case, satisfaction: int, comment: str) -> CaseEvent:
+    """A resident's rating of a case already followed up by staff: it goes on the timeline
+    beside the staff follow-up, which it does not replace (the portal's `portal_rate`
+    decides which of the two applies, and audits)."""
+    if satisfaction not in (1, 2, 3, 4, 5):
+        raise ValidationError({"rating": _("请选择1至5星。")})
+    return record_event(case, E.ResidentRating(satisfaction=satisfaction), RESIDENT_ACTOR,
+                        note=comment)
