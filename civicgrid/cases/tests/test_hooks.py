@@ -1,0 +1,34 @@
+"""The case pipeline's ports are filled by the apps that own the work (docs/decisions/0007)."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicgrid.audit.models import AuditEntry
+from civicgrid.cases import hooks
+from civicgrid.cases.models import Case
+from civicgrid.cases.tests.conftest import new_case
+from civicgrid.stats.rollups import rollup_case_changed
+from civicgrid.stats.selectors import drilldown
+from civicgrid.webhooks.services import webhook_enqueue_for_event
+
+
+def test_hooks_are_connected():
+    assert hooks.case_changed.receivers == [rollup_case_changed]
+    assert hooks.case_event_recorded.receivers == [webhook_enqueue_for_event]
+    assert hooks.drilldown.get() is drilldown
+
+
+def test_a_failing_receiver_rolls_the_write_back(office):
+    """A receiver's error is the write's error: the case is not registered at all."""
+    def broken(before, after):
+        raise RuntimeError("rollup unavailable")
+
+    counts = Case.objects.count(), AuditEntry.objects.count()
+    hooks.case_changed.connect(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            new_case(office)
+    finally:
+        hooks.case_changed.receivers.remove(broken)
+    assert (Case.objects.count(), AuditEntry.objects.count()) == counts
