@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from civicgrid.audit.context import current_source_ip
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -46,7 +47,7 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
 def audit_record(
     *,
     actor,
-    event_type: str,
+    event_type: AuditEventType | str,
     subject: Model | None = None,
     subject_type: str = "",
     subject_id: str = "",
@@ -56,7 +57,9 @@ def audit_record(
     source_ip: str | None = None,
     username: str = "",
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction (or its own)."""
+    """Append one entry to the chain, inside the caller's transaction (or its own).
+    `event_type` must be one of `AuditEventType` (ValueError otherwise)."""
+    event_type = AuditEventType(event_type)
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)

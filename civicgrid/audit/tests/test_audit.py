@@ -14,7 +14,7 @@ from civicgrid.conftest import is_postgres
 
 def _entries(n: int) -> list[AuditEntry]:
     return [
-        audit_record(actor=None, username="system", event_type="test.event",
+        audit_record(actor=None, username="system", event_type="demo.seeded",
                      subject_type="x", subject_id=str(i), details={"i": i, "名": "张三"})
         for i in range(n)
     ]
@@ -80,7 +80,7 @@ def _actor_entries(n: int) -> tuple[list[AuditEntry], User]:
     actor = User.objects.create(username="t_audit_actor")
     other = User.objects.create(username="t_audit_other")
     entries = [
-        audit_record(actor=actor, event_type="test.event", subject_type="x",
+        audit_record(actor=actor, event_type="demo.seeded", subject_type="x",
                      subject_id=str(i), subject_repr=f"对象{i}", source_ip="10.0.0.1",
                      details={"i": i, "名": "张三"})
         for i in range(n)
@@ -139,7 +139,7 @@ def test_verify_command_passes_on_intact_chain(db):
 def test_entry_is_written_in_the_callers_transaction(db):
     before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        audit_record(actor=None, username="system", event_type="test.rolled_back")
+        audit_record(actor=None, username="system", event_type="demo.seeded")
         raise RuntimeError
     assert AuditEntry.objects.count() == before
 
@@ -164,7 +164,7 @@ def test_auditor_filters_the_log_in_the_ui(world):
 
     audit_record(actor=None, username="alice", event_type="auth.login_failed", success=False)
     audit_record(actor=None, username="bob", event_type="auth.login_failed", success=False)
-    audit_record(actor=None, username="alice", event_type="test.other")
+    audit_record(actor=None, username="alice", event_type="demo.seeded")
     client = Client()
     client.force_login(world.users[Role.AUDITOR])
     page = client.get("/audit/", {"event_type": "auth.login_failed", "actor": "alice"})

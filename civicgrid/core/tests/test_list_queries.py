@@ -29,7 +29,7 @@ def _grow(world, start: int, n: int) -> None:
         unit = unit_create(code=f"bulk-{i}", name=f"单位{i}", kind=UnitKind.DEPARTMENT,
                            area=world.street_a, actor=None)
         unit_add_member(unit=unit, user=user, actor=None)
-        audit_record(actor=None, username="system", event_type="test.bulk")
+        audit_record(actor=None, username="system", event_type="demo.seeded")
 
 
 def _count(client, url) -> int:

@@ -483,7 +483,7 @@ def test_anonymous(endpoint, world):
 def test_role_in_and_out_of_scope(endpoint, role, world):
     user = world.users[role]
     if endpoint.spec.model is AuditEntry:
-        audit_record(actor=None, event_type="test.sample", username="system")
+        audit_record(actor=None, event_type="demo.seeded", username="system")
     client = Client()
     client.force_login(user)
     spec = endpoint.spec
