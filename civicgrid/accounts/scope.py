@@ -1,120 +1,22 @@
-"""Jurisdiction scope and the one queryset API for permission-aware reads.
+"""Kept for the modules of cases, stats and warnings that still import scope from here
+while the lead's issue-11 rework of them is in flight: the scope machinery lives in the
+kernel (civicgrid.core.scope) and the user's roles are read by `User.compute_scope()`.
+New code imports civicgrid.core.scope; drop this module once nothing imports it."""
 
-`Model.objects.restrict(user, action)` is the only way pages and endpoints read scoped
-data (NetBox's RestrictedQuerySet). It returns nothing when the user's roles lack the
-permission, everything for deployment-wide roles, and otherwise what the model's
-`scope_q(scope)` admits. A record outside the scope is then simply not found: callers
-use `get_object_or_404(Model.objects.restrict(...), ...)` so it answers exactly like a
-record that does not exist.
-"""
+from civicgrid.core.scope import (
+    ANONYMOUS_SCOPE,
+    CODE_LENGTHS,
+    RestrictedManager,
+    RestrictedQuerySet,
+    Scope,
+    ancestor_codes,
+    forget_scope,
+    get_scope,
+    permission_name,
+    user_can,
+)
 
-from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Self, TypeVar
-
-from django.db import models
-from django.db.models import Q
-
-from civicgrid.accounts.roles import GLOBAL_ROLES, permissions_for
-
-_M = TypeVar("_M", bound=models.Model)
-
-# Code length at each level: province 2, city 4, county 6, street 9, community 12, grid 15.
-CODE_LENGTHS = (2, 4, 6, 9, 12, 15)
-
-
-def ancestor_codes(code: str) -> list[str]:
-    """The codes of every area above `code` (prefixes at the standard lengths)."""
-    return [code[:n] for n in CODE_LENGTHS if n < len(code)]
-
-
-@dataclass(frozen=True)
-class Scope:
-    user_id: int | None
-    roles: frozenset[str]
-    permissions: frozenset[str]
-    area_codes: tuple[str, ...]  # roots of the user's jurisdiction subtrees
-    unit_ids: frozenset[int]
-    is_global: bool
-
-    def can(self, permission: str) -> bool:
-        return permission in self.permissions
-
-    def subtree_q(self, field: str) -> Q:
-        """Rows whose area code `field` lies in one of the jurisdiction subtrees."""
-        q = Q(pk__in=[])
-        for code in self.area_codes:
-            q |= Q(**{f"{field}__startswith": code})
-        return q
-
-    def overlap_q(self, field: str) -> Q:
-        """Rows whose area `field` is in a jurisdiction subtree or above one.
-
-        A unit or colleague serving the district also serves every grid in it, so a
-        grid worker sees the district court and the district supervisor, but nothing
-        that belongs to another street.
-        """
-        above = sorted({a for code in self.area_codes for a in ancestor_codes(code)})
-        return self.subtree_q(field) | Q(**{f"{field}__in": above})
-
-    def covers_code(self, code: str) -> bool:
-        return self.is_global or any(code.startswith(c) for c in self.area_codes)
-
-
-ANONYMOUS_SCOPE = Scope(None, frozenset(), frozenset(), (), frozenset(), False)
-
-
-def get_scope(user) -> Scope:
-    """The user's scope, computed once per user object (i.e. once per request)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return ANONYMOUS_SCOPE
-    cached = getattr(user, "_civicgrid_scope", None)
-    if cached is not None:
-        return cached
-    from civicgrid.accounts.models import UserJurisdiction, UserRole
-
-    roles = frozenset(UserRole.objects.filter(user=user).values_list("role", flat=True))
-    codes = tuple(
-        sorted(
-            UserJurisdiction.objects.filter(user=user).values_list("area__code", flat=True)
-        )
-    )
-    unit_ids = frozenset(user.unit_memberships.values_list("unit_id", flat=True))
-    is_global = user.is_superuser or bool(roles & GLOBAL_ROLES)
-    perms = permissions_for(roles)
-    scope = Scope(user.pk, roles, perms, codes, unit_ids, is_global)
-    user._civicgrid_scope = scope
-    return scope
-
-
-def forget_scope(user) -> None:
-    """Drop the cached scope after the user's roles, areas or units changed."""
-    if hasattr(user, "_civicgrid_scope"):
-        del user._civicgrid_scope
-
-
-def permission_name(model: type[models.Model], action: str) -> str:
-    return f"{model._meta.app_label}.{model._meta.model_name}.{action}"
-
-
-def user_can(user, model: type[models.Model], action: str) -> bool:
-    """Whether the user's roles grant `action` on `model` at all (scope aside)."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return get_scope(user).can(permission_name(model, action))
-
-
-class RestrictedQuerySet(models.QuerySet[_M]):
-    def restrict(self, user, action: str = "view") -> Self:
-        if not user_can(user, self.model, action):
-            return self.none()
-        scope = get_scope(user)
-        if scope.is_global:
-            return self.all()
-        policy: Callable[[Scope], Q] = self.model.scope_q  # type: ignore[attr-defined]
-        return self.filter(policy(scope))
-
-
-RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
+__all__ = [
+    "ANONYMOUS_SCOPE", "CODE_LENGTHS", "RestrictedManager", "RestrictedQuerySet", "Scope",
+    "ancestor_codes", "forget_scope", "get_scope", "permission_name", "user_can",
+]

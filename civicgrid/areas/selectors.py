@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 
-from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import CODE_LENGTH, Area, GridAssignment, Level
+from civicgrid.core.scope import get_scope
 from civicgrid.units.models import Unit
 
 

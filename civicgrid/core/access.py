@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from civicgrid.accounts.scope import get_scope
+from civicgrid.core.scope import get_scope
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-from civicgrid.accounts.scope import get_scope
 from civicgrid.core.access import has_permission
+from civicgrid.core.scope import get_scope
 
 
 def navigation(request):

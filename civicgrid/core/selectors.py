@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import Lockout, User
 from civicgrid.accounts.roles import Role
-from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import Area, GridAssignment, Level
 from civicgrid.areas.selectors import area_roots
 from civicgrid.audit.models import AuditEntry
+from civicgrid.core.scope import get_scope
 from civicgrid.units.models import Unit
 
 
