@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "civicgrid.stats",
     "civicgrid.warnings",
     "civicgrid.reports",
+    "civicgrid.home",  # the top layer: home page, site URLs, JSON API, demo
 ]
 
 MIDDLEWARE = [
@@ -68,7 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "civicgrid.core.context_processors.navigation",
+                "civicgrid.home.context_processors.navigation",
             ],
         },
     }

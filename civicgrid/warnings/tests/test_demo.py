@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases.models import InboxItem, InboxKind
-from civicgrid.core.demo_cases import demo_cases_seed
-from civicgrid.core.demo_warnings import demo_warnings_seed
+from civicgrid.home.demo_cases import demo_cases_seed
+from civicgrid.home.demo_warnings import demo_warnings_seed
 from civicgrid.warnings.models import AreaStatus, WeeklyCheck, WeeklyCheckRevision
 from civicgrid.warnings.selectors import check_settings, missing_reporters
 from civicgrid.warnings.weeks import last_due_week, local_date

@@ -1,3 +1,4 @@
+from civicgrid.cases.selectors import inbox_items
 from civicgrid.core.access import has_permission
 from civicgrid.core.scope import get_scope
 
@@ -11,8 +12,6 @@ def navigation(request):
     cases = has_permission(user, "cases.case.view")
     notices = 0
     if cases:
-        from civicgrid.cases.selectors import inbox_items
-
         notices = inbox_items(actor=user).count()  # one query per page
     return {
         "nav": {
