@@ -1,4 +1,5 @@
-"""One error format for the whole JSON API: {"code", "message", "details"}.
+"""One error format for the whole JSON API: {"code", "message", "details"}
+(`civicgrid.core.schemas.ErrorOut`).
 
 The handlers here cover the errors of the kernel and of the API itself; an app whose own
 exceptions need a code of their own installs handlers for them with `error_response`
@@ -8,19 +9,13 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from civicgrid.api.auth import IdempotencyInProgress, IdempotencyKeyReused, RateLimited
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.pagination import InvalidCursor
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict | list | None = None
 
 
 def error_response(api: NinjaAPI, request, status: int, code: str, message: str, details=None):
