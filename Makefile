@@ -72,6 +72,8 @@ test: install system-deps ## Lint, types, migration and deploy checks, pytest on
 	$(UV) run ruff check .
 	@echo "=== mypy (services, selectors) ==="
 	$(UV) run mypy
+	@echo "=== import-linter (layers: pyproject [tool.importlinter]) ==="
+	$(UV) run lint-imports
 	@echo "=== makemigrations --check (throwaway SQLite) ==="
 	db="$$(mktemp --suffix=.sqlite3 /tmp/civicgrid-makemigrations-XXXXXX)"; \
 	trap 'rm -f "$$db"' EXIT; \

@@ -257,8 +257,8 @@ COMMUNITY_UNITS = [
 
 
 def district_units(district_name: str) -> list[tuple[str, str, str, list[str]]]:
-    """The demo district's units (civicgrid/core/demo.py) renamed for this district."""
-    from civicgrid.core.demo import DISTRICT_UNITS
+    """The demo district's units (civicgrid/home/demo.py) renamed for this district."""
+    from civicgrid.home.demo import DISTRICT_UNITS
 
     stem = district_name.removesuffix("区")
     out = []

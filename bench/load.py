@@ -203,7 +203,7 @@ STREET_SUFFIX = {"dispute": "tjw", "petition": "zzzx", "service": "bsc", "hazard
 
 
 def _county_suffix_by_specialty() -> dict[str, str]:
-    from civicgrid.core.demo import DISTRICT_UNITS
+    from civicgrid.home.demo import DISTRICT_UNITS
 
     out: dict[str, str] = {}
     for suffix, _name, _kind, specialties in DISTRICT_UNITS:

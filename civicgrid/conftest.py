@@ -12,10 +12,13 @@ from django.db import connection
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import user_create
+from civicgrid.areas.locator import grid_locator
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.services import positions_ensure_builtin
+from civicgrid.home.demo import demo_seed
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.units.services import specialties_ensure_builtin, unit_add_member, unit_create
+from civicgrid.workcalendar.calendar import work_calendar
 
 PASSWORD = "Test-Passw0rd-2026"  # noqa: S105
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
@@ -101,8 +104,6 @@ def world(db) -> World:
 @pytest.fixture
 def demo(db):
     """The full demo district (slower; for tests that need realistic scale)."""
-    from civicgrid.core.demo import demo_seed
-
     demo_seed()
 
 
@@ -112,9 +113,6 @@ def _fresh_caches():
     an empty Django cache (API rate-limit windows): rolled-back test data must never leak
     into the next test through them."""
     from django.core.cache import cache
-
-    from civicgrid.areas.locator import grid_locator
-    from civicgrid.workcalendar.calendar import work_calendar
 
     grid_locator.invalidate()
     work_calendar.invalidate()

@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from civicgrid.api.urls import api
 from civicgrid.core.access import access
+from civicgrid.home.api import api
 
 urlpatterns = [
-    path("", include("civicgrid.core.urls")),
+    path("", include("civicgrid.home.urls")),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("areas/", include("civicgrid.areas.urls")),
     path("units/", include("civicgrid.units.urls")),
@@ -23,8 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler403 = "civicgrid.core.views.permission_denied_view"
-handler404 = "civicgrid.core.views.not_found_view"
+handler403 = "civicgrid.home.views.permission_denied_view"
+handler404 = "civicgrid.home.views.not_found_view"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.accounts.models import User, UserJurisdiction, UserRole
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import totp_reset, user_set_roles
-from civicgrid.core.admin_site import AuditedInline, AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedInline, AuditedModelAdmin
 
 # Access is granted by civicgrid roles (civicgrid.accounts.roles), not Django groups.
 admin.site.unregister(Group)

@@ -3,10 +3,10 @@ from ninja import Field, Query, Router, Schema
 
 from civicgrid.accounts import selectors
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import get_scope
-from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
+from civicgrid.core.schemas import ERRORS, Paged
+from civicgrid.core.scope import get_scope
 
 router = Router(tags=["users"])
 

@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from civicgrid.accounts.roles import PRIVILEGED_ROLES
-from civicgrid.accounts.scope import get_scope
+from civicgrid.core.scope import get_scope
 
 EXEMPT_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/security/")
 

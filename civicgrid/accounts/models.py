@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.roles import Role
-from civicgrid.accounts.scope import RestrictedQuerySet, Scope
+from civicgrid.accounts.roles import GLOBAL_ROLES, Role, permissions_for
+from civicgrid.core.scope import RestrictedQuerySet, Scope
 
 
 class CivicUserManager(UserManager["User"]):
@@ -36,6 +36,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def compute_scope(self) -> Scope:
+        """What this user may do and where: roles, jurisdiction subtrees and units.
+
+        Read by civicgrid.core.scope.get_scope, which caches it on the user object."""
+        roles = frozenset(UserRole.objects.filter(user=self).values_list("role", flat=True))
+        codes = tuple(
+            sorted(
+                UserJurisdiction.objects.filter(user=self).values_list("area__code", flat=True)
+            )
+        )
+        unit_ids = frozenset(self.unit_memberships.values_list("unit_id", flat=True))
+        is_global = self.is_superuser or bool(roles & GLOBAL_ROLES)
+        return Scope(self.pk, roles, permissions_for(roles), codes, unit_ids, is_global)
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:

@@ -1,7 +1,7 @@
 """Roles and what each may do: the one permission table that pages, API and tests read.
 
 A permission is "<app_label>.<model_name>.<action>". A role grants a set of permissions;
-*where* a user may use them is their jurisdiction (see civicgrid.accounts.scope).
+*where* a user may use them is their jurisdiction (see civicgrid.core.scope).
 Administrators and auditors work across the whole deployment.
 """
 

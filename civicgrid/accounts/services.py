@@ -28,10 +28,10 @@ from civicgrid.accounts.models import (
     UserRole,
 )
 from civicgrid.accounts.roles import PRIVILEGED_ROLES, Role
-from civicgrid.accounts.scope import forget_scope, get_scope, user_can
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
 from civicgrid.core.crypto import decrypt_text, encrypt_text
+from civicgrid.core.scope import forget_scope, get_scope, user_can
 
 
 class LoginOutcome(enum.Enum):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.api.models import ApiToken
 from civicgrid.api.services import api_token_create, api_token_revoke
-from civicgrid.core.admin_site import AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedModelAdmin
 
 
 @admin.register(ApiToken)

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
-from civicgrid.accounts.scope import user_can
 from civicgrid.accounts.services import user_create
 from civicgrid.api.models import ApiToken, IdempotencyRecord, TokenAction
 from civicgrid.audit.services import audit_record
+from civicgrid.core.scope import user_can
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.units.services import unit_add_member
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.areas.geometry import BoundaryError, parse_boundary
 from civicgrid.areas.models import CODE_LENGTH, LEVEL_ORDER, Area, GridAssignment, PositionType
 from civicgrid.areas.services import geometry_revision_bump
-from civicgrid.core.admin_site import AuditedInline, AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedInline, AuditedModelAdmin
 
 
 class AreaForm(forms.ModelForm):

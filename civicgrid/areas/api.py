@@ -1,12 +1,12 @@
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.areas import selectors
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area, Level
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
+from civicgrid.core.schemas import ERRORS, Paged
 
 router = Router(tags=["areas"])
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.scope import RestrictedManager, Scope
+from civicgrid.core.scope import RestrictedManager, Scope, ancestor_codes
 
 models.CharField.register_lookup(Length)
 
@@ -97,8 +97,6 @@ class Area(models.Model):
         return self.level == Level.GRID
 
     def ancestors(self) -> models.QuerySet[Area]:
-        from civicgrid.accounts.scope import ancestor_codes
-
         return Area.objects.filter(code__in=ancestor_codes(self.code)).order_by(Length("code"))
 
 

@@ -3,7 +3,7 @@ sees (dashboards, KPIs, analysis reports, releases, weekly checks, area statuses
 
 Each such selector takes the reader (`actor`) and the area, and first asks this module
 whether the reader may read the area, through `Area.objects.restrict(actor, "view")` — the
-project's one jurisdiction rule (civicgrid/accounts/scope.py, `Area.scope_q`). An area
+project's one jurisdiction rule (civicgrid/core/scope.py, `Area.scope_q`). An area
 outside the reader's scope raises `Area.DoesNotExist`, exactly as a missing one does, so a
 page answers 404 for both (CONVENTIONS.md, Permission-aware reads). Jurisdiction is a
 subtree of area codes, so once the area is readable every number below it is too, and the
@@ -16,11 +16,15 @@ and then calls several selectors for it runs the scope query once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
-from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import Scope, get_scope
 from civicgrid.areas.models import Area
+from civicgrid.core.scope import Scope, get_scope
+
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
 
 _SEEN = "_civicgrid_readable_areas"
 

@@ -6,9 +6,8 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 
-from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import CODE_LENGTH, Area, GridAssignment, Level
-from civicgrid.units.models import Unit
+from civicgrid.core.scope import get_scope
 
 
 def area_roots(*, actor) -> QuerySet[Area]:
@@ -70,14 +69,14 @@ def area_staff(*, area: Area, actor) -> QuerySet[GridAssignment]:
     )
 
 
-def area_units(*, area: Area, actor) -> QuerySet[Unit]:
-    """Units located in this area or serving it."""
-    return (
-        Unit.objects.restrict(actor, "view")
-        .filter(Q(area=area) | Q(jurisdiction=area))
-        .distinct()
-        .order_by("kind", "code")
-    )
+def area_units(*, area: Area, actor) -> QuerySet:
+    """Units located in this area or serving it.
+
+    Read through the reverse relations the units app declares on Area (`units`,
+    `serving_units`), so areas, the lower layer, does not import units."""
+    located = area.units.restrict(actor, "view")
+    serving = area.serving_units.restrict(actor, "view")
+    return (located | serving).distinct().order_by("kind", "code")
 
 
 def area_summary(*, area: Area) -> dict:

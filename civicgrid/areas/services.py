@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from shapely.ops import unary_union
 from shapely.strtree import STRtree
 
-from civicgrid.accounts.scope import get_scope, user_can
 from civicgrid.areas.geometry import (
     AREA_TOLERANCE,
     BoundaryError,
@@ -34,6 +33,7 @@ from civicgrid.areas.models import (
     UrbanRuralClass,
 )
 from civicgrid.audit.services import audit_record
+from civicgrid.core.scope import get_scope, user_can
 
 BATCH = 1000
 

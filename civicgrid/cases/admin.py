@@ -2,9 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.audit.admin_site import AuditedInline, AuditedModelAdmin
 from civicgrid.cases.models import Category, CategoryAttribute, RoutingRule
 from civicgrid.cases.taxonomy import STAGES
-from civicgrid.core.admin_site import AuditedInline, AuditedModelAdmin
 
 
 class CategoryForm(forms.ModelForm):

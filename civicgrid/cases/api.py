@@ -21,7 +21,6 @@ from pydantic import create_model
 
 from civicgrid.api.auth import IDEMPOTENCY_OPENAPI, idempotent, token_action
 from civicgrid.api.models import TokenAction
-from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.areas.models import Area
 from civicgrid.cases import selectors, services
 from civicgrid.cases.inputs import AttachInput, InputField, PartyInput, input_fields
@@ -39,6 +38,7 @@ from civicgrid.cases.services import allowed_transitions
 from civicgrid.cases.workflow import ACTOR_PERMISSION, TRANSITIONS
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
+from civicgrid.core.schemas import ERRORS, Paged
 from civicgrid.units.models import Unit
 
 router = Router(tags=["cases"])

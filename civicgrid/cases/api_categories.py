@@ -11,11 +11,11 @@ from ninja import Field, Query, Router, Schema
 
 from civicgrid.api.auth import token_action
 from civicgrid.api.models import TokenAction
-from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.cases import selectors
 from civicgrid.cases.models import CaseKind, Category
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
+from civicgrid.core.schemas import ERRORS, Paged
 
 router = Router(tags=["categories"])
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import inputs, services
 from civicgrid.cases.inputs import InputField, PartyInput, input_fields
@@ -38,6 +37,7 @@ from civicgrid.cases.selectors import INBOXES, drill
 from civicgrid.cases.workflow import Transition
 from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
 from civicgrid.core.periods import Period
+from civicgrid.core.scope import get_scope
 from civicgrid.core.widgets import QuickSelect
 from civicgrid.units.models import Unit
 

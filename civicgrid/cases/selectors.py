@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from civicgrid.accounts.scope import get_scope, user_can
 from civicgrid.cases import hooks
 from civicgrid.cases.hooks import Drill
 from civicgrid.cases.models import (
@@ -25,6 +24,7 @@ from civicgrid.cases.models import (
     SupervisionLevel,
 )
 from civicgrid.core.periods import Period
+from civicgrid.core.scope import get_scope, user_can
 from civicgrid.core.textsim import top_similar
 
 DUE_SOON = timedelta(hours=24)
@@ -241,8 +241,6 @@ def duplicate_candidates(*, actor, category: Category | None, description: str,
                          ) -> list[DuplicateSuggestion]:
     """Likely duplicates among open, recent cases the user may see: the same party (ID
     number or phone), the same category within 200 m and 30 days, or similar text."""
-    from civicgrid.core.crypto import keyed_hash  # noqa: F401  (hashes come precomputed)
-
     now = now or timezone.now()
     visible = Case.objects.restrict(actor, "view").filter(status__in=OPEN_STATUSES)
     if exclude_pk:

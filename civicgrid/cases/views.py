@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.roles import Role
-from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.selectors import area_roots
@@ -91,6 +90,7 @@ from civicgrid.cases.workflow import (
 from civicgrid.core.access import access, has_permission
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import request_page
+from civicgrid.core.scope import get_scope
 from civicgrid.notices.selectors import notices_for
 from civicgrid.notices.services import notice_mark_read
 from civicgrid.workcalendar.calendar import Deadline

@@ -26,9 +26,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.actors import Actor, ResidentActor, is_resident
-from civicgrid.accounts.scope import get_scope
 from civicgrid.cases import inputs
 from civicgrid.cases.models import OPEN_STATUSES, Case, Status
+from civicgrid.core.scope import get_scope
 
 DISPATCHER, SUPERVISOR, ASSIGNEE, RECEIVER, VERIFIER, SYSTEM, RESIDENT = (
     "dispatcher", "supervisor", "assignee", "receiver", "verifier", "system", "resident")

@@ -1,7 +1,7 @@
 """Declared access for every page and endpoint, read by the view and by the tests.
 
 `@access(...)` both enforces sign-in and the role permission and records what the URL
-needs, so the permission-matrix test (civicgrid/core/tests/test_permission_matrix.py) can
+needs, so the permission-matrix test (civicgrid/home/tests/test_permission_matrix.py) can
 enumerate every URL pattern and check each role in and out of scope. A view without a
 declaration fails that test, so a page added later is covered without editing it.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from civicgrid.accounts.scope import get_scope
+from civicgrid.core.scope import get_scope
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import get_scope
+from civicgrid.core.scope import get_scope
 from civicgrid.notices.models import Notice
 
 

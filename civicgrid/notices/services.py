@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import get_scope
+from civicgrid.core.scope import get_scope
 from civicgrid.notices.models import Notice, NoticeKind
 
 BATCH = 1000

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civicgrid.core.admin_site import AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedModelAdmin
 from civicgrid.open311.models import Open311Request
 
 

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.scope import RestrictedManager, Scope
+from civicgrid.core.scope import RestrictedManager, Scope
 
 
 class MonthlyRelease(models.Model):

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.scope import get_scope, user_can
 from civicgrid.areas.models import Area, Level
 from civicgrid.audit.services import audit_record
+from civicgrid.core.scope import get_scope, user_can
 from civicgrid.reports.models import MonthlyRelease
 from civicgrid.reports.selectors import ReleaseData, release_data, release_snapshot
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Area
-from civicgrid.core.admin_site import AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedModelAdmin
 from civicgrid.stats.models import KpiTarget
 
 

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.scope import user_can
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
+from civicgrid.core.scope import user_can
 from civicgrid.stats.models import Indicator, KpiTarget
 
 

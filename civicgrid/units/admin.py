@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civicgrid.core.admin_site import AuditedInline, AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedInline, AuditedModelAdmin
 from civicgrid.units.models import Specialty, Unit, UnitMembership
 
 

@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.api.schemas import ERRORS, Paged
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
+from civicgrid.core.schemas import ERRORS, Paged
 from civicgrid.units import selectors
 from civicgrid.units.models import Unit, UnitKind
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from civicgrid.accounts.scope import forget_scope, get_scope, user_can
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
+from civicgrid.core.scope import forget_scope, get_scope, user_can
 from civicgrid.units.models import BUILTIN_SPECIALTIES, Specialty, Unit, UnitMembership
 
 

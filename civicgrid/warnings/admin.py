@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.admin_site import AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedModelAdmin
 from civicgrid.warnings.models import KIND_MEASURES, CheckSettings, ReporterOverride, WarningRule
 from civicgrid.warnings.weeks import week_of
 

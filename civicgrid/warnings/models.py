@@ -16,8 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.scope import RestrictedManager, Scope
 from civicgrid.areas.models import Level
+from civicgrid.core.scope import RestrictedManager, Scope
 
 # --- settings ----------------------------------------------------------------------------
 

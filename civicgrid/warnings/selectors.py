@@ -39,11 +39,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import CODE_LENGTH, Area, Level
 from civicgrid.areas.readers import require_area
 from civicgrid.cases.models import CLOCKED_STATUSES, OPEN_STATUSES, Case, SupervisionLevel
 from civicgrid.core.numbers import ratio
+from civicgrid.core.scope import get_scope
 from civicgrid.warnings.models import (
     EVALUATED_LEVELS,
     SEVERITY,

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import UserJurisdiction
 from civicgrid.accounts.roles import PERMISSIONS, Role
-from civicgrid.accounts.scope import get_scope, user_can
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
+from civicgrid.core.scope import get_scope, user_can
 from civicgrid.notices.models import NoticeKind
 from civicgrid.notices.services import NoticeDraft, notice_send_batch
 from civicgrid.units.models import Unit, UnitKind

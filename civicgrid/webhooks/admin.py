@@ -6,9 +6,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.audit.admin_site import AuditedModelAdmin
 from civicgrid.cases.models import EventType
 from civicgrid.core.access import has_permission
-from civicgrid.core.admin_site import AuditedModelAdmin
 from civicgrid.webhooks.models import WebhookDelivery, WebhookEndpoint
 from civicgrid.webhooks.services import webhook_retry_now, webhook_secret_new
 

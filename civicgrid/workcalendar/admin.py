@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from civicgrid.core.admin_site import AuditedModelAdmin
+from civicgrid.audit.admin_site import AuditedModelAdmin
 from civicgrid.workcalendar.models import CalendarDay
 from civicgrid.workcalendar.services import calendar_revision_bump
 

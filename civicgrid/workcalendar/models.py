@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.scope import RestrictedManager, Scope
+from civicgrid.core.scope import RestrictedManager, Scope
 
 
 class DayKind(models.TextChoices):

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 
-from civicgrid.accounts.scope import user_can
 from civicgrid.audit.services import audit_record
+from civicgrid.core.scope import user_can
 from civicgrid.workcalendar.calendar import work_calendar
 from civicgrid.workcalendar.models import CalendarDay, CalendarRevision
 

@@ -17,7 +17,7 @@ ALLOWED_HOSTS: list[str] = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "civicgrid.core.admin_config.CivicAdminConfig",
+    "civicgrid.audit.admin_config.CivicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "civicgrid.stats",
     "civicgrid.warnings",
     "civicgrid.reports",
+    "civicgrid.home",  # the top layer: home page, site URLs, JSON API, demo
 ]
 
 MIDDLEWARE = [
@@ -69,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "civicgrid.core.context_processors.navigation",
+                "civicgrid.home.context_processors.navigation",
             ],
         },
     }

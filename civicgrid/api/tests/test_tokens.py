@@ -11,13 +11,13 @@ from django.test import Client
 from django.utils import timezone
 
 from civicgrid.accounts.roles import Role
-from civicgrid.accounts.scope import get_scope
 from civicgrid.api.auth import RateLimited, rate_limit_check
 from civicgrid.api.models import ApiToken, IdempotencyRecord
 from civicgrid.api.services import api_token_create, api_token_revoke
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case
+from civicgrid.core.scope import get_scope
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_name
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import get_scope
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.documents import MediationAgreement, render_mediation_agreement
@@ -22,6 +21,7 @@ from civicgrid.cases.models import Agreement, Case, EventType
 from civicgrid.cases.services.common import record_event
 from civicgrid.cases.services.parties import party_document_info
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.scope import get_scope
 
 
 def _agreement_number(case: Case, year: int) -> str:

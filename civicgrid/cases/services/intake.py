@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_user, audit_username
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import user_can
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
@@ -43,6 +42,7 @@ from civicgrid.cases.services.common import due_for, local_date, record_event
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.scope import user_can
 
 
 def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import get_scope
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.documents import PartyInfo
 from civicgrid.cases.inputs import PartyInput
@@ -17,6 +16,7 @@ from civicgrid.cases.services.common import require_reason
 from civicgrid.core.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicgrid.core.idnumbers import IDNumberError, id_birth_date, id_sex, normalize_id_number
 from civicgrid.core.masking import mask_id_number, mask_phone, phone_last4
+from civicgrid.core.scope import get_scope
 
 
 def normalize_phone(raw: str) -> str:

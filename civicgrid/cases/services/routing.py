@@ -10,7 +10,6 @@ from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.scope import ancestor_codes
 from civicgrid.areas.models import Area
 from civicgrid.cases.models import (
     LEVEL_CODE_LENGTH,
@@ -22,6 +21,7 @@ from civicgrid.cases.models import (
     RoutingRule,
 )
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.scope import ancestor_codes
 from civicgrid.units.models import Unit
 
 

@@ -64,7 +64,7 @@ def test_out_of_scope_case_answers_404_everywhere_and_stays_unchanged(office):
     """Tokens of street A's centre (supervisor) and committee (handler): every endpoint
     their role may use answers 404 for a street-B case, byte-for-byte like a missing one;
     endpoints the role may not use answer 403 whatever the case. Nothing changes."""
-    from civicgrid.core.tests.test_permission_matrix import ALL_ENDPOINTS
+    from civicgrid.home.tests.test_permission_matrix import ALL_ENDPOINTS
 
     outside = new_case(office, area=office.world.grid_b1, actor=office.people["outsider"])
     clients = [_token_client(office.centre_a), _token_client(office.world.unit_a)]

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from civicgrid.core.demo import DEMO_PASSWORD
 from civicgrid.core.tests.test_browser import DESKTOP, PHONE, open_page, shot
+from civicgrid.home.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from civicgrid.areas.models import Area, Level
-from civicgrid.core.demo_cases import demo_cases_seed
-from civicgrid.core.demo_warnings import demo_warnings_seed
+from civicgrid.home.demo_cases import demo_cases_seed
+from civicgrid.home.demo_warnings import demo_warnings_seed
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.warnings.models import AreaStatus, WeeklyCheck, WeeklyCheckRevision
 from civicgrid.warnings.selectors import check_settings, missing_reporters

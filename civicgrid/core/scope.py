@@ -1,5 +1,10 @@
 """Jurisdiction scope and the one queryset API for permission-aware reads.
 
+Kernel: this module imports no app. What a user's scope *is* (roles, jurisdiction, units)
+is read by the user model itself — `settings.AUTH_USER_MODEL` provides
+`compute_scope() -> Scope` (civicgrid.accounts.models.User) — so every app, accounts
+included, can build on `restrict()` without importing accounts.
+
 `Model.objects.restrict(user, action)` is the only way pages and endpoints read scoped
 data (NetBox's RestrictedQuerySet). It returns nothing when the user's roles lack the
 permission, everything for deployment-wide roles, and otherwise what the model's
@@ -16,8 +21,6 @@ from typing import Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
-
-from civicgrid.accounts.roles import GLOBAL_ROLES, permissions_for
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -73,18 +76,7 @@ def get_scope(user) -> Scope:
     cached = getattr(user, "_civicgrid_scope", None)
     if cached is not None:
         return cached
-    from civicgrid.accounts.models import UserJurisdiction, UserRole
-
-    roles = frozenset(UserRole.objects.filter(user=user).values_list("role", flat=True))
-    codes = tuple(
-        sorted(
-            UserJurisdiction.objects.filter(user=user).values_list("area__code", flat=True)
-        )
-    )
-    unit_ids = frozenset(user.unit_memberships.values_list("unit_id", flat=True))
-    is_global = user.is_superuser or bool(roles & GLOBAL_ROLES)
-    perms = permissions_for(roles)
-    scope = Scope(user.pk, roles, perms, codes, unit_ids, is_global)
+    scope = user.compute_scope()
     user._civicgrid_scope = scope
     return scope
 

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import Lockout, User
 from civicgrid.accounts.roles import Role
-from civicgrid.accounts.scope import get_scope
 from civicgrid.areas.models import Area, GridAssignment, Level
 from civicgrid.areas.selectors import area_roots
 from civicgrid.audit.models import AuditEntry
+from civicgrid.cases.forms import INBOX_LABELS, visible_inboxes
+from civicgrid.cases.selectors import inbox_counts
+from civicgrid.core.scope import get_scope
 from civicgrid.units.models import Unit
 
 
@@ -75,9 +77,6 @@ def home_overview(*, actor) -> dict:
 
 def _case_overview(actor) -> dict:
     """The user's case inboxes with their counts (one query) for the home page."""
-    from civicgrid.cases.forms import INBOX_LABELS, visible_inboxes
-    from civicgrid.cases.selectors import inbox_counts
-
     counts = inbox_counts(actor=actor)
     return {
         "inboxes": [(name, INBOX_LABELS[name], counts[name]) for name in visible_inboxes(actor)],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -22,6 +23,7 @@ from civicgrid.areas.services import areas_import, positions_ensure_builtin
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.loader import load_categories
 from civicgrid.cases.models import Category, CategoryAttribute
+from civicgrid.stats.services import kpi_target_set
 from civicgrid.units.models import Specialty, Unit, UnitKind, UnitMembership
 from civicgrid.units.services import specialties_ensure_builtin, unit_add_member, unit_create
 
@@ -104,10 +106,6 @@ DEMO_TARGETS = {
 
 
 def _demo_targets() -> None:
-    from decimal import Decimal
-
-    from civicgrid.stats.services import kpi_target_set
-
     for indicator, value in DEMO_TARGETS.items():
         kpi_target_set(indicator=indicator, area_code=COUNTY_CODE, year=0, value=Decimal(value),
                        note="示范区年度考核目标", actor=None)

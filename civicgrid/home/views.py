@@ -4,12 +4,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from civicgrid.core.access import access
-from civicgrid.core.selectors import home_overview
+from civicgrid.home.selectors import home_overview
+from civicgrid.open311.views import not_found as open311_not_found
 
 
 @access()
 def home_view(request):
-    return render(request, "core/home.html", home_overview(actor=request.user))
+    return render(request, "home/home.html", home_overview(actor=request.user))
 
 
 @access(public=True)
@@ -31,7 +32,5 @@ def permission_denied_view(request, exception=None):
 
 def not_found_view(request, exception=None):
     if request.path.startswith("/open311/"):  # machines get the spec's error document
-        from civicgrid.open311.views import not_found
-
-        return not_found(request)
+        return open311_not_found(request)
     return render(request, "404.html", status=404)

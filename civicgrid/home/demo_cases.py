@@ -92,7 +92,7 @@ PROJECTS = ["城中村改造项目", "道路拓宽工程", "老旧小区改造�
 
 
 def _person_name(rng: random.Random) -> str:
-    from civicgrid.core.demo import _name
+    from civicgrid.home.demo import _name
 
     return _name(rng)
 

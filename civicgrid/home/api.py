@@ -1,4 +1,7 @@
-"""The JSON API under /api/v1/ (django-ninja), OpenAPI at /api/v1/openapi.json."""
+"""The JSON API under /api/v1/ (django-ninja), OpenAPI at /api/v1/openapi.json.
+
+Assembled here, in the top layer, because it mounts every app's router: civicgrid.api
+(tokens, auth, idempotency, rate limits, the error format) stays a layer the apps use."""
 
 from ninja import NinjaAPI
 from ninja.security import django_auth
@@ -10,6 +13,7 @@ from civicgrid.api.ping import router as ping_router
 from civicgrid.areas.api import router as areas_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api_categories import router as categories_router
+from civicgrid.cases.api_errors import install_case_error_handlers
 from civicgrid.units.api import router as units_router
 
 api = NinjaAPI(
@@ -22,6 +26,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+install_case_error_handlers(api)
 api.add_router("/", ping_router)
 api.add_router("/", accounts_router)
 api.add_router("/areas", areas_router)

@@ -29,13 +29,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import PERMISSIONS, Role
-from civicgrid.accounts.scope import get_scope
 from civicgrid.accounts.tests.fixtures import build_world, once_per_module
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Attachment, Case, Party
 from civicgrid.core.access import Access
+from civicgrid.core.scope import get_scope
 from civicgrid.units.models import Unit
 
 # Framework URLs with no civicgrid declaration, and what anyone gets there.

@@ -1,5 +1,6 @@
-from civicgrid.accounts.scope import get_scope
 from civicgrid.core.access import has_permission
+from civicgrid.core.scope import get_scope
+from civicgrid.notices.selectors import notices_for
 
 
 def navigation(request):
@@ -11,8 +12,6 @@ def navigation(request):
     cases = has_permission(user, "cases.case.view")
     notices = 0
     if cases:
-        from civicgrid.notices.selectors import notices_for
-
         notices = notices_for(actor=user).count()  # one query per page
     return {
         "nav": {

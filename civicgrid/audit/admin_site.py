@@ -1,5 +1,8 @@
 """The administrators' site: Django admin, restricted to the administrator role, every
-change written to the audit log in the same transaction."""
+change written to the audit log in the same transaction.
+
+It lives in audit (not core) because auditing every change is what it adds: core is the
+kernel and imports no app, while every app's admin.py may import audit."""
 
 from __future__ import annotations
 

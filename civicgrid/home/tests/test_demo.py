@@ -6,7 +6,7 @@ from django.test import Client
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area, GridAssignment, Level
 from civicgrid.audit.models import AuditEntry
-from civicgrid.core.demo import DEMO_PASSWORD, demo_logins
+from civicgrid.home.demo import DEMO_PASSWORD, demo_logins
 from civicgrid.units.models import Unit, UnitKind, UnitMembership
 
 
@@ -45,7 +45,7 @@ def test_demo_cases_cover_every_stage_channel_and_kind(demo):
     from django.db.models import Sum
 
     from civicgrid.cases.models import Case, Channel, HandOff, MediationSession
-    from civicgrid.core.demo_cases import demo_cases_seed
+    from civicgrid.home.demo_cases import demo_cases_seed
     from civicgrid.stats.models import CaseStat
     from civicgrid.stats.rollups import stats_differences
 

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
 from civicgrid.audit.context import acting_from
-from civicgrid.core.demo import DEMO_PASSWORD, demo_logins, demo_seed
-from civicgrid.core.demo_cases import demo_cases_seed
-from civicgrid.core.demo_warnings import demo_warnings_seed
+from civicgrid.home.demo import DEMO_PASSWORD, demo_logins, demo_seed
+from civicgrid.home.demo_cases import demo_cases_seed
+from civicgrid.home.demo_warnings import demo_warnings_seed
 
 
 class Command(BaseCommand):
