@@ -511,3 +511,15 @@ def test_session_is_not_used_for_open311(o311):
     data = lamp_request(o311)
     del data["api_key"]
     assert_error(client.post(f"{BASE}/requests.json", data), 403, "api_key")
+
+
+@pytest.mark.parametrize("place", [OUTSIDE, {"lat": "", "long": "",
+                                             "address_id": "320602002001001"}])
+def test_a_place_outside_the_jurisdiction_gets_the_message_of_every_channel(o311, client,
+                                                                            place):
+    """The same rule and words as the page and the JSON API (case_intake's intake_place):
+    nothing is registered."""
+    before = Open311Request.objects.count()
+    response = post(client, **lamp_request(o311, **place))
+    assert_error(response, 400, "该位置不在您的管辖范围内。")
+    assert Open311Request.objects.count() == before
