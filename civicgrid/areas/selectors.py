@@ -50,7 +50,7 @@ class FeatureCollection(TypedDict):
     features: list[Feature]
 
 
-def area_roots(*, actor: User) -> QuerySet[Area]:
+def area_roots(*, actor: User | None) -> QuerySet[Area]:
     """The top areas a user may browse: their jurisdiction roots (or the counties)."""
     scope = get_scope(actor)
     visible = Area.objects.restrict(actor, "view")
