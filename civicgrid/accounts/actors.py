@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 from django.core.exceptions import PermissionDenied
 
@@ -24,8 +24,8 @@ class ResidentActor:
     audit record it under the name "resident" with no user row.
     """
 
-    is_authenticated = False
-    is_superuser = False
+    is_authenticated: Literal[False] = False
+    is_superuser: Literal[False] = False
     pk = None
     display_name = "resident"
 

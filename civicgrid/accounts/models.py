@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.accounts.roles import GLOBAL_ROLES, Role, permissions_for
 from civicgrid.core.scope import RestrictedQuerySet, Scope
 
+if TYPE_CHECKING:
+    from civicgrid.accounts.scope import Reader
+
 
 class CivicUserManager(UserManager["User"]):
     """Django's user manager, reading through restrict() like every other model."""
@@ -17,7 +20,7 @@ class CivicUserManager(UserManager["User"]):
     def get_queryset(self) -> RestrictedQuerySet[User]:
         return RestrictedQuerySet(self.model, using=self._db)
 
-    def restrict(self, user, action: str = "view") -> RestrictedQuerySet[User]:
+    def restrict(self, user: Reader, action: str = "view") -> RestrictedQuerySet[User]:
         return self.get_queryset().restrict(user, action)
 
 
@@ -28,6 +31,8 @@ class User(AbstractUser):
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
 
     objects: ClassVar[CivicUserManager] = CivicUserManager()
+    # The scope get_scope() caches on the user object (once per request); not a field.
+    _civicgrid_scope: Scope
 
     class Meta:
         verbose_name = _("用户")

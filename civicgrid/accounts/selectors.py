@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from civicgrid.accounts.models import User, UserJurisdiction, UserRole
 
+if TYPE_CHECKING:
+    from civicgrid.areas.models import Area, GridAssignment
+    from civicgrid.units.models import UnitMembership
 
-def user_list(*, actor, query: str = "") -> QuerySet[User]:
+
+class UserDetail(TypedDict):
+    subject: User
+    roles: list[str]
+    jurisdictions: list[Area]
+    memberships: list[UnitMembership]
+    assignments: list[GridAssignment]
+
+
+def user_list(*, actor: User, query: str = "") -> QuerySet[User]:
     qs = User.objects.restrict(actor, "view").prefetch_related(
         Prefetch("role_grants", queryset=UserRole.objects.order_by("role")),
         Prefetch("jurisdictions", queryset=UserJurisdiction.objects.select_related("area")),
@@ -18,7 +32,7 @@ def user_list(*, actor, query: str = "") -> QuerySet[User]:
     return qs
 
 
-def user_detail(*, user: User) -> dict:
+def user_detail(*, user: User) -> UserDetail:
     return {
         "subject": user,
         "roles": [g.get_role_display() for g in user.role_grants.order_by("role")],

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import pyotp
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,7 +131,7 @@ def second_factor_required(user: User) -> bool:
     )
 
 
-def login_complete(*, request, user: User, second_factor: bool) -> None:
+def login_complete(*, request: HttpRequest, user: User, second_factor: bool) -> None:
     """Open the session (after every required factor) and audit the sign-in."""
     with transaction.atomic():
         django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -140,10 +142,11 @@ def login_complete(*, request, user: User, second_factor: bool) -> None:
         )
 
 
-def logout_complete(*, request) -> None:
+def logout_complete(*, request: HttpRequest) -> None:
     """End the session and audit the sign-out, together: the entry names the user who
     signed out (read before the session forgets them)."""
-    user = request.user
+    # The logout view is behind @access(): only a signed-in user reaches this point.
+    user = cast(User, request.user)
     with transaction.atomic():
         audit_record(actor=user, event_type="auth.logout", subject=user)
         django_logout(request)

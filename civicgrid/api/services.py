@@ -63,7 +63,7 @@ def _new_prefix() -> str:
             return prefix
 
 
-def api_token_create(*, name: str, unit: Unit, actions: Iterable[str], actor,
+def api_token_create(*, name: str, unit: Unit, actions: Iterable[str], actor: User | None,
                      rate_limit_per_minute: int = 120) -> tuple[ApiToken, str]:
     """Create a token and its service account; return the token and the plain token, which
     is shown this once and never stored. `actor=None` only for the management command."""
@@ -96,7 +96,7 @@ def api_token_create(*, name: str, unit: Unit, actions: Iterable[str], actor,
     return token, plain
 
 
-def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
     """Revoke at once: the token answers 401 from the next request on, and its service
     account is deactivated so no other path can use it."""
     if actor is not None and not user_can(actor, ApiToken, "change"):

@@ -3,14 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 
 from civicgrid.areas.models import CODE_LENGTH, Area, GridAssignment, Level
 from civicgrid.core.scope import get_scope
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def area_roots(*, actor) -> QuerySet[Area]:
+    from civicgrid.accounts.models import User
+    from civicgrid.units.models import Unit
+
+
+class AreaNode(TypedDict):
+    code: str
+    name: str
+    level: str
+    children: list[AreaNode]
+
+
+class AreaSummary(TypedDict):
+    counts: dict[StrOrPromise, int]  # level label -> number of areas of that level below
+    grids: int
+    staffed_grids: int
+    unstaffed_grids: int
+
+
+class FeatureProperties(TypedDict):
+    code: str
+    name: str
+    level: str
+    population: int
+    households: int
+
+
+class Feature(TypedDict):
+    type: str
+    geometry: dict[str, object] | None  # the stored GeoJSON Polygon/MultiPolygon (Area.boundary)
+    properties: FeatureProperties
+
+
+class FeatureCollection(TypedDict):
+    type: str
+    features: list[Feature]
+
+
+def area_roots(*, actor: User | None) -> QuerySet[Area]:
     """The top areas a user may browse: their jurisdiction roots (or the counties)."""
     scope = get_scope(actor)
     visible = Area.objects.restrict(actor, "view")
@@ -22,7 +62,7 @@ def area_roots(*, actor) -> QuerySet[Area]:
     return visible.filter(code__in=codes)
 
 
-def area_tree(*, roots: Iterable[Area], actor, depth: int = 1) -> list[dict]:
+def area_tree(*, roots: Iterable[Area], actor: User, depth: int = 1) -> list[AreaNode]:
     """The visible subtrees under `roots`, `depth` levels below each, as nested dicts
     (code, name, level, children), children by code.
 
@@ -35,7 +75,7 @@ def area_tree(*, roots: Iterable[Area], actor, depth: int = 1) -> list[dict]:
     for root in roots:
         deepest = lengths[min(lengths.index(len(root.code)) + depth, len(lengths) - 1)]
         within |= Q(code__startswith=root.code, code__length__lte=deepest)
-    nodes: dict[int, dict] = {}
+    nodes: dict[int, AreaNode] = {}
     parents: dict[int, int | None] = {}
     rows = (Area.objects.restrict(actor, "view").filter(within).order_by("code")
             .values_list("pk", "code", "name", "level", "parent_id"))
@@ -50,7 +90,7 @@ def area_tree(*, roots: Iterable[Area], actor, depth: int = 1) -> list[dict]:
     return [nodes[root.pk] for root in roots if root.pk in nodes]
 
 
-def area_children(*, area: Area, actor) -> QuerySet[Area]:
+def area_children(*, area: Area, actor: User) -> QuerySet[Area]:
     return (
         Area.objects.restrict(actor, "view")
         .filter(parent=area)
@@ -59,7 +99,7 @@ def area_children(*, area: Area, actor) -> QuerySet[Area]:
     )
 
 
-def area_staff(*, area: Area, actor) -> QuerySet[GridAssignment]:
+def area_staff(*, area: Area, actor: User) -> QuerySet[GridAssignment]:
     """Everyone staffing the grids below this area (for a grid: its own staff)."""
     return (
         GridAssignment.objects.restrict(actor, "view")
@@ -69,17 +109,17 @@ def area_staff(*, area: Area, actor) -> QuerySet[GridAssignment]:
     )
 
 
-def area_units(*, area: Area, actor) -> QuerySet:
+def area_units(*, area: Area, actor: User) -> QuerySet[Unit]:
     """Units located in this area or serving it.
 
     Read through the reverse relations the units app declares on Area (`units`,
     `serving_units`), so areas, the lower layer, does not import units."""
-    located = area.units.restrict(actor, "view")
-    serving = area.serving_units.restrict(actor, "view")
+    located: QuerySet[Unit] = area.units.restrict(actor, "view")
+    serving: QuerySet[Unit] = area.serving_units.restrict(actor, "view")
     return (located | serving).distinct().order_by("kind", "code")
 
 
-def area_summary(*, area: Area) -> dict:
+def area_summary(*, area: Area) -> AreaSummary:
     """Counts of what lies below an area, in one query."""
     below = Area.objects.filter(code__startswith=area.code).exclude(pk=area.pk)
     counts = dict(below.values_list("level").annotate(n=Count("pk")).order_by())
@@ -97,7 +137,7 @@ def area_summary(*, area: Area) -> dict:
     }
 
 
-def area_map_features(*, area: Area, actor, depth: str | None = None) -> dict:
+def area_map_features(*, area: Area, actor: User, depth: str | None = None) -> FeatureCollection:
     """GeoJSON of the area's children (or grids below it) for the map; scoped."""
     qs = Area.objects.restrict(actor, "view").filter(boundary__isnull=False)
     if depth == Level.GRID and area.level != Level.GRID:
@@ -106,7 +146,7 @@ def area_map_features(*, area: Area, actor, depth: str | None = None) -> dict:
         qs = qs.filter(pk=area.pk)
     else:
         qs = qs.filter(parent=area)
-    features = [
+    features: list[Feature] = [
         {
             "type": "Feature",
             "geometry": boundary,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +36,9 @@ from civicgrid.areas.models import (
 )
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import get_scope, user_can
+
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
 
 BATCH = 1000
 
@@ -76,11 +81,12 @@ class _Row:
     urban_rural_class: str
     population: int
     households: int
-    boundary: dict | None
+    boundary: dict[str, object] | None
     geom: object
 
 
-def _parse_feature(i: int, feature: dict, errors: list[str]) -> _Row | None:
+# `feature` is one element of an uploaded file's parsed JSON: its shape is what this checks.
+def _parse_feature(i: int, feature: dict[str, Any], errors: list[str]) -> _Row | None:
     props = feature.get("properties") or {}
     where = _("第 %(n)d 个要素") % {"n": i + 1}
     code = str(props.get("code", "")).strip()
@@ -166,7 +172,7 @@ def _check_siblings(rows: dict[str, _Row], report: ImportReport) -> None:
                 report.gaps.append((parent_code, gap * SQ_DEG_TO_M2))
 
 
-def areas_import(*, collection: dict, actor, strict: bool = False) -> ImportReport:
+def areas_import(*, collection: object, actor: User | None, strict: bool = False) -> ImportReport:
     """Load a GeoJSON FeatureCollection of areas (create or update by code).
 
     Every code is checked (digits, length for its level, prefix of its parent, parent
@@ -251,7 +257,7 @@ def areas_import(*, collection: dict, actor, strict: bool = False) -> ImportRepo
     return report
 
 
-def area_set_boundary(*, area: Area, boundary: dict | None, actor) -> Area:
+def area_set_boundary(*, area: Area, boundary: dict[str, object] | None, actor: User) -> Area:
     if not user_can(actor, Area, "change") or not get_scope(actor).covers_code(area.code):
         raise PermissionDenied
     try:
@@ -279,7 +285,9 @@ def positions_ensure_builtin() -> None:
         )
 
 
-def grid_assign(*, grid: Area, user, position: PositionType, actor, since=None) -> GridAssignment:
+def grid_assign(
+    *, grid: Area, user: User, position: PositionType, actor: User, since: date | None = None
+) -> GridAssignment:
     if not user_can(actor, GridAssignment, "add") or not get_scope(actor).covers_code(grid.code):
         raise PermissionDenied
     if grid.level != Level.GRID:
@@ -296,7 +304,7 @@ def grid_assign(*, grid: Area, user, position: PositionType, actor, since=None) 
     return assignment
 
 
-def grid_unassign(*, assignment: GridAssignment, actor) -> None:
+def grid_unassign(*, assignment: GridAssignment, actor: User) -> None:
     if not user_can(actor, GridAssignment, "delete") or not get_scope(actor).covers_code(
         assignment.grid.code
     ):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
+from typing import TYPE_CHECKING, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -16,14 +18,23 @@ from civicgrid.audit.context import current_source_ip
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.models import AuditEntry
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from civicgrid.accounts.actors import Actor
+    from civicgrid.accounts.models import User
+
 GENESIS_HASH = "0" * 64
 # Serialises appends to the chain on PostgreSQL (any constant works; this one spells "AUDT").
 _PG_CHAIN_LOCK = 0x41554454
 
 
-def _canonical_details(details: dict | None) -> dict:
+def _canonical_details(details: Mapping[str, object] | None) -> dict[str, object]:
     """Round-trip through JSON so what is hashed is exactly what the database returns."""
-    return json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+    canonical: dict[str, object] = json.loads(
+        json.dumps(details or {}, cls=DjangoJSONEncoder, ensure_ascii=False)
+    )
+    return canonical
 
 
 def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
@@ -46,14 +57,14 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
 
 def audit_record(
     *,
-    actor,
+    actor: Actor | AnonymousUser,
     event_type: AuditEventType | str,
     subject: Model | None = None,
     subject_type: str = "",
     subject_id: str = "",
     subject_repr: str = "",
     success: bool = True,
-    details: dict | None = None,
+    details: Mapping[str, object] | None = None,
     source_ip: str | None = None,
     username: str = "",
 ) -> AuditEntry:
@@ -64,11 +75,13 @@ def audit_record(
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)
         subject_repr = subject_repr or str(subject)[:200]
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    # Only a User is ever authenticated (the resident and AnonymousUser never are); audit
+    # sits below accounts, so it asks the actor rather than importing the user model.
+    user = cast("User", actor) if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
         time=timezone.now(),
-        actor=actor if authenticated else None,
-        actor_username=(actor.get_username() if authenticated else username)[:150],
+        actor=user,
+        actor_username=(user.get_username() if user is not None else username)[:150],
         source_ip=source_ip if source_ip is not None else current_source_ip(),
         event_type=event_type,
         subject_type=subject_type,

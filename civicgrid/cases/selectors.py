@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -27,12 +28,21 @@ from civicgrid.core.periods import Period
 from civicgrid.core.scope import get_scope, user_can
 from civicgrid.core.textsim import top_similar
 
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
+    from civicgrid.cases.models import (
+        Agreement,
+        Attachment,
+        ExtensionRequest,
+        MediationSession,
+    )
+
 DUE_SOON = timedelta(hours=24)
 
 LIST_RELATED = ("category", "area", "assigned_unit")
 
 
-def case_base(*, actor) -> QuerySet[Case]:
+def case_base(*, actor: User) -> QuerySet[Case]:
     return Case.objects.restrict(actor, "view").select_related(*LIST_RELATED)
 
 
@@ -43,7 +53,7 @@ def case_base(*, actor) -> QuerySet[Case]:
 INBOXES = ("mine", "unit", "dispatch", "verify", "overdue", "supervised", "handoffs")
 
 
-def _mine_q(actor) -> Q:
+def _mine_q(actor: User) -> Q:
     scope = get_scope(actor)
     q = Q(pk__in=[])
     if scope.can("cases.case.handle"):
@@ -55,7 +65,7 @@ def _mine_q(actor) -> Q:
     return q
 
 
-def _dispatch_q(actor) -> Q:
+def _dispatch_q(actor: User) -> Q:
     scope = get_scope(actor)
     if not scope.can("cases.case.dispatch"):
         return Q(pk__in=[])
@@ -63,7 +73,7 @@ def _dispatch_q(actor) -> Q:
                                                                  Status.ACCEPTED])
 
 
-def _verify_q(actor) -> Q:
+def _verify_q(actor: User) -> Q:
     scope = get_scope(actor)
     if not scope.can("cases.case.verify"):
         return Q(pk__in=[])
@@ -73,7 +83,7 @@ def _verify_q(actor) -> Q:
     return scope.subtree_q("area_code") & Q(status__in=statuses)
 
 
-def inbox_filter(name: str, actor, now: datetime | None = None) -> Q:
+def inbox_filter(name: str, actor: User, now: datetime | None = None) -> Q:
     now = now or timezone.now()
     scope = get_scope(actor)
     if name == "mine":
@@ -95,7 +105,7 @@ def inbox_filter(name: str, actor, now: datetime | None = None) -> Q:
     raise ValueError(name)
 
 
-def inbox_counts(*, actor, now: datetime | None = None) -> dict[str, int]:
+def inbox_counts(*, actor: User, now: datetime | None = None) -> dict[str, int]:
     """Every inbox's count in one query. Every inbox holds open cases only, so the count
     reads the open cases of the user's scope (an index; docs/benchmarks.md), never the
     closed history."""
@@ -124,7 +134,9 @@ class CaseFilters:
     date_to: date | None = None
 
 
-def case_list(*, actor, filters: CaseFilters, now: datetime | None = None) -> QuerySet[Case]:
+def case_list(
+    *, actor: User, filters: CaseFilters, now: datetime | None = None
+) -> QuerySet[Case]:
     qs = case_base(actor=actor)
     if filters.inbox:
         qs = qs.filter(inbox_filter(filters.inbox, actor, now))
@@ -205,7 +217,17 @@ def overdue_multiple(case: Case, now: datetime | None = None) -> float:
     return round((now - case.stage_started_at).total_seconds() / allowed, 1)
 
 
-def case_detail(*, case: Case) -> dict:
+class CaseDetail(TypedDict):
+    parties: list[Party]
+    events: list[CaseEvent]
+    attachments: list[Attachment]
+    handoffs: list[HandOff]
+    sessions: list[MediationSession]
+    extensions: list[ExtensionRequest]
+    agreement: Agreement | None
+
+
+def case_detail(*, case: Case) -> CaseDetail:
     return {
         "parties": list(case.parties.all()),
         "events": list(case.events.select_related("actor", "unit").order_by("time", "id")),
@@ -233,7 +255,7 @@ def _metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
     return 6_371_000 * math.hypot(x, y)
 
 
-def duplicate_candidates(*, actor, category: Category | None, description: str,
+def duplicate_candidates(*, actor: User, category: Category | None, description: str,
                          lng: float | None = None, lat: float | None = None,
                          area_code: str = "", id_hashes: list[str] | None = None,
                          phone_hashes: list[str] | None = None, exclude_pk: int | None = None,
@@ -312,7 +334,7 @@ def _has_children() -> Exists:
     return Exists(Category.objects.filter(parent=OuterRef("pk")))
 
 
-def category_base(*, actor) -> QuerySet[Category]:
+def category_base(*, actor: User) -> QuerySet[Category]:
     """Categories with what the API shows of them, in a fixed number of queries: the
     parent's and the specialty's codes joined, `is_leaf` annotated, attributes prefetched."""
     if not user_can(actor, Case, "view"):
@@ -325,7 +347,7 @@ def category_base(*, actor) -> QuerySet[Category]:
     )
 
 
-def category_list(*, actor, filters: CategoryFilters) -> QuerySet[Category]:
+def category_list(*, actor: User, filters: CategoryFilters) -> QuerySet[Category]:
     qs = category_base(actor=actor)
     if filters.parent:
         qs = qs.filter(parent__code=filters.parent)
@@ -340,7 +362,7 @@ def category_list(*, actor, filters: CategoryFilters) -> QuerySet[Category]:
     return qs
 
 
-def category_detail(*, actor) -> QuerySet[Category]:
+def category_detail(*, actor: User) -> QuerySet[Category]:
     """category_base with the children's codes (all of them, active or not: a category
     with any child is not a leaf, and intake refuses it)."""
     return category_base(actor=actor).prefetch_related(Prefetch(

@@ -17,10 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeAlias, TypeVar
 
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from civicgrid.accounts.actors import ResidentActor
+    from civicgrid.accounts.models import User
+
+    # Whoever a read or a permission check is for: a service's actor (a user, the
+    # resident, the system as None) or a request's user (possibly anonymous). Names only:
+    # the kernel imports no app at run time.
+    Reader: TypeAlias = User | AnonymousUser | ResidentActor | None
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -69,7 +80,7 @@ class Scope:
 ANONYMOUS_SCOPE = Scope(None, frozenset(), frozenset(), (), frozenset(), False)
 
 
-def get_scope(user) -> Scope:
+def get_scope(user: Reader) -> Scope:
     """The user's scope, computed once per user object (i.e. once per request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS_SCOPE
@@ -81,7 +92,7 @@ def get_scope(user) -> Scope:
     return scope
 
 
-def forget_scope(user) -> None:
+def forget_scope(user: User) -> None:
     """Drop the cached scope after the user's roles, areas or units changed."""
     if hasattr(user, "_civicgrid_scope"):
         del user._civicgrid_scope
@@ -91,7 +102,7 @@ def permission_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}.{action}"
 
 
-def user_can(user, model: type[models.Model], action: str) -> bool:
+def user_can(user: Reader, model: type[models.Model], action: str) -> bool:
     """Whether the user's roles grant `action` on `model` at all (scope aside)."""
     if getattr(user, "is_superuser", False):
         return True
@@ -99,7 +110,7 @@ def user_can(user, model: type[models.Model], action: str) -> bool:
 
 
 class RestrictedQuerySet(models.QuerySet[_M]):
-    def restrict(self, user, action: str = "view") -> Self:
+    def restrict(self, user: Reader, action: str = "view") -> Self:
         if not user_can(user, self.model, action):
             return self.none()
         scope = get_scope(user)

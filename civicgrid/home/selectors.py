@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -17,11 +18,50 @@ from civicgrid.cases.selectors import inbox_counts
 from civicgrid.core.scope import get_scope
 from civicgrid.units.models import Unit
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def home_overview(*, actor) -> dict:
+
+class CaseOverview(TypedDict):
+    inboxes: list[tuple[str, StrOrPromise, int]]  # name, label, count
+    can_add: bool
+
+
+class AdminOverview(TypedDict):
+    users: int
+    without_jurisdiction: int
+    locked: int
+    units: int
+
+
+class AuditOverview(TypedDict):
+    failed_logins: int
+    lockouts: int
+    recent: list[AuditEntry]
+
+
+class HomeOverview(TypedDict, total=False):
+    """The home page's context: the keys after `my_units` are there only for the roles
+    they concern."""
+
+    roles: list[StrOrPromise]
+    roots: list[Area]
+    population: int
+    households: int
+    level_counts: list[tuple[StrOrPromise, int]]
+    my_grids: list[GridAssignment]
+    my_units: list[Unit]
+    unstaffed_grids: list[tuple[str, str]]  # code, name
+    unstaffed_count: int
+    cases: CaseOverview
+    admin: AdminOverview
+    audit: AuditOverview
+
+
+def home_overview(*, actor: User) -> HomeOverview:
     scope = get_scope(actor)
     roles = scope.roles
-    data: dict = {"roles": [Role(r).label for r in sorted(roles)]}
+    data: HomeOverview = {"roles": [Role(r).label for r in sorted(roles)]}
     areas = Area.objects.restrict(actor, "view")
     roots = list(area_roots(actor=actor))
     data["roots"] = roots
@@ -75,7 +115,7 @@ def home_overview(*, actor) -> dict:
     return data
 
 
-def _case_overview(actor) -> dict:
+def _case_overview(actor: User) -> CaseOverview:
     """The user's case inboxes with their counts (one query) for the home page."""
     counts = inbox_counts(actor=actor)
     return {

@@ -13,12 +13,13 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,9 @@ from civicgrid.cases.services import case_intake, intake_areas, validate_uploads
 from civicgrid.core.crypto import encrypt_text
 from civicgrid.open311.models import Open311Request
 from civicgrid.portal.services import ANONYMOUS_NAME
+
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
 
 MAX_MEDIA = 3
 MAX_DESCRIPTION = 4000  # the spec's limit
@@ -53,7 +57,7 @@ class RequestInput:
     device_id: str = ""
     media_url: str = ""
     jurisdiction_id: str = ""
-    media: Sequence[UploadedFile] = ()
+    media: Sequence[UploadedFile[bytes]] = ()
 
 
 def _point(data: RequestInput) -> tuple[float, float] | None:
@@ -72,7 +76,7 @@ def _point(data: RequestInput) -> tuple[float, float] | None:
     return lat, lng
 
 
-def place_from_address(address: str, visible) -> Area | None:
+def place_from_address(address: str, visible: QuerySet[Area]) -> Area | None:
     """The most specific street, town, community or village of `visible` whose full name
     appears in the address text (no geocoding service: deployments are offline)."""
     best: tuple[int, int, str] | None = None
@@ -84,7 +88,7 @@ def place_from_address(address: str, visible) -> Area | None:
     return visible.filter(code=best[2]).first() if best else None
 
 
-def _place(data: RequestInput, account) -> tuple[Area | None, float | None, float | None,
+def _place(data: RequestInput, account: User) -> tuple[Area | None, float | None, float | None,
                                                str]:
     """The place the client gave (an area, or a point for case_intake to locate) and the
     argument it came from. Whether it lies in the token's jurisdiction is case_intake's

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.conf import settings
 from django.core import signing
@@ -44,7 +45,23 @@ def area_prefix() -> str:
     return settings.PORTAL_AREA_CODE
 
 
-def grid_features() -> dict:
+class GridProperties(TypedDict):
+    code: str
+    name: str
+
+
+class GridFeature(TypedDict):
+    type: str
+    geometry: dict[str, object] | None  # the stored GeoJSON boundary (Area.boundary)
+    properties: GridProperties
+
+
+class GridFeatureCollection(TypedDict):
+    type: str
+    features: list[GridFeature]
+
+
+def grid_features() -> GridFeatureCollection:
     """Grid boundaries and names only, for the public map (no population, no staff)."""
     qs = Area.objects.filter(level=Level.GRID, boundary__isnull=False,
                              code__startswith=area_prefix()).order_by("code")

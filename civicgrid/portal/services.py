@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ RATEABLE_STATUSES = (Status.RESOLVED, Status.VERIFIED, Status.FOLLOWED_UP, Statu
 ANONYMOUS_NAME = "匿名群众"  # stored as the applicant's name when only a phone is given
 
 
-def portal_categories():
+def portal_categories() -> QuerySet[Category]:
     """Leaf categories a resident may report under."""
     return (Category.objects.filter(active=True, children__isnull=True, kind__in=PORTAL_KINDS)
             .select_related("parent").order_by("code"))
@@ -54,7 +55,7 @@ def portal_report(
     address: str = "",
     name: str = "",
     phone: str = "",
-    photos: Sequence[UploadedFile] = (),
+    photos: Sequence[UploadedFile[bytes]] = (),
 ) -> Case:
     """Register a resident's report: portal categories only, at most three photos (images
     only, each ≤ 10 MB), the applicant only when a name or phone was given."""

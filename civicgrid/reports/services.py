@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,8 +19,11 @@ from civicgrid.core.scope import get_scope, user_can
 from civicgrid.reports.models import MonthlyRelease
 from civicgrid.reports.selectors import ReleaseData, release_data, release_snapshot
 
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
 
-def release_may_publish(*, district: Area, actor) -> bool:
+
+def release_may_publish(*, district: Area, actor: User | None) -> bool:
     """A supervisor (reports.monthlyrelease.publish) whose jurisdiction covers the district:
     the district's governance centre, or the city's above it."""
     if actor is None or not user_can(actor, MonthlyRelease, "publish"):
@@ -27,7 +31,7 @@ def release_may_publish(*, district: Area, actor) -> bool:
     return get_scope(actor).covers_code(district.code)
 
 
-def release_publish(*, district: Area, month: date, actor, public: bool = True,
+def release_publish(*, district: Area, month: date, actor: User, public: bool = True,
                     now: datetime | None = None) -> MonthlyRelease:
     """Publish the release of a district (区县) for a month that has ended: freeze the
     numbers of the internal and the public version as they are now, and record it."""
@@ -60,7 +64,7 @@ def release_publish(*, district: Area, month: date, actor, public: bool = True,
 CORRECTION_NOTE_MAX = 500
 
 
-def _numbers(snapshot: Mapping[str, object]) -> dict:
+def _numbers(snapshot: Mapping[str, object]) -> dict[str, object]:
     """A snapshot without the moment it was computed at, as JSON gives it back."""
     return {version: {k: v for k, v in part.items() if k != "computed_at"}
             if isinstance(part, dict) else part
@@ -73,7 +77,7 @@ def release_differs(release: MonthlyRelease, data: ReleaseData) -> bool:
     return _numbers(release_snapshot(data)) != _numbers(release.snapshot)
 
 
-def release_correct(*, district: Area, month: date, actor, note: str,
+def release_correct(*, district: Area, month: date, actor: User, note: str,
                     now: datetime | None = None) -> MonthlyRelease:
     """Publish a correction (更正) of a published month: the numbers as they are now become the
     next version, with the reason, shown in place of the earlier version, which is kept. The

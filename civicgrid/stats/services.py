@@ -4,6 +4,7 @@ civicgrid/stats/rollups.py, from the case services)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,10 +15,13 @@ from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import user_can
 from civicgrid.stats.models import Indicator, KpiTarget
 
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
+
 
 @transaction.atomic
 def kpi_target_set(*, indicator: str, area_code: str, year: int, value: Decimal,
-                   note: str = "", actor) -> KpiTarget:
+                   note: str = "", actor: User | None) -> KpiTarget:
     """Set (create or change) the target of an indicator for an area subtree and a year
     (0 = every year; area "" = the whole deployment). `actor=None` only for the demo and
     management commands."""

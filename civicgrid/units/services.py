@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,13 +13,16 @@ from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import forget_scope, get_scope, user_can
 from civicgrid.units.models import BUILTIN_SPECIALTIES, Specialty, Unit, UnitMembership
 
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
+
 
 def specialties_ensure_builtin() -> None:
     for code, name in BUILTIN_SPECIALTIES:
         Specialty.objects.get_or_create(code=code, defaults={"name": name})
 
 
-def _check(actor, action: str, areas: Iterable[Area]) -> None:
+def _check(actor: User | None, action: str, areas: Iterable[Area]) -> None:
     if actor is None:  # system seeding
         return
     if not user_can(actor, Unit, action):
@@ -34,7 +38,7 @@ def unit_create(
     name: str,
     kind: str,
     area: Area,
-    actor,
+    actor: User | None,
     parent: Unit | None = None,
     jurisdiction: Iterable[Area] = (),
     specialties: Iterable[Specialty] = (),
@@ -60,7 +64,7 @@ def unit_create(
 
 
 def unit_add_member(
-    *, unit: Unit, user, actor, title: str = "", is_leader: bool = False
+    *, unit: Unit, user: User, actor: User | None, title: str = "", is_leader: bool = False
 ) -> UnitMembership:
     _check(actor, "change", [unit.area])
     with transaction.atomic():

@@ -28,6 +28,7 @@ breakdown is wanted) and only the override rows, which are few, are read one by 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -513,10 +514,13 @@ def area_measures(*, now: datetime | None = None,
 # --- area warnings: reading statuses -------------------------------------------------------
 
 def latest_status_day() -> date | None:
-    return AreaStatus.objects.aggregate(day=Max("day"))["day"]
+    day: date | None = AreaStatus.objects.aggregate(day=Max("day"))["day"]
+    return day
 
 
-def reason_text(reason: dict) -> str:
+# `reason` is one stored reason (AreaStatus.reasons, JSON written by evaluate_area, older
+# evaluations included): read by key, each value checked where it is used.
+def reason_text(reason: Mapping[str, Any]) -> str:
     """The human text of one reason, in the current language (the stored `text` is the
     Chinese one written at evaluation)."""
     kind, measure = reason.get("kind"), reason.get("measure")

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.models import UserJurisdiction
+from civicgrid.accounts.models import User, UserJurisdiction
 from civicgrid.accounts.roles import PERMISSIONS, Role
 from civicgrid.areas.models import Area
 from civicgrid.audit.services import audit_record
@@ -76,13 +76,13 @@ FALLBACK_UNIT_KINDS = (UnitKind.GOVERNANCE_CENTRE, UnitKind.COMMUNITY_COMMITTEE,
                        UnitKind.STREET_OFFICE)
 
 
-def _actor_name(actor) -> str:
+def _actor_name(actor: User | None) -> str:
     if actor is None:
         return "system"
     return getattr(actor, "display_name", "") or actor.get_username()
 
 
-def _actor_user(actor):
+def _actor_user(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -140,7 +140,7 @@ def _validate(data: CheckInput) -> CheckInput:
     return CheckInput(notes=notes, is_zero=bool(data.is_zero), **counts)
 
 
-def _guard_submit(*, area: Area, week: date, actor, now: datetime,
+def _guard_submit(*, area: Area, week: date, actor: User | None, now: datetime,
                   cfg: CheckSettings) -> None:
     if actor is not None:
         if not user_can(actor, WeeklyCheck, "add"):
@@ -161,7 +161,7 @@ def _values(check: WeeklyCheck | WeeklyCheckRevision) -> dict[str, Any]:
             "risk_points": check.risk_points, "notes": check.notes, "is_zero": check.is_zero}
 
 
-def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor,
+def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User | None,
                         now: datetime | None = None) -> WeeklyCheck:
     """Submit (or resubmit) the area's check for `week`.
 
@@ -297,7 +297,7 @@ def check_reminders_send(*, now: datetime | None = None) -> ReminderReport:
     return report
 
 
-def weekly_check_remind(*, area: Area, week: date, actor,
+def weekly_check_remind(*, area: Area, week: date, actor: User,
                         now: datetime | None = None) -> ReminderReport:
     """A supervisor reminds the missing reporters of `area`'s subtree for `week` (催报).
     Areas reminded within the last 12 hours are skipped."""
@@ -348,7 +348,9 @@ def _percent(numerator: int, denominator: int) -> Decimal | None:
     return Decimal(numerator) * 100 / Decimal(denominator)
 
 
-def rule_value(rule: WarningRule, m: AreaMeasures) -> tuple[Decimal | None, int, dict]:
+def rule_value(
+    rule: WarningRule, m: AreaMeasures
+) -> tuple[Decimal | None, int, dict[str, object]]:
     """The rule's value for an area, the count that `min_count` applies to, and details
     for the reason text."""
     kind = RuleKind(rule.kind)
@@ -421,7 +423,8 @@ class EvaluationReport:
     skipped: bool = False
 
 
-def _status_message(area: Area, before: str, after: str, reasons: list[dict]) -> str:
+def _status_message(area: Area, before: str, after: str,
+                    reasons: list[dict[str, Any]]) -> str:
     with translation.override("zh-hans"):
         text = (_("%(area)s 预警状态由%(before)s变为%(after)s") if before else
                 _("%(area)s 出现%(after)s预警")) % {
@@ -432,7 +435,8 @@ def _status_message(area: Area, before: str, after: str, reasons: list[dict]) ->
         return text[:300]
 
 
-def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict]]], now: datetime) -> int:
+def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict[str, Any]]]],
+                        now: datetime) -> int:
     """A notice about an area that changed to the supervisors nearest to it: those whose
     jurisdiction is the area itself, and those of the closest area above it that has
     supervisors (the street centre hears about its communities, the district centre about

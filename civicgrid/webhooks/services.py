@@ -20,7 +20,8 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from email.message import Message
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -31,6 +32,9 @@ from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.crypto import decrypt_text, encrypt_text
 from civicgrid.webhooks.models import URL_SCHEMES, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +146,8 @@ def _schedule(ids: Iterable[int]) -> None:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect is an answer, not an instruction: it could point outside the intranet."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: Message, newurl: str) -> urllib.request.Request | None:
         return None
 
 
@@ -253,7 +258,7 @@ def webhook_retry_due(*, now: datetime | None = None, limit: int = 500) -> int:
 
 
 @transaction.atomic
-def webhook_retry_now(*, deliveries: Iterable[WebhookDelivery], actor) -> list[int]:
+def webhook_retry_now(*, deliveries: Iterable[WebhookDelivery], actor: User) -> list[int]:
     """Make failed or abandoned deliveries due now and schedule them after the commit; an
     abandoned one gets one more attempt. Succeeded deliveries are left alone."""
     rows = list(WebhookDelivery.objects.select_for_update().filter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,6 +14,17 @@ from civicgrid.core.scope import user_can
 from civicgrid.workcalendar.calendar import work_calendar
 from civicgrid.workcalendar.models import CalendarDay, CalendarRevision
 
+if TYPE_CHECKING:
+    from civicgrid.accounts.models import User
+
+
+class DaySnapshot(TypedDict):
+    """A calendar day as the audit log records it (before and after a change)."""
+
+    date: str  # ISO 8601
+    kind: str
+    name: str
+
 
 def calendar_revision_bump() -> None:
     """Tell every process that the calendar changed; this process reloads on next use."""
@@ -22,18 +34,20 @@ def calendar_revision_bump() -> None:
     work_calendar.changed()
 
 
-def _check(actor, action: str) -> None:
+def _check(actor: User | None, action: str) -> None:
     if actor is None:  # system seeding
         return
     if not user_can(actor, CalendarDay, action):
         raise PermissionDenied
 
 
-def _snapshot(day: CalendarDay) -> dict:
+def _snapshot(day: CalendarDay) -> DaySnapshot:
     return {"date": day.date.isoformat(), "kind": day.kind, "name": day.name}
 
 
-def calendar_day_set(*, date: dt.date, kind: str, name: str = "", actor) -> CalendarDay:
+def calendar_day_set(
+    *, date: dt.date, kind: str, name: str = "", actor: User | None
+) -> CalendarDay:
     """Enter (or change) the status of one day; it overrides the official calendar."""
     _check(actor, "add")
     existing = CalendarDay.objects.filter(date=date).first()
@@ -57,7 +71,7 @@ def calendar_day_set(*, date: dt.date, kind: str, name: str = "", actor) -> Cale
     return day
 
 
-def calendar_day_delete(*, day: CalendarDay, actor) -> None:
+def calendar_day_delete(*, day: CalendarDay, actor: User | None) -> None:
     """Remove an entered day; the official calendar (or the weekend rule) applies again."""
     _check(actor, "delete")
     with transaction.atomic():

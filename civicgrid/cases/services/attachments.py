@@ -27,7 +27,7 @@ ALLOWED_UPLOADS = {
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOADS = 9
 
-def _sniff(upload: UploadedFile) -> str:
+def _sniff(upload: UploadedFile[bytes]) -> str:
     head = upload.read(16)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
@@ -43,7 +43,9 @@ def _sniff(upload: UploadedFile) -> str:
     return "application/octet-stream"
 
 
-def validate_uploads(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+def validate_uploads(
+    uploads: Sequence[UploadedFile[bytes]],
+) -> list[tuple[UploadedFile[bytes], str]]:
     if len(uploads) > MAX_UPLOADS:
         raise ValidationError({"attachments": _("最多上传 %(n)d 个附件。") % {"n": MAX_UPLOADS}})
     checked = []
@@ -60,7 +62,9 @@ def validate_uploads(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile
     return checked
 
 
-def store_attachment(case: Case, upload: UploadedFile, kind: str, actor: Actor) -> Attachment:
+def store_attachment(
+    case: Case, upload: UploadedFile[bytes], kind: str, actor: Actor
+) -> Attachment:
     data = upload.read()
     digest = hashlib.sha256(data).hexdigest()
     name = f"{case.number}-{digest[:12]}{ALLOWED_UPLOADS[kind]}"

@@ -70,6 +70,8 @@ def record_event(case: Case, payload: EventData, actor: Actor, *, from_status: s
     return event
 
 
+# `fields` are Case column values for QuerySet.update(**fields): each column has its own
+# type, so dict[str, Any] stays (the update is checked by Django, not by a narrower type).
 def save_case(case: Case, expected_version: int, fields: dict[str, Any]) -> None:
     """Write `fields` only if the case is still at `expected_version`; bump the version."""
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(

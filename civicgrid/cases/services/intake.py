@@ -184,7 +184,7 @@ def case_intake(
     people_band: str = PeopleBand.UNDER_50,
     is_major: bool = False,
     is_group: bool = False,
-    uploads: Sequence[UploadedFile] = (),
+    uploads: Sequence[UploadedFile[bytes]] = (),
 ) -> Case:
     """Register a case from any channel. `actor=None` is a resident through the portal;
     staff and API service accounts must hold `cases.case.add` and register only inside

@@ -12,7 +12,7 @@ cases.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -414,7 +414,9 @@ def analysis_report(*, actor: User | None, area: Area, span: Span,
         charts=charts)
 
 
-def _trend(code: str, span: Span, url) -> tuple[Table, dict[str, Any]]:
+def _trend(
+    code: str, span: Span, url: Callable[[str, Span], str]
+) -> tuple[Table, dict[str, Any]]:
     registered_label = str(BY_NAME["registered"].label)
     closed_label = _measure_label("closed_in_month", "monthly" if span.kind != "weekly"
                                   else "weekly")
