@@ -31,6 +31,7 @@ from civicgrid.accounts.models import (
 )
 from civicgrid.accounts.roles import PRIVILEGED_ROLES, Role
 from civicgrid.areas.models import Area
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.crypto import decrypt_text, encrypt_text
 from civicgrid.core.scope import forget_scope, get_scope, user_can
@@ -75,7 +76,7 @@ def login_failure_record(*, username: str, source_ip: str | None, reason: str) -
     with transaction.atomic():
         LoginFailure.objects.create(username=username, source_ip=source_ip, time=now)
         audit_record(
-            actor=None, username=username, event_type="auth.login_failed", success=False,
+            actor=None, username=username, event_type=AuditEventType.LOGIN_FAILED, success=False,
             subject_type="accounts.user", subject_repr=username, details={"reason": reason},
         )
         checks = [(Lockout.Kind.ACCOUNT, username, settings.LOGIN_FAILURE_LIMIT)]
@@ -86,7 +87,7 @@ def login_failure_record(*, username: str, source_ip: str | None, reason: str) -
                 until = now + settings.LOGIN_LOCKOUT
                 Lockout.objects.create(kind=kind, key=key, locked_at=now, until=until)
                 audit_record(
-                    actor=None, username=username, event_type="auth.lockout", success=True,
+                    actor=None, username=username, event_type=AuditEventType.LOCKOUT, success=True,
                     subject_type="accounts.user" if kind == Lockout.Kind.ACCOUNT else "address",
                     subject_repr=key,
                     details={"kind": kind, "until": until.isoformat(), "failures": limit},
@@ -105,7 +106,7 @@ def login_check_password(*, username: str, password: str, source_ip: str | None)
     )
     if lock is not None:
         audit_record(
-            actor=None, username=username, event_type="auth.login_refused_locked",
+            actor=None, username=username, event_type=AuditEventType.LOGIN_REFUSED_LOCKED,
             success=False, subject_type="accounts.user", subject_repr=username,
             details={"kind": lock.kind, "until": lock.until.isoformat()},
         )
@@ -137,7 +138,7 @@ def login_complete(*, request: HttpRequest, user: User, second_factor: bool) -> 
         django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session["second_factor"] = second_factor
         audit_record(
-            actor=user, event_type="auth.login", subject=user,
+            actor=user, event_type=AuditEventType.LOGIN, subject=user,
             details={"second_factor": second_factor},
         )
 
@@ -148,7 +149,7 @@ def logout_complete(*, request: HttpRequest) -> None:
     # The logout view is behind @access(): only a signed-in user reaches this point.
     user = cast(User, request.user)
     with transaction.atomic():
-        audit_record(actor=user, event_type="auth.logout", subject=user)
+        audit_record(actor=user, event_type=AuditEventType.LOGOUT, subject=user)
         django_logout(request)
 
 
@@ -205,7 +206,7 @@ def totp_confirm(*, user: User, code: str) -> TOTPDevice:
             raise ValidationError(_("验证码不正确或已使用,请输入验证器当前显示的6位数字。"))
         device.confirmed_at = timezone.now()
         device.save(update_fields=["confirmed_at"])
-        audit_record(actor=user, event_type="auth.totp_enrolled", subject=user)
+        audit_record(actor=user, event_type=AuditEventType.TOTP_ENROLLED, subject=user)
     return device
 
 
@@ -227,7 +228,8 @@ def totp_reset(*, user: User, actor: User) -> None:
     with transaction.atomic():
         deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
         audit_record(
-            actor=actor, event_type="auth.totp_reset", subject=user, details={"had": bool(deleted)}
+            actor=actor, event_type=AuditEventType.TOTP_RESET, subject=user,
+            details={"had": bool(deleted)}
         )
 
 
@@ -274,7 +276,7 @@ def user_create(
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
         UserJurisdiction.objects.bulk_create([UserJurisdiction(user=user, area=a) for a in areas])
         audit_record(
-            actor=actor, event_type="user.created", subject=user,
+            actor=actor, event_type=AuditEventType.USER_CREATED, subject=user,
             details={"roles": roles, "areas": codes}, username="system" if actor is None else "",
         )
     forget_scope(user)
@@ -302,7 +304,7 @@ def user_set_roles(*, user: User, roles: Iterable[str], actor: User) -> User:
         UserRole.objects.filter(user=user, role__in=revoked).delete()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in granted])
         audit_record(
-            actor=actor, event_type="user.roles_changed", subject=user,
+            actor=actor, event_type=AuditEventType.USER_ROLES_CHANGED, subject=user,
             details={"before": before, "after": roles, "granted": granted, "revoked": revoked},
         )
     forget_scope(user)

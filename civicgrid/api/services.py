@@ -16,6 +16,7 @@ from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import user_create
 from civicgrid.api.models import ApiToken, IdempotencyRecord, TokenAction
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import user_can
 from civicgrid.units.models import Unit, UnitKind
@@ -89,7 +90,7 @@ def api_token_create(*, name: str, unit: Unit, actions: Iterable[str], actor: Us
             name=name[:100], unit=unit, actions=chosen, prefix=prefix,
             key_hash=token_hash(plain), user=account, created_by=actor,
             created_at=timezone.now(), rate_limit_per_minute=rate_limit_per_minute)
-        audit_record(actor=actor, event_type="api.token_created", subject=token,
+        audit_record(actor=actor, event_type=AuditEventType.API_TOKEN_CREATED, subject=token,
                      username="system" if actor is None else "",
                      details={"unit": unit.code, "actions": chosen, "prefix": prefix,
                               "rate_limit_per_minute": rate_limit_per_minute})
@@ -108,7 +109,7 @@ def api_token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         User.objects.filter(pk=token.user_id).update(is_active=False)
-        audit_record(actor=actor, event_type="api.token_revoked", subject=token,
+        audit_record(actor=actor, event_type=AuditEventType.API_TOKEN_REVOKED, subject=token,
                      username="system" if actor is None else "",
                      details={"prefix": token.prefix, "name": token.name,
                               "unit": token.unit.code,

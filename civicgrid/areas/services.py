@@ -34,6 +34,7 @@ from civicgrid.areas.models import (
     PositionType,
     UrbanRuralClass,
 )
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import get_scope, user_can
 
@@ -249,7 +250,7 @@ def areas_import(*, collection: object, actor: User | None, strict: bool = False
             report.updated += len(to_update)
         geometry_revision_bump()
         audit_record(
-            actor=actor, event_type="area.imported", subject_type="areas.area",
+            actor=actor, event_type=AuditEventType.AREA_IMPORTED, subject_type="areas.area",
             username="system" if actor is None else "",
             details={"created": report.created, "updated": report.updated,
                      "overlaps": len(report.overlaps), "gaps": len(report.gaps)},
@@ -269,7 +270,7 @@ def area_set_boundary(*, area: Area, boundary: dict[str, object] | None, actor: 
         area.centroid_lng, area.centroid_lat = centroid(geom) if geom else (None, None)
         area.save(update_fields=["boundary", "centroid_lng", "centroid_lat", "updated_at"])
         geometry_revision_bump()
-        audit_record(actor=actor, event_type="area.boundary_changed", subject=area)
+        audit_record(actor=actor, event_type=AuditEventType.AREA_BOUNDARY_CHANGED, subject=area)
     return area
 
 
@@ -298,7 +299,7 @@ def grid_assign(
         )
         if created:
             audit_record(
-                actor=actor, event_type="grid.staff_assigned", subject=assignment,
+                actor=actor, event_type=AuditEventType.GRID_STAFF_ASSIGNED, subject=assignment,
                 details={"grid": grid.code, "user": user.username, "position": position.code},
             )
     return assignment
@@ -313,6 +314,7 @@ def grid_unassign(*, assignment: GridAssignment, actor: User) -> None:
         details = {"grid": assignment.grid.code, "user": assignment.user.username,
                    "position": assignment.position.code}
         audit_record(
-            actor=actor, event_type="grid.staff_unassigned", subject=assignment, details=details
+            actor=actor, event_type=AuditEventType.GRID_STAFF_UNASSIGNED, subject=assignment,
+            details=details
         )
         assignment.delete()

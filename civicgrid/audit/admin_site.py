@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.access import has_permission
 
@@ -56,16 +57,16 @@ class AuditedAdminMixin:
         audit_record(actor=request.user, event_type=event, subject=obj, details=details)
 
     def log_addition(self, request, obj, message):
-        self._audit(request, obj, "admin.add", {"message": str(message)})
+        self._audit(request, obj, AuditEventType.ADMIN_ADD, {"message": str(message)})
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        self._audit(request, obj, "admin.change", {"message": str(message)})
+        self._audit(request, obj, AuditEventType.ADMIN_CHANGE, {"message": str(message)})
         return super().log_change(request, obj, message)
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            self._audit(request, obj, "admin.delete", {})
+            self._audit(request, obj, AuditEventType.ADMIN_DELETE, {})
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
@@ -73,7 +74,7 @@ class AuditedAdminMixin:
         # delete together, so a failed delete leaves no audit entry claiming it happened.
         with transaction.atomic():
             for obj in queryset:
-                self._audit(request, obj, "admin.delete", {})
+                self._audit(request, obj, AuditEventType.ADMIN_DELETE, {})
             super().delete_queryset(request, queryset)
 
     # Admin permissions follow the civicgrid role table, not Django's per-model permissions.

@@ -58,7 +58,7 @@ def entry_digest(entry: AuditEntry, prev_hash: str) -> str:
 def audit_record(
     *,
     actor: Actor | AnonymousUser,
-    event_type: AuditEventType | str,
+    event_type: AuditEventType,
     subject: Model | None = None,
     subject_type: str = "",
     subject_id: str = "",

@@ -20,6 +20,7 @@ from civicgrid.accounts.services import user_create
 from civicgrid.areas.demo_geometry import COUNTY_CODE, build_demo_district, to_feature_collection
 from civicgrid.areas.models import Area, GridAssignment, Level, PositionType
 from civicgrid.areas.services import areas_import, positions_ensure_builtin
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.loader import load_categories
 from civicgrid.cases.models import Category, CategoryAttribute
@@ -266,7 +267,7 @@ def demo_seed(*, seed: int = 2026) -> bool:
     UnitMembership.objects.bulk_create(memberships, batch_size=BATCH)
     _demo_targets()
     audit_record(
-        actor=None, username="system", event_type="demo.seeded", subject=district,
+        actor=None, username="system", event_type=AuditEventType.DEMO_SEEDED, subject=district,
         details={"areas": report.created, "units": len(units), "users": len(new_users) + 10,
                  "grid_assignments": len(assignments)},
     )

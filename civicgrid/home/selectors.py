@@ -12,6 +12,7 @@ from civicgrid.accounts.models import Lockout, User
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area, GridAssignment, Level
 from civicgrid.areas.selectors import area_roots
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases.forms import INBOX_LABELS, visible_inboxes
 from civicgrid.cases.selectors import inbox_counts
@@ -107,9 +108,9 @@ def home_overview(*, actor: User) -> HomeOverview:
         since = timezone.now() - timedelta(days=1)
         entries = AuditEntry.objects.restrict(actor, "view")
         data["audit"] = {
-            "failed_logins": entries.filter(event_type="auth.login_failed", time__gte=since)
+            "failed_logins": entries.filter(event_type=AuditEventType.LOGIN_FAILED, time__gte=since)
             .count(),
-            "lockouts": entries.filter(event_type="auth.lockout", time__gte=since).count(),
+            "lockouts": entries.filter(event_type=AuditEventType.LOCKOUT, time__gte=since).count(),
             "recent": list(entries.filter(success=False)[:10]),
         }
     return data

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import RESIDENT_ACTOR
 from civicgrid.areas.models import Area
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.inputs import FollowUpInput, PartyInput
 from civicgrid.cases.models import Case, CaseKind, Category, Channel, Status
@@ -107,7 +108,7 @@ def portal_rate(*, case: Case, rating: int, comment: str, source_ip: str | None)
                        data=FollowUpInput(satisfaction=rating, note=comment))
     else:
         case_note_rating(case=case, satisfaction=rating, comment=comment)
-    audit_record(actor=None, username="resident", event_type="case.resident_rating",
+    audit_record(actor=None, username="resident", event_type=AuditEventType.CASE_RESIDENT_RATING,
                  subject=case, source_ip=source_ip,
                  details={"satisfaction": rating, "follow_up": follows_up})
     return case

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import get_scope, user_can
 from civicgrid.reports.models import MonthlyRelease
@@ -55,7 +56,7 @@ def release_publish(*, district: Area, month: date, actor: User, public: bool = 
         except IntegrityError as exc:  # published by someone else a moment ago
             raise ValidationError(_("该月的平安数据已经发布。")) from exc
         counts = data["columns"]["current"]["counts"]
-        audit_record(actor=actor, event_type="report.release_published", subject=release,
+        audit_record(actor=actor, event_type=AuditEventType.RELEASE_PUBLISHED, subject=release,
                      details={"district": district.code, "month": release.month_key,
                               "public": public, "counts": counts})
     return release
@@ -108,7 +109,7 @@ def release_correct(*, district: Area, month: date, actor: User, note: str,
                     correction_note=note)
         except IntegrityError as exc:  # corrected by someone else a moment ago
             raise ValidationError(_("刚有人更正了该月的数据,请刷新页面后再试。")) from exc
-        audit_record(actor=actor, event_type="report.release_corrected", subject=release,
+        audit_record(actor=actor, event_type=AuditEventType.RELEASE_CORRECTED, subject=release,
                      details={"district": district.code, "month": release.month_key,
                               "version": release.version, "replaces": current.pk,
                               "note": note,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import user_can
 from civicgrid.stats.models import Indicator, KpiTarget
@@ -38,7 +39,7 @@ def kpi_target_set(*, indicator: str, area_code: str, year: int, value: Decimal,
     target, created = KpiTarget.objects.update_or_create(
         indicator=indicator, area_code=area_code, year=year,
         defaults={"value": value, "note": note[:200]})
-    audit_record(actor=actor, event_type="stats.target_set", subject=target,
+    audit_record(actor=actor, event_type=AuditEventType.STATS_TARGET_SET, subject=target,
                  username="system" if actor is None else "",
                  details={"indicator": indicator, "area": area_code, "year": year,
                           "value": str(value), "created": created})

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from civicgrid.areas.models import Area
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import forget_scope, get_scope, user_can
 from civicgrid.units.models import BUILTIN_SPECIALTIES, Specialty, Unit, UnitMembership
@@ -55,7 +56,7 @@ def unit_create(
         unit.jurisdiction.set(jurisdiction)
         unit.specialties.set(list(specialties))
         audit_record(
-            actor=actor, event_type="unit.created", subject=unit,
+            actor=actor, event_type=AuditEventType.UNIT_CREATED, subject=unit,
             username="system" if actor is None else "",
             details={"kind": kind, "area": area.code,
                      "jurisdiction": [a.code for a in jurisdiction]},
@@ -72,7 +73,9 @@ def unit_add_member(
             unit=unit, user=user, defaults={"title": title, "is_leader": is_leader}
         )
         audit_record(
-            actor=actor, event_type="unit.member_added" if created else "unit.member_changed",
+            actor=actor,
+            event_type=(AuditEventType.UNIT_MEMBER_ADDED if created
+                        else AuditEventType.UNIT_MEMBER_CHANGED),
             subject=unit, username="system" if actor is None else "",
             details={"user": user.username, "title": title, "is_leader": is_leader},
         )

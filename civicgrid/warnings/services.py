@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.models import User, UserJurisdiction
 from civicgrid.accounts.roles import PERMISSIONS, Role
 from civicgrid.areas.models import Area
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import get_scope, user_can
 from civicgrid.notices.models import NoticeKind
@@ -207,8 +208,8 @@ def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User
             submitted_by_name=_actor_name(actor), **values)
         audit_record(
             actor=actor, username="system" if actor is None else "",
-            event_type="weekly_check.submitted" if before is None
-            else "weekly_check.resubmitted",
+            event_type=AuditEventType.WEEKLY_CHECK_SUBMITTED if before is None
+            else AuditEventType.WEEKLY_CHECK_RESUBMITTED,
             subject=check,
             details={"area": area.code, "week": week.isoformat(), "revision": check.revision,
                      "on_time": check.on_time, "values": values,
@@ -288,7 +289,8 @@ def check_reminders_send(*, now: datetime | None = None) -> ReminderReport:
                            recipients=sent[a.pk]) for a in areas],
             batch_size=BATCH, ignore_conflicts=True)
         report.areas = len(areas)
-        audit_record(actor=None, username="system", event_type="weekly_check.reminders_sent",
+        audit_record(actor=None, username="system",
+                     event_type=AuditEventType.WEEKLY_CHECK_REMINDERS_SENT,
                      subject_type="warnings.weeklycheck", subject_id=week.isoformat(),
                      subject_repr=f"{week:%Y-%m-%d}",
                      details={"week": week.isoformat(), "areas": report.areas,
@@ -320,7 +322,7 @@ def weekly_check_remind(*, area: Area, week: date, actor: User,
             [CheckReminder(area=a, week=week, automatic=False, sent_at=now, sent_by=actor,
                            recipients=sent[a.pk]) for a in areas], batch_size=BATCH)
         report.areas = len(areas)
-        audit_record(actor=actor, event_type="weekly_check.reminded", subject=area,
+        audit_record(actor=actor, event_type=AuditEventType.WEEKLY_CHECK_REMINDED, subject=area,
                      details={"week": week.isoformat(), "areas": report.areas,
                               "notices": report.notices,
                               "codes": [a.code for a in areas[:500]]})
@@ -507,7 +509,7 @@ def area_status_evaluate(*, now: datetime | None = None) -> EvaluationReport:
         report.counts = counts
         report.changed = [(a.code, b, s) for a, b, s, _r in changes]
         report.notices = _notify_supervisors(changes, now)
-        audit_record(actor=None, username="system", event_type="area_status.evaluated",
+        audit_record(actor=None, username="system", event_type=AuditEventType.AREA_STATUS_EVALUATED,
                      subject_type="warnings.areastatus", subject_id=day.isoformat(),
                      subject_repr=f"{day:%Y-%m-%d}",
                      details={"day": day.isoformat(), "counts": counts,

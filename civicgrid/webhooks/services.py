@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.crypto import decrypt_text, encrypt_text
@@ -270,7 +271,7 @@ def webhook_retry_now(*, deliveries: Iterable[WebhookDelivery], actor: User) -> 
     WebhookDelivery.objects.bulk_update(rows, ["status", "next_attempt_at"])
     ids = [r.pk for r in rows]
     for row in rows:
-        audit_record(actor=actor, event_type="webhook.retry", subject=row,
+        audit_record(actor=actor, event_type=AuditEventType.WEBHOOK_RETRY, subject=row,
                      details={"endpoint": row.endpoint_id, "case": row.case_id})
     transaction.on_commit(lambda: _schedule(ids), robust=True)
     return ids

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import user_can
 from civicgrid.workcalendar.calendar import work_calendar
@@ -63,7 +64,7 @@ def calendar_day_set(
         day.full_clean()
         day.save()
         audit_record(
-            actor=actor, event_type="calendar.day_set", subject=day,
+            actor=actor, event_type=AuditEventType.CALENDAR_DAY_SET, subject=day,
             username="system" if actor is None else "",
             details={"before": before, "after": _snapshot(day)},
         )
@@ -77,7 +78,7 @@ def calendar_day_delete(*, day: CalendarDay, actor: User | None) -> None:
     with transaction.atomic():
         details = _snapshot(day)
         audit_record(
-            actor=actor, event_type="calendar.day_deleted", subject=day,
+            actor=actor, event_type=AuditEventType.CALENDAR_DAY_DELETED, subject=day,
             username="system" if actor is None else "", details=details,
         )
         day.delete()

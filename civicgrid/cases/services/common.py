@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_name, actor_user, audit_username
+from civicgrid.audit.events import case_transition_event
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import hooks
 from civicgrid.cases.events import EventData
@@ -117,7 +118,7 @@ def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
     data = payload.to_json()
     if data:
         details["data"] = data
-    audit_record(actor=actor, event_type=f"case.{name}", subject=case,
+    audit_record(actor=actor, event_type=case_transition_event(name), subject=case,
                  username=audit_username(actor), details=details)
     return case
 

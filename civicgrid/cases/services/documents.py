@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_name
 from civicgrid.accounts.models import User
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.documents import MediationAgreement, render_mediation_agreement
@@ -53,7 +54,7 @@ def agreement_create(*, case: Case, data: AgreementInput, actor: Actor) -> Agree
         confirmation_deadline=signed_on + timedelta(days=30))
     record_event(case, E.AgreementMade(copies=copies, confirmation_deadline=str(
         agreement.confirmation_deadline)), actor, note=agreement.number)
-    audit_record(actor=actor, event_type="case.agreement_created", subject=case,
+    audit_record(actor=actor, event_type=AuditEventType.CASE_AGREEMENT_CREATED, subject=case,
                  details={"number": agreement.number})
     return agreement
 
@@ -97,7 +98,7 @@ def agreement_document(*, case: Case, actor: User) -> bytes:
         data = render_mediation_agreement(document)
     except ValueError as exc:
         raise ValidationError(_("协议书无法生成:%(e)s") % {"e": exc}) from exc
-    audit_record(actor=actor, event_type="document.agreement_downloaded", subject=case,
+    audit_record(actor=actor, event_type=AuditEventType.AGREEMENT_DOWNLOADED, subject=case,
                  details={"agreement": agreement.number, "parties": len(parties)})
     return data
 

@@ -21,6 +21,7 @@ from civicgrid.accounts.actors import Actor, actor_user, audit_username
 from civicgrid.accounts.models import User
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases import hooks
@@ -231,7 +232,7 @@ def case_intake(
     hooks.case_changed.send(None, case)
     record_event(case, E.Registered(channel=channel, level=case.level,
                                     routing=case.routing_note), actor, to_status=case.status)
-    audit_record(actor=actor, event_type="case.intake", subject=case,
+    audit_record(actor=actor, event_type=AuditEventType.CASE_INTAKE, subject=case,
                  username="resident" if actor is None else audit_username(actor),
                  details={"channel": channel, "category": category.code,
                           "area": place.code, "parties": len(party_rows),

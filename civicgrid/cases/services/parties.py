@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.documents import PartyInfo
 from civicgrid.cases.inputs import PartyInput
@@ -102,7 +103,7 @@ def party_reveal(*, party: Party, field_name: str, reason: str, actor: User) -> 
     reason = require_reason(reason)
     token = getattr(party, f"{field_name}_encrypted")
     value = decrypt_text(token) if token else ""
-    audit_record(actor=actor, event_type="pii.revealed", subject=party.case,
+    audit_record(actor=actor, event_type=AuditEventType.PII_REVEALED, subject=party.case,
                  details={"party_id": party.pk, "field": field_name, "reason": reason[:200]})
     return value
 

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from civicgrid.audit.context import acting_from
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.loader import load_categories
 from civicgrid.cases.models import Category, CategoryAttribute
@@ -19,6 +20,6 @@ class Command(BaseCommand):
         with acting_from("127.0.0.1"), transaction.atomic():
             changed = load_categories(Category=Category, CategoryAttribute=CategoryAttribute,
                                       Specialty=Specialty, update=options["update"])
-            audit_record(actor=None, username="system", event_type="category.loaded",
+            audit_record(actor=None, username="system", event_type=AuditEventType.CATEGORY_LOADED,
                          details={"changed": changed, "update": options["update"]})
         self.stdout.write(self.style.SUCCESS(f"{changed} categories created or updated."))

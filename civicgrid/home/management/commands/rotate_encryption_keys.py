@@ -3,6 +3,7 @@ from django.db import transaction
 
 from civicgrid.accounts.models import TOTPDevice
 from civicgrid.audit.context import acting_from
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Party
 from civicgrid.core.crypto import reencrypt_text
@@ -29,6 +30,7 @@ class Command(BaseCommand):
                 model.objects.bulk_update(rows, [field], batch_size=500)
                 total += len(rows)
                 self.stdout.write(f"{model._meta.label}.{field}: {len(rows)} re-encrypted")
-            audit_record(actor=None, username="system", event_type="crypto.keys_rotated",
+            audit_record(actor=None, username="system",
+                         event_type=AuditEventType.CRYPTO_KEYS_ROTATED,
                          details={"values": total})
         self.stdout.write(self.style.SUCCESS(f"Done: {total} values under the newest key."))

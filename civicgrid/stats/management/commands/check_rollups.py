@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.audit.context import acting_from
+from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.stats.rollups import stats_differences, stats_rebuild
 
@@ -29,7 +30,8 @@ class Command(BaseCommand):
         if fix:
             with acting_from("127.0.0.1"):
                 rows = stats_rebuild()
-                audit_record(actor=None, username="system", event_type="stats.rollup_rebuilt",
+                audit_record(actor=None, username="system",
+                             event_type=AuditEventType.STATS_ROLLUP_REBUILT,
                              details={"differences": len(differences), "rows": rows})
             self.stdout.write(self.style.SUCCESS(
                 f"Rebuilt: {rows} rollup rows from the cases ({len(differences)} differences)."))
