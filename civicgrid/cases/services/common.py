@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypedDict, TypeVar
+from typing import Protocol, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -161,11 +161,18 @@ def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
 
 # --- the registry of transition services ----------------------------------------------------
 
-class TransitionService(Protocol):
+InputT = TypeVar("InputT", contravariant=True)
+
+
+class TransitionService(Protocol[InputT]):
+    """The service that performs one row of the workflow table, taking the row's input
+    (`TRANSITIONS[name].input`). Contravariant in the input: a service that takes any
+    object is usable where one that takes a `NoteInput` is expected."""
+
     transition_name: str
 
     def __call__(self, *, case: Case, actor: Actor, expected_version: int,
-                 data: Any) -> object: ...
+                 data: InputT) -> object: ...
 
 
 Unavailable = Callable[[Case], str | None]
@@ -175,14 +182,17 @@ status and the actor: a pending extension, the extension limits, the county leve
 
 @dataclass(frozen=True)
 class Registered:
-    service: TransitionService
+    service: TransitionService[object]
     unavailable: Unavailable | None
 
 
-SERVICES: dict[str, TransitionService] = {}
+# Looked up by name (the pages, the API, case_act), so a row's input type is known only at
+# run time: each registered wrapper takes any object and checks itself that it is the row's
+# input (TypeError otherwise), hence TransitionService[object].
+SERVICES: dict[str, TransitionService[object]] = {}
 _UNAVAILABLE: dict[str, Unavailable] = {}
 
-F_ = TypeVar("F_", bound=Callable[..., Any])
+F_ = TypeVar("F_", bound=Callable[..., object])
 
 
 def transition_service(name: str, *, unavailable: Unavailable | None = None
