@@ -50,6 +50,7 @@ from civicgrid.warnings.models import (
 from civicgrid.warnings.selectors import (
     AreaMeasures,
     MeasureContext,
+    Reason,
     area_measures,
     check_settings,
     is_expected,
@@ -389,10 +390,10 @@ def rule_status(rule: WarningRule, value: Decimal | None, count: int) -> tuple[s
 
 
 def evaluate_area(level: str, measures: AreaMeasures, rules: list[WarningRule],
-                  context: MeasureContext) -> tuple[str, list[dict[str, Any]]]:
+                  context: MeasureContext) -> tuple[str, list[Reason]]:
     """An area's status (the worst of its rules) and the reasons (each rule not green)."""
     status: str = StatusColour.GREEN
-    reasons: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
     for rule in rules:
         if not rule.applies_to(level):
             continue
@@ -403,7 +404,7 @@ def evaluate_area(level: str, measures: AreaMeasures, rules: list[WarningRule],
             continue
         if rule.kind == RuleKind.MISSING_CHECKS:
             detail = {**detail, "week": context.check_week.isoformat()}
-        reason: dict[str, Any] = {
+        reason: Reason = {
             "rule": rule.pk, "name": rule.name, "kind": rule.kind, "measure": rule.measure,
             "status": colour, "value": _num(value), "threshold": _num(threshold),
             "count": count, "detail": detail}
@@ -426,7 +427,7 @@ class EvaluationReport:
 
 
 def _status_message(area: Area, before: str, after: str,
-                    reasons: list[dict[str, Any]]) -> str:
+                    reasons: list[Reason]) -> str:
     with translation.override("zh-hans"):
         text = (_("%(area)s 预警状态由%(before)s变为%(after)s") if before else
                 _("%(area)s 出现%(after)s预警")) % {
@@ -437,7 +438,7 @@ def _status_message(area: Area, before: str, after: str,
         return text[:300]
 
 
-def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict[str, Any]]]],
+def _notify_supervisors(changes: list[tuple[Area, str, str, list[Reason]]],
                         now: datetime) -> int:
     """A notice about an area that changed to the supervisors nearest to it: those whose
     jurisdiction is the area itself, and those of the closest area above it that has
