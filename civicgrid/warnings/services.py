@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -158,7 +158,17 @@ def _guard_submit(*, area: Area, week: date, actor: User | None, now: datetime,
                                         % {"area": area.name}]})
 
 
-def _values(check: WeeklyCheck | WeeklyCheckRevision) -> dict[str, Any]:
+class CheckValues(TypedDict):
+    """The reported columns of a weekly check (WeeklyCheck and each WeeklyCheckRevision)."""
+
+    disputes_found: int
+    resolved_on_spot: int
+    risk_points: int
+    notes: str
+    is_zero: bool
+
+
+def _values(check: WeeklyCheck | WeeklyCheckRevision) -> CheckValues:
     return {"disputes_found": check.disputes_found, "resolved_on_spot": check.resolved_on_spot,
             "risk_points": check.risk_points, "notes": check.notes, "is_zero": check.is_zero}
 
@@ -176,8 +186,9 @@ def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User
     cfg = check_settings()
     _guard_submit(area=area, week=week, actor=actor, now=now, cfg=cfg)
     clean = _validate(data)
-    values = {"disputes_found": clean.disputes_found, "resolved_on_spot": clean.resolved_on_spot,
-              "risk_points": clean.risk_points, "notes": clean.notes, "is_zero": clean.is_zero}
+    values: CheckValues = {
+        "disputes_found": clean.disputes_found, "resolved_on_spot": clean.resolved_on_spot,
+        "risk_points": clean.risk_points, "notes": clean.notes, "is_zero": clean.is_zero}
     user = _actor_user(actor)
     with transaction.atomic():
         check = WeeklyCheck.objects.select_for_update().filter(area=area, week=week).first()
