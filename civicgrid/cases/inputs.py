@@ -19,7 +19,7 @@ import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +71,17 @@ def _note(label: Any = None, max_length: int = 2000) -> Any:
 def _reason(label: Any = None, max_length: int = 2000) -> Any:
     return field(metadata=spec(label or _("理由"), max_length=max_length, widget="textarea",
                                rows=3))
+
+
+# --- category attributes ---------------------------------------------------------------------
+
+AttributeValue: TypeAlias = str | float | list[str]
+"""One cleaned value of a category attribute (Case.attributes), by the attribute's datatype:
+a number is a float, a date-time its ISO text, a multi-value list the chosen keys, any
+other the text. What a caller sends before cleaning is a Mapping[str, object]."""
+
+Attributes: TypeAlias = dict[str, AttributeValue]
+"""A case's cleaned attributes, by attribute code (`clean_attributes`)."""
 
 
 # --- shared shapes ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -68,6 +68,81 @@ class InvalidQuery(ValueError):
     """A query argument the spec's 400 answers (message for the client)."""
 
 
+# --- the documents (GeoReport v2 names; render.py writes them as JSON or XML) -------------
+
+class Service(TypedDict):
+    """One <service> of GET services."""
+
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool  # whether GET services/{code} has attributes to send
+    type: Literal["realtime", "batch", "blackbox"]
+    keywords: str
+    group: str
+
+
+class AttributeValueName(TypedDict):
+    """One <value> of a list attribute: the key to send and its name."""
+
+    key: str
+    name: str
+
+
+class ServiceAttribute(TypedDict):
+    """One <attribute> of a service definition."""
+
+    variable: bool
+    code: str
+    datatype: str
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: list[AttributeValueName]
+
+
+class ServiceDefinition(TypedDict):
+    """GET services/{service_code}."""
+
+    service_code: str
+    attributes: list[ServiceAttribute]
+
+
+class ServiceRequest(TypedDict):
+    """One <request> of GET requests (None: the element is sent empty)."""
+
+    service_request_id: str
+    status: Literal["open", "closed"]
+    detailed_status: str  # FixMyStreet's extended state (DETAILED_STATUS)
+    status_notes: str | None
+    service_name: str
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: None
+    requested_datetime: datetime
+    updated_datetime: datetime
+    expected_datetime: datetime | None
+    address: str
+    address_id: str
+    zipcode: None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+class ServiceRequestUpdate(TypedDict):
+    """One <request_update> of FixMyStreet's servicerequestupdates."""
+
+    update_id: str
+    service_request_id: str
+    status: str  # a DETAILED_STATUS value
+    updated_datetime: datetime
+    description: str
+    media_url: None
+
+
 # --- services ----------------------------------------------------------------------------
 
 def services() -> QuerySet[Category]:
@@ -79,7 +154,7 @@ def services() -> QuerySet[Category]:
             .select_related("parent").order_by("code"))
 
 
-def service_item(category: Category) -> dict[str, Any]:
+def service_item(category: Category) -> Service:
     return {
         "service_code": category.code,
         "service_name": category.name,
@@ -101,8 +176,8 @@ DATATYPE_HELP = {
 }
 
 
-def service_definition(category: Category) -> dict[str, Any]:
-    attributes = []
+def service_definition(category: Category) -> ServiceDefinition:
+    attributes: list[ServiceAttribute] = []
     for order, attr in enumerate(category.attributes.order_by("order", "code"), start=1):
         attributes.append({
             "variable": True,
@@ -228,7 +303,7 @@ def _public_place(case: Case) -> str:
     return f"{case.area.name}, {parent.name}" if parent is not None else case.area.name
 
 
-def request_item(case: Case, *, api_token: ApiToken | None, notes: str) -> dict[str, Any]:
+def request_item(case: Case, *, api_token: ApiToken | None, notes: str) -> ServiceRequest:
     record = _record(case)
     full = api_token is not None and record is not None and record.api_token_id == api_token.pk
     closed = case.status in CLOSED_STATUSES
@@ -259,7 +334,7 @@ def request_item(case: Case, *, api_token: ApiToken | None, notes: str) -> dict[
     }
 
 
-def request_items(cases: Sequence[Case], api_token: ApiToken | None) -> list[dict[str, Any]]:
+def request_items(cases: Sequence[Case], api_token: ApiToken | None) -> list[ServiceRequest]:
     notes = latest_notes(cases)
     return [request_item(c, api_token=api_token, notes=notes.get(c.pk, "")) for c in cases]
 
@@ -267,7 +342,7 @@ def request_items(cases: Sequence[Case], api_token: ApiToken | None) -> list[dic
 # --- updates (FixMyStreet's servicerequestupdates) ----------------------------------------
 
 def find_updates(*, api_token: ApiToken | None, start_date: str = "", end_date: str = "",
-                 now: datetime | None = None) -> list[dict[str, Any]]:
+                 now: datetime | None = None) -> list[ServiceRequestUpdate]:
     """Status changes of the visible requests in the window, oldest first, at most 1000."""
     window = date_window(start_date, end_date, now)
     visible = Case.objects.filter(_visible_q(api_token))
@@ -276,7 +351,7 @@ def find_updates(*, api_token: ApiToken | None, start_date: str = "", end_date: 
         .exclude(to_status="").select_related("case").only(
             "id", "type", "time", "data", "to_status", "case__number")
         .order_by("time", "id")[:MAX_RESULTS])
-    updates = []
+    updates: list[ServiceRequestUpdate] = []
     for event in events:
         text = public_event_text(event)
         if not text or event.to_status not in Status.values:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -48,7 +48,7 @@ class RequestInput:
     address_string: str = ""
     address_id: str = ""
     description: str = ""
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, str | list[str]] = field(default_factory=dict)  # by code
     first_name: str = ""
     last_name: str = ""
     phone: str = ""

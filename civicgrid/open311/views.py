@@ -182,8 +182,8 @@ def service_definition_view(request: HttpRequest, service_code: str, fmt: str) -
 
 # --- requests ----------------------------------------------------------------------------
 
-def _attributes(request: HttpRequest) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
+def _attributes(request: HttpRequest) -> dict[str, str | list[str]]:
+    attributes: dict[str, str | list[str]] = {}
     for key in request.POST:
         match = ATTRIBUTE.match(key)
         if not match:

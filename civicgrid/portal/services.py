@@ -7,8 +7,7 @@ follow-up (回访) and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -49,7 +48,7 @@ def portal_report(
     *,
     category: Category,
     description: str,
-    attributes: dict[str, Any],
+    attributes: Mapping[str, object],
     area: Area | None = None,
     lng: float | None = None,
     lat: float | None = None,

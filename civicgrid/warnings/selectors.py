@@ -28,11 +28,10 @@ breakdown is wanted) and only the override rows, which are few, are read one by 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Substr
@@ -518,9 +517,24 @@ def latest_status_day() -> date | None:
     return day
 
 
-# `reason` is one stored reason (AreaStatus.reasons, JSON written by evaluate_area, older
-# evaluations included): read by key, each value checked where it is used.
-def reason_text(reason: Mapping[str, Any]) -> str:
+class Reason(TypedDict):
+    """Why an area is not green: one rule that was not (an item of AreaStatus.reasons)."""
+
+    rule: int  # the WarningRule's pk
+    name: str
+    kind: str  # RuleKind
+    measure: str  # Measure
+    status: str  # StatusColour: yellow or red
+    value: int | float
+    threshold: int | float
+    count: int
+    detail: dict[str, object]  # the figures the text names beyond value and threshold
+    text: NotRequired[str]  # the Chinese text, written once the rest is known
+
+
+# `reason` is one stored reason (AreaStatus.reasons, written by evaluate_area; a reason of an
+# older evaluation may lack a key): read with .get, each value checked where it is used.
+def reason_text(reason: Reason) -> str:
     """The human text of one reason, in the current language (the stored `text` is the
     Chinese one written at evaluation)."""
     kind, measure = reason.get("kind"), reason.get("measure")

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -50,6 +50,7 @@ from civicgrid.warnings.models import (
 from civicgrid.warnings.selectors import (
     AreaMeasures,
     MeasureContext,
+    Reason,
     area_measures,
     check_settings,
     is_expected,
@@ -157,7 +158,17 @@ def _guard_submit(*, area: Area, week: date, actor: User | None, now: datetime,
                                         % {"area": area.name}]})
 
 
-def _values(check: WeeklyCheck | WeeklyCheckRevision) -> dict[str, Any]:
+class CheckValues(TypedDict):
+    """The reported columns of a weekly check (WeeklyCheck and each WeeklyCheckRevision)."""
+
+    disputes_found: int
+    resolved_on_spot: int
+    risk_points: int
+    notes: str
+    is_zero: bool
+
+
+def _values(check: WeeklyCheck | WeeklyCheckRevision) -> CheckValues:
     return {"disputes_found": check.disputes_found, "resolved_on_spot": check.resolved_on_spot,
             "risk_points": check.risk_points, "notes": check.notes, "is_zero": check.is_zero}
 
@@ -175,8 +186,9 @@ def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User
     cfg = check_settings()
     _guard_submit(area=area, week=week, actor=actor, now=now, cfg=cfg)
     clean = _validate(data)
-    values = {"disputes_found": clean.disputes_found, "resolved_on_spot": clean.resolved_on_spot,
-              "risk_points": clean.risk_points, "notes": clean.notes, "is_zero": clean.is_zero}
+    values: CheckValues = {
+        "disputes_found": clean.disputes_found, "resolved_on_spot": clean.resolved_on_spot,
+        "risk_points": clean.risk_points, "notes": clean.notes, "is_zero": clean.is_zero}
     user = _actor_user(actor)
     with transaction.atomic():
         check = WeeklyCheck.objects.select_for_update().filter(area=area, week=week).first()
@@ -389,10 +401,10 @@ def rule_status(rule: WarningRule, value: Decimal | None, count: int) -> tuple[s
 
 
 def evaluate_area(level: str, measures: AreaMeasures, rules: list[WarningRule],
-                  context: MeasureContext) -> tuple[str, list[dict[str, Any]]]:
+                  context: MeasureContext) -> tuple[str, list[Reason]]:
     """An area's status (the worst of its rules) and the reasons (each rule not green)."""
     status: str = StatusColour.GREEN
-    reasons: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
     for rule in rules:
         if not rule.applies_to(level):
             continue
@@ -403,7 +415,7 @@ def evaluate_area(level: str, measures: AreaMeasures, rules: list[WarningRule],
             continue
         if rule.kind == RuleKind.MISSING_CHECKS:
             detail = {**detail, "week": context.check_week.isoformat()}
-        reason: dict[str, Any] = {
+        reason: Reason = {
             "rule": rule.pk, "name": rule.name, "kind": rule.kind, "measure": rule.measure,
             "status": colour, "value": _num(value), "threshold": _num(threshold),
             "count": count, "detail": detail}
@@ -426,7 +438,7 @@ class EvaluationReport:
 
 
 def _status_message(area: Area, before: str, after: str,
-                    reasons: list[dict[str, Any]]) -> str:
+                    reasons: list[Reason]) -> str:
     with translation.override("zh-hans"):
         text = (_("%(area)s 预警状态由%(before)s变为%(after)s") if before else
                 _("%(area)s 出现%(after)s预警")) % {
@@ -437,7 +449,7 @@ def _status_message(area: Area, before: str, after: str,
         return text[:300]
 
 
-def _notify_supervisors(changes: list[tuple[Area, str, str, list[dict[str, Any]]]],
+def _notify_supervisors(changes: list[tuple[Area, str, str, list[Reason]]],
                         now: datetime) -> int:
     """A notice about an area that changed to the supervisors nearest to it: those whose
     jurisdiction is the area itself, and those of the closest area above it that has

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, TypedDict
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -91,7 +91,28 @@ def matching_endpoints(event: CaseEvent) -> list[WebhookEndpoint]:
     return [e for e in candidates if not e.event_types or event.type in e.event_types]
 
 
-def webhook_payload(event: CaseEvent) -> dict[str, Any]:
+class PayloadCase(TypedDict):
+    """The case's public facts in a delivery."""
+
+    number: str
+    status: str
+    category: str  # the category code
+    area: str  # the area code
+    level: str
+    assigned_unit: str | None  # the unit code
+    version: int
+
+
+class WebhookPayload(TypedDict):
+    """The body of a delivery, stored on the row; its "id" is added when it is sent."""
+
+    event: str  # the CaseEvent type
+    time: str  # ISO 8601
+    case: PayloadCase
+    data: dict[str, object]  # the event's data, PUBLIC_DATA_KEYS only
+
+
+def webhook_payload(event: CaseEvent) -> WebhookPayload:
     """The body of a delivery, without its "id": the case's public facts and the event's
     non-personal data. No parties, notes, descriptions, addresses or staff names."""
     case: Case = event.case

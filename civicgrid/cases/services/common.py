@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_name, actor_user, audit_username
+from civicgrid.areas.models import Area
 from civicgrid.audit.events import case_transition_event
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import hooks
 from civicgrid.cases.events import EventData
 from civicgrid.cases.inputs import field_label
-from civicgrid.cases.models import Case, CaseEvent, Category
+from civicgrid.cases.models import Case, CaseEvent, Category, RoutingRule
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
 from civicgrid.core.errors import RuleViolation
 from civicgrid.units.models import Unit
@@ -71,9 +72,44 @@ def record_event(case: Case, payload: EventData, actor: Actor, *, from_status: s
     return event
 
 
-# `fields` are Case column values for QuerySet.update(**fields): each column has its own
-# type, so dict[str, Any] stays (the update is checked by Django, not by a narrower type).
-def save_case(case: Case, expected_version: int, fields: dict[str, Any]) -> None:
+class CaseFields(TypedDict, total=False):
+    """The Case columns a transition writes (QuerySet.update(**fields), then setattr), each
+    with the type the column takes. mypy checks every transition's dict against this; the
+    django plugin does not check update()'s keyword names against the model, so a key
+    added here must be a Case column. `version` and `updated_at` are written by
+    save_case itself."""
+
+    status: str
+    level: str
+    queue_area: Area
+    assigned_unit: Unit | None
+    suggested_unit: Unit | None
+    routing_rule: RoutingRule | None
+    routing_note: str
+    outcome: str
+    outcome_note: str
+    satisfaction: int | None
+    accepted_at: datetime
+    dispatched_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    stage_started_at: datetime
+    stage_due_at: datetime | None
+    handle_due_at: datetime | None
+    due_fallback_years: str
+    closed_on_time: bool | None
+    closed_level: str
+    supervision: str
+    supervision_reason: str
+    suspended_from: str
+    suspended_at: datetime | None
+    extensions_used: int
+    extension_days_used: int
+    merged_into: Case
+    escalations: int
+
+
+def save_case(case: Case, expected_version: int, fields: CaseFields) -> None:
     """Write `fields` only if the case is still at `expected_version`; bump the version."""
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
         **fields, version=F("version") + 1, updated_at=timezone.now())
@@ -98,7 +134,7 @@ def require_reason(reason: str, field: str = "reason", input_type: type | None =
 
 @transaction.atomic
 def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
-                     fields: dict[str, Any], payload: EventData, *, note: str = "",
+                     fields: CaseFields, payload: EventData, *, note: str = "",
                      unit: Unit | None = None) -> Case:
     """The common path of every transition: check, save, rollup, timeline, audit."""
     transition = transition_check(case, name, actor)
@@ -125,11 +161,18 @@ def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
 
 # --- the registry of transition services ----------------------------------------------------
 
-class TransitionService(Protocol):
+InputT = TypeVar("InputT", contravariant=True)
+
+
+class TransitionService(Protocol[InputT]):
+    """The service that performs one row of the workflow table, taking the row's input
+    (`TRANSITIONS[name].input`). Contravariant in the input: a service that takes any
+    object is usable where one that takes a `NoteInput` is expected."""
+
     transition_name: str
 
     def __call__(self, *, case: Case, actor: Actor, expected_version: int,
-                 data: Any) -> object: ...
+                 data: InputT) -> object: ...
 
 
 Unavailable = Callable[[Case], str | None]
@@ -139,14 +182,17 @@ status and the actor: a pending extension, the extension limits, the county leve
 
 @dataclass(frozen=True)
 class Registered:
-    service: TransitionService
+    service: TransitionService[object]
     unavailable: Unavailable | None
 
 
-SERVICES: dict[str, TransitionService] = {}
+# Looked up by name (the pages, the API, case_act), so a row's input type is known only at
+# run time: each registered wrapper takes any object and checks itself that it is the row's
+# input (TypeError otherwise), hence TransitionService[object].
+SERVICES: dict[str, TransitionService[object]] = {}
 _UNAVAILABLE: dict[str, Unavailable] = {}
 
-F_ = TypeVar("F_", bound=Callable[..., Any])
+F_ = TypeVar("F_", bound=Callable[..., object])
 
 
 def transition_service(name: str, *, unavailable: Unavailable | None = None

@@ -4,10 +4,9 @@ categories, where the place may be, attributes, parties, uploads) are checked he
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -25,7 +24,7 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases import hooks
-from civicgrid.cases.inputs import PartyInput
+from civicgrid.cases.inputs import Attributes, PartyInput
 from civicgrid.cases.models import (
     AttributeType,
     Case,
@@ -46,10 +45,10 @@ from civicgrid.core.errors import RuleViolation
 from civicgrid.core.scope import user_can
 
 
-def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
+def clean_attributes(category: Category, raw: Mapping[str, object]) -> Attributes:
     """Validate the category's Open311-style attributes; unknown keys are refused."""
     errors: dict[str, str] = {}
-    cleaned: dict[str, Any] = {}
+    cleaned: Attributes = {}
     definitions = {a.code: a for a in category.attributes.all()}
     for code in raw:
         if code not in definitions:
@@ -180,7 +179,7 @@ def case_intake(
     lat: float | None = None,
     address: str = "",
     happened_at: datetime | None = None,
-    attributes: dict[str, Any] | None = None,
+    attributes: Mapping[str, object] | None = None,
     parties: Iterable[PartyInput] = (),
     people_band: str = PeopleBand.UNDER_50,
     is_major: bool = False,

@@ -11,7 +11,6 @@ event, the rollup counters and the audit entry, all in one transaction.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +33,7 @@ from civicgrid.cases.models import (
     SupervisionLevel,
 )
 from civicgrid.cases.services.common import (
+    CaseFields,
     apply_transition,
     due_for,
     record_event,
@@ -140,7 +140,7 @@ def case_escalate(*, case: Case, actor: Actor, expected_version: int,
     route = case_route(category=case.category, area_code=case.area_code, min_level=level)
     now = timezone.now()
     stage_due, _fb = due_for(case.category, "dispatch", now)
-    fields: dict[str, Any] = {
+    fields: CaseFields = {
         "level": route.level, "queue_area": queue_area_for(case.area, route.level),
         "assigned_unit": None, "suggested_unit": route.unit, "routing_rule": route.rule,
         "routing_note": route.note[:200], "stage_started_at": now, "stage_due_at": stage_due,
@@ -148,7 +148,7 @@ def case_escalate(*, case: Case, actor: Actor, expected_version: int,
     }
     if case.accepted_at is None:
         handle_due, _fb = due_for(case.category, "handle", now)
-        fields.update(accepted_at=now, handle_due_at=handle_due)
+        fields["accepted_at"], fields["handle_due_at"] = now, handle_due
     return apply_transition(case, "escalate", actor, expected_version, fields,
                             E.Escalated(from_level=case.level, to_level=route.level),
                             note=reason)
@@ -273,7 +273,7 @@ def case_resume(*, case: Case, actor: Actor, expected_version: int,
                 data: I.NoteInput) -> Case:
     """Back to where it was; the time spent suspended does not count against deadlines."""
     paused = timezone.now() - (case.suspended_at or timezone.now())
-    fields: dict[str, Any] = {"suspended_from": "", "suspended_at": None}
+    fields: CaseFields = {"suspended_from": "", "suspended_at": None}
     if case.stage_due_at:
         fields["stage_due_at"] = case.stage_due_at + paused
     if case.handle_due_at:
@@ -338,7 +338,7 @@ def _decide_extension_unavailable(case: Case) -> str | None:
 def case_decide_extension(*, case: Case, actor: Actor, expected_version: int,
                           data: I.ExtensionDecisionInput) -> ExtensionRequest:
     request = case.extensions.get(status=ExtensionStatus.PENDING)
-    fields: dict[str, Any] = {}
+    fields: CaseFields = {}
     if data.approve:
         problem = _extension_limits_problem(case, request.days)
         if problem:

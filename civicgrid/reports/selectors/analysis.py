@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -54,6 +55,15 @@ OVERDUE_LIMIT = 20
 
 def _aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class SpanLink(TypedDict, total=False):
+    """The time parameters of a case-list link (links.case_list_url): `period` for whole
+    months, or the `start` and `end` dates of a week."""
+
+    period: Period
+    start: date
+    end: date
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ class Span:
             return None
         return self.shifted(-12 if self.kind == "monthly" else -4)
 
-    def link(self) -> dict[str, Any]:
+    def link(self) -> SpanLink:
         """The drill-down time parameters: `period` for months, dates for a week."""
         period = self.period
         if period is not None:
@@ -171,6 +181,40 @@ class OverdueLine:
     url: str  # the case page
 
 
+class ChartSeries(TypedDict):
+    """One line of a trend chart: a value and the case-list link of each label."""
+
+    name: str
+    data: list[int | Decimal | None]
+    links: list[str]
+
+
+class TrendChart(TypedDict):
+    labels: list[str]
+    series: list[ChartSeries]
+
+
+class ChartItem(TypedDict):
+    """One bar of a breakdown chart, linking to its cases."""
+
+    name: str
+    value: int | Decimal | None
+    url: str
+
+
+class BreakdownChart(TypedDict):
+    title: str
+    items: list[ChartItem]
+
+
+class ReportCharts(TypedDict):
+    """What the report page draws (json_script "report-charts")."""
+
+    trend: TrendChart
+    categories: BreakdownChart
+    channels: BreakdownChart
+
+
 @dataclass(frozen=True)
 class AnalysisReport:
     area: Area
@@ -182,7 +226,7 @@ class AnalysisReport:
     tables: tuple[Table, ...]
     overdue: tuple[OverdueLine, ...]
     overdue_total: Cell
-    charts: dict[str, Any] = field(default_factory=dict)
+    charts: ReportCharts
 
     @property
     def title(self) -> str:
@@ -395,7 +439,7 @@ def analysis_report(*, actor: User | None, area: Area, span: Span,
     cards = tuple((_measure_label(name, span.kind), Cell(totals[name], url(name)))
                   for name in ("registered", "due", "closed", "closed_on_time", "open",
                                "suspended"))
-    charts = {
+    charts: ReportCharts = {
         "trend": trend_chart,
         "categories": {"title": str(_("按事件大类(登记数)")), "items": [
             {"name": row.label, "value": row.cells[0].value, "url": row.cells[0].url}
@@ -416,7 +460,7 @@ def analysis_report(*, actor: User | None, area: Area, span: Span,
 
 def _trend(
     code: str, span: Span, url: Callable[[str, Span], str]
-) -> tuple[Table, dict[str, Any]]:
+) -> tuple[Table, TrendChart]:
     registered_label = str(BY_NAME["registered"].label)
     closed_label = _measure_label("closed_in_month", "monthly" if span.kind != "weekly"
                                   else "weekly")
@@ -450,7 +494,7 @@ def _trend(
         table = Table("trend", _("季度内各月及去年同期"), _("月份"), (
             registered_label, closed_label, _("去年同月登记数"), _("去年同月结案数"),
             _("登记数同比")), tuple(rows))
-        chart = {
+        chart: TrendChart = {
             "labels": [m.short for m in months],
             "series": [
                 {"name": registered_label, "data": [r.cells[0].value for r in rows],
