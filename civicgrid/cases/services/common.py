@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, TypedDict, TypeVar
 
@@ -178,12 +177,6 @@ class TransitionService(Protocol[InputT]):
 Unavailable = Callable[[Case], str | None]
 """Why a transition cannot be performed on the case now (None: it can). Rules beyond the
 status and the actor: a pending extension, the extension limits, the county level."""
-
-
-@dataclass(frozen=True)
-class Registered:
-    service: TransitionService[object]
-    unavailable: Unavailable | None
 
 
 # Looked up by name (the pages, the API, case_act), so a row's input type is known only at

@@ -32,3 +32,12 @@ def test_a_failing_receiver_rolls_the_write_back(office):
     finally:
         hooks.case_changed.receivers.remove(broken)
     assert (Case.objects.count(), AuditEntry.objects.count()) == counts
+
+
+def test_case_fields_are_case_columns():
+    """CaseFields (what a transition may write) names only real columns of Case: mypy's
+    Django plugin does not check update(**fields) against the model."""
+    from civicgrid.cases.services.common import CaseFields
+
+    columns = {f.name for f in Case._meta.concrete_fields}
+    assert set(CaseFields.__annotations__) <= columns
