@@ -242,3 +242,60 @@ def test_dispute_from_report_to_closure(transactional_db, live_server, office, b
     case.refresh_from_db()
     assert case.status == Status.CLOSED and case.satisfaction == 5
     assert time.monotonic() - started < 60, "the flow took a minute or more"
+
+
+@pytest.mark.parametrize("kind", list(VIEWPORTS))
+def test_side_paths_from_their_typed_inputs(transactional_db, live_server, office, browser,
+                                            screenshot_dir, kind):
+    """The forms built from the transitions' typed inputs (civicgrid/cases/inputs.py): the
+    mediator asks for an extension, the dispatcher approves it with the radio buttons, the
+    mediator hands the case off to the police (the select offers only institutions of the
+    chosen kind)."""
+    from civicgrid.cases import services as svc
+    from civicgrid.cases.tests.conftest import new_case
+
+    base, options = live_server.url, VIEWPORTS[kind]
+    people = office.people
+    case = new_case(office)
+    svc.case_act("accept", case=case, actor=people["dispatcher"], expected_version=case.version)
+    svc.case_act("dispatch", case=case, actor=people["dispatcher"],
+                 expected_version=case.version, unit=office.world.unit_a)
+    with ExitStack() as stack:
+        mediator = Person(stack, browser, base, people["mediator"], options, kind)
+        page = mediator.page
+        mediator.open_case(case.number)
+
+        def extension(form):
+            form.locator("#id_days").fill("5")
+            form.locator("#id_reason").fill("需等待鉴定结论")
+            mediator.no_sideways_scroll("extension form")
+            modal_shot(page, screenshot_dir, f"case-11-extension-form-{kind}.png")
+
+        mediator.act("request_extension", extension)
+
+        dispatcher = Person(stack, browser, base, people["dispatcher"], options, kind)
+        dispatcher.open_case(case.number)
+
+        def decide(form):
+            assert form.locator('input[name="approve"]').count() == 2
+            form.locator('input[name="approve"][value="true"]').check()
+            modal_shot(dispatcher.page, screenshot_dir, f"case-12-extension-decision-{kind}.png")
+
+        dispatcher.act("decide_extension", decide)
+
+        mediator.open_case(case.number)
+
+        def hand_off(form):
+            form.locator("#id_kind").select_option("police")
+            visible = form.locator("#id_to_unit option:not([hidden]):not([value=''])")
+            assert visible.count() >= 1
+            form.locator("#id_to_unit").select_option(str(office.police.pk))
+            form.locator("#id_note").fill("涉嫌治安案件,请派出所处理")
+            modal_shot(page, screenshot_dir, f"case-13-hand-off-form-{kind}.png")
+
+        mediator.act("hand_off", hand_off)
+        for person in (mediator, dispatcher):
+            person.watch.assert_clean("end")
+    case.refresh_from_db()
+    assert case.status == Status.HANDED_OFF and case.extensions_used == 1
+    assert case.handoffs.get().to_unit == office.police
