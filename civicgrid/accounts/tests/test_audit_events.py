@@ -12,6 +12,11 @@ from civicgrid.accounts.models import TOTPDevice, User, UserRole
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import totp_begin_enrollment, totp_reset, user_set_roles
 from civicgrid.audit.models import AuditEntry
+from civicgrid.testing import build_world, shared
+
+# The two-street world (civicgrid/conftest.py), built once for this module and rolled back
+# after each test (civicgrid/testing.py).
+world_once, world = shared(build_world, name="world")
 
 
 def new_entries(mark: int) -> list[AuditEntry]:

@@ -17,6 +17,11 @@ from civicgrid.accounts.services import (
 from civicgrid.audit.models import AuditEntry
 from civicgrid.conftest import PASSWORD
 from civicgrid.core.crypto import decrypt_text
+from civicgrid.testing import build_world, shared
+
+# The two-street world (civicgrid/conftest.py), built once for this module and rolled back
+# after each test (civicgrid/testing.py).
+world_once, world = shared(build_world, name="world")
 
 
 def _post_login(client, username, password, ip="10.1.2.3"):

@@ -2,6 +2,11 @@ from django.test import Client
 
 from civicgrid.accounts.roles import Role
 from civicgrid.core.pagination import encode_cursor
+from civicgrid.testing import build_world, shared
+
+# The two-street world (civicgrid/conftest.py), built once for this module and rolled back
+# after each test (civicgrid/testing.py).
+world_once, world = shared(build_world, name="world")
 
 
 def _client(world, role=Role.SUPERVISOR) -> Client:

@@ -18,6 +18,13 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.core.scope import get_scope
+from civicgrid.testing import build_office, parts, shared
+
+# The district (civicgrid/cases/tests/conftest.py), built once for this module and rolled
+# back after each test (civicgrid/testing.py); `world` is the district's own world, so the
+# tests that ask for it and those that ask for `office` share one outer transaction.
+office_once, office = shared(build_office, name="office")
+(world,) = parts("office", world=lambda built: built.world)
 
 
 @pytest.fixture(autouse=True)

@@ -63,7 +63,12 @@ def _person(username, role, codes, unit=None):
 
 @pytest.fixture
 def office(world) -> Office:
-    """Test categories use codes 9x so they never meet the built-in taxonomy's."""
+    """Test categories use codes 9x so they never meet the built-in taxonomy's.
+
+    Built for each test that asks for it here; a module whose tests all start from it
+    builds it once instead (`office_once, office = shared(build_office, name="office")`,
+    civicgrid/testing.py). This per-test form stays for the tests that cannot share:
+    transactional ones (two connections, the browser) and single-test modules."""
     spec = {s.code: s for s in Specialty.objects.all()}
     dispute = Category.objects.create(code="91", name="矛盾纠纷(测试)", kind="dispute",
                                       default_level="community", sla=sla())

@@ -10,6 +10,11 @@ from civicgrid.api.services import api_token_create
 from civicgrid.cases.api import ACTION_ENDPOINTS
 from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.workflow import TRANSITIONS
+from civicgrid.testing import build_office, shared
+
+# The district (civicgrid/cases/tests/conftest.py), built once for this module and rolled
+# back after each test (civicgrid/testing.py).
+office_once, office = shared(build_office, name="office")
 
 ALL = ["cases:read", "cases:create", "cases:act"]
 

@@ -10,6 +10,11 @@ from civicgrid.accounts.roles import Role
 from civicgrid.api.services import api_token_create
 from civicgrid.cases.models import Category, CategoryAttribute
 from civicgrid.cases.tests.conftest import sla
+from civicgrid.testing import build_office, shared
+
+# The district (civicgrid/cases/tests/conftest.py), built once for this module and rolled
+# back after each test (civicgrid/testing.py).
+office_once, office = shared(build_office, name="office")
 
 NOT_FOUND = {"code": "not_found", "message": "Not found.", "details": None}
 

@@ -23,6 +23,11 @@ from django.utils import timezone
 from civicgrid.cases.models import Case, HandOff, Outcome, Status
 from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.tests.test_workflow import EXPECTED, arguments, perform, put_in_status
+from civicgrid.testing import build_office, shared
+
+# The district (civicgrid/cases/tests/conftest.py), built once for this module and rolled
+# back after each test (civicgrid/testing.py).
+office_once, office = shared(build_office, name="office")
 
 
 @dataclass

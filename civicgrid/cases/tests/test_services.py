@@ -34,6 +34,11 @@ from civicgrid.core.errors import RuleViolation
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.stats.models import CaseStat
 from civicgrid.stats.rollups import stats_differences
+from civicgrid.testing import build_office, shared
+
+# The district (civicgrid/cases/tests/conftest.py), built once for this module and rolled
+# back after each test (civicgrid/testing.py).
+office_once, office = shared(build_office, name="office")
 
 
 def go(case, name, actor, **kw):

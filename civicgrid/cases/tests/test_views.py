@@ -34,6 +34,11 @@ from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.tests.test_workflow import PNG, actor_for, put_in_status
 from civicgrid.cases.workflow import TRANSITIONS
 from civicgrid.notices.models import Notice, NoticeKind
+from civicgrid.testing import build_office, shared
+
+# The district (civicgrid/cases/tests/conftest.py), built once for this module and rolled
+# back after each test (civicgrid/testing.py).
+office_once, office = shared(build_office, name="office")
 
 INSIDE_A1 = (120.82, 31.92)  # a point in grid_a1 (square 120.80–120.85, 31.90–31.95)
 

@@ -30,6 +30,11 @@ from civicgrid.cases.workflow import (
     TransitionNotAllowed,
 )
 from civicgrid.stats.rollups import case_facts, stat_apply
+from civicgrid.testing import build_office, shared
+
+# The district (civicgrid/cases/tests/conftest.py), built once for this module and rolled
+# back after each test (civicgrid/testing.py).
+office_once, office = shared(build_office, name="office")
 
 
 def png_bytes(size=(40, 30), color=(200, 60, 60)) -> bytes:

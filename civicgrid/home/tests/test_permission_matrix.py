@@ -29,13 +29,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import PERMISSIONS, Role
-from civicgrid.accounts.tests.fixtures import build_world, once_per_module
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Attachment, Case, Party
 from civicgrid.core.access import Access
 from civicgrid.core.scope import get_scope
+from civicgrid.testing import build_world, once_per_module
 from civicgrid.units.models import Unit
 
 # Framework URLs with no civicgrid declaration, and what anyone gets there.
@@ -443,7 +443,7 @@ ROLES = list(Role)
 @pytest.fixture(scope="module")
 def _module_world(django_db_setup, django_db_blocker):
     """The shared two-street world and every sample record, built once for the module
-    (civicgrid/accounts/tests/fixtures.py says how)."""
+    (civicgrid/testing.py says how)."""
     def build():
         world = build_world()
         for grid in (world.grid_a1, world.grid_b1):

@@ -14,7 +14,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.api.models import IdempotencyRecord
 from civicgrid.api.services import api_token_create, api_token_revoke
 from civicgrid.audit.models import AuditEntry
@@ -24,8 +23,9 @@ from civicgrid.cases.tests.test_workflow import png_bytes
 from civicgrid.open311.models import Open311Request
 from civicgrid.open311.tests import conftest
 from civicgrid.open311.tests.conftest import close_case
+from civicgrid.testing import build_office, once_per_module
 
-# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+# --- the module's data: built once, rolled back per test (civicgrid/testing.py) ---
 
 @pytest.fixture(scope="module")
 def _module_o311(django_db_setup, django_db_blocker):

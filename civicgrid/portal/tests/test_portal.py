@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 
 from civicgrid.accounts.actors import RESIDENT_ACTOR
-from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import Case, CaseEvent, Category, EventType, Outcome, Status
@@ -23,8 +22,9 @@ from civicgrid.cases.workflow import RESIDENT, TRANSITIONS, actor_kinds
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.selectors import case_by_tracking, status_token
 from civicgrid.portal.services import portal_rate
+from civicgrid.testing import build_office, once_per_module
 
-# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+# --- the module's data: built once, rolled back per test (civicgrid/testing.py) ---
 
 @pytest.fixture(scope="module")
 def _module_office(django_db_setup, django_db_blocker):

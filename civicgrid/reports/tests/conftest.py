@@ -2,7 +2,7 @@
 placed in given months, and a reader whose jurisdiction is the whole district.
 
 `office_parts()` gives a module the district built once for the module and rolled back
-after each test (civicgrid/stats/tests/once.py), for modules whose every test starts from
+after each test (civicgrid/testing.py), for modules whose every test starts from
 the bare district."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from civicgrid.accounts.roles import Role
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case, office  # noqa: F401
 from civicgrid.stats.rollups import stats_rebuild
-from civicgrid.stats.tests.once import build_office, parts, shared
+from civicgrid.testing import build_office, parts, shared
 
 
 def at(day: date, hour: int = 10) -> datetime:

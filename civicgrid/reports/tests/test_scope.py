@@ -22,7 +22,7 @@ from civicgrid.reports.services import release_publish
 from civicgrid.reports.tests.conftest import at, last_month, make_cases, office_parts
 
 # Every test starts from the bare district: built once for the module, rolled back after
-# each test (civicgrid/stats/tests/once.py).
+# each test (civicgrid/testing.py).
 office, world = office_parts()
 
 

@@ -26,7 +26,7 @@ from civicgrid.stats.models import CaseStat
 from civicgrid.stats.rollups import stats_rebuild
 
 # Every test starts from the bare district: built once for the module, rolled back after
-# each test (civicgrid/stats/tests/once.py).
+# each test (civicgrid/testing.py).
 office, world = office_parts()
 
 # --- spans -------------------------------------------------------------------------------

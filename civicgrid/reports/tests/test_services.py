@@ -30,7 +30,7 @@ from civicgrid.reports.tests.conftest import at, last_month, make_cases, office_
 from civicgrid.reports.tests.pages import page_numbers
 
 # Every test starts from the bare district: built once for the module, rolled back after
-# each test (civicgrid/stats/tests/once.py).
+# each test (civicgrid/testing.py).
 office, world = office_parts()
 
 

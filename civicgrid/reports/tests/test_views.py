@@ -26,7 +26,7 @@ from civicgrid.reports.tests.pages import (
     xlsx_tables,
 )
 from civicgrid.reports.tests.scenario import build
-from civicgrid.stats.tests.once import build_office, parts, shared
+from civicgrid.testing import build_office, parts, shared
 
 KINDS = ("weekly", "monthly", "quarterly")
 
@@ -37,7 +37,7 @@ def _office_and_scenario():
 
 
 # Every test starts from the district at work in the scenario's months: built once for the
-# module, rolled back after each test (civicgrid/stats/tests/once.py).
+# module, rolled back after each test (civicgrid/testing.py).
 office_scenario_once, office_scenario = shared(_office_and_scenario, name="office_scenario")
 office, scenario, world = parts("office_scenario", office=lambda b: b[0],
                                 scenario=lambda b: b[1], world=lambda b: b[0].world)

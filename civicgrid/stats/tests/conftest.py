@@ -1,11 +1,11 @@
 """The case fixtures (a small district at work), shared with the stats tests; and the same
 district with the nine-case `history` (civicgrid/stats/tests/test_indicators.py) built once
-per test module for the modules that read it (civicgrid/stats/tests/once.py)."""
+per test module for the modules that read it (civicgrid/testing.py)."""
 
 from __future__ import annotations
 
 from civicgrid.cases.tests.conftest import Office, office  # noqa: F401
-from civicgrid.stats.tests.once import build_office, parts, shared
+from civicgrid.testing import build_office, parts, shared
 
 
 def _office_with_history() -> tuple[Office, dict]:

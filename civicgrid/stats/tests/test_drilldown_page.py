@@ -15,7 +15,7 @@ from civicgrid.stats.tests.conftest import history_parts
 from civicgrid.stats.totals import measure_totals
 
 # Every test reads the district and its nine-case history: built once for the module,
-# rolled back after each test (civicgrid/stats/tests/once.py).
+# rolled back after each test (civicgrid/testing.py).
 office, history, world = history_parts()
 
 

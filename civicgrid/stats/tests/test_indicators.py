@@ -126,7 +126,7 @@ def build_history(office) -> dict[str, Case]:
 
 
 # Every test of this module may start from the district and its history: both are built
-# once for the module and rolled back after each test (civicgrid/stats/tests/once.py).
+# once for the module and rolled back after each test (civicgrid/testing.py).
 office, history, world = history_parts()
 
 

@@ -1,4 +1,4 @@
-"""Data built once per module (civicgrid/stats/tests/once.py) is rolled back after each test
+"""Data built once per module (civicgrid/testing.py) is rolled back after each test
 and after the module: what one test writes, in the database or in memory, no other test
 sees. (The tests of this module run in order.)"""
 

@@ -28,7 +28,7 @@ from civicgrid.stats.selectors import (
 from civicgrid.stats.tests.conftest import history_parts
 
 # The district and its nine-case history, built once for the module and rolled back after
-# each test (civicgrid/stats/tests/once.py).
+# each test (civicgrid/testing.py).
 office, history, world = history_parts()
 
 SELECTORS = {

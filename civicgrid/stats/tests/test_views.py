@@ -23,7 +23,7 @@ from civicgrid.stats.tests.conftest import history_parts
 from civicgrid.stats.tests.test_indicators import play
 
 # The district and its nine-case history, built once for the module and rolled back after
-# each test (civicgrid/stats/tests/once.py).
+# each test (civicgrid/testing.py).
 office, history, world = history_parts()
 
 

@@ -19,7 +19,7 @@ from civicgrid.accounts.services import user_create
 from civicgrid.areas.models import Area
 from civicgrid.cases.tests.conftest import office  # noqa: F401
 from civicgrid.conftest import PASSWORD, make_area, square
-from civicgrid.stats.tests.once import build_office, build_world, parts, shared
+from civicgrid.testing import build_office, build_world, parts, shared
 from civicgrid.warnings.services import CheckInput
 from civicgrid.warnings.weeks import SHANGHAI
 
@@ -71,7 +71,7 @@ def checks(world) -> Checks:
                   person("t_gl2", [community_a2.code]))
 
 
-# --- built once per module (civicgrid/stats/tests/once.py) -----------------------------------
+# --- built once per module (civicgrid/testing.py) -----------------------------------
 
 def build_checks(world=None) -> Checks:
     """`checks` (with its world) built outside a test."""

@@ -32,7 +32,7 @@ from civicgrid.warnings.tests.conftest import MARCH, W1, W2, ZERO, at, au, check
 from civicgrid.warnings.weeks import due_at, last_due_week, weeks_in
 
 # Every test starts from the same areas and people: built once for the module, rolled back
-# after each test (civicgrid/stats/tests/once.py).
+# after each test (civicgrid/testing.py).
 checks, world = checks_parts()
 
 

@@ -24,7 +24,7 @@ from civicgrid.warnings.services import (
 from civicgrid.warnings.tests.conftest import W1, W2, ZERO, at, checks_parts
 
 # Every test starts from the same areas and people: built once for the module, rolled back
-# after each test (civicgrid/stats/tests/once.py).
+# after each test (civicgrid/testing.py).
 checks, world = checks_parts()
 
 

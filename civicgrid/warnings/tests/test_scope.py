@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
-from civicgrid.stats.tests.once import parts, shared
+from civicgrid.testing import parts, shared
 from civicgrid.warnings.models import AreaStatus, StatusColour
 from civicgrid.warnings.selectors import (
     area_status_features,
@@ -40,7 +40,7 @@ def _build_march():
 
 
 # Every test starts from the checks of March: built once for the module, rolled back after
-# each test (civicgrid/stats/tests/once.py).
+# each test (civicgrid/testing.py).
 march_shared_once, march_shared = shared(_build_march, name="march_shared")
 march, world = parts("march_shared", march=lambda b: b, world=lambda b: b.world)
 

@@ -26,7 +26,7 @@ from civicgrid.warnings.services import (
 from civicgrid.warnings.tests.conftest import W2, ZERO, at, au, district_parts
 
 # Every test starts from the same areas and people: built once for the module, rolled back
-# after each test (civicgrid/stats/tests/once.py).
+# after each test (civicgrid/testing.py).
 office, checks, world = district_parts()
 
 NOW = at(3, 17, 9)

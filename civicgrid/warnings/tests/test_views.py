@@ -30,7 +30,7 @@ from civicgrid.warnings.tests.conftest import ZERO, checks_parts
 from civicgrid.warnings.weeks import current_week
 
 # Every test starts from the same areas and people: built once for the module, rolled back
-# after each test (civicgrid/stats/tests/once.py).
+# after each test (civicgrid/testing.py).
 checks, world = checks_parts()
 
 THIS_WEEK = current_week()

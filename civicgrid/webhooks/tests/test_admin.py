@@ -10,14 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from civicgrid.accounts.roles import Role
-from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases.models import EventType
+from civicgrid.testing import build_office, once_per_module
 from civicgrid.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from civicgrid.webhooks.services import webhook_endpoint_secret
 from civicgrid.webhooks.tests.conftest import make_endpoint, new_case
 
-# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+# --- the module's data: built once, rolled back per test (civicgrid/testing.py) ---
 
 @pytest.fixture(scope="module")
 def _module_office(django_db_setup, django_db_blocker):

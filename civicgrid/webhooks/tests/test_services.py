@@ -16,15 +16,15 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from civicgrid.accounts.tests.fixtures import build_office, once_per_module
 from civicgrid.cases import services as cases
 from civicgrid.cases.models import EventType
 from civicgrid.cases.services import PartyInput
+from civicgrid.testing import build_office, once_per_module
 from civicgrid.webhooks import services as svc
 from civicgrid.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from civicgrid.webhooks.tests.conftest import make_endpoint, new_case
 
-# --- the module's data: built once, rolled back per test (accounts/tests/fixtures.py) ---
+# --- the module's data: built once, rolled back per test (civicgrid/testing.py) ---
 
 @pytest.fixture(scope="module")
 def _module_office(django_db_setup, django_db_blocker):
