@@ -14,7 +14,9 @@ UV = $(shell command -v uv 2>/dev/null || echo "$(UV_USER_BIN)")
 # compilemessages).
 CHROMIUM := /usr/bin/chromium
 
-PYTEST := $(UV) run pytest -p no:cacheprovider
+# Two or more workers (pytest-xdist, one per core); a module stays on one worker, so its
+# test data is built once (civicgrid/testing.py).
+PYTEST := $(UV) run pytest -p no:cacheprovider -n auto --dist loadscope
 
 .PHONY: help install uv system-deps run test bench lint messages clean
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
@@ -109,15 +111,18 @@ def demo(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Each test starts with empty process caches (point→grid index, working calendar) and
-    an empty Django cache (API rate-limit windows): rolled-back test data must never leak
-    into the next test through them."""
+    """Each test starts with empty process caches (point→grid index, working calendar), an
+    empty Django cache (API rate-limit windows) and the default language: rolled-back test
+    data must never leak into the next test through them, and neither may the language a
+    request in an earlier test activated on this thread (Django leaves it active)."""
     from django.core.cache import cache
 
     grid_locator.invalidate()
     work_calendar.invalidate()
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def is_postgres() -> bool:

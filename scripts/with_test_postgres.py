@@ -522,6 +522,35 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     return options, command
 
 
+def _psql(url: str, sql: str) -> subprocess.CompletedProcess[str]:
+    psql = shutil.which("psql") or "psql"
+    return run([psql, "-X", "-w", "-q", "-t", "-A", url, "-c", sql], timeout=60,
+               env={**os.environ, "PGCONNECT_TIMEOUT": "5"})
+
+
+def test_databases(url: str) -> set[str]:
+    """The names of the test databases on the server now (Django's test runner names
+    them test_civicgrid_<random>, with _gw<N> per pytest-xdist worker)."""
+    result = _psql(url, "select datname from pg_database "
+                        "where datname like 'test_civicgrid_%'")
+    return set(result.stdout.split()) if result.returncode == 0 else set()
+
+
+def drop_new_test_databases(url: str, before: set[str]) -> None:
+    """Drop the test databases this run created and its runner could not drop (a
+    connection from a server thread still open at teardown): a CI machine keeps its
+    PostgreSQL server from run to run. Databases of other runs are left alone."""
+    for name in sorted(test_databases(url) - before):
+        if not re.fullmatch(r"test_civicgrid_[0-9a-f]+(_gw\d+)?", name):
+            continue
+        # `name` matched the pattern above: hex digits only, nothing to inject.
+        _psql(url, "select pg_terminate_backend(pid) from pg_stat_activity "  # noqa: S608
+                   f"where datname = '{name}' and pid <> pg_backend_pid()")
+        result = _psql(url, f'drop database if exists "{name}"')  # noqa: S608
+        if result.returncode == 0:
+            log(f"with_test_postgres: dropped the leftover test database {name}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options, command = parse_args(sys.argv[1:] if argv is None else argv)
     # Turn SIGTERM/SIGHUP into an exception so that `finally` blocks (cluster
@@ -539,6 +568,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     url = find_local_server()
             if not url:
                 url = stack.enter_context(throwaway_cluster())
+            else:  # a server that outlives the run: leave no test database behind on it
+                before = test_databases(url)
+                stack.callback(lambda: drop_new_test_databases(url, before))
             return run_command(command, {**os.environ, "DATABASE_URL": url})
     except SetupError as exc:
         log(f"with_test_postgres: {exc}")
