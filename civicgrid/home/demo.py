@@ -24,6 +24,7 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.loader import load_categories
 from civicgrid.cases.models import Category, CategoryAttribute
+from civicgrid.home.demo_names import person_name as _name
 from civicgrid.stats.services import kpi_target_set
 from civicgrid.units.models import Specialty, Unit, UnitKind, UnitMembership
 from civicgrid.units.services import specialties_ensure_builtin, unit_add_member, unit_create
@@ -31,8 +32,6 @@ from civicgrid.units.services import specialties_ensure_builtin, unit_add_member
 DEMO_PASSWORD = "Civicgrid-Demo-2026"  # noqa: S105  (documented demo password)
 BATCH = 1000
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅志海燕玲波宁辉鹏飞斌雪琳晨晓春兰凤林峰浩宇欣怡佳俊文博思颖雯婷丹萍健荣新"  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,6 @@ class DemoLogin:
     username: str
     role: str
     where: str
-
-
-def _name(rng: random.Random) -> str:
-    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
 
 
 DISTRICT_UNITS = [

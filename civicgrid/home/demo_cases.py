@@ -35,6 +35,7 @@ from civicgrid.cases.models import (
     Status,
 )
 from civicgrid.core.idnumbers import check_digit
+from civicgrid.home.demo_names import person_name
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.units.services import unit_add_member
 
@@ -92,9 +93,7 @@ PROJECTS = ["城中村改造项目", "道路拓宽工程", "老旧小区改造�
 
 
 def _person_name(rng: random.Random) -> str:
-    from civicgrid.home.demo import _name
-
-    return _name(rng)
+    return person_name(rng)
 
 
 def _id_number(rng: random.Random) -> str:
