@@ -14,7 +14,6 @@ def add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-
 @dataclass(frozen=True)
 class Period:
     """Whole months from `start` to `end` (both the first day of a month, inclusive)."""

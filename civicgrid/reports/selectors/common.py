@@ -6,17 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from civicgrid.cases.models import Category
+from civicgrid.core.periods import add_months as add_months  # re-exported for the reports
 
 YEARS = (2000, 2100)  # the years a report or release may be asked for
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 # --- categories --------------------------------------------------------------------------
