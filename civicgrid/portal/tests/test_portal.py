@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -22,19 +21,11 @@ from civicgrid.cases.workflow import RESIDENT, TRANSITIONS, actor_kinds
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.selectors import case_by_tracking, status_token
 from civicgrid.portal.services import portal_rate
-from civicgrid.testing import build_office, once_per_module
+from civicgrid.testing import build_office, shared
 
 # --- the module's data: built once, rolled back per test (civicgrid/testing.py) ---
 
-@pytest.fixture(scope="module")
-def _module_office(django_db_setup, django_db_blocker):
-    yield from once_per_module(django_db_blocker, build_office)
-
-
-@pytest.fixture
-def office(_module_office, db):
-    """This test's own copy of the module's district."""
-    return copy.deepcopy(_module_office)
+office_once, office = shared(build_office, name="office")
 
 REPORT = "/portal/report/"
 TRACK = "/portal/track/"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -12,22 +11,14 @@ from django.urls import reverse
 from civicgrid.accounts.roles import Role
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases.models import EventType
-from civicgrid.testing import build_office, once_per_module
+from civicgrid.testing import build_office, shared
 from civicgrid.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from civicgrid.webhooks.services import webhook_endpoint_secret
 from civicgrid.webhooks.tests.conftest import make_endpoint, new_case
 
 # --- the module's data: built once, rolled back per test (civicgrid/testing.py) ---
 
-@pytest.fixture(scope="module")
-def _module_office(django_db_setup, django_db_blocker):
-    yield from once_per_module(django_db_blocker, build_office)
-
-
-@pytest.fixture
-def office(_module_office, db):
-    """This test's own copy of the module's district."""
-    return copy.deepcopy(_module_office)
+office_once, office = shared(build_office, name="office")
 
 pytestmark = pytest.mark.django_db
 
