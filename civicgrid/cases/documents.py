@@ -656,7 +656,7 @@ def render_registration_form(form: RegistrationForm) -> bytes:
     _cmaps()
     half = (CONTENT_WIDTH - 2 * LABEL_WIDTH) / 2
     widths = [LABEL_WIDTH, half, LABEL_WIDTH, half]
-    flags = "、".join(flag for flag in form.flags if flag.strip()) or "无"
+    flags = "、".join(str(flag) for flag in form.flags if str(flag).strip()) or "无"
     fields = Table(
         [
             [_label("案件编号"), table_cell(form.case_number), _label("登记时间"),

@@ -604,7 +604,7 @@ def registration_pdf_view(request, number: str):
     flags = [str(label) for flag, label in ((case.is_major, _("重大矛盾纠纷")),
                                            (case.is_group, _("群体性"))) if flag]
     if case.supervision:
-        flags.append(SupervisionLevel(case.supervision).label)
+        flags.append(str(SupervisionLevel(case.supervision).label))
     form = RegistrationForm(
         case_number=case.number, title=_("%(kind)s受理登记表") % {
             "kind": case.category.get_kind_display()},

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils.translation import gettext_lazy
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
@@ -330,6 +331,14 @@ def test_registration_form():
     assert "已告知当事人人民调解的程序与权利义务。" in content
     assert FOOTER.findall(content) == [("1", "1")]
     assert_fonts_embedded(reader)
+
+
+def test_registration_form_takes_translated_flag_labels():
+    """Labels of model choices are lazy translations (a supervised case's 督办 level was one
+    and made every supervised case's form answer 500)."""
+    flags = [gettext_lazy("重大矛盾纠纷"), gettext_lazy("红牌督办(挂牌督办)")]
+    content = text(read(render_registration_form(registration(flags=flags))))
+    assert "重大矛盾纠纷、红牌督办" in content
 
 
 def test_registration_form_with_a_long_description_and_no_flags():
