@@ -3,7 +3,9 @@
 Every operation of /api/v1/openapi.json is called through the Django WSGI app (no network)
 with generated requests, authenticated with a token of a governance centre that has cases.
 No response may be a 5xx, every status code must be documented and every body must match
-its documented schema.
+its documented schema. Then the stateful phase chains operations the way a client does
+(list → detail → actions on a real case, with links schemathesis infers from the schema),
+so generated actions reach real cases instead of answering 404.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from civicgrid.api.services import api_token_create
 from civicgrid.cases.tests.conftest import new_case
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 12  # per operation, on top of one example per known record
+STATEFUL_EXAMPLES = 25  # scenarios
+STATEFUL_STEPS = 8  # calls per scenario at most
 
 
 @contextlib.contextmanager
@@ -44,13 +48,17 @@ def _keep_test_connection() -> Iterator[None]:
         request_finished.connect(close_old_connections)
 
 
-def test_every_operation_conforms_to_the_openapi_document(office):
-    cases = [new_case(office), new_case(office, category=office.labour,
-                                        attributes={"amount": 5000})]
+def _token_headers(office) -> dict[str, str]:
     _token, plain = api_token_create(
         name="schemathesis", unit=office.centre_a, actions=TokenAction.values, actor=None,
         rate_limit_per_minute=1_000_000)
-    headers = {"Authorization": f"Bearer {plain}"}
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def test_every_operation_conforms_to_the_openapi_document(office):
+    cases = [new_case(office), new_case(office, category=office.labour,
+                                        attributes={"amount": 5000})]
+    headers = _token_headers(office)
     # Real records in scope for the path parameters; a generated value is tried as well.
     known = {"number": [c.number for c in cases], "code": [office.world.grid_a1.code],
              "unit_id": [office.centre_a.pk], "user_id": [office.people["dispatcher"].pk]}
@@ -80,3 +88,33 @@ def test_every_operation_conforms_to_the_openapi_document(office):
                 case.call_and_validate(headers=headers, checks=CHECKS)
 
             run()
+
+
+def test_chained_operations_conform_to_the_openapi_document(office):
+    """The stateful phase: sequences of calls fed by earlier responses."""
+    for _ in range(3):
+        new_case(office)
+    headers = _token_headers(office)
+    with _keep_test_connection():
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json",
+                                                get_wsgi_application())
+        machine = schema.as_state_machine()
+        # The links chain lists to the details and actions of what they returned.
+        assert any("GetCase__GET_api_v1_cases_number_" in name for name in dir(machine))
+        assert any("POST_api_v1_cases_number_actions_dispatch" in name for name in dir(machine))
+
+        class APIWorkflow(machine):  # type: ignore[misc,valid-type]
+            calls = 0
+
+            def get_call_kwargs(self, case):
+                return {"headers": headers}
+
+            def validate_response(self, response, case, additional_checks=None, **kwargs):
+                type(self).calls += 1
+                case.validate_response(response, checks=CHECKS, headers=headers)
+
+        APIWorkflow.run(settings=settings(
+            max_examples=STATEFUL_EXAMPLES, stateful_step_count=STATEFUL_STEPS,
+            derandomize=True, deadline=None, database=None,
+            suppress_health_check=list(HealthCheck)))
+        assert APIWorkflow.calls >= STATEFUL_EXAMPLES
