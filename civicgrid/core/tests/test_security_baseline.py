@@ -53,3 +53,24 @@ def test_the_session_cookie_is_http_only_same_site_and_ends_with_the_browser(wor
     assert cookie["samesite"] == "Lax"
     assert cookie["max-age"] == "" and cookie["expires"] == ""  # gone with the browser
     assert client.session.get_expiry_age() == 30 * 60  # and idle for 30 minutes on the server
+
+
+@pytest.mark.parametrize(("password", "ok"), [
+    ("Qz7!Qz7!", False),        # 8 characters: too short (10 at least)
+    ("qzxvbnmlkp", False),      # one class
+    ("qzxvbnmlk7", False),      # two classes
+    ("1234567890", False),      # numeric
+    ("Password123", False),     # a common password
+    ("Qzxvbnmlk7", True),       # lower, upper, digit
+    ("qzx-vbn-mlk7", True),     # lower, symbol, digit
+])
+def test_passwords_are_long_and_mix_three_character_classes(db, password, ok):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password)
+    except ValidationError:
+        assert not ok, password
+    else:
+        assert ok, password
