@@ -37,7 +37,7 @@ from civicgrid.cases.models import (
     PeopleBand,
     Status,
 )
-from civicgrid.cases.services.attachments import store_attachment, validate_uploads
+from civicgrid.cases.services.attachments import prepare_uploads, store_attachment
 from civicgrid.cases.services.common import due_for, local_date, record_event
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
@@ -188,7 +188,8 @@ def case_intake(
 ) -> Case:
     """Register a case from any channel. `actor=None` is a resident through the portal;
     staff and API service accounts must hold `cases.case.add` and register only inside
-    their jurisdiction."""
+    their jurisdiction. Uploads are checked and cleaned in memory with the other rules and
+    written at the end (services/attachments.py: no file outlives a rollback)."""
     if actor is not None and not user_can(actor, Case, "add"):
         raise PermissionDenied
     if channel not in Channel.values:
@@ -205,7 +206,7 @@ def case_intake(
         raise ValidationError({"happened_at": _("发生时间不能晚于现在。")})
     place = intake_place(actor=actor, area=area, lng=lng, lat=lat)
     cleaned = clean_attributes(category, attributes or {})
-    checked_uploads = validate_uploads(list(uploads))
+    prepared_uploads = prepare_uploads(list(uploads))  # in memory; written last
     min_level = minimum_level(category, people_band=people_band, is_major=is_major,
                               is_group=is_group)
     route = case_route(category=category, area_code=place.code, min_level=min_level)
@@ -226,8 +227,6 @@ def case_intake(
     case.save()
     party_rows = [party_row(case, p) for p in parties]
     Party.objects.bulk_create(party_rows)
-    for upload, kind in checked_uploads:
-        store_attachment(case, upload, kind, actor)
     hooks.case_changed.send(None, case)
     record_event(case, E.Registered(channel=channel, level=case.level,
                                     routing=case.routing_note), actor, to_status=case.status)
@@ -235,6 +234,9 @@ def case_intake(
                  username="resident" if actor is None else audit_username(actor),
                  details={"channel": channel, "category": category.code,
                           "area": place.code, "parties": len(party_rows),
-                          "attachments": len(checked_uploads)})
+                          "attachments": len(prepared_uploads)})
+    # The files last, when every rule has passed; they go if the transaction rolls back.
+    for upload in prepared_uploads:
+        store_attachment(case, upload, actor)
     return case
 
