@@ -210,6 +210,9 @@ class CaseNumberSequence(models.Model):
 
 class Case(models.Model):
     number = models.CharField(_("编号"), max_length=24, unique=True)
+    # The resident's random tracking code (civicgrid/core/tracking.py), separate from the
+    # sequential number: the portal finds a case by it and nothing else.
+    tracking_code = models.CharField(_("查询码"), max_length=9, unique=True, editable=False)
     channel = models.CharField(_("来源渠道"), max_length=20, choices=Channel.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases",
                                  verbose_name=_("分类"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.areas.models import Area
 from civicgrid.cases.models import Category
 from civicgrid.cases.services import normalize_phone
+from civicgrid.core.tracking import parse_tracking_code
 from civicgrid.portal.selectors import portal_communities
 from civicgrid.portal.services import portal_categories
 
@@ -79,17 +80,26 @@ class ReportForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    number = forms.CharField(label=_("受理编号"), max_length=24,
-                             widget=forms.TextInput(attrs={
-                                 "class": "form-control", "autocomplete": "off",
-                                 "placeholder": "320602-20260101-00001"}),
-                             error_messages={"required": _("请填写受理编号。")})
+    code = forms.CharField(label=_("查询码"), max_length=24,
+                           widget=forms.TextInput(attrs={
+                               "class": "form-control cg-code-input", "autocomplete": "off",
+                               "autocapitalize": "characters", "spellcheck": "false",
+                               "placeholder": "ABCD-2345-K"}),
+                           error_messages={"required": _("请填写查询码。")})
     last4 = forms.RegexField(label=_("手机号后四位"), regex=r"^\d{4}$", max_length=4,
                              widget=forms.TextInput(attrs={
                                  "class": "form-control", "inputmode": "numeric",
                                  "autocomplete": "off", "pattern": "[0-9]{4}"}),
                              error_messages={"required": _("请填写手机号后四位。"),
                                              "invalid": _("请填写4位数字。")})
+
+    def clean_code(self) -> str:
+        """The stored form of the code; a typo (the check symbol does not match) is caught
+        here, before any look-up."""
+        code = parse_tracking_code(self.cleaned_data.get("code", ""))
+        if code is None:
+            raise forms.ValidationError(_("查询码有误,请核对。"))
+        return code
 
 
 class RatingForm(forms.Form):
@@ -101,3 +111,9 @@ class RatingForm(forms.Form):
     comment = forms.CharField(label=_("意见或建议(可选)"), max_length=500, required=False,
                               widget=forms.Textarea(attrs={"rows": 3,
                                                            "class": "form-control"}))
+    # The proof that the rater is the applicant when the page was not opened from the
+    # rating link (portal_rate decides; the field is not shown on the link's page).
+    phone = forms.CharField(label=_("反映时留的完整手机号"), max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"class": "form-control",
+                                                          "inputmode": "tel",
+                                                          "autocomplete": "tel"}))

@@ -1,8 +1,9 @@
 """Reads of the resident portal: what a member of the public may see, and nothing more.
 
-A resident sees their own case only after proving it (tracking number + the applicant's
-phone's last four digits), through a signed, expiring link; the public timeline says what
-happened in plain words and names organisations, never people.
+A resident sees their own case only after proving it (the random tracking code + the
+applicant's phone's last four digits, or the rating link texted to that phone), through a
+signed, expiring link; the public timeline says what happened in plain words and names
+organisations, never people. The sequential case number finds nothing here.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.cases import events as case_events
 from civicgrid.cases.events import event_payload
 from civicgrid.cases.models import Case, CaseEvent, Outcome, PartyRole, Status
+from civicgrid.core.tracking import format_tracking_code
 from civicgrid.portal.models import ResidentRating
-from civicgrid.portal.services import RATEABLE_STATUSES
+from civicgrid.portal.services import RATEABLE_STATUSES, case_pk_from_rating_link
 
 TOKEN_SALT = "civicgrid.portal.track"  # noqa: S105 (a signing salt, not a secret)
 
@@ -78,13 +80,14 @@ def portal_communities() -> list[Area]:
 
 # --- finding a case -------------------------------------------------------------------------
 
-def case_by_tracking(*, number: str, last4: str) -> Case | None:
-    """The case with this number whose applicant's phone ends in `last4`; None for an
-    unknown number and for a wrong combination alike."""
-    number, last4 = number.strip(), last4.strip()
-    if not number or len(last4) != 4 or not last4.isdigit():
+def case_by_tracking(*, code: str, last4: str) -> Case | None:
+    """The case with this tracking code (its stored form, `parse_tracking_code`) whose
+    applicant's phone ends in `last4`; None for an unknown code and for a wrong
+    combination alike."""
+    last4 = last4.strip()
+    if not code or len(last4) != 4 or not last4.isdigit():
         return None
-    return (Case.objects.filter(number=number, parties__role=PartyRole.APPLICANT,
+    return (Case.objects.filter(tracking_code=code, parties__role=PartyRole.APPLICANT,
                                 parties__phone_last4=last4)
             .select_related("category").distinct().first())
 
@@ -99,6 +102,15 @@ def case_from_token(token: str) -> Case | None:
     except signing.BadSignature:  # includes SignatureExpired
         return None
     if not isinstance(pk, int):
+        return None
+    return Case.objects.select_related("category").filter(pk=pk).first()
+
+
+def case_from_rating_link(token: str) -> Case | None:
+    """The case of a rating link (texted to the applicant's phone), which also shows the
+    status."""
+    pk = case_pk_from_rating_link(token)
+    if pk is None:
         return None
     return Case.objects.select_related("category").filter(pk=pk).first()
 
@@ -177,6 +189,7 @@ def public_timeline(case: Case) -> list[PublicEvent]:
 @dataclass(frozen=True)
 class PublicStatus:
     number: str
+    tracking_code: str  # grouped for reading: ABCD-2345-K
     category: str
     registered_at: datetime
     status: str
@@ -189,7 +202,8 @@ class PublicStatus:
 def public_status(case: Case) -> PublicStatus:
     rating = ResidentRating.objects.filter(case=case).values_list("rating", flat=True).first()
     return PublicStatus(
-        number=case.number, category=case.category.name, registered_at=case.registered_at,
+        number=case.number, tracking_code=format_tracking_code(case.tracking_code),
+        category=case.category.name, registered_at=case.registered_at,
         status=case.status, status_label=str(PUBLIC_STATUS.get(Status(case.status), "")),
         timeline=public_timeline(case),
         can_rate=case.status in RATEABLE_STATUSES and rating is None, rating=rating)

@@ -176,14 +176,29 @@ AREA_LOCATOR_RECHECK_SECONDS = env_int("AREA_LOCATOR_RECHECK_SECONDS", 5)
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-# Resident portal (/portal/): abuse limits per client address, counted in the cache (use a
-# shared cache such as Redis when several processes serve the portal), and the area whose
-# grids and communities the portal offers ("" = every area of the deployment).
-PORTAL_REPORT_LIMIT = env_int("PORTAL_REPORT_LIMIT", 5)  # reports per window
+# Resident portal (/portal/): abuse limits counted in the cache (use a shared cache such as
+# Redis when several processes serve the portal), and the area whose grids and communities
+# the portal offers ("" = every area of the deployment). Addresses count per IPv4 address
+# and per IPv6 /64; every report attempt counts, refused ones included.
+PORTAL_REPORT_LIMIT = env_int("PORTAL_REPORT_LIMIT", 30)  # report attempts per address
 PORTAL_REPORT_WINDOW = env_int("PORTAL_REPORT_WINDOW_SECONDS", 3600)
-PORTAL_LOOKUP_LIMIT = env_int("PORTAL_LOOKUP_LIMIT", 10)  # status look-ups per window
+PORTAL_REPORT_PHONE_LIMIT = env_int("PORTAL_REPORT_PHONE_LIMIT", 5)  # per applicant phone
+PORTAL_REPORT_PHONE_WINDOW = env_int("PORTAL_REPORT_PHONE_WINDOW_SECONDS", 3600)
+PORTAL_REPORT_GLOBAL_LIMIT = env_int("PORTAL_REPORT_GLOBAL_LIMIT", 600)  # all addresses
+PORTAL_REPORT_GLOBAL_WINDOW = env_int("PORTAL_REPORT_GLOBAL_WINDOW_SECONDS", 600)
+PORTAL_LOOKUP_LIMIT = env_int("PORTAL_LOOKUP_LIMIT", 10)  # status look-ups per address
 PORTAL_LOOKUP_WINDOW = env_int("PORTAL_LOOKUP_WINDOW_SECONDS", 600)
+PORTAL_CODE_GUESS_LIMIT = env_int("PORTAL_CODE_GUESS_LIMIT", 5)  # wrong proofs per case/code
+PORTAL_CODE_GUESS_WINDOW = env_int("PORTAL_CODE_GUESS_WINDOW_SECONDS", 3600)
 PORTAL_LINK_MAX_AGE = env_int("PORTAL_LINK_MAX_AGE_SECONDS", 24 * 3600)  # status links
+PORTAL_RATING_LINK_MAX_AGE = env_int("PORTAL_RATING_LINK_MAX_AGE_SECONDS", 30 * 24 * 3600)
+PORTAL_RATING_SMS_LIMIT = env_int("PORTAL_RATING_SMS_LIMIT", 3)  # rating links per case a day
+# The portal's address as residents reach it, for links in text messages
+# (e.g. https://civicgrid.example.gov.cn); "" = the address of the request.
+PORTAL_PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "")
+
+# Text messages to residents (civicgrid/notices/sms.py): the class that delivers them.
+SMS_BACKEND = env_str("SMS_BACKEND", "civicgrid.notices.sms.LogBackend")
 PORTAL_AREA_CODE = env_str("PORTAL_AREA_CODE", "")
 
 # Open311 GeoReport v2 (/open311/v2/): the jurisdiction_id clients may send (any other

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -43,6 +43,7 @@ from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.scope import user_can
+from civicgrid.core.tracking import new_tracking_code
 
 
 def clean_attributes(category: Category, raw: Mapping[str, object]) -> Attributes:
@@ -167,6 +168,22 @@ def _petitioned_before(parties: Sequence[PartyInput]) -> bool:
         role=PartyRole.APPLICANT, case__category__kind=CaseKind.PETITION).exists()
 
 
+def _insert_with_tracking_code(case: Case, attempts: int = 5) -> None:
+    """Insert the new case under a fresh random tracking code, drawn again in the rare event
+    (about 1 in 10^6 per case with a million cases) that it is already taken."""
+    for attempt in range(attempts):
+        case.tracking_code = new_tracking_code()
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+        except IntegrityError:
+            taken = Case.objects.filter(tracking_code=case.tracking_code).exists()
+            if not taken or attempt == attempts - 1:
+                raise
+        else:
+            return
+
+
 @transaction.atomic
 def case_intake(
     *,
@@ -224,7 +241,7 @@ def case_intake(
         stage_started_at=now, stage_due_at=stage_due, due_fallback_years=fallback,
         is_repeat=is_repeat,
     )
-    case.save()
+    _insert_with_tracking_code(case)
     party_rows = [party_row(case, p) for p in parties]
     Party.objects.bulk_create(party_rows)
     hooks.case_changed.send(None, case)

@@ -11,3 +11,12 @@ def _empty_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    from civicgrid.notices import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()

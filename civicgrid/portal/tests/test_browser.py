@@ -1,8 +1,11 @@
 """A resident on a phone: reports with a photo and a tap on the map, checks the status with
-the last four digits, and after the staff have handled it rates the result, which becomes
-the case's follow-up. Fails on any console error; screenshots each step."""
+the tracking code and the last four digits, and after the staff have handled it rates the
+result (confirming with the full phone number), which becomes the case's follow-up. Fails on
+any console error; screenshots each step."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -53,20 +56,23 @@ def test_resident_reports_tracks_and_rates_on_a_phone(transactional_db, live_ser
             page.locator('[data-testid="submit-report"]').tap()
         watch.assert_clean("report")
         number = page.locator('[data-testid="tracking-number"]').inner_text().strip()
-        case = Case.objects.get(number=number)
+        code = page.locator('[data-testid="tracking-code"]').inner_text().strip()
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]", code)
+        case = Case.objects.get(number=number, tracking_code=code.replace("-", ""))
         assert case.channel == "portal" and case.attachments.count() == 1
         assert case.attributes == {"amount": 8000.0}
         assert "请截图保存" in page.content()
         shot(page, screenshot_dir, "portal-03-tracking-number-phone.png")
 
-        # Checking the status by number and the phone's last four digits.
+        # Checking the status by the tracking code (typed as read aloud: lower case, spaces)
+        # and the phone's last four digits.
         page.goto(f"{base}/portal/track/")
-        page.fill("#id_number", number)
+        page.fill("#id_code", code.lower().replace("-", " "))
         page.fill("#id_last4", "0000")
         with page.expect_navigation():
             page.locator('[data-testid="track-submit"]').tap()
         assert page.locator('[data-testid="track-error"]').inner_text() == \
-            "未找到,请核对编号和手机号后四位"
+            "未找到,请核对查询码和手机号后四位"
         shot(page, screenshot_dir, "portal-04-track-wrong-phone.png")
         page.fill("#id_last4", "4321")
         with page.expect_navigation():
@@ -102,6 +108,7 @@ def test_resident_reports_tracks_and_rates_on_a_phone(transactional_db, live_ser
         shot(page, screenshot_dir, "portal-06-status-verified-phone.png")
         page.locator('label[for="rating-5"]').tap()
         page.fill("#id_comment", "很快就解决了,谢谢")
+        page.fill("#id_phone", "13900004321")  # the full number: the status link is not enough
         shot(page, screenshot_dir, "portal-07-rating-phone.png")
         with page.expect_navigation():
             page.locator('[data-testid="rating-submit"]').tap()
