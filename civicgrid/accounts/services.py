@@ -97,20 +97,49 @@ def login_failure_record(*, username: str, source_ip: str | None, reason: str) -
     return locked_until
 
 
-def login_check_password(*, username: str, password: str, source_ip: str | None) -> LoginResult:
-    """First step of sign-in: lockouts first, then the password."""
-    username = username.strip()
+class AccountLocked(Exception):
+    """Sign-in refused because the account or the address is locked (until `until`)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+def login_refuse_if_locked(*, username: str, source_ip: str | None, step: str) -> datetime | None:
+    """The end of the lockout that refuses this sign-in step (audited), or None.
+
+    Every step checks this before it checks anything the user typed: a locked account can
+    neither guess passwords nor second-factor codes, nor finish signing in."""
     now = timezone.now()
     lock = _active_lockout(Lockout.Kind.ACCOUNT, username, now) or _active_lockout(
         Lockout.Kind.ADDRESS, source_ip, now
     )
-    if lock is not None:
-        audit_record(
-            actor=None, username=username, event_type=AuditEventType.LOGIN_REFUSED_LOCKED,
-            success=False, subject_type="accounts.user", subject_repr=username,
-            details={"kind": lock.kind, "until": lock.until.isoformat()},
-        )
-        return LoginResult(LoginOutcome.LOCKED, locked_until=lock.until)
+    if lock is None:
+        return None
+    audit_record(
+        actor=None, username=username, event_type=AuditEventType.LOGIN_REFUSED_LOCKED,
+        success=False, subject_type="accounts.user", subject_repr=username,
+        details={"kind": lock.kind, "until": lock.until.isoformat(), "step": step},
+    )
+    return lock.until
+
+
+def _failure_locks(*, username: str, source_ip: str | None, reason: str) -> datetime | None:
+    """Count one failure; the end of the lockout now in force (account or address), if any."""
+    login_failure_record(username=username, source_ip=source_ip, reason=reason)
+    now = timezone.now()
+    lock = _active_lockout(Lockout.Kind.ACCOUNT, username, now) or _active_lockout(
+        Lockout.Kind.ADDRESS, source_ip, now
+    )
+    return lock.until if lock is not None else None
+
+
+def login_check_password(*, username: str, password: str, source_ip: str | None) -> LoginResult:
+    """First step of sign-in: lockouts first, then the password."""
+    username = username.strip()
+    until = login_refuse_if_locked(username=username, source_ip=source_ip, step="password")
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until)
     user = authenticate(username=username, password=password)
     if user is None:
         until = login_failure_record(
@@ -132,8 +161,18 @@ def second_factor_required(user: User) -> bool:
     )
 
 
-def login_complete(*, request: HttpRequest, user: User, second_factor: bool) -> None:
-    """Open the session (after every required factor) and audit the sign-in."""
+def login_complete(
+    *, request: HttpRequest, user: User, second_factor: bool, source_ip: str | None
+) -> None:
+    """Open the session (after every required factor) and audit the sign-in.
+
+    The last guard: a lockout that started since the earlier steps (a password guessed
+    wrong elsewhere meanwhile) still refuses, with `AccountLocked`, and opens nothing."""
+    until = login_refuse_if_locked(
+        username=user.username, source_ip=source_ip, step="complete"
+    )
+    if until is not None:
+        raise AccountLocked(until)
     with transaction.atomic():
         django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session["second_factor"] = second_factor
@@ -201,8 +240,8 @@ def _accept_code(device: TOTPDevice, code: str) -> bool:
 
 def totp_confirm(*, user: User, code: str) -> TOTPDevice:
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(user=user)
-        if not _accept_code(device, code):
+        device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+        if device is None or not _accept_code(device, code):
             raise ValidationError(_("验证码不正确或已使用,请输入验证器当前显示的6位数字。"))
         device.confirmed_at = timezone.now()
         device.save(update_fields=["confirmed_at"])
@@ -210,16 +249,48 @@ def totp_confirm(*, user: User, code: str) -> TOTPDevice:
     return device
 
 
-def totp_verify(*, user: User, code: str, source_ip: str | None) -> bool:
-    """Second step of sign-in. A wrong code counts as a failed sign-in (same lockout)."""
+def login_check_second_factor(*, user: User, code: str, source_ip: str | None) -> LoginResult:
+    """Second step of sign-in: lockouts first, then the code. A wrong code counts into
+    the same per-account and per-address failures as a wrong password."""
+    until = login_refuse_if_locked(
+        username=user.username, source_ip=source_ip, step="second_factor"
+    )
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until)
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(
             user=user, confirmed_at__isnull=False
         ).first()
         ok = device is not None and _accept_code(device, code)
-    if not ok:
-        login_failure_record(username=user.username, source_ip=source_ip, reason="bad_totp")
-    return ok
+    if ok:
+        return LoginResult(LoginOutcome.OK, user=user)
+    until = _failure_locks(username=user.username, source_ip=source_ip, reason="bad_totp")
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until)
+    return LoginResult(LoginOutcome.BAD_CREDENTIALS)
+
+
+def login_confirm_enrollment(
+    *, user: User, code: str, source_ip: str | None
+) -> tuple[LoginResult, str]:
+    """Second step of a sign-in that enrols the second factor: as `login_check_second_factor`,
+    confirming the device being enrolled. Returns the result and, for a wrong code, the
+    message to show."""
+    until = login_refuse_if_locked(
+        username=user.username, source_ip=source_ip, step="second_factor_enrolment"
+    )
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until), ""
+    try:
+        totp_confirm(user=user, code=code)
+    except ValidationError as exc:
+        until = _failure_locks(
+            username=user.username, source_ip=source_ip, reason="bad_totp_enrolment"
+        )
+        if until is not None:
+            return LoginResult(LoginOutcome.LOCKED, locked_until=until), ""
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS), exc.messages[0]
+    return LoginResult(LoginOutcome.OK, user=user), ""
 
 
 def totp_reset(*, user: User, actor: User) -> None:
