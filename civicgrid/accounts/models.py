@@ -155,3 +155,63 @@ class TOTPDevice(models.Model):
     @property
     def confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+
+class CredentialAction(models.TextChoices):
+    """What one administrator alone may not do to a privileged account (三员分立)."""
+
+    SET_PASSWORD = "set_password", _("重置密码")
+    RESET_TOTP = "reset_totp", _("重置两步验证")
+    SET_ACTIVE = "set_active", _("启用或停用账号")
+    SET_ROLES = "set_roles", _("变更角色")
+
+
+class CredentialChangeRequest(models.Model):
+    """A change to a privileged account (an administrator's or auditor's credentials or
+    roles, or anyone's own roles) asked for by one administrator; it applies only when a
+    second, different administrator approves it before it expires (two-person rule)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待批准")
+        APPLIED = "applied", _("已批准并生效")
+        REJECTED = "rejected", _("已驳回")
+
+    target = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("账号"))
+    action = models.CharField(_("变更"), max_length=20, choices=CredentialAction.choices)
+    roles = models.JSONField(_("角色"), default=list, blank=True)
+    active = models.BooleanField(_("启用"), null=True, blank=True)
+    reason = models.TextField(_("理由"))
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name=_("批准/驳回人"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("账号变更申请(双人批准)")
+        verbose_name_plural = _("账号变更申请(双人批准)")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=CredentialAction.values),
+                name="accounts_credreq_known_action",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("requested_at")),
+                name="accounts_credreq_expires_after_request",
+            ),
+            # The second person is a different person: whoever asked never approves.
+            models.CheckConstraint(
+                condition=~Q(status="applied") | (
+                    Q(decided_by__isnull=False) & ~Q(decided_by=models.F("requested_by"))),
+                name="accounts_credreq_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.target}"

@@ -92,8 +92,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 # Roles whose scope is the whole deployment rather than their jurisdiction subtrees.
 GLOBAL_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
-# Roles that must use a second factor where TOTP_REQUIRED_FOR_PRIVILEGED is on.
+# Roles that must use a second factor where TOTP_REQUIRED_FOR_PRIVILEGED is on. Their
+# accounts (credentials, active flag, roles) are changed only by two administrators or the
+# break-glass command (三员分立; civicgrid/accounts/services.py, "separation of duties").
 PRIVILEGED_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
+# Roles one person never holds together (三员分立: who administers is not who audits).
+EXCLUSIVE_ROLES: tuple[frozenset[str], ...] = (frozenset({Role.ADMINISTRATOR, Role.AUDITOR}),)
 
 
 def permissions_for(roles: frozenset[str]) -> frozenset[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import (
+    CredentialAction,
+    CredentialChangeRequest,
     Lockout,
     LoginFailure,
     TOTPDevice,
@@ -29,7 +32,7 @@ from civicgrid.accounts.models import (
     UserJurisdiction,
     UserRole,
 )
-from civicgrid.accounts.roles import PRIVILEGED_ROLES, Role
+from civicgrid.accounts.roles import EXCLUSIVE_ROLES, PRIVILEGED_ROLES, Role
 from civicgrid.areas.models import Area
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
@@ -97,20 +100,49 @@ def login_failure_record(*, username: str, source_ip: str | None, reason: str) -
     return locked_until
 
 
-def login_check_password(*, username: str, password: str, source_ip: str | None) -> LoginResult:
-    """First step of sign-in: lockouts first, then the password."""
-    username = username.strip()
+class AccountLocked(Exception):
+    """Sign-in refused because the account or the address is locked (until `until`)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+def login_refuse_if_locked(*, username: str, source_ip: str | None, step: str) -> datetime | None:
+    """The end of the lockout that refuses this sign-in step (audited), or None.
+
+    Every step checks this before it checks anything the user typed: a locked account can
+    neither guess passwords nor second-factor codes, nor finish signing in."""
     now = timezone.now()
     lock = _active_lockout(Lockout.Kind.ACCOUNT, username, now) or _active_lockout(
         Lockout.Kind.ADDRESS, source_ip, now
     )
-    if lock is not None:
-        audit_record(
-            actor=None, username=username, event_type=AuditEventType.LOGIN_REFUSED_LOCKED,
-            success=False, subject_type="accounts.user", subject_repr=username,
-            details={"kind": lock.kind, "until": lock.until.isoformat()},
-        )
-        return LoginResult(LoginOutcome.LOCKED, locked_until=lock.until)
+    if lock is None:
+        return None
+    audit_record(
+        actor=None, username=username, event_type=AuditEventType.LOGIN_REFUSED_LOCKED,
+        success=False, subject_type="accounts.user", subject_repr=username,
+        details={"kind": lock.kind, "until": lock.until.isoformat(), "step": step},
+    )
+    return lock.until
+
+
+def _failure_locks(*, username: str, source_ip: str | None, reason: str) -> datetime | None:
+    """Count one failure; the end of the lockout now in force (account or address), if any."""
+    login_failure_record(username=username, source_ip=source_ip, reason=reason)
+    now = timezone.now()
+    lock = _active_lockout(Lockout.Kind.ACCOUNT, username, now) or _active_lockout(
+        Lockout.Kind.ADDRESS, source_ip, now
+    )
+    return lock.until if lock is not None else None
+
+
+def login_check_password(*, username: str, password: str, source_ip: str | None) -> LoginResult:
+    """First step of sign-in: lockouts first, then the password."""
+    username = username.strip()
+    until = login_refuse_if_locked(username=username, source_ip=source_ip, step="password")
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until)
     user = authenticate(username=username, password=password)
     if user is None:
         until = login_failure_record(
@@ -132,8 +164,18 @@ def second_factor_required(user: User) -> bool:
     )
 
 
-def login_complete(*, request: HttpRequest, user: User, second_factor: bool) -> None:
-    """Open the session (after every required factor) and audit the sign-in."""
+def login_complete(
+    *, request: HttpRequest, user: User, second_factor: bool, source_ip: str | None
+) -> None:
+    """Open the session (after every required factor) and audit the sign-in.
+
+    The last guard: a lockout that started since the earlier steps (a password guessed
+    wrong elsewhere meanwhile) still refuses, with `AccountLocked`, and opens nothing."""
+    until = login_refuse_if_locked(
+        username=user.username, source_ip=source_ip, step="complete"
+    )
+    if until is not None:
+        raise AccountLocked(until)
     with transaction.atomic():
         django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session["second_factor"] = second_factor
@@ -201,8 +243,8 @@ def _accept_code(device: TOTPDevice, code: str) -> bool:
 
 def totp_confirm(*, user: User, code: str) -> TOTPDevice:
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(user=user)
-        if not _accept_code(device, code):
+        device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+        if device is None or not _accept_code(device, code):
             raise ValidationError(_("验证码不正确或已使用,请输入验证器当前显示的6位数字。"))
         device.confirmed_at = timezone.now()
         device.save(update_fields=["confirmed_at"])
@@ -210,26 +252,65 @@ def totp_confirm(*, user: User, code: str) -> TOTPDevice:
     return device
 
 
-def totp_verify(*, user: User, code: str, source_ip: str | None) -> bool:
-    """Second step of sign-in. A wrong code counts as a failed sign-in (same lockout)."""
+def login_check_second_factor(*, user: User, code: str, source_ip: str | None) -> LoginResult:
+    """Second step of sign-in: lockouts first, then the code. A wrong code counts into
+    the same per-account and per-address failures as a wrong password."""
+    until = login_refuse_if_locked(
+        username=user.username, source_ip=source_ip, step="second_factor"
+    )
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until)
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(
             user=user, confirmed_at__isnull=False
         ).first()
         ok = device is not None and _accept_code(device, code)
-    if not ok:
-        login_failure_record(username=user.username, source_ip=source_ip, reason="bad_totp")
-    return ok
+    if ok:
+        return LoginResult(LoginOutcome.OK, user=user)
+    until = _failure_locks(username=user.username, source_ip=source_ip, reason="bad_totp")
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until)
+    return LoginResult(LoginOutcome.BAD_CREDENTIALS)
+
+
+def login_confirm_enrollment(
+    *, user: User, code: str, source_ip: str | None
+) -> tuple[LoginResult, str]:
+    """Second step of a sign-in that enrols the second factor: as `login_check_second_factor`,
+    confirming the device being enrolled. Returns the result and, for a wrong code, the
+    message to show."""
+    until = login_refuse_if_locked(
+        username=user.username, source_ip=source_ip, step="second_factor_enrolment"
+    )
+    if until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=until), ""
+    try:
+        totp_confirm(user=user, code=code)
+    except ValidationError as exc:
+        until = _failure_locks(
+            username=user.username, source_ip=source_ip, reason="bad_totp_enrolment"
+        )
+        if until is not None:
+            return LoginResult(LoginOutcome.LOCKED, locked_until=until), ""
+        return LoginResult(LoginOutcome.BAD_CREDENTIALS), exc.messages[0]
+    return LoginResult(LoginOutcome.OK, user=user), ""
 
 
 def totp_reset(*, user: User, actor: User) -> None:
-    if not user_can(actor, User, "change"):
-        raise PermissionDenied
+    """Remove the user's second factor (a lost phone). Refused for a privileged account
+    (三员分立: two administrators or the break-glass command)."""
+    _guard(actor=actor, user=user, action=CredentialAction.RESET_TOTP)
+    _apply_reset_totp(user=user, actor=actor)
+
+
+def _apply_reset_totp(
+    *, user: User, actor: User | None, username: str = "", via: dict[str, object] | None = None
+) -> None:
     with transaction.atomic():
         deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
         audit_record(
             actor=actor, event_type=AuditEventType.TOTP_RESET, subject=user,
-            details={"had": bool(deleted)}
+            details={"had": bool(deleted), **(via or {})}, username=username,
         )
 
 
@@ -250,9 +331,10 @@ def user_create(
     if actor is not None and not user_can(actor, User, "add"):
         raise PermissionDenied
     roles = list(dict.fromkeys(roles))
-    unknown = set(roles) - set(Role.values)
-    if unknown:
-        raise ValidationError(_("未知角色:%(roles)s") % {"roles": ", ".join(sorted(unknown))})
+    roles_check(roles)
+    if actor is not None and set(roles) & PRIVILEGED_ROLES:
+        # Create the account without them, then ask a second administrator to grant them.
+        raise ApprovalRequired
     codes = list(dict.fromkeys(area_codes))
     areas = list(Area.objects.filter(code__in=codes))
     if len(areas) != len(codes):
@@ -286,26 +368,299 @@ def user_create(
 def user_set_roles(*, user: User, roles: Iterable[str], actor: User) -> User:
     """Grant and revoke roles so that `user` holds exactly `roles`. One audit entry names
     the roles before and after and what was granted and revoked; setting the roles the
-    user already holds changes nothing and writes nothing."""
+    user already holds changes nothing and writes nothing. An administrator alone may not
+    change their own roles, nor grant, revoke or touch a privileged role (三员分立)."""
     if not user_can(actor, User, "change"):
         raise PermissionDenied
-    roles = sorted({str(r) for r in roles})
-    unknown = set(roles) - set(Role.values)
-    if unknown:
-        raise ValidationError(_("未知角色:%(roles)s") % {"roles": ", ".join(sorted(unknown))})
+    wanted = sorted({str(r) for r in roles})
+    roles_check(wanted)
+    if sorted(_roles_of(user)) == wanted:
+        return user
+    _guard(actor=actor, user=user, action=CredentialAction.SET_ROLES, roles=wanted)
+    _apply_set_roles(user=user, roles=wanted, actor=actor)
+    return user
+
+
+def _apply_set_roles(
+    *, user: User, roles: list[str], actor: User | None, username: str = "",
+    via: dict[str, object] | None = None,
+) -> None:
     with transaction.atomic():
         before = sorted(
             UserRole.objects.select_for_update().filter(user=user).values_list("role", flat=True)
         )
         if before == roles:
-            return user
+            return
         granted = [r for r in roles if r not in before]
         revoked = [r for r in before if r not in roles]
         UserRole.objects.filter(user=user, role__in=revoked).delete()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in granted])
         audit_record(
             actor=actor, event_type=AuditEventType.USER_ROLES_CHANGED, subject=user,
-            details={"before": before, "after": roles, "granted": granted, "revoked": revoked},
+            username=username,
+            details={"before": before, "after": roles, "granted": granted, "revoked": revoked,
+                     **(via or {})},
         )
     forget_scope(user)
+
+
+def user_set_password(*, user: User, password: str, actor: User) -> User:
+    """Set another user's password (an administrator's reset). Refused for a privileged
+    account: see `credential_change_request` and the break-glass command."""
+    _guard(actor=actor, user=user, action=CredentialAction.SET_PASSWORD)
+    _apply_set_password(user=user, password=password, actor=actor)
     return user
+
+
+def _apply_set_password(
+    *, user: User, password: str, actor: User | None, username: str = "",
+    via: dict[str, object] | None = None,
+) -> None:
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(actor=actor, event_type=AuditEventType.USER_PASSWORD_SET, subject=user,
+                     username=username, details=dict(via or {}))
+
+
+def user_set_active(*, user: User, active: bool, actor: User) -> User:
+    """Enable or disable an account (a disabled account cannot sign in). Refused for a
+    privileged account and for oneself (三员分立)."""
+    _guard(actor=actor, user=user, action=CredentialAction.SET_ACTIVE)
+    _apply_set_active(user=user, active=active, actor=actor)
+    return user
+
+
+def _apply_set_active(
+    *, user: User, active: bool, actor: User | None, username: str = "",
+    via: dict[str, object] | None = None,
+) -> None:
+    with transaction.atomic():
+        before = User.objects.select_for_update().values_list("is_active", flat=True).get(
+            pk=user.pk)
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit_record(actor=actor, event_type=AuditEventType.USER_ACTIVE_SET, subject=user,
+                     username=username,
+                     details={"before": before, "after": active, **(via or {})})
+
+
+# --- separation of duties (等保 2.0 三员分立) ----------------------------------------------
+#
+# An administrator alone cannot take over a privileged account (an administrator's or an
+# auditor's: reset its password or second factor, enable or disable it, change its roles),
+# cannot grant a privileged role, and cannot change their own roles or active flag. Such a
+# change is asked for by one administrator (`credential_change_request`) and applies only
+# when a second, different administrator approves it (`credential_change_approve`), or it
+# is made on the server with `manage.py break_glass` (`break_glass_apply`). Every path
+# writes its audit entries; the refusals change nothing.
+
+CREDENTIAL_REQUEST_TTL = timedelta(hours=24)
+
+
+class ApprovalRequired(PermissionDenied):
+    """Refused: this change to an account needs a second administrator (三员分立)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or _(
+            "三员分立:管理员和审计员账号的密码、两步验证、启用状态和角色,授予管理员或审计员"
+            "角色,以及变更本人的角色,须由另一名管理员批准(账号变更申请),或在服务器上使用"
+            "应急命令 break_glass。"))
+
+
+def _roles_of(user: User) -> list[str]:
+    return list(UserRole.objects.filter(user=user).values_list("role", flat=True))
+
+
+def roles_check(roles: Iterable[str]) -> None:
+    """Known roles, never two that one person may not hold together."""
+    held = set(roles)
+    unknown = held - set(Role.values)
+    if unknown:
+        raise ValidationError(_("未知角色:%(roles)s") % {"roles": ", ".join(sorted(unknown))})
+    for exclusive in EXCLUSIVE_ROLES:
+        if exclusive <= held:
+            raise ValidationError(_("三员分立:%(roles)s 不能由同一人兼任。") % {
+                "roles": "、".join(str(Role(r).label) for r in sorted(exclusive))})
+
+
+def requires_second_administrator(
+    *, actor: User, user: User, action: str, roles: Iterable[str] = ()
+) -> bool:
+    """Whether one administrator alone may not make this change to `user` (三员分立).
+
+    The one rule that the services, the admin site and the tests all read."""
+    if actor.pk == user.pk and action in (CredentialAction.SET_ROLES,
+                                          CredentialAction.SET_ACTIVE):
+        return True
+    if user.is_superuser or set(_roles_of(user)) & PRIVILEGED_ROLES:
+        return True
+    return action == CredentialAction.SET_ROLES and bool(set(roles) & PRIVILEGED_ROLES)
+
+
+def _guard(*, actor: User, user: User, action: str, roles: Iterable[str] = ()) -> None:
+    if not user_can(actor, User, "change"):
+        raise PermissionDenied
+    if requires_second_administrator(actor=actor, user=user, action=action, roles=roles):
+        raise ApprovalRequired
+
+
+def _one_time_password(user: User) -> str:
+    """A random password meeting the policy, shown once to whoever hands it over."""
+    while True:
+        candidate = secrets.token_urlsafe(12)
+        try:
+            validate_password(candidate, user)
+        except ValidationError:
+            continue
+        return candidate
+
+
+def _apply_change(
+    *, user: User, action: str, roles: list[str], active: bool | None, actor: User | None,
+    username: str, via: dict[str, object],
+) -> str | None:
+    """Make a change that the two-person rule or the break-glass command allowed.
+    Returns the one-time password of a password reset."""
+    if action == CredentialAction.SET_PASSWORD:
+        password = _one_time_password(user)
+        _apply_set_password(user=user, password=password, actor=actor, username=username,
+                            via=via)
+        return password
+    if action == CredentialAction.RESET_TOTP:
+        _apply_reset_totp(user=user, actor=actor, username=username, via=via)
+    elif action == CredentialAction.SET_ACTIVE:
+        if active is None:
+            raise ValidationError(_("请选择启用或停用。"))
+        _apply_set_active(user=user, active=active, actor=actor, username=username, via=via)
+    elif action == CredentialAction.SET_ROLES:
+        roles_check(roles)
+        _apply_set_roles(user=user, roles=sorted(set(roles)), actor=actor, username=username,
+                         via=via)
+    else:
+        raise ValidationError(_("未知的变更类型。"))
+    return None
+
+
+def credential_change_check(
+    *, action: str, reason: str, roles: Iterable[str] = (), active: bool | None = None
+) -> tuple[str, list[str]]:
+    """Check a requested change (also for the form that asks for it): the reason, and the
+    roles or the active flag it sets. Returns the reason and the roles, cleaned."""
+    if action not in CredentialAction.values:
+        raise ValidationError(_("未知的变更类型。"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("请填写理由。"))
+    wanted = sorted({str(r) for r in roles}) if action == CredentialAction.SET_ROLES else []
+    if action == CredentialAction.SET_ROLES:
+        roles_check(wanted)
+    if action == CredentialAction.SET_ACTIVE and active is None:
+        raise ValidationError(_("请选择启用或停用。"))
+    return reason, wanted
+
+
+def credential_change_request(
+    *, user: User, action: str, reason: str, actor: User,
+    roles: Iterable[str] = (), active: bool | None = None,
+) -> CredentialChangeRequest:
+    """The first administrator asks for a change to `user`; nothing changes yet."""
+    if not user_can(actor, User, "change"):
+        raise PermissionDenied
+    reason, wanted = credential_change_check(action=action, reason=reason, roles=roles,
+                                             active=active)
+    now = timezone.now()
+    with transaction.atomic():
+        request = CredentialChangeRequest.objects.create(
+            target=user, action=action, roles=wanted,
+            active=active if action == CredentialAction.SET_ACTIVE else None,
+            reason=reason, requested_by=actor, requested_at=now,
+            expires_at=now + CREDENTIAL_REQUEST_TTL,
+        )
+        audit_record(
+            actor=actor, event_type=AuditEventType.CREDENTIAL_CHANGE_REQUESTED, subject=user,
+            details={"request": request.pk, "action": action, "roles": wanted,
+                     "active": request.active, "reason": reason},
+        )
+    return request
+
+
+def _pending_request(request: CredentialChangeRequest) -> CredentialChangeRequest:
+    locked = CredentialChangeRequest.objects.select_for_update().select_related("target").get(
+        pk=request.pk)
+    if locked.status != CredentialChangeRequest.Status.PENDING:
+        raise ValidationError(_("该申请已处理。"))
+    if locked.expires_at <= timezone.now():
+        raise ValidationError(_("该申请已过期,请重新申请。"))
+    return locked
+
+
+def credential_change_approve(*, request: CredentialChangeRequest, actor: User) -> str | None:
+    """A second administrator approves: the change applies now. Returns the one-time
+    password of a password reset (to hand to the account's owner in person)."""
+    if not user_can(actor, User, "change"):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = _pending_request(request)
+        if actor.pk == locked.requested_by_id:
+            raise ApprovalRequired(_("须由另一名管理员批准:申请人不能批准自己的申请。"))
+        if actor.pk == locked.target_id:
+            raise ApprovalRequired(_("须由另一名管理员批准:不能批准对本人账号的变更。"))
+        locked.status = CredentialChangeRequest.Status.APPLIED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            actor=actor, event_type=AuditEventType.CREDENTIAL_CHANGE_APPROVED,
+            subject=locked.target,
+            details={"request": locked.pk, "action": locked.action,
+                     "requested_by": locked.requested_by.username},
+        )
+        password = _apply_change(
+            user=locked.target, action=locked.action, roles=list(locked.roles),
+            active=locked.active, actor=actor, username="",
+            via={"request": locked.pk, "requested_by": locked.requested_by.username},
+        )
+    request.refresh_from_db()
+    return password
+
+
+def credential_change_reject(*, request: CredentialChangeRequest, actor: User) -> None:
+    """Any administrator (the requester too, to withdraw it) rejects a pending request."""
+    if not user_can(actor, User, "change"):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = _pending_request(request)
+        locked.status = CredentialChangeRequest.Status.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            actor=actor, event_type=AuditEventType.CREDENTIAL_CHANGE_REJECTED,
+            subject=locked.target, details={"request": locked.pk, "action": locked.action},
+        )
+    request.refresh_from_db()
+
+
+def break_glass_apply(
+    *, user: User, action: str, reason: str, operator: str,
+    roles: Iterable[str] = (), active: bool | None = None,
+) -> str | None:
+    """The documented emergency path (`manage.py break_glass`, run on the server): make a
+    change to a privileged account without a second administrator, e.g. the only
+    administrator lost their phone. Written to the audit log as a high-severity
+    `auth.break_glass` entry naming the operating-system user and the reason, followed by
+    the change's own entry. Returns the one-time password of a password reset."""
+    reason, wanted = credential_change_check(action=action, reason=reason, roles=roles,
+                                             active=active)
+    with transaction.atomic():
+        entry = audit_record(
+            actor=None, username="break_glass", event_type=AuditEventType.BREAK_GLASS,
+            subject=user, success=True,
+            details={"severity": "high", "action": action, "reason": reason,
+                     "operator": operator, "roles": wanted, "active": active},
+        )
+        return _apply_change(user=user, action=action, roles=wanted, active=active,
+                             actor=None, username="break_glass",
+                             via={"break_glass": entry.pk})

@@ -22,15 +22,18 @@ from civicgrid.accounts import selectors
 from civicgrid.accounts.forms import CodeForm, LoginForm
 from civicgrid.accounts.models import TOTPDevice, User
 from civicgrid.accounts.services import (
+    AccountLocked,
     LoginOutcome,
     login_check_password,
+    login_check_second_factor,
     login_complete,
+    login_confirm_enrollment,
+    login_refuse_if_locked,
     logout_complete,
     second_factor_required,
     totp_begin_enrollment,
     totp_confirm,
     totp_pending_uri,
-    totp_verify,
 )
 from civicgrid.audit.context import client_ip
 from civicgrid.core.access import access
@@ -49,6 +52,20 @@ def _safe_next(request) -> str:
     return reverse("core:home")
 
 
+def _locked_message(until) -> str:
+    return _("登录失败次数过多,账号已锁定至 %(until)s。") % {
+        "until": timezone.localtime(until).strftime("%H:%M")
+    }
+
+
+def _drop_pending(request, until):
+    """A lockout during the second step ends the pending sign-in: start again with the
+    password once the lockout is over."""
+    request.session.pop(PENDING_KEY, None)
+    messages.error(request, _locked_message(until) + " " + _("请在解锁后重新输入密码登录。"))
+    return redirect("accounts:login")
+
+
 def _pending_user(request) -> User | None:
     pending = request.session.get(PENDING_KEY)
     if not pending:
@@ -58,6 +75,29 @@ def _pending_user(request) -> User | None:
         request.session.pop(PENDING_KEY, None)
         return None
     return User.objects.filter(pk=pending["user_id"], is_active=True).first()
+
+
+def _second_step_user(request):
+    """The user half-way through signing in, or the response that ends it (none pending,
+    or the account or address locked: checked before any code)."""
+    user = _pending_user(request)
+    if user is None:
+        return None, redirect("accounts:login")
+    until = login_refuse_if_locked(username=user.username, source_ip=client_ip(request),
+                                   step="second_factor")
+    if until is not None:
+        return None, _drop_pending(request, until)
+    return user, None
+
+
+def _finish_sign_in(request, user: User, *, second_factor: bool, target: str):
+    try:
+        login_complete(request=request, user=user, second_factor=second_factor,
+                       source_ip=client_ip(request))
+    except AccountLocked as exc:
+        return _drop_pending(request, exc.until)
+    request.session.pop(PENDING_KEY, None)
+    return redirect(target)
 
 
 @access(public=True)
@@ -76,8 +116,7 @@ def login_view(request):
             source_ip=client_ip(request),
         )
         if result.outcome is LoginOutcome.LOCKED:
-            until = timezone.localtime(result.locked_until).strftime("%H:%M")
-            form.add_error(None, _("登录失败次数过多,账号已锁定至 %(until)s。") % {"until": until})
+            form.add_error(None, _locked_message(result.locked_until))
         elif result.outcome is LoginOutcome.BAD_CREDENTIALS:
             form.add_error(None, _("账号或密码不正确。"))
         else:
@@ -92,8 +131,8 @@ def login_view(request):
                     user=user, confirmed_at__isnull=False
                 ).exists()
                 return redirect("accounts:login_verify" if has_device else "accounts:login_enroll")
-            login_complete(request=request, user=user, second_factor=False)
-            return redirect(_safe_next(request))
+            return _finish_sign_in(request, user, second_factor=False,
+                                   target=_safe_next(request))
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -102,15 +141,18 @@ def login_view(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_verify_view(request):
-    user = _pending_user(request)
+    user, refused = _second_step_user(request)
     if user is None:
-        return redirect("accounts:login")
+        return refused
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if totp_verify(user=user, code=form.cleaned_data["code"], source_ip=client_ip(request)):
-            target = request.session.pop(PENDING_KEY)["next"]
-            login_complete(request=request, user=user, second_factor=True)
-            return redirect(target)
+        result = login_check_second_factor(user=user, code=form.cleaned_data["code"],
+                                           source_ip=client_ip(request))
+        if result.outcome is LoginOutcome.LOCKED:
+            return _drop_pending(request, result.locked_until)
+        if result.outcome is LoginOutcome.OK:
+            return _finish_sign_in(request, user, second_factor=True,
+                                   target=request.session[PENDING_KEY]["next"])
         form.add_error("code", _("验证码不正确或已使用。"))
     return render(request, "accounts/login_verify.html", {"form": form})
 
@@ -135,20 +177,23 @@ def _enrollment_context(user: User, form, *, restart: bool) -> dict:
 @require_http_methods(["GET", "POST"])
 def login_enroll_view(request):
     """Enrol a second factor during sign-in (enforced for administrators and auditors)."""
-    user = _pending_user(request)
+    user, refused = _second_step_user(request)
     if user is None:
-        return redirect("accounts:login")
+        return refused
+    if TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
+        return redirect("accounts:login_verify")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            totp_confirm(user=user, code=form.cleaned_data["code"])
-        except ValidationError as exc:
-            form.add_error("code", exc.messages[0])
-        else:
-            target = request.session.pop(PENDING_KEY)["next"]
-            login_complete(request=request, user=user, second_factor=True)
-            return redirect(target)
-    context = _enrollment_context(user, form, restart=request.method == "GET")
+        result, message = login_confirm_enrollment(
+            user=user, code=form.cleaned_data["code"], source_ip=client_ip(request))
+        if result.outcome is LoginOutcome.LOCKED:
+            return _drop_pending(request, result.locked_until)
+        if result.outcome is LoginOutcome.OK:
+            return _finish_sign_in(request, user, second_factor=True,
+                                   target=request.session[PENDING_KEY]["next"])
+        form.add_error("code", message)
+    pending = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=True).exists()
+    context = _enrollment_context(user, form, restart=request.method == "GET" or not pending)
     return render(request, "accounts/login_enroll.html", context)
 
 

@@ -21,6 +21,13 @@ class AuditEventType(StrEnum):
     TOTP_RESET = "auth.totp_reset"
     USER_CREATED = "user.created"
     USER_ROLES_CHANGED = "user.roles_changed"
+    USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an event name)
+    USER_ACTIVE_SET = "user.active_set"
+    # separation of duties (三员分立): the two-person rule and the break-glass command
+    CREDENTIAL_CHANGE_REQUESTED = "credential_change.requested"
+    CREDENTIAL_CHANGE_APPROVED = "credential_change.approved"
+    CREDENTIAL_CHANGE_REJECTED = "credential_change.rejected"
+    BREAK_GLASS = "auth.break_glass"
     API_TOKEN_CREATED = "api.token_created"  # noqa: S105 (an event name)
     API_TOKEN_REVOKED = "api.token_revoked"  # noqa: S105 (an event name)
     # reference data
