@@ -456,6 +456,7 @@ def generate_chunk(world: World, timeline: Timeline, chunk_no: int, select: np.n
     columns = {
         "id": _ints(ids),
         "number": numbers,
+        "tracking_code": _tracking_codes(ids),
         "channel": _texts(channel[sel]),
         "category_id": _ints(cats.ids[cat[sel]]),
         "attributes": ["{}"] * len(sel),
@@ -538,6 +539,23 @@ class Stage:
         if self.previous:
             mask &= idx % (self.total // self.previous) != 0
         return mask
+
+
+# An odd multiplier makes id → id·K mod 32⁸ a bijection: distinct ids, distinct codes.
+_CODE_SPACE = 32 ** 8
+_CODE_MULTIPLIER = 0x2545F491
+
+
+def _tracking_codes(ids: np.ndarray) -> list[str]:
+    """Each case's resident tracking code (core/tracking.py's form), unique per id."""
+    from civicgrid.core.tracking import ALPHABET, PAYLOAD_LENGTH, check_symbol
+
+    codes = []
+    for case_id in ids.astype(np.int64).tolist():
+        n = (case_id * _CODE_MULTIPLIER) % _CODE_SPACE
+        payload = "".join(ALPHABET[(n >> (5 * i)) & 31] for i in reversed(range(PAYLOAD_LENGTH)))
+        codes.append(payload + check_symbol(payload))
+    return codes
 
 
 def _case_columns() -> list[str]:
