@@ -4,17 +4,25 @@ mapping of the same XML): one Python structure, two renderings.
 A document is a root name and a value: a list renders as repeated child elements whose
 name comes from CHILD (services → service), a dict as child elements in order, None as an
 empty element, booleans as true/false and datetimes in the w3 format with an offset.
+
+Every text goes through `xml_text` in both formats: a description stored with a control
+character (a Word soft line break, from any channel) would otherwise make the whole XML
+list unparseable, and a lone surrogate could not be encoded at all. Both formats carry the
+same cleaned text.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405 (building XML, never parsing it)
 
 from django.http import HttpResponse
 from django.utils import timezone
+
+from civicgrid.core.text import xml_text
 
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -47,7 +55,7 @@ def _text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3(value)
-    return str(value)
+    return xml_text(str(value))
 
 
 def _build(parent: ET.Element, name: str, value: Any) -> None:
@@ -79,6 +87,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
         return w3(value)
+    if isinstance(value, str):
+        return xml_text(value)
     return value
 
 
@@ -98,7 +108,7 @@ def document(fmt: str, root: str, value: Any, status: int = 200) -> HttpResponse
     return HttpResponse(body, status=status, content_type=content_type)
 
 
-def errors(fmt: str, status: int, messages: list[tuple[int | str, str]]) -> HttpResponse:
+def errors(fmt: str, status: int, messages: Sequence[tuple[int | str, str]]) -> HttpResponse:
     """The spec's error document: an array of {code, description}."""
     items = [{"code": code, "description": description} for code, description in messages]
     return document(fmt, "errors", items, status=status)

@@ -10,22 +10,30 @@ Who sees what (docs/api.md, "Open311"):
   for a number that does not exist.
 The status notes are the portal's public timeline texts: organisations are named, people
 never.
+
+Lists are paged (`page`, `page_size`: Chicago's Open311 extension), at most MAX_RESULTS a
+page; the view tells a client there is more with a `Link: <…>; rel="next"` header.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from civicgrid.api.models import ApiToken
 from civicgrid.cases.models import (
+    Attachment,
     AttributeType,
     Case,
     CaseEvent,
@@ -59,7 +67,9 @@ DETAILED_STATUS = {
     Status.MERGED: "DUPLICATE",
 }
 WINDOW = timedelta(days=90)
-MAX_RESULTS = 1000
+MAX_RESULTS = 1000  # the spec's usual cap, and the largest page_size
+# Photos an Open311 client may be shown again through media_url, and their extensions.
+MEDIA_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 CHANGESET = "2026-11-30T00:00:00+08:00"  # when this interface last changed
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 
@@ -163,9 +173,18 @@ def service_item(category: Category) -> Service:
         # The request is registered at once, but the client gets a token (exchanged for
         # the case number at tokens/{token}): see docs/api.md for why.
         "type": "batch",
-        "keywords": category.keywords,
+        "keywords": keywords(category.keywords),
         "group": category.parent.name if category.parent is not None else "",
     }
+
+
+_KEYWORD_SEPARATORS = re.compile(r"[,,、;;\s]+")
+
+
+def keywords(raw: str) -> str:
+    """The spec's comma-separated keywords, whatever separators the category was typed
+    with (`路灯、照明 灯杆` → `路灯,照明,灯杆`)."""
+    return ",".join(word for word in _KEYWORD_SEPARATORS.split(raw or "") if word)
 
 
 DATATYPE_HELP = {
@@ -223,7 +242,8 @@ def _parse_moment(raw: str, name: str) -> datetime:
     except ValueError:
         moment = None
     if moment is None:
-        raise InvalidQuery(f"{name} must be a w3 datetime such as 2026-11-01T00:00:00+08:00")
+        raise InvalidQuery(_("%(name)s 须为 w3 日期时间,例如 2026-11-01T00:00:00+08:00。") % {
+            "name": name})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -242,37 +262,80 @@ def date_window(start_raw: str, end_raw: str, now: datetime | None = None) -> Wi
     if end is None:
         return Window(start, start + WINDOW)
     if end < start:
-        raise InvalidQuery("end_date is before start_date")
+        raise InvalidQuery(_("end_date 早于 start_date。"))
     if end - start > WINDOW:
-        raise InvalidQuery("start_date and end_date may not span more than 90 days")
+        raise InvalidQuery(_("start_date 与 end_date 相隔不能超过90天。"))
     return Window(start, end)
 
 
-def _split(raw: str) -> list[str]:
-    return [part.strip() for part in raw.split(",") if part.strip()]
+def split_values(raw: Sequence[str]) -> list[str]:
+    """A list argument as clients send it: repeated (`status=open&status=closed`),
+    comma-delimited (`status=open,closed`, the spec's form), or both."""
+    return [part.strip() for value in raw for part in value.split(",") if part.strip()]
 
 
-def find_requests(*, api_token: ApiToken | None, request_ids: str = "", service_codes: str = "",
-                  statuses: str = "", start_date: str = "", end_date: str = "",
-                  now: datetime | None = None) -> list[Case]:
-    """GET requests: newest first, at most 1000. `service_request_id` overrides the rest."""
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: `number` from 1, `size` items at most."""
+
+    number: int = 1
+    size: int = MAX_RESULTS
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+MAX_PAGE = 10_000  # offset paging over a 90-day window; deeper pages mean a narrower window
+
+
+def parse_page(page_raw: str, size_raw: str) -> Page:
+    """`page` (from 1) and `page_size` (1 to MAX_RESULTS, MAX_RESULTS when absent)."""
+    try:
+        number = int(page_raw) if page_raw.strip() else 1
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_PAGE:
+        raise InvalidQuery(_("page 须为 1 至 %(max)d 的整数。") % {"max": MAX_PAGE})
+    try:
+        size = int(size_raw) if size_raw.strip() else MAX_RESULTS
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_RESULTS:
+        raise InvalidQuery(_("page_size 须为 1 至 %(max)d 的整数。") % {"max": MAX_RESULTS})
+    return Page(number, size)
+
+
+def _paged(qs: QuerySet[Case], page: Page) -> tuple[list[Case], bool]:
+    rows = list(qs.order_by("-registered_at", "-id")[page.offset:page.offset + page.size + 1])
+    return rows[:page.size], len(rows) > page.size
+
+
+def find_requests(*, api_token: ApiToken | None, request_ids: Sequence[str] = (),
+                  service_codes: Sequence[str] = (), statuses: Sequence[str] = (),
+                  start_date: str = "", end_date: str = "", page: Page | None = None,
+                  now: datetime | None = None) -> tuple[list[Case], bool]:
+    """GET requests, newest first: one page, and whether another follows.
+    `service_request_id` overrides the rest. Each list argument is split by
+    `split_values`."""
+    page = page or Page()
     qs = visible_cases(api_token)
-    ids = _split(request_ids)
+    ids = split_values(request_ids)
     if ids:
-        return list(qs.filter(number__in=ids[:MAX_RESULTS]).order_by("-registered_at", "-id"))
-    codes = _split(service_codes)
+        return _paged(qs.filter(number__in=ids), page)
+    codes = split_values(service_codes)
     if codes:
         qs = qs.filter(category__code__in=codes)
-    wanted = set(_split(statuses))
+    wanted = set(split_values(statuses))
     if wanted - {"open", "closed"}:
-        raise InvalidQuery("status must be open, closed or both (comma delimited)")
+        raise InvalidQuery(_("status 须为 open、closed 或两者(逗号分隔或重复给出)。"))
     if wanted == {"open"}:
         qs = qs.exclude(status__in=CLOSED_STATUSES)
     elif wanted == {"closed"}:
         qs = qs.filter(status__in=CLOSED_STATUSES)
     window = date_window(start_date, end_date, now)
     qs = qs.filter(registered_at__gte=window.start, registered_at__lte=window.end)
-    return list(qs.order_by("-registered_at", "-id")[:MAX_RESULTS])
+    return _paged(qs, page)
 
 
 def find_request(*, api_token: ApiToken | None, number: str) -> Case | None:
@@ -303,7 +366,55 @@ def _public_place(case: Case) -> str:
     return f"{case.area.name}, {parent.name}" if parent is not None else case.area.name
 
 
-def request_item(case: Case, *, api_token: ApiToken | None, notes: str) -> ServiceRequest:
+# --- media: the photos a client posted, shown back to it through media_url ----------------
+
+def media_signature(attachment: Attachment) -> str:
+    """The unguessable part of an attachment's media URL (bound to its id and content)."""
+    return salted_hmac("civicgrid.open311.media", f"{attachment.pk}:{attachment.sha256}",
+                       algorithm="sha256").hexdigest()[:32]
+
+
+def media_path(attachment: Attachment) -> str:
+    return reverse("open311:media", kwargs={
+        "attachment_id": attachment.pk, "signature": media_signature(attachment),
+        "ext": MEDIA_TYPES[attachment.content_type]})
+
+
+def _posted_media() -> QuerySet[Attachment]:
+    """Photos posted with an Open311 request: images of a case that came through Open311,
+    uploaded by the service account of the api_key that sent it (never a photo or document
+    the staff added later), while that api_key is not revoked."""
+    return Attachment.objects.filter(
+        content_type__in=MEDIA_TYPES, case__open311__api_token__revoked_at__isnull=True,
+        uploaded_by=F("case__open311__api_token__user"))
+
+
+def posted_media(attachment_id: int, signature: str) -> Attachment | None:
+    """The photo a media URL names, or None (unknown, not such a photo, or a wrong
+    signature: all alike)."""
+    attachment = _posted_media().filter(pk=attachment_id).select_related("case").first()
+    if attachment is None or not constant_time_compare(media_signature(attachment),
+                                                       signature):
+        return None
+    return attachment
+
+
+def _first_media(cases: Sequence[Case], api_token: ApiToken | None) -> dict[int, Attachment]:
+    """The first posted photo of each case `api_token` sent, in one query."""
+    if api_token is None:
+        return {}
+    own = [c.pk for c in cases if (r := _record(c)) is not None
+           and r.api_token_id == api_token.pk]
+    first: dict[int, Attachment] = {}
+    if own:
+        for attachment in _posted_media().filter(case_id__in=own).order_by("case_id", "id"):
+            first.setdefault(attachment.case_id, attachment)
+    return first
+
+
+def request_item(case: Case, *, api_token: ApiToken | None, notes: str,
+                 media: str | None = None) -> ServiceRequest:
+    """One request; `media` is the absolute URL of its first posted photo, if any."""
     record = _record(case)
     full = api_token is not None and record is not None and record.api_token_id == api_token.pk
     closed = case.status in CLOSED_STATUSES
@@ -330,27 +441,39 @@ def request_item(case: Case, *, api_token: ApiToken | None, notes: str) -> Servi
         "zipcode": None,
         "lat": lat,
         "long": lng,
-        "media_url": (record.media_url or None) if full and record is not None else None,
+        # The client's own media_url, else the photo it posted (served by media_view).
+        "media_url": ((record.media_url or media or None) if full and record is not None
+                      else None),
     }
 
 
-def request_items(cases: Sequence[Case], api_token: ApiToken | None) -> list[ServiceRequest]:
+def request_items(cases: Sequence[Case], api_token: ApiToken | None,
+                  absolute: Callable[[str], str] = str) -> list[ServiceRequest]:
+    """The requests as the spec lists them; `absolute` makes a path a full URL."""
     notes = latest_notes(cases)
-    return [request_item(c, api_token=api_token, notes=notes.get(c.pk, "")) for c in cases]
+    media = {case_id: absolute(media_path(a))
+             for case_id, a in _first_media(cases, api_token).items()}
+    return [request_item(c, api_token=api_token, notes=notes.get(c.pk, ""),
+                         media=media.get(c.pk)) for c in cases]
 
 
 # --- updates (FixMyStreet's servicerequestupdates) ----------------------------------------
 
 def find_updates(*, api_token: ApiToken | None, start_date: str = "", end_date: str = "",
-                 now: datetime | None = None) -> list[ServiceRequestUpdate]:
-    """Status changes of the visible requests in the window, oldest first, at most 1000."""
+                 page: Page | None = None,
+                 now: datetime | None = None) -> tuple[list[ServiceRequestUpdate], bool]:
+    """Status changes of the visible requests in the window, oldest first: one page (of
+    status changes; those without a public text are left out of it), and whether another
+    follows."""
+    page = page or Page()
     window = date_window(start_date, end_date, now)
     visible = Case.objects.filter(_visible_q(api_token))
-    events: Iterable[CaseEvent] = (
+    rows = list(
         CaseEvent.objects.filter(case__in=visible, time__gte=window.start, time__lte=window.end)
         .exclude(to_status="").select_related("case").only(
             "id", "type", "time", "data", "to_status", "case__number")
-        .order_by("time", "id")[:MAX_RESULTS])
+        .order_by("time", "id")[page.offset:page.offset + page.size + 1])
+    events: Iterable[CaseEvent] = rows[:page.size]
     updates: list[ServiceRequestUpdate] = []
     for event in events:
         text = public_event_text(event)
@@ -364,4 +487,4 @@ def find_updates(*, api_token: ApiToken | None, start_date: str = "", end_date: 
             "description": text,
             "media_url": None,
         })
-    return updates
+    return updates, len(rows) > page.size

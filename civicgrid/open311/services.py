@@ -9,11 +9,12 @@ kept on an Open311Request row, with the token the client exchanges for the case 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -27,8 +28,9 @@ from civicgrid.api.models import ApiToken
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases.inputs import PartyInput
 from civicgrid.cases.models import Category, Channel
-from civicgrid.cases.services import case_intake, intake_areas, validate_uploads
+from civicgrid.cases.services import case_intake, intake_areas, intake_place, validate_uploads
 from civicgrid.core.crypto import encrypt_text
+from civicgrid.core.text import xml_text
 from civicgrid.open311.models import Open311Request
 from civicgrid.portal.services import ANONYMOUS_NAME
 
@@ -160,12 +162,31 @@ def _check_extras(data: RequestInput) -> None:
             raise ValidationError({name: _("%(name)s 过长(最多100个字符)。") % {"name": name}})
 
 
-def _description(category: Category, data: RequestInput) -> str:
+def _cleaned(data: RequestInput) -> RequestInput:
+    """The texts as stored: without the characters XML 1.0 forbids (a Word soft line break,
+    NUL, which PostgreSQL refuses outright), so that what a client sends can be listed
+    again in XML to every client."""
+    texts: dict[str, Any] = {f.name: xml_text(getattr(data, f.name))
+                             for f in dataclasses.fields(data)
+                             if isinstance(getattr(data, f.name), str)}
+    attributes = {code: (xml_text(value) if isinstance(value, str)
+                         else [xml_text(v) for v in value])
+                  for code, value in data.attributes.items()}
+    return dataclasses.replace(data, attributes=attributes, **texts)
+
+
+def _area_name(area: Area) -> str:
+    parent = area.parent
+    return f"{parent.name}{area.name}" if parent is not None else area.name
+
+
+def _description(category: Category, data: RequestInput, area: Area | None) -> str:
+    """The client's text; the spec makes it optional, so without one the case says what
+    and where: `路灯损坏:桃坞路12号` (address_string), else the area's name."""
     text = data.description.strip()
     if text:
         return text
-    # The spec makes the description optional: say what and where in its place.
-    where = data.address_string.strip()
+    where = data.address_string.strip() or (_area_name(area) if area is not None else "")
     return f"{category.name}:{where}" if where else category.name
 
 
@@ -174,15 +195,21 @@ def open311_request_create(*, api_token: ApiToken, category: Category,
                            data: RequestInput) -> Open311Request:
     """Register the request as a case and keep what else the client sent. Raises
     ValidationError keyed by the spec's argument names."""
+    data = _cleaned(data)
     _check_extras(data)
     area, lng, lat, argument = _place(data, api_token.user)
     for upload, kind in validate_uploads(list(data.media)):
         if not kind.startswith("image/"):
             raise ValidationError({"media": _("%(name)s 不是图片。") % {"name": upload.name}})
     try:
+        if area is None and not data.description.strip():
+            # Only a point: name its grid in the description (case_intake's own rule and
+            # message for a point outside the jurisdiction).
+            area = intake_place(actor=api_token.user, lng=lng, lat=lat)
         case = case_intake(
-            channel=Channel.API, category=category, description=_description(category, data),
-            actor=api_token.user, area=area, lng=lng, lat=lat, address=data.address_string,
+            channel=Channel.API, category=category,
+            description=_description(category, data, area), actor=api_token.user,
+            area=area, lng=lng, lat=lat, address=data.address_string,
             attributes=data.attributes, parties=_applicant(data), uploads=list(data.media))
     except ValidationError as exc:
         raise _as_argument(exc, argument) from exc

@@ -13,7 +13,17 @@ class FormatConverter:
         return value
 
 
+class MediaExtensionConverter(FormatConverter):
+    regex = "jpg|png|webp|gif"
+
+
+class SignatureConverter(FormatConverter):
+    regex = "[0-9a-f]{32}"
+
+
 register_converter(FormatConverter, "fmt")
+register_converter(MediaExtensionConverter, "mediaext")
+register_converter(SignatureConverter, "signature")
 
 app_name = "open311"
 urlpatterns = [
@@ -26,4 +36,7 @@ urlpatterns = [
          name="request"),
     path("tokens/<str:token>.<fmt:format>", views.token_view, name="token"),
     path("servicerequestupdates.<fmt:format>", views.updates_view, name="updates"),
+    # media_url of a photo posted with a request (selectors.media_path)
+    path("media/<int:attachment_id>-<signature:signature>.<mediaext:ext>", views.media_view,
+         name="media"),
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "civicgrid.core.cors.CorsMiddleware",  # /api/v1/ and /open311/ only: see CORS_ALLOWED_ORIGINS
     "civicgrid.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.DefaultLanguageMiddleware",
@@ -208,6 +209,11 @@ OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "civicgrid.local")
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
 OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
 OPEN311_ANONYMOUS_LIMIT_PER_MINUTE = env_int("OPEN311_ANONYMOUS_LIMIT_PER_MINUTE", 120)
+
+# Browser clients on other origins (H5 pages in WeChat web-views) allowed to call /api/v1/
+# and /open311/: exact origins, comma-separated in the environment, none by default
+# (civicgrid/core/cors.py).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 
 # A case overdue by this multiple of its stage time is escalated one level by the due jobs
 # (Celery beat in production, `manage.py run_due_jobs` in the embedded set-up).

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import PERMISSIONS, Role
@@ -355,10 +355,23 @@ def _open311_record(world):
         code="9902", defaults={"name": "路灯损坏(测试)", "kind": "service",
                                "default_level": "community",
                                "sla": {"accept": {"days": 3, "unit": "working"}}})
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicgrid.cases.tests.test_workflow import PNG
+
     token, _plain = api_token_create(name="open311", unit=world.unit_a, actions=["open311"],
                                      actor=None)
     return open311_request_create(api_token=token, category=category, data=RequestInput(
-        address_id=world.grid_a1.code, description="路灯整晚不亮"))
+        address_id=world.grid_a1.code, description="路灯整晚不亮",
+        media=[SimpleUploadedFile("lamp.png", PNG, "image/png")]))
+
+
+def _open311_media_kwargs(world) -> dict[str, object]:
+    """The path values of the media_url of the Open311 request's photo."""
+    from civicgrid.open311.selectors import media_path
+
+    attachment = _open311_record(world).case.attachments.get()
+    return resolve(media_path(attachment)).kwargs
 
 
 # Path values that only exist at run time and name no model field: public pages reached by
@@ -370,6 +383,8 @@ RUNTIME_KWARGS = {
         lambda world: _open311_record(world).case.category.code,
     ("open311:request", "service_request_id"): lambda world: _open311_record(world).case.number,
     ("open311:token", "token"): lambda world: _open311_record(world).token,
+    **{("open311:media", kwarg): (lambda world, kwarg=kwarg: _open311_media_kwargs(world)[kwarg])
+       for kwarg in ("attachment_id", "signature", "ext")},
 }
 
 

@@ -500,8 +500,12 @@ def test_unknown_resources_and_methods(o311, client):
     assert_error(client.get(f"{BASE}/nothing.json"), 404)
     assert_error(client.get(f"{BASE}/nothing"), 404)  # XML when no format is asked for
     assert_error(client.get(f"{BASE}/requests/none-such.xml"), 404, "none-such")
-    assert_error(client.post(f"{BASE}/services.json"), 400, "POST")
-    assert_error(client.delete(f"{BASE}/requests.xml"), 400, "DELETE")
+    response = client.post(f"{BASE}/services.json")
+    assert_error(response, 405, "POST")
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    response = client.delete(f"{BASE}/requests.xml")
+    assert_error(response, 405, "DELETE")
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
 
 
 def test_session_is_not_used_for_open311(o311):

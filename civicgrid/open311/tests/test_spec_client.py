@@ -110,3 +110,34 @@ def test_spec_client_sees_spec_errors(transactional_db, live_server, o311):
     else:
         raise AssertionError("a bad api_key was accepted")
     assert not Case.objects.exists()
+
+
+def test_older_client_over_http_lists_every_page_of_parseable_xml(transactional_db, live_server,
+                                                                   o311, settings):
+    """What older GeoReport v2 libraries do: api_key and jurisdiction_id in the query string
+    of the POST, a description pasted from Word (U+000B), HEAD before GET, and a list read
+    page by page by following `Link: rel="next"` (civicgrid/open311/tests/test_clients.py
+    has the details)."""
+    settings.OPEN311_JURISDICTION_ID = "chongchuan.example.gov.cn"
+    base = f"{live_server.url}/open311/v2"
+    query = urllib.parse.urlencode({"api_key": o311.key,
+                                    "jurisdiction_id": "chongchuan.example.gov.cn"})
+    for description in ("路灯\x0b整晚不亮", "灯不亮", "灯杆\x0c倾斜"):
+        body = urllib.parse.urlencode({"service_code": "9301", "lat": 31.92, "long": 120.82,
+                                       "attribute[state]": "off",
+                                       "description": description}).encode()
+        request = urllib.request.Request(f"{base}/requests.xml?{query}", data=body)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            assert ET.fromstring(response.read()).findtext("request/token")  # noqa: S314
+    head = urllib.request.Request(f"{base}/requests.xml?{query}", method="HEAD")  # noqa: S310
+    with urllib.request.urlopen(head, timeout=30) as response:  # noqa: S310
+        assert response.status == 200 and response.read() == b""
+    url: str | None = f"{base}/requests.xml?{query}&page_size=2"
+    descriptions: list[str] = []
+    while url:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+            root = ET.fromstring(response.read())  # noqa: S314
+            link = response.headers.get("Link", "")
+        descriptions += [r.findtext("description") for r in root.iter("request")]
+        url = link[1:link.index(">")] if 'rel="next"' in link else None
+    assert descriptions == ["灯杆\n倾斜", "灯不亮", "路灯\n整晚不亮"]
