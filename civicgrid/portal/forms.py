@@ -29,11 +29,10 @@ class ReportForm(forms.Form):
         error_messages={"required": _("请选择问题类别。"),
                         "invalid_choice": _("该分类不能在网上反映,请选择其他分类。")})
     description = forms.CharField(
-        label=_("问题描述"), min_length=5, max_length=2000,
+        label=_("问题描述"), max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": _(
             "发生了什么、在哪里、持续多久、希望怎样解决")}),
-        error_messages={"required": _("请描述遇到的问题。"),
-                        "min_length": _("请多写几句(至少5个字)。")})
+        error_messages={"required": _("请描述遇到的问题。")})
     lng = forms.FloatField(required=False, min_value=-180, max_value=180,
                            widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90,

@@ -45,6 +45,8 @@ from civicgrid.core.errors import RuleViolation
 from civicgrid.core.scope import user_can
 from civicgrid.core.tracking import new_tracking_code
 
+DESCRIPTION_MIN_LENGTH = 2  # characters; the same for every channel
+
 
 def clean_attributes(category: Category, raw: Mapping[str, object]) -> Attributes:
     """Validate the category's Open311-style attributes; unknown keys are refused."""
@@ -214,12 +216,11 @@ def case_intake(
     if not category.active or category.children.exists():
         raise ValidationError({"category": _("请选择最末一级的在用分类。")})
     description = (description or "").strip()
-    # Forms ask people for a sentence; a text another system forwards (channel api: Open311,
-    # the JSON API) is what the resident wrote there, and "灯不亮" under 路灯损坏 is a report.
-    minimum = 2 if channel == Channel.API else 5
-    if len(description) < minimum:
+    # Short texts are real reports: "灯不亮" under 路灯损坏 says what is wrong. One rule for
+    # every channel (the staff form, the portal, the JSON API, Open311).
+    if len(description) < DESCRIPTION_MIN_LENGTH:
         raise ValidationError({"description": _("请描述事件情况(至少%(n)d个字)。") % {
-            "n": minimum}})
+            "n": DESCRIPTION_MIN_LENGTH}})
     if people_band not in PeopleBand.values:
         raise ValidationError({"people_band": _("涉及人数无效。")})
     now = timezone.now()

@@ -158,7 +158,7 @@ def test_intake_field_errors_are_shown_next_to_the_fields(office):
     assert 'data-error-for="id_number"' in html  # wrong check digit
     assert Case.objects.count() == 0
     html = client.post(reverse("cases:new"), intake_data(office, description="吵")).content.decode()
-    assert 'data-error-for="description"' in html and "至少5个字" in html
+    assert 'data-error-for="description"' in html and "至少2个字" in html
     html = client.post(reverse("cases:new"), intake_data(office, lng="", lat="")).content.decode()
     assert 'data-error-for="area"' in html
     assert Case.objects.count() == 0

@@ -87,10 +87,14 @@ def test_report_by_community_and_address(office, client):
 
 
 def test_validation_error_keeps_values_and_saves_nothing(office, client):
-    response = client.post(REPORT, report_data(office, description="短", lng="", lat=""))
+    response = client.post(REPORT, report_data(office, description="短"))
     assert response.status_code == 400
     text = response.content.decode()
     assert 'data-error-for="description"' in text
+    assert "王五" in text and "13900001234" in text and "3号楼" in text
+    response = client.post(REPORT, report_data(office, lng="", lat=""))
+    assert response.status_code == 400
+    text = response.content.decode()
     assert 'data-error-for="community"' in text
     assert "王五" in text and "13900001234" in text and "3号楼" in text
     assert f'value="{office.neighbour.pk}" selected' in text
@@ -678,3 +682,15 @@ def test_no_text_without_a_public_url_or_for_other_channels(office, settings,
     with django_capture_on_commit_callbacks(execute=True):
         _to_verified(office, new_case(office))  # a grid worker's patrol case
     assert sms.outbox == []
+
+
+
+def test_a_short_description_is_a_report_on_the_portal_too(office, client):
+    """One rule for every channel (cases/services/intake.py): "灯不亮" is a report."""
+    response = client.post(REPORT, report_data(office, description="灯"))
+    assert response.status_code == 400
+    assert "至少2个字" in response.content.decode()
+    assert Case.objects.count() == 0
+    response = client.post(REPORT, report_data(office, description="灯不亮"))
+    assert response.status_code == 302
+    assert Case.objects.get().description == "灯不亮"
