@@ -183,6 +183,12 @@ PORTAL_LOOKUP_WINDOW = env_int("PORTAL_LOOKUP_WINDOW_SECONDS", 600)
 PORTAL_LINK_MAX_AGE = env_int("PORTAL_LINK_MAX_AGE_SECONDS", 24 * 3600)  # status links
 PORTAL_AREA_CODE = env_str("PORTAL_AREA_CODE", "")
 
+# Webhook receivers may not be on loopback, link-local (cloud metadata), private, shared,
+# multicast or other non-global addresses, except in these networks (CIDRs, comma-separated
+# in the environment; e.g. the intranet segment of the receivers: "10.20.0.0/16").
+# civicgrid/webhooks/addresses.py; docs/operations.md, Webhooks.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+
 # Open311 GeoReport v2 (/open311/v2/): the jurisdiction_id clients may send (any other
 # answers 404), what discovery tells clients, and the per-address limit of reads without
 # an api_key (requests with an api_key have the token's own limit).
