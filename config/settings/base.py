@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civicgrid.core.middleware.ContentSecurityPolicyMiddleware",
+    "civicgrid.core.middleware.PrivateNoStoreMiddleware",  # signed-in answers: no-store
     "civicgrid.api.middleware.ApiJsonErrorsMiddleware",  # /api/v1/ answers JSON, errors too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.DefaultLanguageMiddleware",
