@@ -215,10 +215,14 @@ CELERY_BEAT_SCHEDULE = {
                           "schedule": crontab(hour=env_int("AREA_STATUS_HOUR", 6), minute=0)},
 }
 
+# Secret query parameters (?api_key=, ?token=, …) are redacted in every record the console
+# writes and in the request lines of runserver and gunicorn (civicgrid/core/logging.py).
+LOGGING_CONFIG = "civicgrid.core.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "civicgrid.core.logging.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
