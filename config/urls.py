@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -26,7 +25,6 @@ urlpatterns = [
 handler403 = "civicgrid.home.views.permission_denied_view"
 handler404 = "civicgrid.home.views.not_found_view"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route in any setting (DEBUG included): uploads hold personal data and are
+# served only by the views that check the reader's scope (cases:attachment and
+# cases:attachment_thumb). MEDIA_URL names no public location.

@@ -86,6 +86,8 @@ class AuditEventType(StrEnum):
     STATS_ROLLUP_REBUILT = "stats.rollup_rebuilt"
     RELEASE_PUBLISHED = "report.release_published"
     RELEASE_CORRECTED = "report.release_corrected"
+    # notices
+    NOTICE_READ = "notice.read"
     # the demo district
     DEMO_SEEDED = "demo.seeded"
 

@@ -543,7 +543,7 @@ def _file_response(field, content_type: str, filename: str) -> FileResponse:
     except (OSError, ValueError) as exc:
         raise Http404 from exc
     response = FileResponse(handle, content_type=content_type, filename=filename)
-    patch_cache_control(response, private=True, max_age=300)
+    add_never_cache_headers(response)  # photos of people and places: never kept in a cache
     return response
 
 

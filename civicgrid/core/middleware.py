@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 
 class ContentSecurityPolicyMiddleware:
@@ -35,4 +36,26 @@ class DefaultLanguageMiddleware:
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class PrivateNoStoreMiddleware:
+    """What a signed-in user (a person, or an API token's account) is sent is for them only
+    and mostly personal data (cases, parties, attachments, documents, users, the audit
+    log): no browser or shared cache may keep it (`Cache-Control: max-age=0, no-cache,
+    no-store, must-revalidate, private`). A view that sets its own Cache-Control keeps it.
+
+    Listed before SessionMiddleware: reading `request.user` here, after the session
+    middleware has answered, cannot add `Vary: Cookie` to public answers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated
+                and not response.has_header("Cache-Control")):
+            add_never_cache_headers(response)
         return response

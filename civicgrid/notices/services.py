@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
+from civicgrid.audit.events import AuditEventType
+from civicgrid.audit.services import audit_record
 from civicgrid.core.scope import get_scope
 from civicgrid.notices.models import Notice, NoticeKind
 
@@ -63,11 +65,17 @@ def notice_send(*, kind: str, message: str, case_id: int | None = None,
 
 
 def notice_mark_read(*, notice: Notice, actor: User) -> Notice:
-    """Only its addressee (the user, or a member of the unit) marks a notice read."""
+    """Only its addressee (the user, or a member of the unit) marks a notice read; marking
+    it is audited (`notice.read`: who took note of a reminder or a warning, and when).
+    Marking a read notice again changes nothing and records nothing."""
     scope = get_scope(actor)
     if notice.user_id != actor.pk and notice.unit_id not in scope.unit_ids:
         raise PermissionDenied
     if notice.read_at is None:
-        notice.read_at = timezone.now()
-        notice.save(update_fields=["read_at"])
+        with transaction.atomic():
+            notice.read_at = timezone.now()
+            notice.save(update_fields=["read_at"])
+            audit_record(actor=actor, event_type=AuditEventType.NOTICE_READ, subject=notice,
+                         details={"kind": notice.kind, "case": notice.case_id,
+                                  "area": notice.area_id, "unit": notice.unit_id})
     return notice

@@ -12,6 +12,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.webhooks.addresses import validate_webhook_url
+
 # Only plain HTTP(S): urllib would also open file:, ftp: and data: URLs.
 URL_SCHEMES = ["http", "https"]
 
@@ -19,8 +21,10 @@ URL_SCHEMES = ["http", "https"]
 class WebhookEndpoint(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     url = models.URLField(
-        _("地址"), max_length=500, validators=[URLValidator(schemes=URL_SCHEMES)],
-        help_text=_("仅限 http/https;只应填写政务内网中的地址。"))
+        _("地址"), max_length=500,
+        validators=[URLValidator(schemes=URL_SCHEMES), validate_webhook_url],
+        help_text=_("仅限 http/https;只应填写政务内网中的地址。本机、内网、链路本地和组播地址"
+                    "须由运维人员在 WEBHOOK_ALLOWED_NETWORKS 中放行。"))
     secret_encrypted = models.TextField(editable=False)
     unit = models.ForeignKey(
         "units.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+",

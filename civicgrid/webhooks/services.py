@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
-from typing import IO, TYPE_CHECKING, TypedDict
+from typing import IO, TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
 from django.db import connection, transaction
@@ -31,6 +33,7 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.crypto import decrypt_text, encrypt_text
+from civicgrid.webhooks.addresses import address_allowed
 from civicgrid.webhooks.models import URL_SCHEMES, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
@@ -212,8 +215,61 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# No proxies from the environment, no redirects; only the handlers for http and https.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+class AddressRefused(OSError):
+    """The receiver's host is, or resolves to, an address webhooks may not reach
+    (civicgrid/webhooks/addresses.py)."""
+
+
+def _checked_connection(address: tuple[str, int], timeout: object,
+                        source_address: tuple[str, int] | None = None) -> socket.socket:
+    """`socket.create_connection` that resolves the host once, refuses it if *any* of its
+    addresses is forbidden, and connects to the addresses it checked (by number, so no
+    second resolution can swap in another: DNS rebinding)."""
+    host, port = address
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    resolved = [str(info[4][0]) for info in infos]
+    refused = [ip for ip in resolved if not address_allowed(ip)]
+    if refused or not resolved:
+        raise AddressRefused(f"address refused: {host} -> {', '.join(refused) or 'nothing'}")
+    error: OSError | None = None
+    for ip in dict.fromkeys(resolved):
+        try:  # `timeout` as http.client passes it (a number or socket's default marker)
+            return socket.create_connection((ip, port), timeout,  # type: ignore[arg-type]
+                                            source_address)
+        except OSError as exc:
+            error = exc
+    raise error or OSError(f"cannot connect to {host}")
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS still verifies the certificate against the host *name* (server_hostname)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req,
+                            context=self._context)  # type: ignore[attr-defined]
+
+
+# No proxies from the environment, no redirects; only the handlers for http and https, and
+# those connect only to addresses that pass the check at the moment of connecting.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect(),
+                                      _CheckedHTTPHandler(), _CheckedHTTPSHandler())
 
 
 def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -240,6 +296,10 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> Attempt:
     except urllib.error.HTTPError as exc:
         code = exc.code
         exc.close()
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, AddressRefused):
+            return Attempt(False, None, str(exc.reason))
+        return Attempt(False, None, f"URLError: {exc.reason}")
     except Exception as exc:  # connection refused, timeout, TLS, bad URL …
         return Attempt(False, None, f"{type(exc).__name__}: {exc}")
     if 200 <= code < 300:

@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civicgrid.core.cors.CorsMiddleware",  # /api/v1/ and /open311/ only: see CORS_ALLOWED_ORIGINS
     "civicgrid.core.middleware.ContentSecurityPolicyMiddleware",
+    "civicgrid.core.middleware.PrivateNoStoreMiddleware",  # signed-in answers: no-store
+    "civicgrid.api.middleware.ApiJsonErrorsMiddleware",  # /api/v1/ answers JSON, errors too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,6 +204,12 @@ PORTAL_PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "")
 SMS_BACKEND = env_str("SMS_BACKEND", "civicgrid.notices.sms.LogBackend")
 PORTAL_AREA_CODE = env_str("PORTAL_AREA_CODE", "")
 
+# Webhook receivers may not be on loopback, link-local (cloud metadata), private, shared,
+# multicast or other non-global addresses, except in these networks (CIDRs, comma-separated
+# in the environment; e.g. the intranet segment of the receivers: "10.20.0.0/16").
+# civicgrid/webhooks/addresses.py; docs/operations.md, Webhooks.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+
 # Open311 GeoReport v2 (/open311/v2/): the jurisdiction_id clients may send (any other
 # answers 404), what discovery tells clients, and the per-address limit of reads without
 # an api_key (requests with an api_key have the token's own limit).
@@ -232,10 +240,14 @@ CELERY_BEAT_SCHEDULE = {
                           "schedule": crontab(hour=env_int("AREA_STATUS_HOUR", 6), minute=0)},
 }
 
+# Secret query parameters (?api_key=, ?token=, …) are redacted in every record the console
+# writes and in the request lines of runserver and gunicorn (civicgrid/core/logging.py).
+LOGGING_CONFIG = "civicgrid.core.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "civicgrid.core.logging.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civicgrid.accounts.roles import Role
+from civicgrid.audit.models import AuditEntry
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.notices.selectors import notices_for
 from civicgrid.notices.services import NoticeDraft, notice_mark_read, notice_send, notice_send_batch
@@ -63,3 +64,27 @@ def test_only_the_addressee_marks_a_notice_read(world):
     assert notice.read_at is not None
     assert list(notices_for(actor=grid)) == []
     assert len(notices_for(actor=grid, unread_only=False)) == 1
+
+
+def test_marking_a_notice_read_is_audited_once(world):
+    handler = world.users[Role.HANDLER]  # a member of unit A: reads the unit's notice
+    notice = notice_send(kind=NoticeKind.REMINDER, message="催办", area_id=world.grid_a1.pk,
+                         unit_ids=[world.unit_a.pk])[0]
+    with pytest.raises(PermissionDenied):
+        notice_mark_read(notice=notice, actor=world.outsider)
+    assert not AuditEntry.objects.filter(event_type="notice.read").exists()
+
+    notice_mark_read(notice=notice, actor=handler)
+    entry = AuditEntry.objects.get(event_type="notice.read")
+    assert entry.actor == handler and entry.success
+    assert (entry.subject_type, entry.subject_id) == ("notices.notice", str(notice.pk))
+    assert entry.details == {"kind": "reminder", "case": None, "area": world.grid_a1.pk,
+                             "unit": world.unit_a.pk}
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+
+    read_at = notice.read_at
+    notice_mark_read(notice=notice, actor=handler)  # already read: nothing new
+    notice.refresh_from_db()
+    assert notice.read_at == read_at
+    assert AuditEntry.objects.filter(event_type="notice.read").count() == 1

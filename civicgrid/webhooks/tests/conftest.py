@@ -1,4 +1,5 @@
-"""A local HTTP receiver on 127.0.0.1 (port 0, own thread) and the cases fixtures."""
+"""A local HTTP receiver on 127.0.0.1 (port 0, own thread), allowed as a webhook address
+for these tests, and the cases fixtures."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ class Receiver:
     url: str
     status: int = 200
     requests: list[Received] = field(default_factory=list)
+
+
+# The test district's "intranet": the local receiver on 127.0.0.1 and the 10.x addresses
+# the tests give endpoints. A deployment lists its receivers' segment the same way; the
+# default (nothing) and other lists are tested in test_addresses.py.
+TEST_ALLOWED_NETWORKS = ["127.0.0.1/32", "10.0.0.0/8"]
+
+
+@pytest.fixture(autouse=True)
+def _receivers_allowed(settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = TEST_ALLOWED_NETWORKS
 
 
 @pytest.fixture

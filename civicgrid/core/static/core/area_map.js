@@ -3,6 +3,12 @@
 (function () {
   "use strict";
   var COLORS = { street: "#1d3557", community: "#2a9d8f", grid: "#e76f51", county: "#6c757d" };
+  // Leaflet puts a string tooltip in as HTML: area names are data, so they go in as text.
+  function textNode(tag, text) {
+    var node = document.createElement(tag);
+    node.textContent = text == null ? "" : String(text);
+    return node;
+  }
   function init(el) {
     var map = L.map(el, { zoomControl: true, attributionControl: false, preferCanvas: true, zoomSnap: 0.25 });
     var detailUrl = el.dataset.detailUrl; // ends with "/CODE/"
@@ -21,7 +27,7 @@
             return { color: c, weight: 1.5, fillColor: c, fillOpacity: 0.18 };
           },
           onEachFeature: function (f, lyr) {
-            lyr.bindTooltip(f.properties.name, { sticky: true });
+            lyr.bindTooltip(textNode("span", f.properties.name), { sticky: true });
             lyr.on("mouseover", function () { lyr.setStyle({ fillOpacity: 0.45 }); });
             lyr.on("mouseout", function () { layer.resetStyle(lyr); });
             lyr.on("click", function () {
@@ -37,7 +43,9 @@
         el.classList.add("cg-map-ready");
       })
       .catch(function () {
-        el.innerHTML = '<div class="p-3 text-danger">' + (el.dataset.errorText || "Map failed to load") + "</div>";
+        var message = textNode("div", el.dataset.errorText || "Map failed to load");
+        message.className = "p-3 text-danger";
+        el.replaceChildren(message);
       });
   }
   document.querySelectorAll("[data-area-map]").forEach(init);

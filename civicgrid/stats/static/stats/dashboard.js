@@ -40,6 +40,20 @@
     return chart;
   }
 
+  // The tooltip of an area: its name and the reasons of its status, as text (Leaflet puts a
+  // string in as HTML, and area names and reasons are data, not markup).
+  function tooltip(props) {
+    var box = document.createElement("span");
+    var name = document.createElement("strong");
+    name.textContent = props.name == null ? "" : String(props.name);
+    box.appendChild(name);
+    (props.reasons || []).forEach(function (r) {
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(r.text == null ? "" : String(r.text)));
+    });
+    return box;
+  }
+
   function statusMap(el) {
     var map = L.map(el, { attributionControl: false, preferCanvas: false, zoomSnap: 0.25 });
     var layer = L.geoJSON(data.map, {
@@ -48,8 +62,7 @@
         return { color: "#ffffff", weight: 1, fillColor: c, fillOpacity: 0.7 };
       },
       onEachFeature: function (f, lyr) {
-        var reasons = (f.properties.reasons || []).map(function (r) { return r.text; }).join("<br>");
-        lyr.bindTooltip("<strong>" + f.properties.name + "</strong>" + (reasons ? "<br>" + reasons : ""), { sticky: true });
+        lyr.bindTooltip(tooltip(f.properties), { sticky: true });
         lyr.on("click", function () {
           window.location.href = el.dataset.dashboardUrl.replace("__CODE__", f.properties.code);
         });
