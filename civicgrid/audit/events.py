@@ -72,6 +72,7 @@ class AuditEventType(StrEnum):
     CASE_ATTACH = "case.attach"
     CASE_AGREEMENT_CREATED = "case.agreement_created"
     CASE_RESIDENT_RATING = "case.resident_rating"
+    CASE_RATING_LINK_SENT = "case.rating_link_sent"
     AGREEMENT_DOWNLOADED = "document.agreement_downloaded"
     PII_REVEALED = "pii.revealed"
     CRYPTO_KEYS_ROTATED = "crypto.keys_rotated"

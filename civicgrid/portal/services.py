@@ -181,11 +181,13 @@ def portal_rate(*, case: Case, rating: int, comment: str, source_ip: str | None,
     return case
 
 
-def portal_send_rating_link(*, case: Case, base_url: str) -> bool:
+def portal_send_rating_link(*, case: Case, base_url: str,
+                            source_ip: str | None = None) -> bool:
     """Text the rating link to the applicant's phone, after the caller's transaction
-    commits. False (nothing sent) when the case has no applicant phone or is not
-    rateable (yet, or any more). `base_url` is the portal's address as residents reach it
-    (settings.PORTAL_PUBLIC_URL)."""
+    commits, and audit it (who asked — the resident from an address, or the system when
+    the case reached 待回访 — never the number). False (nothing sent) when the case has no
+    applicant phone or is not rateable (yet, or any more). `base_url` is the portal's
+    address as residents reach it (settings.PORTAL_PUBLIC_URL)."""
     if case.status not in RATEABLE_STATUSES or ResidentRating.objects.filter(case=case).exists():
         return False
     applicant = _applicant_phones(case).exclude(phone_encrypted="").order_by("id").first()
@@ -195,6 +197,9 @@ def portal_send_rating_link(*, case: Case, base_url: str) -> bool:
     url = base_url.rstrip("/") + reverse("portal:status", args=[rating_link_token(case)])
     text = _("您反映的事项(查询码 %(code)s)已办理,请评价办理结果:%(url)s") % {
         "code": format_tracking_code(case.tracking_code), "url": url}
+    audit_record(actor=None, username="resident" if source_ip else "system",
+                 event_type=AuditEventType.CASE_RATING_LINK_SENT, subject=case,
+                 source_ip=source_ip, details={"requested": source_ip is not None})
     transaction.on_commit(lambda: sms_send(phone, text))
     return True
 

@@ -284,7 +284,8 @@ def _send_link(request: HttpRequest, case: Case) -> Refusal | str:
         return Refusal(429, _("评价链接发送次数过多,请 %(n)d 分钟后(%(time)s 以后)再试。")
                        % window.retry, window)
     base_url = settings.PORTAL_PUBLIC_URL or request.build_absolute_uri("/")
-    if not portal_send_rating_link(case=case, base_url=base_url):
+    if not portal_send_rating_link(case=case, base_url=base_url,
+                                   source_ip=client_ip(request) or "unknown"):
         return _("该事件暂不能发送评价链接。")
     return ""
 

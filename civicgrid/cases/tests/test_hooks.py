@@ -8,13 +8,14 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import hooks
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import new_case
+from civicgrid.portal.services import rating_link_on_verified
 from civicgrid.stats.rollups import rollup_case_changed
 from civicgrid.stats.selectors import drilldown
 from civicgrid.webhooks.services import webhook_enqueue_for_event
 
 
 def test_hooks_are_connected():
-    assert hooks.case_changed.receivers == [rollup_case_changed]
+    assert set(hooks.case_changed.receivers) == {rollup_case_changed, rating_link_on_verified}
     assert hooks.case_event_recorded.receivers == [webhook_enqueue_for_event]
     assert hooks.drilldown.get() is drilldown
 

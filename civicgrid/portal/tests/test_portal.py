@@ -637,6 +637,10 @@ def test_the_texted_rating_link_rates_and_follows_up(office, client, settings,
     assert len(sms.outbox) == 1
     message = sms.outbox[0]
     assert message.phone == "13812345678"
+    sent_entry = AuditEntry.objects.get(event_type="case.rating_link_sent")
+    assert (sent_entry.actor_username, sent_entry.subject_id, sent_entry.details) == (
+        "resident", str(case.pk), {"requested": True})
+    assert "13812345678" not in str(sent_entry.details)
     code = f"{case.tracking_code[:4]}-{case.tracking_code[4:8]}-{case.tracking_code[8]}"
     assert code in message.text
     link = re.search(r"https://portal\.example\.gov\.cn(/portal/track/[^/\s]+/)", message.text)
@@ -668,6 +672,8 @@ def test_reaching_verified_texts_the_rating_link(office, settings,
     with django_capture_on_commit_callbacks(execute=True):
         _to_verified(office, case)
     assert [m.phone for m in sms.outbox] == ["13812345678"]
+    sent_entry = AuditEntry.objects.get(event_type="case.rating_link_sent")
+    assert (sent_entry.actor_username, sent_entry.details) == ("system", {"requested": False})
     token = re.search(r"/portal/track/([^/\s]+)/", sms.outbox[0].text).group(1)
     assert portal_rate(case=case, rating=3, comment="", source_ip=None,
                        proof=RatingProof(link=token)).status == Status.FOLLOWED_UP
