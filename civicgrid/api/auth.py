@@ -20,10 +20,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyHeader, HttpBearer
 
 from civicgrid.api.models import ApiToken, IdempotencyRecord
+from civicgrid.api.rendering import ApiJSONEncoder
 from civicgrid.api.services import TOKEN_PREFIX, token_hash
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -225,4 +225,4 @@ def _replay(record: IdempotencyRecord, request, body_hash: str,
 def _render(schema, result) -> str:
     out = schema.model_validate(result) if not isinstance(result, schema) else result
     # The same encoder as ninja's own responses, so every endpoint formats alike.
-    return json.dumps(out.model_dump(), cls=NinjaJSONEncoder)
+    return json.dumps(out.model_dump(), cls=ApiJSONEncoder)

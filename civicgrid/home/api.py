@@ -10,6 +10,7 @@ from civicgrid.accounts.api import router as accounts_router
 from civicgrid.api.auth import TokenBearer, TokenHeader
 from civicgrid.api.errors import install_error_handlers
 from civicgrid.api.ping import router as ping_router
+from civicgrid.api.rendering import ApiRenderer
 from civicgrid.areas.api import router as areas_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api_categories import router as categories_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
     # A token (Authorization: Bearer, or X-Api-Key) or the browser session.
     auth=[TokenBearer(), TokenHeader(), django_auth],
     urls_namespace="api",
+    renderer=ApiRenderer(),  # times as 2026-11-30T09:15:00+08:00, like Open311
 )
 install_error_handlers(api)
 install_case_error_handlers(api)

@@ -20,9 +20,9 @@ from typing import Any
 from xml.etree import ElementTree as ET  # noqa: S405 (building XML, never parsing it)
 
 from django.http import HttpResponse
-from django.utils import timezone
 
 from civicgrid.core.text import xml_text
+from civicgrid.core.times import api_time
 
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -43,9 +43,7 @@ CHILD = {
 
 def w3(moment: datetime | None) -> str | None:
     """2026-11-30T09:15:00+08:00 (local time of the deployment, offset always given)."""
-    if moment is None:
-        return None
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+    return None if moment is None else api_time(moment)
 
 
 def _text(value: Any) -> str | None:

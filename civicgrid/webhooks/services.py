@@ -33,6 +33,7 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.crypto import decrypt_text, encrypt_text
+from civicgrid.core.times import api_time
 from civicgrid.webhooks.addresses import address_allowed
 from civicgrid.webhooks.models import URL_SCHEMES, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -160,7 +161,7 @@ def webhook_payload(event: CaseEvent) -> WebhookPayload:
     case: Case = event.case
     return {
         "event": event.type,
-        "time": event.time.isoformat(),
+        "time": api_time(event.time),
         "case": {
             "number": case.number,
             "status": case.status,

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import socket
 from datetime import timedelta
 
@@ -109,6 +110,8 @@ def test_delivered_after_commit_in_process_and_signed(
     assert body["case"] == {"number": case.number, "status": "registered",
                             "category": office.neighbour.code, "area": case.area_code,
                             "level": case.level, "assigned_unit": None, "version": 1}
+    # Times in the interfaces' one form: to the second, with the deployment's offset.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", body["time"])
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert delivery.attempts == 1 and delivery.last_status_code == 200
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
