@@ -1,5 +1,32 @@
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.utils.cache import add_never_cache_headers
+
+from civicgrid.core.text import unstorable_in_request
+
+# Interfaces that screen such text themselves and answer in their own error format.
+SCREENS_NUL_ITSELF = ("/api/", "/open311/")
+
+
+class NulCharacter(SuspiciousOperation):
+    """A request holds U+0000 or a lone surrogate, which no text column can store
+    (core/text.py)."""
+
+
+class RefuseNulMiddleware:
+    """A path or query argument holding NUL (or a lone surrogate) answers 400 (Django's
+    bad-request page) before any view reads it; it used to reach PostgreSQL as a 500. Form
+    bodies are refused by Django's form fields already."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(SCREENS_NUL_ITSELF):
+            where = unstorable_in_request(request, body=False)
+            if where:
+                raise NulCharacter(f"NUL or a lone surrogate in the request's {where}")
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

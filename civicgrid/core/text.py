@@ -10,7 +10,10 @@ description made every XML list that included the case unparseable for every cli
 
 from __future__ import annotations
 
+import json
 import re
+
+from django.http import HttpRequest
 
 # Word's soft line break (VT) and page break (FF): a line break is what the writer meant.
 _BREAKS = re.compile("[\x0b\x0c]")
@@ -25,3 +28,53 @@ def xml_text(text: str) -> str:
     if text.isprintable():  # the usual case: nothing to do (and no regex)
         return text
     return _FORBIDDEN.sub("", _BREAKS.sub("\n", text))
+
+
+# --- what no database text column can hold -------------------------------------------------
+# PostgreSQL refuses U+0000 in every text value ("text fields cannot contain NUL"), and no
+# database can store a lone surrogate (UTF-8 cannot encode it; a JSON body can carry one as
+# "\ud800"). Either in a path, a query argument or a body field reached the database as a
+# 500. Django's form fields refuse NUL already (ProhibitNullCharactersValidator) and decode
+# forms and URLs without surrogates; the rest is screened at the edge: RefuseNulMiddleware
+# (pages), the JSON API's middleware, Open311's body reader.
+NUL = "\x00"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable_text(text: str) -> bool:
+    return NUL in text or (not text.isprintable() and _SURROGATE.search(text) is not None)
+
+
+def unstorable_in(value: object) -> bool:
+    """Does `value` (a text, or JSON-like lists and dicts of them, keys included) hold NUL
+    or a lone surrogate?"""
+    if isinstance(value, str):
+        return _unstorable_text(value)
+    if isinstance(value, dict):
+        return any(unstorable_in(k) or unstorable_in(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(unstorable_in(v) for v in value)
+    return False
+
+
+def unstorable_in_request(request: HttpRequest, *, body: bool) -> str | None:
+    """Where a request holds text no database can store — "path", "query", "body" — or
+    None. `body`: look at a JSON or form body too; a JSON body that does not parse is left
+    to the view to refuse, while a form body that does not parse raises Django's error
+    here (MultiPartParserError, SuspiciousOperation…): reading it again later would find
+    it silently empty."""
+    if unstorable_in(request.path):
+        return "path"
+    if any(unstorable_in(key) or unstorable_in(values) for key, values in request.GET.lists()):
+        return "query"
+    if body and request.method in ("POST", "PUT", "PATCH"):
+        if (request.content_type or "") == "application/json":
+            try:
+                data = json.loads(request.body or b"null")
+            except ValueError:
+                return None
+            return "body" if unstorable_in(data) else None
+        if any(unstorable_in(key) or unstorable_in(values)
+               for key, values in request.POST.lists()):
+            return "body"
+    return None

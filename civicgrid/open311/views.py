@@ -54,6 +54,8 @@ from civicgrid.api.auth import (
 from civicgrid.api.models import ApiToken, TokenAction
 from civicgrid.audit.context import client_ip
 from civicgrid.core.access import access
+from civicgrid.core.middleware import NulCharacter
+from civicgrid.core.text import unstorable_in_request
 from civicgrid.open311 import render, selectors
 from civicgrid.open311.models import Open311Request
 from civicgrid.open311.services import RequestInput, open311_request_create
@@ -117,10 +119,14 @@ def _read_body(request: HttpRequest) -> Exception | None:
             request.POST  # noqa: B018
     except (SuspiciousOperation, MultiPartParserError, UnreadablePostError) as exc:
         return exc
+    if unstorable_in_request(request, body=False):  # a POST body's NUL is dropped (_cleaned)
+        return NulCharacter("NUL character in the path or the query string")
     return None
 
 
 def _body_error(exc: Exception) -> Open311Error:
+    if isinstance(exc, NulCharacter):
+        return Open311Error(400, _("参数中含有空字符(NUL),无法处理。"))
     if isinstance(exc, RequestDataTooBig):
         return Open311Error(413, _("请求体过大。"))
     if isinstance(exc, SuspiciousOperation):

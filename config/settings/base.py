@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "civicgrid.core.middleware.ContentSecurityPolicyMiddleware",
     "civicgrid.core.middleware.PrivateNoStoreMiddleware",  # signed-in answers: no-store
     "civicgrid.api.middleware.ApiJsonErrorsMiddleware",  # /api/v1/ answers JSON, errors too
+    "civicgrid.core.middleware.RefuseNulMiddleware",  # U+0000 in a path or query: 400
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
