@@ -5,7 +5,6 @@ media_url, errors in the caller's language, one form of time."""
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from xml.etree import ElementTree as ET  # noqa: S405 (parsing our own responses)
@@ -32,18 +31,10 @@ from civicgrid.open311.tests.test_open311 import (
     post,
     xml_items,
 )
-from civicgrid.testing import build_office, once_per_module
+from civicgrid.testing import build_office, shared
 
-
-@pytest.fixture(scope="module")
-def _module_o311(django_db_setup, django_db_blocker):
-    yield from once_per_module(django_db_blocker,
-                               lambda: conftest.o311.__wrapped__(build_office()))
-
-
-@pytest.fixture
-def o311(_module_o311, db):
-    return copy.deepcopy(_module_o311)
+# The module's district, categories and api_key: built once, rolled back per test.
+o311_once, o311 = shared(lambda: conftest.o311.__wrapped__(build_office()), name="o311")
 
 
 def counts() -> tuple[int, int, int, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import timedelta
 from xml.etree import ElementTree as ET  # noqa: S405 (parsing our own responses)
@@ -23,20 +22,11 @@ from civicgrid.cases.tests.test_workflow import png_bytes
 from civicgrid.open311.models import Open311Request
 from civicgrid.open311.tests import conftest
 from civicgrid.open311.tests.conftest import close_case
-from civicgrid.testing import build_office, once_per_module
+from civicgrid.testing import build_office, shared
 
 # --- the module's data: built once, rolled back per test (civicgrid/testing.py) ---
 
-@pytest.fixture(scope="module")
-def _module_o311(django_db_setup, django_db_blocker):
-    yield from once_per_module(django_db_blocker,
-                               lambda: conftest.o311.__wrapped__(build_office()))
-
-
-@pytest.fixture
-def o311(_module_o311, db):
-    """This test's own copy of the module's district, categories and api_key."""
-    return copy.deepcopy(_module_o311)
+o311_once, o311 = shared(lambda: conftest.o311.__wrapped__(build_office()), name="o311")
 
 
 BASE = "/open311/v2"
