@@ -15,7 +15,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": f"test_civicgrid_{uuid.uuid4().hex[:10]}"}
 else:
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-{os.getpid()}.sqlite3")}
-MEDIA_ROOT = str(BASE_DIR / "test-output" / "media")
+# One folder per xdist worker: tests that list the folder before and after an upload must
+# not see another worker's files (case numbers repeat across workers' databases).
+MEDIA_ROOT = str(BASE_DIR / "test-output" / "media" / os.environ.get("PYTEST_XDIST_WORKER", "main"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

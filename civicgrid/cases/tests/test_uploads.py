@@ -93,8 +93,10 @@ def media_files() -> set[str]:
 
 
 @pytest.fixture
-def media():
-    """The files under MEDIA_ROOT before the test; `media.new()`: those added since."""
+def media(settings, tmp_path):
+    """The files under MEDIA_ROOT — this test's own folder — before the test; `media.new()`:
+    those added since."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
     class Media:
         before = media_files()
