@@ -93,6 +93,7 @@ class StyledForm(forms.Form):
 
 INBOX_LABELS = {
     "mine": _("我的待办"),
+    "reported": _("我上报的"),
     "dispatch": _("待受理派遣"),
     "unit": _("本单位在办"),
     "handoffs": _("对接待办"),
@@ -114,6 +115,7 @@ def visible_inboxes(user) -> list[str]:
     shown = {
         "mine": can("cases.case.handle") or can("cases.case.dispatch")
         or can("cases.case.verify"),
+        "reported": can("cases.case.add"),
         "dispatch": can("cases.case.dispatch"),
         "unit": handles,
         "handoffs": handles,
@@ -149,9 +151,9 @@ class CaseFilterForm(StyledForm):
     supervision = forms.ChoiceField(
         label=_("督办"), required=False,
         choices=[("", _("全部")), *[(v, label) for v, label in SupervisionLevel.choices if v]])
-    q = forms.CharField(label=_("编号或关键词"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"type": "search",
-                                                      "placeholder": _("编号或描述中的词")}))
+    q = forms.CharField(label=_("编号、关键词或当事人"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _(
+                            "编号(或后几位)、描述中的词、当事人姓名或电话")}))
     # Drill-down from statistics (hidden: set by the links on dashboards and reports).
     stat = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
     period = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)

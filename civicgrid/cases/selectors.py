@@ -24,6 +24,7 @@ from civicgrid.cases.models import (
     Status,
     SupervisionLevel,
 )
+from civicgrid.cases.services.parties import party_search_hashes
 from civicgrid.core.periods import Period
 from civicgrid.core.scope import get_scope, user_can
 from civicgrid.core.textsim import top_similar
@@ -50,7 +51,8 @@ def case_base(*, actor: User) -> QuerySet[Case]:
 # Each inbox is a named filter over the cases the user may see. The UI shows every inbox
 # the user's roles make sense for, with its count.
 
-INBOXES = ("mine", "unit", "dispatch", "verify", "overdue", "supervised", "handoffs")
+INBOXES = ("mine", "reported", "unit", "dispatch", "verify", "overdue", "supervised",
+           "handoffs")
 
 
 def _mine_q(actor: User) -> Q:
@@ -88,6 +90,8 @@ def inbox_filter(name: str, actor: User, now: datetime | None = None) -> Q:
     scope = get_scope(actor)
     if name == "mine":
         return _mine_q(actor)
+    if name == "reported":  # what the user registered (a grid worker's own reports)
+        return Q(reported_by_id=actor.pk, status__in=OPEN_STATUSES)
     if name == "unit":
         return Q(assigned_unit_id__in=scope.unit_ids, status__in=OPEN_STATUSES)
     if name == "dispatch":
@@ -151,11 +155,26 @@ def case_list(
     if filters.supervision:
         qs = qs.filter(supervision=filters.supervision)
     if filters.q.strip():
-        text = filters.q.strip()
-        qs = qs.filter(Q(number=text) | Q(description__icontains=text))
+        qs = qs.filter(_search_q(filters.q.strip()))
     if filters.stat or filters.period or filters.date_from or filters.date_to:
         qs = qs.filter(_stat_q(filters))
     return qs
+
+
+def _search_q(text: str) -> Q:
+    """The list's search box: a case number whole or in part (its tail, "00042" or
+    "1205-00042"), words of the description, or a party — by full name, or by a phone
+    number through its keyed hash (never by a part of a phone or an ID number)."""
+    q = Q(number=text) | Q(description__icontains=text)
+    if len(text) >= 4 and all(c.isdigit() or c == "-" for c in text):
+        q |= Q(number__endswith=text)
+    phone_hash, id_hash = party_search_hashes(phone=text, id_number=text)
+    party = Q(name=text)
+    if phone_hash:
+        party |= Q(phone_hash=phone_hash)
+    if id_hash:
+        party |= Q(id_number_hash=id_hash)
+    return q | Q(pk__in=Party.objects.filter(party).values("case_id"))
 
 
 def drill(stat: str) -> Drill:

@@ -165,10 +165,15 @@ def case_list_view(request):
     form = CaseFilterForm(request.GET or None, categories=categories, areas=areas)
     valid = form.is_valid()
     data = form.cleaned_data if valid else {}
+    now = timezone.now()
+    counts: dict[str, int] | None = None
     inbox = request.GET.get("inbox")
-    if inbox is None:
-        inbox = "mine" if ("mine" in tabs and not data.get("q")
-                           and not form.drilled) else ""
+    if inbox is None:  # the user's work; a grid worker with none: what they reported
+        inbox = ""
+        if not data.get("q") and not form.drilled:
+            counts = inbox_counts(actor=user, now=now)
+            inbox = next((name for name in ("mine", "reported")
+                          if name in tabs and counts[name]), "mine" if "mine" in tabs else "")
     if inbox not in tabs:
         inbox = ""
     filters = CaseFilters(
@@ -177,7 +182,6 @@ def case_list_view(request):
         supervision=data.get("supervision", ""), q=data.get("q", ""),
         stat=data.get("stat", ""), period=data.get("period"), date_from=data.get("from"),
         date_to=data.get("to"))
-    now = timezone.now()
     qs = case_list(actor=user, filters=filters, now=now)
     ordering = ["-id"]
     if data.get("ordering") == "overdue":  # most overdue first (dashboards link here)
@@ -192,7 +196,7 @@ def case_list_view(request):
     context = {"page": page, "rows": rows, "query": query.urlencode()}
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "cases/partials/case_rows.html", context)
-    counts = inbox_counts(actor=user, now=now)
+    counts = counts or inbox_counts(actor=user, now=now)
     filter_query = request.GET.copy()
     for key in ("cursor", "inbox"):
         filter_query.pop(key, None)
