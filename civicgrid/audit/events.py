@@ -74,6 +74,7 @@ class AuditEventType(StrEnum):
     CASE_RESIDENT_RATING = "case.resident_rating"
     CASE_RATING_LINK_SENT = "case.rating_link_sent"
     AGREEMENT_DOWNLOADED = "document.agreement_downloaded"
+    CASE_LIST_EXPORTED = "document.case_list_exported"
     PII_REVEALED = "pii.revealed"
     CRYPTO_KEYS_ROTATED = "crypto.keys_rotated"
     WEBHOOK_RETRY = "webhook.retry"

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +32,7 @@ from civicgrid.accounts.roles import Role
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.selectors import area_roots
+from civicgrid.audit.context import client_ip
 from civicgrid.cases.documents import (
     RegistrationForm,
     render_registration_form,
@@ -76,6 +78,7 @@ from civicgrid.cases.services import (
     agreement_document,
     allowed_transitions,
     case_intake,
+    case_list_export,
     may_download_agreement,
     party_document_info,
     party_reveal,
@@ -157,15 +160,28 @@ def _drill_context(form: CaseFilterForm, data: dict, qs) -> dict:
     }
 
 
-@access("cases.case.view")
-def case_list_view(request):
+@dataclass
+class ListQuery:
+    """What the list shows, read from its query string: the page and the export share it."""
+
+    form: CaseFilterForm
+    data: dict
+    valid: bool
+    tabs: list[str]
+    areas: list
+    inbox: str
+    counts: dict[str, int] | None
+    qs: QuerySet
+    ordering: list[str]
+
+
+def _list_query(request, now) -> ListQuery:
     user = request.user
     tabs = visible_inboxes(user)
     categories, areas = _filter_choices(user)
     form = CaseFilterForm(request.GET or None, categories=categories, areas=areas)
     valid = form.is_valid()
     data = form.cleaned_data if valid else {}
-    now = timezone.now()
     counts: dict[str, int] | None = None
     inbox = request.GET.get("inbox")
     if inbox is None:  # the user's work; a grid worker with none: what they reported
@@ -188,26 +204,50 @@ def case_list_view(request):
         qs, ordering = qs.filter(stage_due_at__isnull=False), ["stage_due_at", "id"]
     if form.drilled and not valid:  # a damaged statistic link lists nothing, says why
         qs = qs.none()
-    page = request_page(request, qs, ordering)
+    return ListQuery(form, data, valid, tabs, areas, inbox, counts, qs, ordering)
+
+
+@access("cases.case.view")
+def case_list_view(request):
+    user = request.user
+    now = timezone.now()
+    lq = _list_query(request, now)
+    page = request_page(request, lq.qs, lq.ordering)
     rows = [Row(c, deadline_state(c, now), overdue_multiple(c, now)) for c in page.items]
     query = request.GET.copy()
     query.pop("cursor", None)
-    query["inbox"] = inbox or "all"
+    query["inbox"] = lq.inbox or "all"
     context = {"page": page, "rows": rows, "query": query.urlencode()}
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "cases/partials/case_rows.html", context)
-    counts = counts or inbox_counts(actor=user, now=now)
+    counts = lq.counts or inbox_counts(actor=user, now=now)
     filter_query = request.GET.copy()
     for key in ("cursor", "inbox"):
         filter_query.pop(key, None)
     context.update({
-        "form": form, "inbox": inbox, "filter_query": filter_query.urlencode(),
-        "tabs": [(name, INBOX_LABELS[name], counts[name]) for name in tabs],
-        "show_area_filter": len(areas) > 1,
+        "form": lq.form, "inbox": lq.inbox, "filter_query": filter_query.urlencode(),
+        "tabs": [(name, INBOX_LABELS[name], counts[name]) for name in lq.tabs],
+        "show_area_filter": len(lq.areas) > 1,
         "can_add": has_permission(user, "cases.case.add"),
-        "drill": _drill_context(form, data, qs) if form.drilled else None,
+        "drill": _drill_context(lq.form, lq.data, lq.qs) if lq.form.drilled else None,
     })
     return render(request, "cases/case_list.html", context)
+
+
+@access("cases.case.view")
+def case_export_view(request):
+    """The list as it is filtered now, as an XLSX workbook: the user's scope only, personal
+    data masked, every export audited (cases/services/exports.py)."""
+    now = timezone.now()
+    lq = _list_query(request, now)
+    data = case_list_export(actor=request.user, qs=lq.qs.order_by(*lq.ordering),
+                            query=request.GET.urlencode(), now=now,
+                            source_ip=client_ip(request))
+    response = HttpResponse(data, content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"事件清单-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx")
+    return response
 
 
 # --- intake ------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from civicgrid.cases.services.documents import (
     may_download_agreement,
 )
 from civicgrid.cases.services.due_jobs import DueJobsReport, due_jobs_run
+from civicgrid.cases.services.exports import EXPORT_LIMIT, case_list_export
 from civicgrid.cases.services.handoffs import (
     HANDOFF_UNIT_KINDS,
     case_acknowledge_handoff,
@@ -142,9 +143,11 @@ def case_act(name: str, *, case: Case, actor: Actor, expected_version: int,
 
 
 __all__ = [
-    "ALLOWED_UPLOADS", "CHOICES", "HANDOFF_UNIT_KINDS", "MAX_UPLOADS", "MAX_UPLOAD_BYTES",
+    "ALLOWED_UPLOADS", "CHOICES", "EXPORT_LIMIT", "HANDOFF_UNIT_KINDS", "MAX_UPLOADS",
+    "MAX_UPLOAD_BYTES",
     "SERVICES", "AgreementInput", "DueJobsReport", "PartyInput", "Route", "StaleCase",
     "TransitionService", "agreement_create", "agreement_document", "allowed_transitions",
+    "case_list_export",
     "case_act", "services_timezone",
     "case_accept", "case_acknowledge_handoff", "case_attach", "case_close",
     "case_decide_extension", "case_dispatch", "case_escalate", "case_follow_up",
