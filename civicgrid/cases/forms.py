@@ -157,7 +157,10 @@ class CaseFilterForm(StyledForm):
     # Drill-down from statistics (hidden: set by the links on dashboards and reports).
     stat = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
     period = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
-    ordering = forms.ChoiceField(required=False, choices=[("", ""), ("overdue", "overdue")],
+    # The list's sort (column headers): newest first (""), oldest first, or by the stage
+    # deadline, most overdue first. Each is an index the keyset pages walk.
+    ordering = forms.ChoiceField(required=False, choices=[("", ""), ("oldest", "oldest"),
+                                                          ("overdue", "overdue")],
                                  widget=forms.HiddenInput)
     DRILL_FIELDS = ("stat", "period", "from", "to")
 

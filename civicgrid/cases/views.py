@@ -202,6 +202,8 @@ def _list_query(request, now) -> ListQuery:
     ordering = ["-id"]
     if data.get("ordering") == "overdue":  # most overdue first (dashboards link here)
         qs, ordering = qs.filter(stage_due_at__isnull=False), ["stage_due_at", "id"]
+    elif data.get("ordering") == "oldest":
+        ordering = ["id"]
     if form.drilled and not valid:  # a damaged statistic link lists nothing, says why
         qs = qs.none()
     return ListQuery(form, data, valid, tabs, areas, inbox, counts, qs, ordering)
@@ -224,7 +226,11 @@ def case_list_view(request):
     filter_query = request.GET.copy()
     for key in ("cursor", "inbox"):
         filter_query.pop(key, None)
+    sort_query = filter_query.copy()
+    sort_query.pop("ordering", None)
+    sort_query["inbox"] = lq.inbox or "all"
     context.update({
+        "sort_query": sort_query.urlencode(), "ordering": lq.data.get("ordering", ""),
         "form": lq.form, "inbox": lq.inbox, "filter_query": filter_query.urlencode(),
         "tabs": [(name, INBOX_LABELS[name], counts[name]) for name in lq.tabs],
         "show_area_filter": len(lq.areas) > 1,

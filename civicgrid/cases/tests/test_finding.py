@@ -5,10 +5,13 @@ and by a party's full name or phone — within scope only."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters, case_list, inbox_counts
 from civicgrid.cases.services import PartyInput
 from civicgrid.cases.tests.conftest import new_case
@@ -57,3 +60,25 @@ def test_search_by_the_tail_of_the_number_and_by_a_party(office):
     assert _found(office, dispatcher, "张三") == {b.number}
     # Out of scope finds nothing, even by the exact name.
     assert _found(office, office.people["outsider"], "欧阳明") == set()
+
+
+def test_the_list_sorts_by_its_column_headers(office):
+    first, second = new_case(office), new_case(office)
+    third = new_case(office)
+    now = timezone.now()
+    # The second case's stage is the most overdue, the first's the least.
+    for case, hours in ((first, 30), (second, -5), (third, 2)):
+        Case.objects.filter(pk=case.pk).update(stage_due_at=now + timedelta(hours=hours))
+    client = Client()
+    client.force_login(office.people["dispatcher"])
+    url = reverse("cases:list")
+
+    def order(**params) -> list[str]:
+        html = client.get(url, {"inbox": "all", **params}).content.decode()
+        return list(dict.fromkeys(re.findall(r'data-number="([^"]+)"', html)))
+
+    assert order() == [third.number, second.number, first.number]  # newest first
+    assert order(ordering="oldest") == [first.number, second.number, third.number]
+    assert order(ordering="overdue") == [second.number, third.number, first.number]
+    html = client.get(url, {"inbox": "all", "q": "噪音"}).content.decode()
+    assert 'data-sort="oldest"' in html and "q=%E5%99%AA%E9%9F%B3" in html  # keeps filters
