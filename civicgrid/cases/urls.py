@@ -22,6 +22,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list_view, name="list"),
     path("export.xlsx", views.case_export_view, name="export"),
+    path("dispatch-batch/", views.case_dispatch_batch_view, name="dispatch_batch"),
     path("new/", views.case_new_view, name="new"),
     path("new/attributes/", views.intake_attributes_view, name="new_attributes"),
     path("new/duplicates/", views.intake_duplicates_view, name="new_duplicates"),

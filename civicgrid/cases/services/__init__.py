@@ -33,6 +33,7 @@ from civicgrid.cases.services.attachments import (
     store_attachment,
     validate_uploads,
 )
+from civicgrid.cases.services.batch import BATCH_LIMIT, BatchResult, cases_dispatch_batch
 from civicgrid.cases.services.common import (
     SERVICES,
     StaleCase,
@@ -147,7 +148,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "SERVICES", "AgreementInput", "DueJobsReport", "PartyInput", "Route", "StaleCase",
     "TransitionService", "agreement_create", "agreement_document", "allowed_transitions",
-    "case_list_export",
+    "case_list_export", "BATCH_LIMIT", "BatchResult", "cases_dispatch_batch",
     "case_act", "services_timezone",
     "case_accept", "case_acknowledge_handoff", "case_attach", "case_close",
     "case_decide_extension", "case_dispatch", "case_escalate", "case_follow_up",
