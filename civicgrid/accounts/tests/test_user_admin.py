@@ -79,31 +79,33 @@ def test_an_administrator_sets_jurisdictions_audited_once(world):
     assert _new(mark) == []
 
 
-@pytest.mark.parametrize(("actor_role", "areas", "allowed"), [
-    (Role.SUPERVISOR, ["grid_a2"], True),           # within the actor's street A
-    (Role.SUPERVISOR, ["grid_b1"], False),          # street B: outside the actor's scope
-    (Role.SUPERVISOR, [], False),                   # nor may it take away... (see below)
-    (Role.GRID_WORKER, ["grid_a1", "grid_a2"], False),  # no permission to change users
+GRANT_A2, GRANT_B1, TAKE_B1, NO_PERMISSION = (
+    "grant grid A2", "grant grid B1", "take away grid B1", "no permission")
+
+
+@pytest.mark.parametrize(("change", "allowed"), [
+    (GRANT_A2, True),        # within the actor's street A
+    (GRANT_B1, False),       # street B: outside the actor's scope
+    (TAKE_B1, False),        # taking away an area outside the scope is refused too
+    (NO_PERMISSION, False),  # a grid worker may not change users at all
 ])
-def test_only_areas_within_the_actors_scope(world, user_changing_supervisor, actor_role,
-                                             areas, allowed):
-    target = world.outsider if areas == [] else world.users[Role.GRID_WORKER]
-    # (the last refused row: the outsider's grid B1 lies outside street A, so a street-A
-    # actor cannot take it away either)
-    actor = user_changing_supervisor if actor_role == Role.SUPERVISOR else \
-        world.users[Role.GRID_WORKER]
+def test_only_areas_within_the_actors_scope(world, user_changing_supervisor, change, allowed):
+    actor = world.users[Role.GRID_WORKER] if change == NO_PERMISSION \
+        else user_changing_supervisor
+    target = world.outsider if change == TAKE_B1 else world.users[Role.GRID_WORKER]
+    wanted = {GRANT_A2: [world.grid_a2], GRANT_B1: [world.grid_b1], TAKE_B1: [],
+              NO_PERMISSION: [world.grid_a1, world.grid_a2]}[change]
     before, mark = _areas(target), _mark()
-    wanted = [getattr(world, name) for name in areas]
     if allowed:
         user_set_jurisdictions(user=target, areas=wanted, actor=actor)
         assert _areas(target) == ["320602001001002"]
-        assert _new(mark) == [("user.jurisdictions_changed", actor.username)]
+        assert _new(mark) == [("user.jurisdictions_changed", "t_supervisor")]
         return
     with pytest.raises(PermissionDenied) as refused:
         user_set_jurisdictions(user=target, areas=wanted, actor=actor)
     assert _areas(target) == before
     assert _new(mark) == []
-    if actor_role == Role.SUPERVISOR:
+    if change != NO_PERMISSION:
         assert "320602002001001" in str(refused.value)
 
 
