@@ -42,3 +42,7 @@ def user_detail(*, user: User) -> UserDetail:
             user.grid_assignments.select_related("grid", "position").order_by("grid__code")
         ),
     }
+
+
+def user_role_codes(*, user: User) -> list[str]:
+    return sorted(UserRole.objects.filter(user=user).values_list("role", flat=True))

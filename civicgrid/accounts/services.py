@@ -33,11 +33,14 @@ from civicgrid.accounts.models import (
     UserRole,
 )
 from civicgrid.accounts.roles import EXCLUSIVE_ROLES, PRIVILEGED_ROLES, Role
-from civicgrid.areas.models import Area
+from civicgrid.areas.models import Area, PositionType
+from civicgrid.areas.services import grid_assign
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.crypto import decrypt_text, encrypt_text
 from civicgrid.core.scope import forget_scope, get_scope, user_can
+from civicgrid.units.models import Unit
+from civicgrid.units.services import unit_add_member
 
 
 class LoginOutcome(enum.Enum):
@@ -444,6 +447,87 @@ def _apply_set_active(
         audit_record(actor=actor, event_type=AuditEventType.USER_ACTIVE_SET, subject=user,
                      username=username,
                      details={"before": before, "after": active, **(via or {})})
+
+
+# --- user administration from the web (issue 13) -------------------------------------------
+
+def user_set_jurisdictions(*, user: User, areas: Iterable[Area], actor: User) -> User:
+    """Give `user` exactly these jurisdiction areas. The actor may only grant or take away
+    areas within their own scope; setting what the user already has writes nothing. One
+    audit entry names the areas before and after, granted and revoked."""
+    if not user_can(actor, User, "change"):
+        raise PermissionDenied
+    wanted = {a.code: a for a in areas}
+    before = dict(UserJurisdiction.objects.filter(user=user).values_list("area__code", "area_id"))
+    granted = sorted(set(wanted) - set(before))
+    revoked = sorted(set(before) - set(wanted))
+    if not granted and not revoked:
+        return user
+    scope = get_scope(actor)
+    outside = [code for code in granted + revoked if not scope.covers_code(code)]
+    if outside:
+        raise PermissionDenied(_("只能授予或收回您管辖范围内的区域:%(codes)s 不在其中。") % {
+            "codes": ", ".join(outside)})
+    with transaction.atomic():
+        UserJurisdiction.objects.filter(user=user, area__code__in=revoked).delete()
+        UserJurisdiction.objects.bulk_create(
+            [UserJurisdiction(user=user, area=wanted[code]) for code in granted])
+        audit_record(
+            actor=actor, event_type=AuditEventType.USER_JURISDICTIONS_CHANGED, subject=user,
+            details={"before": sorted(before), "after": sorted(wanted), "granted": granted,
+                     "revoked": revoked},
+        )
+    forget_scope(user)
+    return user
+
+
+def password_one_time(*, username: str, display_name: str = "") -> str:
+    """A random password meeting the policy for a new account, shown once to whoever
+    creates it and hands it over in person."""
+    return _one_time_password(User(username=username, display_name=display_name))
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    user: User
+    one_time_password: str | None  # shown once when the password was generated
+
+
+def user_onboard(
+    *,
+    username: str,
+    display_name: str,
+    password: str | None,
+    roles: Iterable[str],
+    area_codes: Iterable[str],
+    units: Iterable[Unit] = (),
+    grid: Area | None = None,
+    position: PositionType | None = None,
+    actor: User,
+) -> Onboarded:
+    """Create a person ready to work, in one transaction: the account with roles and
+    jurisdiction (`user_create`), their unit memberships (`unit_add_member`) and, for a
+    grid worker, their grid (`grid_assign`). Each part checks its own rules and audits;
+    a refusal of any part creates nothing. Without a password, a one-time password is
+    generated and returned. A grid worker's grid must lie in their jurisdiction (the grid
+    itself when no jurisdiction is given)."""
+    codes = list(dict.fromkeys(area_codes))
+    if grid is not None and not codes:
+        codes = [grid.code]
+    if grid is not None and not any(grid.code.startswith(c) for c in codes):
+        raise ValidationError(_("网格 %(grid)s 不在该人员的管辖区域内。") % {"grid": grid.name})
+    one_time = None
+    if not password:
+        one_time = password = password_one_time(username=username, display_name=display_name)
+    with transaction.atomic():
+        user = user_create(username=username, password=password, display_name=display_name,
+                           roles=roles, area_codes=codes, actor=actor)
+        for unit in units:
+            unit_add_member(unit=unit, user=user, actor=actor)
+        if grid is not None:
+            grid_assign(grid=grid, user=user, actor=actor,
+                        position=position or PositionType.objects.get(code="grid_worker"))
+    return Onboarded(user, one_time)
 
 
 # --- separation of duties (等保 2.0 三员分立) ----------------------------------------------

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,10 +19,22 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.accounts import selectors
-from civicgrid.accounts.forms import CodeForm, LoginForm
-from civicgrid.accounts.models import TOTPDevice, User
+from civicgrid.accounts.forms import (
+    ActiveForm,
+    Choices,
+    CodeForm,
+    GridAddForm,
+    JurisdictionsForm,
+    LoginForm,
+    NewUserForm,
+    PickForm,
+    RolesForm,
+    UnitAddForm,
+)
+from civicgrid.accounts.models import CredentialAction, TOTPDevice, User
 from civicgrid.accounts.services import (
     AccountLocked,
+    ApprovalRequired,
     LoginOutcome,
     login_check_password,
     login_check_second_factor,
@@ -30,15 +42,27 @@ from civicgrid.accounts.services import (
     login_confirm_enrollment,
     login_refuse_if_locked,
     logout_complete,
+    password_one_time,
+    requires_second_administrator,
     second_factor_required,
     totp_begin_enrollment,
     totp_confirm,
     totp_pending_uri,
+    totp_reset,
+    user_onboard,
+    user_set_active,
+    user_set_jurisdictions,
+    user_set_password,
+    user_set_roles,
 )
+from civicgrid.areas.models import Area, GridAssignment, PositionType
+from civicgrid.areas.services import grid_assign, grid_unassign
 from civicgrid.audit.context import client_ip
-from civicgrid.core.access import access
+from civicgrid.core.access import access, has_permission
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import request_page
+from civicgrid.units.models import Unit
+from civicgrid.units.services import unit_add_member, unit_remove_member
 
 PENDING_KEY = "pending_login"
 PENDING_TTL = timedelta(minutes=5)
@@ -238,10 +262,255 @@ def user_list_view(request):
     qs = selectors.user_list(actor=request.user, query=request.GET.get("q", ""))
     page = request_page(request, qs, ["username"])
     template = "accounts/partials/user_rows.html" if is_htmx(request) else "accounts/user_list.html"
-    return render(request, template, {"page": page, "q": request.GET.get("q", "")})
+    return render(request, template, {"page": page, "q": request.GET.get("q", ""),
+                                      "can_add": has_permission(request.user,
+                                                                "accounts.user.add")})
 
 
 @access("accounts.user.view", model=User, lookup={"pk": "pk"})
 def user_detail_view(request, pk: int):
     user = get_object_or_404(User.objects.restrict(request.user, "view"), pk=pk)
-    return render(request, "accounts/user_detail.html", selectors.user_detail(user=user))
+    context: dict = dict(selectors.user_detail(user=user))
+    if has_permission(request.user, "accounts.user.change"):
+        context.update(_admin_context(request, user))
+    return render(request, "accounts/user_detail.html", context)
+
+
+def _admin_context(request, user: User) -> dict:
+    """The edit forms of the user page, and which changes need a second administrator."""
+    choices = Choices(request.user)
+    held_areas = list(user.jurisdictions.values_list("area__code", flat=True))
+    needs_two = {
+        action: requires_second_administrator(actor=request.user, user=user, action=action)
+        for action in CredentialAction.values
+    }
+    hint = request.session.pop("approval_hint", "")
+    return {
+        "can_change": True,
+        "roles_form": RolesForm(initial={"roles": selectors.user_role_codes(user=user)}),
+        "areas_form": JurisdictionsForm(initial={"areas": held_areas}, choices=choices),
+        "unit_form": UnitAddForm(choices=choices),
+        "grid_form": GridAddForm(choices=choices),
+        "needs_two": needs_two,
+        "request_links": {action: _request_link(user, action) for action in needs_two},
+        "approval_hint": hint,
+        "has_totp": TOTPDevice.objects.filter(user=user).exists(),
+    }
+
+
+# --- user administration (issue 13) -------------------------------------------------------
+#
+# The pages parse input and call the services, which check the actor, the scope and the
+# separation of duties (三员分立) and audit every change. A refusal is shown with the
+# service's own message; a change that needs a second administrator links to the request
+# form (CredentialChangeRequest) that a second administrator approves.
+
+def _message(exc: ValidationError | PermissionDenied) -> str:
+    """The service's own words for a refusal."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc.args[0]) if exc.args and exc.args[0] else str(_("无权进行此操作。"))
+
+
+def _request_link(user: User, action: str) -> str:
+    """The form that asks a second administrator for this change (三员分立)."""
+    return (reverse("admin:accounts_credentialchangerequest_add")
+            + f"?target={user.pk}&action={action}")
+
+
+@access("accounts.user.add")
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def user_new_view(request):
+    """新建用户: account, roles, jurisdiction, units and grid in one step."""
+    choices = Choices(request.user)
+    form = NewUserForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        units = list(Unit.objects.restrict(request.user, "view").filter(
+            pk__in=[int(pk) for pk in data["units"]]))
+        areas = Area.objects.restrict(request.user, "view")
+        grid = areas.filter(code=data["grid"]).first() if data["grid"] else None
+        position = PositionType.objects.filter(code=data["position"]).first()
+        try:
+            done = user_onboard(
+                username=data["username"].strip(), display_name=data["display_name"].strip(),
+                password=data["password"] or None, roles=data["roles"],
+                area_codes=data["areas"], units=units, grid=grid, position=position,
+                actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _message(exc))
+        else:
+            messages.success(request, _("已创建用户 %(name)s。") % {"name": done.user})
+            if done.one_time_password is None:
+                return redirect("accounts:user_detail", done.user.pk)
+            return render(request, "accounts/one_time_password.html",
+                          {"subject": done.user, "password": done.one_time_password})
+    return render(request, "accounts/user_new.html", {"form": form})
+
+
+def _target(request, pk: int) -> User:
+    return get_object_or_404(User.objects.restrict(request.user, "change"), pk=pk)
+
+
+def _back(user: User):
+    return redirect("accounts:user_detail", user.pk)
+
+
+def _run(request, user: User, action: str, call, done: str):
+    try:
+        call()
+    except (ValidationError, PermissionDenied) as exc:
+        _refuse(request, exc, user=user, action=action)
+    else:
+        messages.success(request, done)
+    return _back(user)
+
+
+def _form_error(request, form) -> None:
+    errors = [str(e) for field in form.errors.values() for e in field]
+    messages.error(request, "; ".join(errors) or _("输入有误。"))
+
+
+def _refuse(request, exc: ValidationError | PermissionDenied, *, user: User,
+            action: str) -> None:
+    """Show the refusal; a change that needs a second administrator names where to ask."""
+    messages.error(request, _message(exc))
+    if isinstance(exc, ApprovalRequired) and action:
+        request.session["approval_hint"] = action
+
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_roles_view(request, pk: int):
+    user = _target(request, pk)
+    form = RolesForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(user)
+    return _run(request, user, CredentialAction.SET_ROLES,
+                lambda: user_set_roles(user=user, roles=form.cleaned_data["roles"],
+                                       actor=request.user), _("角色已更新。"))
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_jurisdictions_view(request, pk: int):
+    user = _target(request, pk)
+    form = JurisdictionsForm(request.POST, choices=Choices(request.user))
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(user)
+    areas = list(Area.objects.filter(code__in=form.cleaned_data["areas"]))
+    return _run(request, user, "",
+                lambda: user_set_jurisdictions(user=user, areas=areas, actor=request.user),
+                _("管辖区域已更新。"))
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_unit_add_view(request, pk: int):
+    user = _target(request, pk)
+    form = UnitAddForm(request.POST, choices=Choices(request.user))
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(user)
+    unit = get_object_or_404(Unit.objects.restrict(request.user, "view"),
+                             pk=int(form.cleaned_data["unit"]))
+    return _run(request, user, "",
+                lambda: unit_add_member(unit=unit, user=user, actor=request.user,
+                                        title=form.cleaned_data["title"],
+                                        is_leader=form.cleaned_data["is_leader"]),
+                _("已加入单位 %(unit)s。") % {"unit": unit})
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_unit_remove_view(request, pk: int):
+    user = _target(request, pk)
+    form = PickForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(user)
+    unit = get_object_or_404(Unit.objects.restrict(request.user, "view"),
+                             pk=form.cleaned_data["pk"])
+    return _run(request, user, "",
+                lambda: unit_remove_member(unit=unit, user=user, actor=request.user),
+                _("已移出单位 %(unit)s。") % {"unit": unit})
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_grid_add_view(request, pk: int):
+    user = _target(request, pk)
+    form = GridAddForm(request.POST, choices=Choices(request.user))
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(user)
+    grid = get_object_or_404(Area.objects.restrict(request.user, "view"),
+                             code=form.cleaned_data["grid"])
+    position = get_object_or_404(PositionType, code=form.cleaned_data["position"])
+    return _run(request, user, "",
+                lambda: grid_assign(grid=grid, user=user, position=position,
+                                    actor=request.user),
+                _("已配备到网格 %(grid)s。") % {"grid": grid.name})
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_grid_remove_view(request, pk: int):
+    user = _target(request, pk)
+    form = PickForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(user)
+    assignment = get_object_or_404(
+        GridAssignment.objects.restrict(request.user, "view").select_related("grid"),
+        pk=form.cleaned_data["pk"], user=user)
+    return _run(request, user, "",
+                lambda: grid_unassign(assignment=assignment, actor=request.user),
+                _("已撤销网格配备 %(grid)s。") % {"grid": assignment.grid.name})
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_active_view(request, pk: int):
+    user = _target(request, pk)
+    form = ActiveForm(request.POST)
+    if not form.is_valid():
+        _form_error(request, form)
+        return _back(user)
+    active = form.cleaned_data["active"]
+    return _run(request, user, CredentialAction.SET_ACTIVE,
+                lambda: user_set_active(user=user, active=active, actor=request.user),
+                _("账号已启用。") if active else _("账号已停用。"))
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@require_POST
+def user_totp_reset_view(request, pk: int):
+    user = _target(request, pk)
+    return _run(request, user, CredentialAction.RESET_TOTP,
+                lambda: totp_reset(user=user, actor=request.user),
+                _("两步验证已重置:本人下次登录时重新绑定。"))
+
+
+@access("accounts.user.change", model=User, lookup={"pk": "pk"})
+@sensitive_post_parameters()
+@never_cache
+@require_POST
+def user_password_view(request, pk: int):
+    """Reset another user's password to a one-time password, shown once on this page."""
+    user = _target(request, pk)
+    password = password_one_time(username=user.username, display_name=user.display_name)
+    try:
+        user_set_password(user=user, password=password, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _refuse(request, exc, user=user, action=CredentialAction.SET_PASSWORD)
+        return _back(user)
+    messages.success(request, _("密码已重置。"))
+    return render(request, "accounts/one_time_password.html",
+                  {"subject": user, "password": password})

@@ -23,6 +23,9 @@ class AuditEventType(StrEnum):
     USER_ROLES_CHANGED = "user.roles_changed"
     USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an event name)
     USER_ACTIVE_SET = "user.active_set"
+    # user administration from the web (issue 13): jurisdictions and unit memberships
+    USER_JURISDICTIONS_CHANGED = "user.jurisdictions_changed"
+    UNIT_MEMBER_REMOVED = "unit.member_removed"
     # separation of duties (三员分立): the two-person rule and the break-glass command
     CREDENTIAL_CHANGE_REQUESTED = "credential_change.requested"
     CREDENTIAL_CHANGE_APPROVED = "credential_change.approved"

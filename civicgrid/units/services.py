@@ -81,3 +81,23 @@ def unit_add_member(
         )
     forget_scope(user)
     return membership
+
+
+def unit_remove_member(*, unit: Unit, user: User, actor: User | None) -> bool:
+    """End `user`'s membership of `unit` (audited). Returns whether there was one; removing
+    a membership that does not exist changes and writes nothing."""
+    _check(actor, "change", [unit.area])
+    with transaction.atomic():
+        membership = UnitMembership.objects.select_for_update().filter(
+            unit=unit, user=user).first()
+        if membership is None:
+            return False
+        details = {"user": user.username, "title": membership.title,
+                   "is_leader": membership.is_leader}
+        membership.delete()
+        audit_record(
+            actor=actor, event_type=AuditEventType.UNIT_MEMBER_REMOVED, subject=unit,
+            username="system" if actor is None else "", details=details,
+        )
+    forget_scope(user)
+    return True

@@ -242,6 +242,11 @@ def test_every_url_is_declared_and_enumerated():
     # A sanity check that the walk really reaches pages and API operations.
     assert {"core:home", "areas:detail", "units:detail", "accounts:user_detail",
             "audit:list", "api:area_detail", "api:unit_detail", "api:user_detail"} <= names
+    # The user administration pages (issue 13): administrators only, as the table says.
+    assert {"accounts:user_new", "accounts:user_roles", "accounts:user_jurisdictions",
+            "accounts:user_unit_add", "accounts:user_unit_remove", "accounts:user_grid_add",
+            "accounts:user_grid_remove", "accounts:user_active", "accounts:user_totp_reset",
+            "accounts:user_password"} <= names
     assert len(ALL_ENDPOINTS) >= 20
 
 
