@@ -9,6 +9,7 @@ the workflow table, and each one posts to `SERVICES[name]`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.roles import Role
@@ -130,6 +131,25 @@ class Row:
     case: Case
     state: str  # deadline_state: overdue / due_soon / ok / ""
     multiple: float  # 超时倍数
+    overdue: str = ""  # how long past the deadline, in words ("3天", "5小时")
+
+
+def overdue_text(case: Case, now) -> str:
+    """How long the stage is past its deadline, in words a reader takes in at a glance:
+    whole days from one day on, hours before that ("" when not overdue)."""
+    if case.stage_due_at is None or case.stage_due_at >= now:
+        return ""
+    hours = math.ceil((now - case.stage_due_at).total_seconds() / 3600)
+    if hours < 24:
+        return ngettext("%(n)d小时", "%(n)d小时", hours) % {"n": hours}
+    days = hours // 24
+    return ngettext("%(n)d天", "%(n)d天", days) % {"n": days}
+
+
+def _row(case: Case, now) -> Row:
+    state = deadline_state(case, now)
+    return Row(case, state, overdue_multiple(case, now),
+               overdue_text(case, now) if state == "overdue" else "")
 
 
 def _filter_choices(user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -216,7 +236,7 @@ def case_list_view(request):
     now = timezone.now()
     lq = _list_query(request, now)
     page = request_page(request, lq.qs, lq.ordering)
-    rows = [Row(c, deadline_state(c, now), overdue_multiple(c, now)) for c in page.items]
+    rows = [_row(c, now) for c in page.items]
     query = request.GET.copy()
     query.pop("cursor", None)
     query["inbox"] = lq.inbox or "all"
@@ -490,6 +510,7 @@ def case_detail_view(request, number: str):
         "transitions": sorted(allowed_transitions(case, user),
                               key=lambda t: t.style not in ("primary", "success")),
         "state": deadline_state(case, now), "multiple": overdue_multiple(case, now),
+        "overdue": overdue_text(case, now),
         "stage_fallback": _fallback_deadline(case, case.stage_due_at),
         "handle_fallback": _fallback_deadline(case, case.handle_due_at),
         "attributes": attributes, "can_reveal": can_reveal, "map_data": map_data,

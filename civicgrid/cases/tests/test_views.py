@@ -261,7 +261,15 @@ def test_list_shows_the_deadline_state_and_overdue_multiple(office):
                                            stage_due_at=now - timedelta(days=3))
     html = client_for(office.people["dispatcher"]).get(
         reverse("cases:list"), {"inbox": "overdue"}).content.decode()
-    assert 'data-state="overdue"' in html and "超时2.0倍" in html
+    assert 'data-state="overdue"' in html and "超时2.0倍" in html  # the multiple, on hover
+    assert ">超时3天</strong>" in html  # and how long, in days
+    Case.objects.filter(pk=case.pk).update(stage_due_at=now - timedelta(hours=4, minutes=10))
+    html = client_for(office.people["dispatcher"]).get(
+        reverse("cases:list"), {"inbox": "overdue"}).content.decode()
+    assert ">超时5小时</strong>" in html  # under a day: hours, rounded up
+    detail = client_for(office.people["dispatcher"]).get(
+        reverse("cases:detail", args=[case.number])).content.decode()
+    assert "已超时 5小时" in detail
 
 
 def test_list_keyset_pagination_with_htmx(office):
