@@ -4,6 +4,8 @@ refusal changes nothing. The pages are at the end."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -352,3 +354,123 @@ def test_facts_refusals_change_nothing(office, who, facts, error):
     with pytest.raises(error):
         correct(case, office.people[who], **facts)
     assert everything(case) == before
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+def test_the_case_page_offers_the_edits_only_to_those_who_handle_it(office):
+    case = handling(office)
+    url = reverse("cases:detail", args=[case.number])
+    page = client_for(office.people["mediator"]).get(url).content.decode()
+    party = case.parties.get(role="respondent")
+    for link in (reverse("cases:party_add", args=[case.number]),
+                 reverse("cases:party_edit", args=[case.number, party.pk]),
+                 reverse("cases:party_remove", args=[case.number, party.pk]),
+                 reverse("cases:correct", args=[case.number])):
+        assert f'href="{link}"' in page
+    page = client_for(office.people["grid"]).get(url).content.decode()
+    assert "data-edit=" not in page
+
+
+def test_adding_a_party_on_the_page_without_js(office):
+    case = handling(office)
+    client = client_for(office.people["mediator"])
+    url = reverse("cases:party_add", args=[case.number])
+    form = client.get(url)
+    assert form.status_code == 200 and b'data-edit-form="party_add"' in form.content
+    before = everything(case)
+    bad = client.post(url, {"version": case.version, "role": "respondent", "name": "王五",
+                            "phone": "12"})
+    assert bad.status_code == 200 and "王五:电话号码无效。" in bad.content.decode()
+    assert everything(case) == before
+    response = client.post(url, {"version": case.version, "role": "other", "name": "王五",
+                                 "phone": "13900003333", "note": "补录"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", args=[case.number])
+    added = case.parties.get(name="王五")
+    assert (added.role, added.phone_masked) == ("other", "139****3333")
+    page = client.get(response["Location"]).content.decode()
+    assert "139****3333" in page and "13900003333" not in page
+    assert "其他当事人 王五" in page  # the timeline line
+
+
+def test_the_pages_answer_refusals(office):
+    case = new_case(office)  # registered: no unit yet, so the mediator is not an editor
+    url = reverse("cases:party_add", args=[case.number])
+    mediator = client_for(office.people["mediator"])
+    page = mediator.get(url)
+    assert page.status_code == 200 and b'data-testid="action-problem"' in page.content
+    before = everything(case)
+    assert mediator.post(url, {"version": case.version, "role": "other",
+                               "name": "王五"}).status_code == 403
+    assert client_for(office.people["grid"]).get(url).status_code == 403  # no permission
+    assert everything(case) == before
+    other = new_case(office, area=office.world.grid_b1)
+    assert mediator.get(reverse("cases:party_add", args=[other.number])).status_code == 404
+
+
+def test_a_stale_form_says_so_and_changes_nothing(office):
+    case = handling(office)
+    party = case.parties.get(role="respondent")
+    client = client_for(office.people["mediator"])
+    before = everything(case)
+    response = client.post(reverse("cases:party_remove", args=[case.number, party.pk]),
+                           {"version": case.version - 1, "reason": "录重"})
+    assert response.status_code == 200
+    assert "已被他人更新" in response.content.decode()
+    assert everything(case) == before
+
+
+def test_editing_a_party_shows_the_masked_values_and_keeps_them(office):
+    case = handling(office)
+    applicant = case.parties.get(role="applicant")
+    client = client_for(office.people["mediator"])
+    url = reverse("cases:party_edit", args=[case.number, applicant.pk])
+    page = client.get(url).content.decode()
+    assert "已登记 138****5678,留空则不变。" in page and "13812345678" not in page
+    response = client.post(url, {"version": case.version, "role": "applicant",
+                                 "name": "张叁", "reason": "姓名录错"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("cases:detail", args=[case.number])
+    applicant.refresh_from_db()
+    assert (applicant.name, applicant.phone_masked) == ("张叁", "138****5678")
+
+
+def test_removing_the_last_applicant_on_the_page_gives_the_rule(office):
+    case = handling(office)
+    applicant = case.parties.get(role="applicant")
+    before = everything(case)
+    response = client_for(office.people["mediator"]).post(
+        reverse("cases:party_remove", args=[case.number, applicant.pk]),
+        {"version": case.version, "reason": "录错"})
+    assert "不能移除唯一的申请人" in response.content.decode()
+    assert everything(case) == before
+
+
+def test_correcting_the_facts_on_the_page_shows_before_and_after(office):
+    case = new_case(office)
+    client = client_for(office.people["dispatcher"])
+    url = reverse("cases:correct", args=[case.number])
+    assert b'data-edit-form="correct_facts"' in client.get(url).content
+    fields = {"version": case.version, "category": office.neighbour.pk,
+              "area": case.area_id, "address": "", "people_band": "50-100",
+              "reason": "核实人数"}
+    response = client.post(url, fields)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.people_band, case.area, case.category) == (
+        "50-100", office.world.grid_a1, office.neighbour)
+    page = client.get(response["Location"]).content.decode()
+    assert re.search(r"涉及人数:<span[^>]*>50人以下</span> → <strong>50-100人</strong>", page)
+    again = client.post(url, {**fields, "version": case.version})
+    assert "没有要更正的内容。" in again.content.decode()
+
+
+def test_the_handler_is_told_when_the_corrected_facts_call_for_escalation(office):
+    case = handling(office)
+    client = client_for(office.people["mediator"])
+    response = client.post(reverse("cases:correct", args=[case.number]), {
+        "version": case.version, "category": office.neighbour.pk, "area": case.area_id,
+        "people_band": "lt50", "is_major": "on", "reason": "涉及重大利益"}, follow=True)
+    text = response.content.decode()
+    assert "请考虑上报升级" in text and "按更正后的信息应在“区县”层级处置" in text
