@@ -806,7 +806,7 @@ def party_remove_view(request, number: str, pk: int):
 @access(EDITOR_PERMISSIONS, model=Case, lookup={"number": "number"})
 def case_correct_view(request, number: str):
     case = _case_for(request, number)
-    action = EditAction("correct_facts", _("更正信息"), "secondary",
+    action = EditAction("correct_facts", _("更正信息"), "primary",
                         reverse("cases:correct", args=[case.number]))
 
     def perform(form):
