@@ -76,6 +76,11 @@ class AuditEventType(StrEnum):
     CASE_AGREEMENT_CREATED = "case.agreement_created"
     CASE_RESIDENT_RATING = "case.resident_rating"
     CASE_RATING_LINK_SENT = "case.rating_link_sent"
+    # cases: parties and facts after intake (civicgrid/cases/services/parties.py, facts.py)
+    CASE_PARTY_ADDED = "case.party_added"
+    CASE_PARTY_UPDATED = "case.party_updated"
+    CASE_PARTY_REMOVED = "case.party_removed"
+    CASE_FACTS_CORRECTED = "case.facts_corrected"
     AGREEMENT_DOWNLOADED = "document.agreement_downloaded"
     CASE_LIST_EXPORTED = "document.case_list_exported"
     PII_REVEALED = "pii.revealed"

@@ -208,11 +208,56 @@ class ResidentRating(EventData):
     satisfaction: int | None = None
 
 
+# Parties and facts after intake. The keys stay out of the webhooks' PUBLIC_DATA_KEYS: a
+# party's name and the changed facts are for staff who may read the case, not for
+# receivers outside.
+
+@dataclass(frozen=True)
+class PartyAdded(EventData):
+    type = EventType.PARTY_ADDED
+    party_id: int | None = None
+    role: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class PartyUpdated(EventData):
+    """`fields`: the names of the fields that changed (never their values: a phone or an
+    ID number is not written into the timeline)."""
+
+    type = EventType.PARTY_UPDATED
+    party_id: int | None = None
+    role: str = ""
+    name: str = ""
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PartyRemoved(EventData):
+    type = EventType.PARTY_REMOVED
+    party_id: int | None = None
+    role: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class FactsCorrected(EventData):
+    """`changes`: {fact: [before, after]} as shown to people (names, labels), for the
+    timeline's "before → after"; `min_level`: the level the corrected facts call for when
+    it is above the case's level after dispatch (the case is not moved: 上报 does that)."""
+
+    type = EventType.FACTS_CORRECTED
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    rerouted: bool = False
+    min_level: str = ""
+
+
 PAYLOADS: dict[str, type[EventData]] = {cls.type: cls for cls in (
     Registered, Accepted, Rejected, Dispatched, Returned, Transferred, Escalated, HandedOff,
     HandoffAcknowledged, HandoffOutcome, Session, Resolved, Verified, Rework, FollowedUp,
     Closed, Reopened, Suspended, Resumed, ExtensionRequested, ExtensionDecided, Supervised,
-    Reminded, Merged, DuplicateMerged, AttachmentAdded, AgreementMade, ResidentRating)}
+    Reminded, Merged, DuplicateMerged, AttachmentAdded, AgreementMade, ResidentRating,
+    PartyAdded, PartyUpdated, PartyRemoved, FactsCorrected)}
 
 
 def event_payload(event: CaseEvent) -> EventData:

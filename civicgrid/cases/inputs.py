@@ -24,7 +24,15 @@ from typing import Any, TypeAlias
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.models import Case, HandOffKind, Outcome, PartyRole, SupervisionLevel
+from civicgrid.areas.models import Area
+from civicgrid.cases.models import (
+    Case,
+    Category,
+    HandOffKind,
+    Outcome,
+    PartyRole,
+    SupervisionLevel,
+)
 from civicgrid.units.models import Unit
 
 
@@ -237,6 +245,34 @@ class PartyInput:
     id_number: str = ""
 
 
+# --- parties and facts after intake (civicgrid/cases/services/parties.py, facts.py) -----
+
+@dataclass(frozen=True)
+class PartyUpdateInput:
+    """更正当事人. Pages show a phone and an ID number masked, so a blank one keeps what
+    is stored and `clear_phone` / `clear_id_number` remove it; a value replaces it."""
+
+    party: PartyInput
+    reason: str
+    clear_phone: bool = False
+    clear_id_number: bool = False
+
+
+@dataclass(frozen=True)
+class FactsInput:
+    """更正事件信息: each fact left None stays as it is; `reason` is required."""
+
+    reason: str
+    category: Category | None = None
+    area: Area | None = None
+    lng: float | None = None
+    lat: float | None = None
+    address: str | None = None
+    people_band: str | None = None
+    is_major: bool | None = None
+    is_group: bool | None = None
+
+
 @dataclass(frozen=True)
 class InputField:
     """One field of an input type: its name, its class (`X | None` unwrapped), its Spec,
@@ -268,9 +304,9 @@ def input_fields(input_type: type) -> list[InputField]:
 
 __all__ = [
     "AgreementInput", "AttachInput", "DispatchInput", "ExtensionDecisionInput",
-    "ExtensionRequestInput", "FollowUpInput", "HandOffInput", "HandOffOutcomeInput",
-    "InputField", "field_label",
-    "MergeInput", "NoInput", "NoteInput", "PartyInput", "PartyRole", "ReasonInput",
-    "RemindInput", "ResolveInput", "SATISFACTION", "SessionInput", "Spec", "SuperviseInput",
-    "TransferInput", "field_spec", "input_fields", "is_required", "spec",
+    "ExtensionRequestInput", "FactsInput", "FollowUpInput", "HandOffInput",
+    "HandOffOutcomeInput", "InputField", "field_label",
+    "MergeInput", "NoInput", "NoteInput", "PartyInput", "PartyRole", "PartyUpdateInput",
+    "ReasonInput", "RemindInput", "ResolveInput", "SATISFACTION", "SessionInput", "Spec",
+    "SuperviseInput", "TransferInput", "field_spec", "input_fields", "is_required", "spec",
 ]

@@ -453,6 +453,10 @@ class EventType(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("添加附件")
     AGREEMENT = "agreement", _("调解协议")
     RESIDENT_RATING = "resident_rating", _("群众评价")
+    PARTY_ADDED = "party_added", _("补录当事人")
+    PARTY_UPDATED = "party_updated", _("更正当事人")
+    PARTY_REMOVED = "party_removed", _("移除当事人")
+    FACTS_CORRECTED = "facts_corrected", _("更正事件信息")
 
 
 class CaseEvent(models.Model):

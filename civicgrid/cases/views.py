@@ -56,13 +56,17 @@ from civicgrid.cases.models import (
     Attachment,
     AttributeType,
     Case,
+    CaseEvent,
     Category,
     Channel,
     EventType,
+    HandlingLevel,
     Party,
+    PartyRole,
     Status,
     SupervisionLevel,
 )
+from civicgrid.cases.party_forms import FactsForm, PartyAddForm, PartyEditForm, PartyRemoveForm
 from civicgrid.cases.selectors import (
     CaseFilters,
     case_detail,
@@ -78,13 +82,19 @@ from civicgrid.cases.services import (
     StaleCase,
     agreement_document,
     allowed_transitions,
+    case_correct_facts,
+    case_edit_check,
     case_intake,
     case_list_export,
     cases_dispatch_batch,
     may_download_agreement,
+    may_edit_case,
+    party_add,
     party_document_info,
+    party_remove,
     party_reveal,
     party_search_hashes,
+    party_update,
 )
 from civicgrid.cases.workflow import (
     TRANSITIONS,
@@ -499,6 +509,7 @@ def case_detail_view(request, number: str):
     for event in detail["events"]:
         event.from_label = labels.get(event.from_status, "")
         event.to_label = labels.get(event.to_status, "")
+    edit_event_lines(detail["events"])
     can_reveal = has_permission(user, "cases.party.reveal")
     map_data = None
     if (case.lng is not None and case.lat is not None) or case.area.boundary:
@@ -517,6 +528,9 @@ def case_detail_view(request, number: str):
         "can_download_agreement": detail["agreement"] is not None
         and may_download_agreement(user, case),
         "is_open": case.is_open,
+        # 补录/更正/移除当事人, 更正信息 (services/parties.py decides; the pages ask again)
+        "can_edit": (can_edit := may_edit_case(case, user)),
+        "can_edit_parties": can_edit and detail["agreement"] is None,
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -744,3 +758,160 @@ def notice_list_view(request):
     read = list(notices_for(actor=user, unread_only=False).filter(read_at__isnull=False)
                 .select_related("area").order_by("-read_at", "-id")[:50])
     return render(request, "cases/notice_list.html", {"unread": unread, "read": read})
+
+# --- parties and facts after intake ----------------------------------------------------------
+#
+# 补录/更正/移除当事人 and 更正事件信息: pages (a modal with htmx, a page of their own without
+# JS) that parse a form and call services/parties.py or services/facts.py, which decide
+# who may and when. A GET by someone who may not (now) shows why instead of the form.
+
+EDITOR_PERMISSIONS = ("cases.case.handle", "cases.case.dispatch")
+
+# How the timeline names each corrected fact (FactsCorrected.changes) and party field.
+FACT_LABELS = {
+    "category": gettext_lazy("分类"), "area": gettext_lazy("所在网格"),
+    "point": gettext_lazy("坐标"), "address": gettext_lazy("地址"),
+    "people_band": gettext_lazy("涉及人数"), "is_major": gettext_lazy("重大矛盾纠纷"),
+    "is_group": gettext_lazy("群体性"), "level": gettext_lazy("处置层级"),
+}
+PARTY_FIELD_LABELS = {
+    "role": gettext_lazy("身份"), "name": gettext_lazy("姓名"), "sex": gettext_lazy("性别"),
+    "ethnicity": gettext_lazy("民族"), "birth_date": gettext_lazy("出生日期"),
+    "age": gettext_lazy("年龄"), "occupation": gettext_lazy("职业"),
+    "address": gettext_lazy("住址"), "phone": gettext_lazy("联系电话"),
+    "id_number": gettext_lazy("身份证号"),
+}
+
+
+def edit_event_lines(events) -> None:
+    """Give the timeline's party and facts events their lines: `e.changes` (label, before,
+    after) and `e.party_line` (who, and which fields changed)."""
+    roles = dict(PartyRole.choices)
+    for event in events:
+        data = event.data or {}
+        if event.type == EventType.FACTS_CORRECTED:
+            event.changes = [(FACT_LABELS.get(key, key), pair[0], pair[1])
+                             for key, pair in (data.get("changes") or {}).items()]
+            level = data.get("min_level")
+            event.level_hint = HandlingLevel(level).label if level in HandlingLevel.values \
+                else ""
+        elif event.type in (EventType.PARTY_ADDED, EventType.PARTY_UPDATED,
+                            EventType.PARTY_REMOVED):
+            line = f"{roles.get(data.get('role', ''), '')} {data.get('name', '')}".strip()
+            fields = "、".join(str(PARTY_FIELD_LABELS.get(f, f)) for f in data.get("fields", []))
+            event.party_line = f"{line}:{fields}" if fields else line
+
+
+@dataclass(frozen=True)
+class EditAction:
+    name: str
+    label: Any
+    style: str
+    url: str
+
+
+def _render_edit(request, case: Case, action: EditAction, *, form=None, party=None,
+                 problem: str = "", status: int = 200) -> HttpResponse:
+    context = {"case": case, "action": action, "form": form, "party": party,
+               "problem": problem, "in_modal": is_htmx(request)}
+    template = "cases/partials/edit_form.html" if is_htmx(request) else "cases/case_edit.html"
+    return render(request, template, context, status=status)
+
+
+def _edit_refusal(case: Case, user, *, parties: bool) -> str:
+    """Why `user` may not change the case's parties (or facts) now, or ""."""
+    try:
+        case_edit_check(case, user)
+    except PermissionDenied:
+        return _("只有承办单位的办理人员和调度中心可以更改当事人和事件信息。")
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    if parties and Agreement.objects.filter(case=case).exists():
+        return _("已制作人民调解协议书,当事人不能再更改。")
+    return ""
+
+
+def _edit(request, case: Case, action: EditAction, make_form, perform, *, party=None,
+          done: str, parties: bool = True) -> HttpResponse:
+    """GET: the form, or why the user may not; POST: parse and call the service, which
+    decides (PermissionDenied → 403; a refused rule → its message on the form)."""
+    if request.method != "POST":
+        problem = _edit_refusal(case, request.user, parties=parties)
+        return _render_edit(request, case, action, party=party, problem=problem,
+                            form=None if problem else make_form(None))
+    form = make_form(request.POST)
+    if form.is_valid():
+        try:
+            result = perform(form)
+        except StaleCase as exc:
+            return _render_edit(request, case, action, party=party,
+                                problem=str(exc.message))
+        except ValidationError as exc:
+            _apply_action_errors(exc, form)
+        else:
+            messages.success(request, done)
+            level = result.data.get("min_level") if isinstance(result, CaseEvent) else ""
+            if level in HandlingLevel.values:
+                messages.warning(request, _(
+                    "按更正后的信息,该事件应在“%(level)s”层级处置,请考虑上报升级。") % {
+                    "level": HandlingLevel(level).label})
+            return _back_to_case(request, case)
+    return _render_edit(request, case, action, form=form, party=party)
+
+
+@access(EDITOR_PERMISSIONS, model=Case, lookup={"number": "number"})
+def party_add_view(request, number: str):
+    case = _case_for(request, number)
+    action = EditAction("party_add", _("补录当事人"), "primary",
+                        reverse("cases:party_add", args=[case.number]))
+    return _edit(
+        request, case, action, lambda data: PartyAddForm(data, case=case),
+        lambda form: party_add(case=case, data=form.to_input(), actor=request.user,
+                               expected_version=form.cleaned_data["version"],
+                               note=form.cleaned_data.get("note") or ""),
+        done=_("当事人已补录。"))
+
+
+@access(EDITOR_PERMISSIONS, model=Party, lookup={"number": "case.number", "pk": "pk"})
+def party_edit_view(request, number: str, pk: int):
+    case = _case_for(request, number)
+    party = get_object_or_404(Party.objects.filter(case=case), pk=pk)
+    party.case = case
+    action = EditAction("party_edit", _("更正当事人"), "primary",
+                        reverse("cases:party_edit", args=[case.number, party.pk]))
+    return _edit(
+        request, case, action, lambda data: PartyEditForm(data, case=case, party=party),
+        lambda form: party_update(party=party, data=form.to_input(), actor=request.user,
+                                  expected_version=form.cleaned_data["version"]),
+        party=party, done=_("当事人信息已更正。"))
+
+
+@access(EDITOR_PERMISSIONS, model=Party, lookup={"number": "case.number", "pk": "pk"})
+def party_remove_view(request, number: str, pk: int):
+    case = _case_for(request, number)
+    party = get_object_or_404(Party.objects.filter(case=case), pk=pk)
+    party.case = case
+    action = EditAction("party_remove", _("移除当事人"), "danger",
+                        reverse("cases:party_remove", args=[case.number, party.pk]))
+    return _edit(
+        request, case, action, lambda data: PartyRemoveForm(data, case=case),
+        lambda form: party_remove(party=party, reason=form.cleaned_data["reason"],
+                                  actor=request.user,
+                                  expected_version=form.cleaned_data["version"]),
+        party=party, done=_("当事人已移除。"))
+
+
+@access(EDITOR_PERMISSIONS, model=Case, lookup={"number": "number"})
+def case_correct_view(request, number: str):
+    case = _case_for(request, number)
+    action = EditAction("correct_facts", _("更正信息"), "primary",
+                        reverse("cases:correct", args=[case.number]))
+
+    def perform(form):
+        case_correct_facts(case=case, data=form.to_input(), actor=request.user,
+                           expected_version=form.cleaned_data["version"])
+        return case.events.order_by("-id").first()
+
+    return _edit(request, case, action,
+                 lambda data: FactsForm(data, case=case, user=request.user), perform,
+                 done=_("事件信息已更正。"), parties=False)

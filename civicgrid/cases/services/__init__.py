@@ -6,7 +6,9 @@
 - `handoffs`: 对接 to police, procuratorate, court, petition office, legal aid
 - `attachments`: uploads, checked and stored
 - `documents`: the mediation agreement and its PDF
-- `parties`: personal data of parties, encrypted, masked, revealed with a reason
+- `parties`: personal data of parties, encrypted, masked, revealed with a reason; parties
+  added, corrected and removed after intake
+- `facts`: correcting a case's category, place and scale after intake
 - `inbox`, `due_jobs`: notices and the periodic jobs
 - `common`: optimistic saving, deadlines, the timeline event, the transition registry
 
@@ -47,6 +49,7 @@ from civicgrid.cases.services.documents import (
 )
 from civicgrid.cases.services.due_jobs import DueJobsReport, due_jobs_run
 from civicgrid.cases.services.exports import EXPORT_LIMIT, case_list_export
+from civicgrid.cases.services.facts import case_correct_facts
 from civicgrid.cases.services.handoffs import (
     HANDOFF_UNIT_KINDS,
     case_acknowledge_handoff,
@@ -61,10 +64,15 @@ from civicgrid.cases.services.intake import (
     intake_place,
 )
 from civicgrid.cases.services.parties import (
+    case_edit_check,
+    may_edit_case,
     normalize_phone,
+    party_add,
     party_document_info,
+    party_remove,
     party_reveal,
     party_search_hashes,
+    party_update,
 )
 from civicgrid.cases.services.routing import (
     Route,
@@ -150,6 +158,8 @@ __all__ = [
     "TransitionService", "agreement_create", "agreement_document", "allowed_transitions",
     "case_list_export", "BATCH_LIMIT", "BatchResult", "cases_dispatch_batch",
     "case_act", "services_timezone",
+    "case_correct_facts", "case_edit_check", "may_edit_case", "party_add", "party_remove",
+    "party_update",
     "case_accept", "case_acknowledge_handoff", "case_attach", "case_close",
     "case_decide_extension", "case_dispatch", "case_escalate", "case_follow_up",
     "case_hand_off", "case_handoff_outcome", "case_intake", "case_merge", "case_note_rating",

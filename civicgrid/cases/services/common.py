@@ -106,6 +106,18 @@ class CaseFields(TypedDict, total=False):
     extension_days_used: int
     merged_into: Case
     escalations: int
+    # the facts corrected after intake (services/facts.py)
+    category: Category
+    attributes: dict[str, object]
+    area: Area
+    area_code: str
+    lng: float | None
+    lat: float | None
+    address: str
+    people_band: str
+    is_major: bool
+    is_group: bool
+    is_repeat: bool
 
 
 def save_case(case: Case, expected_version: int, fields: CaseFields) -> None:

@@ -1,20 +1,44 @@
 """Parties' personal data: normalised, encrypted with a keyed hash for exact search and a
-mask for display (PIPL Art. 28); shown in clear only with a reason, and audited."""
+mask for display (PIPL Art. 28); shown in clear only with a reason, and audited. And the
+parties after intake: 补录 (add), 更正 (update), 移除 (remove).
+
+Who and when (also for correcting the case's facts, services/facts.py), decided by
+`case_edit_check`:
+- who: whoever handles the case — a member of the assigned unit with the handle permission
+  (the workflow's *assignee*) or the dispatch centre whose jurisdiction holds the case's
+  queue (*dispatcher*); anyone else is refused (PermissionDenied);
+- when: while the case is open and not yet resolved (待受理, 待派遣, 办理中, 对接中, 缓办).
+  From 办结 on, the result has been reported on these facts and is being checked: a
+  verifier who finds them wrong sends the case back (返工), which opens them again.
+- parties, besides: not once a mediation agreement exists (the agreement names its parties
+  and its number of copies is theirs plus one); at most MAX_PARTIES; and a case that has
+  an applicant keeps one (the applicant is whom the case answers to: follow-up, the
+  portal's phone check, repeat petitions) — the last applicant cannot be removed or given
+  another role; correct their particulars instead.
+Every change needs the case's version (optimistic locking), writes one timeline event and
+one audit entry in the same transaction; on refusal nothing changes.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
+from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.documents import PartyInfo
-from civicgrid.cases.inputs import PartyInput
-from civicgrid.cases.models import Case, Party, PartyRole
-from civicgrid.cases.services.common import require_reason
+from civicgrid.cases.inputs import PartyInput, PartyUpdateInput
+from civicgrid.cases.models import Agreement, Case, Party, PartyRole, Status
+from civicgrid.cases.services.common import record_event, require_reason, save_case
+from civicgrid.cases.workflow import ASSIGNEE, DISPATCHER, actor_kinds
 from civicgrid.core.crypto import decrypt_text, encrypt_text, keyed_hash
+from civicgrid.core.errors import RuleViolation
 from civicgrid.core.idnumbers import IDNumberError, id_birth_date, id_sex, normalize_id_number
 from civicgrid.core.masking import mask_id_number, mask_phone, phone_last4
 from civicgrid.core.scope import get_scope
@@ -107,3 +131,133 @@ def party_reveal(*, party: Party, field_name: str, reason: str, actor: User) -> 
                  details={"party_id": party.pk, "field": field_name, "reason": reason[:200]})
     return value
 
+
+# --- parties after intake ------------------------------------------------------------------
+
+# Open and not yet resolved: the statuses in which parties and facts may change.
+EDITABLE_STATUSES = frozenset({Status.REGISTERED, Status.ACCEPTED, Status.HANDLING,
+                               Status.HANDED_OFF, Status.SUSPENDED})
+EDITORS = frozenset({DISPATCHER, ASSIGNEE})
+MAX_PARTIES = 20  # as many as the intake form takes
+
+
+def case_edit_check(case: Case, actor: User) -> None:
+    """Refuse unless `actor` handles `case` (assigned unit or dispatch centre) and the case
+    is open and not yet resolved (the module's docstring says why)."""
+    if not isinstance(actor, User) or not actor.is_authenticated:
+        raise PermissionDenied
+    if not EDITORS & actor_kinds(case, actor):
+        raise PermissionDenied
+    if case.status not in EDITABLE_STATUSES:
+        raise RuleViolation(_("该事件当前状态为“%(status)s”,不能再更改当事人和事件信息。")
+                            % {"status": case.get_status_display()})
+
+
+def may_edit_case(case: Case, actor: User) -> bool:
+    """Would `case_edit_check` let `actor` change this case's parties and facts now (the
+    buttons of the case page)."""
+    try:
+        case_edit_check(case, actor)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True
+
+
+def _parties_check(case: Case, actor: User) -> None:
+    case_edit_check(case, actor)
+    if Agreement.objects.filter(case=case).exists():
+        raise RuleViolation(_("已制作人民调解协议书,当事人不能再更改。"))
+
+
+def _last_applicant(party: Party) -> bool:
+    return (party.role == PartyRole.APPLICANT and not Party.objects.filter(
+        case_id=party.case_id, role=PartyRole.APPLICANT).exclude(pk=party.pk).exists())
+
+
+def _record(case: Case, actor: User, payload: E.EventData, event_type: AuditEventType,
+            party: Party, note: str, extra: dict[str, object] | None = None) -> None:
+    record_event(case, payload, actor, note=note)
+    # No names, phones or ID numbers in the audit details: the party's id says who.
+    audit_record(actor=actor, event_type=event_type, subject=case,
+                 details={"party_id": party.pk, "role": party.role, **(extra or {}),
+                          **({"reason": note[:200]} if note else {})})
+
+
+@transaction.atomic
+def party_add(*, case: Case, data: PartyInput, actor: User, expected_version: int,
+              note: str = "") -> Party:
+    """补录当事人: the same checks and encryption as at intake (`party_row`)."""
+    _parties_check(case, actor)
+    if Party.objects.filter(case=case).count() >= MAX_PARTIES:
+        raise RuleViolation({"parties": _("当事人最多%(n)d人。") % {"n": MAX_PARTIES}})
+    row = party_row(case, data)
+    save_case(case, expected_version, {})
+    row.save()
+    note = (note or "").strip()[:2000]
+    _record(case, actor, E.PartyAdded(party_id=row.pk, role=row.role, name=row.name),
+            AuditEventType.CASE_PARTY_ADDED, row, note)
+    return row
+
+
+# The columns an update may change, and the name the timeline and audit give each.
+_PARTY_FIELDS = {"role": "role", "name": "name", "sex": "sex", "ethnicity": "ethnicity",
+                 "birth_date": "birth_date", "age": "age", "occupation": "occupation",
+                 "address": "address", "phone_hash": "phone", "id_number_hash": "id_number"}
+_SECRET_COLUMNS = {
+    "phone": ("phone_encrypted", "phone_hash", "phone_masked", "phone_last4"),
+    "id_number": ("id_number_encrypted", "id_number_hash", "id_number_masked"),
+}
+
+
+@transaction.atomic
+def party_update(*, party: Party, data: PartyUpdateInput, actor: User,
+                 expected_version: int) -> Party:
+    """更正当事人: the particulars given replace the stored ones, checked and encrypted as
+    at intake; a blank phone or ID number keeps the stored one (pages show it masked)
+    unless `clear_*` says to remove it. Nothing changed is refused."""
+    case = party.case
+    _parties_check(case, actor)
+    reason = require_reason(data.reason)
+    given = data.party
+    keep_id = not given.id_number.strip() and not data.clear_id_number
+    if keep_id and party.id_number_hash:
+        # What intake derived from the ID number stays unless given again.
+        given = replace(given, birth_date=given.birth_date or party.birth_date,
+                        sex=given.sex or party.sex)
+    new = party_row(case, given)
+    for field, columns in _SECRET_COLUMNS.items():
+        blank = not getattr(given, field).strip()
+        if blank and not getattr(data, f"clear_{field}"):
+            for column in columns:
+                setattr(new, column, getattr(party, column))
+    if (party.role == PartyRole.APPLICANT and new.role != PartyRole.APPLICANT
+            and _last_applicant(party)):
+        raise RuleViolation({"role": _("事件须保留一名申请人:请更正其信息,不要改为其他身份。")})
+    changed = [label for column, label in _PARTY_FIELDS.items()
+               if getattr(new, column) != getattr(party, column)]
+    if not changed:
+        raise ValidationError(_("没有要更正的内容。"))
+    save_case(case, expected_version, {})
+    for column in (*_PARTY_FIELDS, *(c for cs in _SECRET_COLUMNS.values() for c in cs)):
+        setattr(party, column, getattr(new, column))
+    party.save()
+    _record(case, actor, E.PartyUpdated(party_id=party.pk, role=party.role, name=party.name,
+                                        fields=changed),
+            AuditEventType.CASE_PARTY_UPDATED, party, reason, {"fields": changed})
+    return party
+
+
+@transaction.atomic
+def party_remove(*, party: Party, reason: str, actor: User, expected_version: int) -> None:
+    """移除当事人 (entered by mistake, or not a party after all), with a reason. The last
+    applicant stays."""
+    case = party.case
+    _parties_check(case, actor)
+    reason = require_reason(reason)
+    if _last_applicant(party):
+        raise RuleViolation(_("事件须保留一名申请人:不能移除唯一的申请人,可更正其信息。"))
+    save_case(case, expected_version, {})
+    payload = E.PartyRemoved(party_id=party.pk, role=party.role, name=party.name)
+    removed = Party(pk=party.pk, case=case, role=party.role)
+    party.delete()
+    _record(case, actor, payload, AuditEventType.CASE_PARTY_REMOVED, removed, reason)
