@@ -102,6 +102,7 @@ def test_mark_all_read_of_one_tab_marks_only_those_and_audits_each(world):
 def test_mark_all_read_stops_at_the_newest_notice_on_screen(world):
     sup = _mixed(world)
     shown = notices_for(actor=sup).order_by("-id").first()
+    assert shown is not None
     later = notice_send(kind=NoticeKind.AREA_STATUS, message="新的", user_ids=[sup.pk],
                         area_id=world.community_a.pk)[0]
     assert notice_mark_all_read(actor=sup, up_to_id=shown.pk) == 6
