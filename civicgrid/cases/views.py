@@ -106,8 +106,14 @@ from civicgrid.core.access import access, has_permission
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import request_page
 from civicgrid.core.scope import get_scope
-from civicgrid.notices.selectors import notices_for
-from civicgrid.notices.services import notice_mark_read
+from civicgrid.notices.models import NoticeCategory
+from civicgrid.notices.selectors import notice_counts, notice_delivery_on, notices_for
+from civicgrid.notices.services import (
+    notice_mark_all_read,
+    notice_mark_read,
+    notice_preference,
+    notice_preference_set,
+)
 from civicgrid.workcalendar.calendar import Deadline
 
 # Everything the case page and the action forms read from the case row itself.
@@ -735,29 +741,57 @@ def registration_pdf_view(request, number: str):
 
 # --- notices -------------------------------------------------------------------------------
 
+NOTICE_UNREAD_SHOWN = 100  # the rest are counted in the tabs; "全部标为已读" reaches them
+
+
 @access("cases.case.view")
 def notice_list_view(request):
-    """The user's notices (their own and their units'), unread first; "标为已读"."""
+    """The user's notices (their own and their units'), in tabs by category (cases,
+    warnings, checks, system) with unread counts; unread first (the newest
+    NOTICE_UNREAD_SHOWN), then the read ones page by page; "标为已读", "全部标为已读" (of
+    the tab shown, up to the newest on screen) and the daily-digest preference."""
     user = request.user
+    tab = request.POST.get("tab") or request.GET.get("tab") or ""
+    category = tab if tab in NoticeCategory.values else None
+    here = reverse("cases:notices") + (f"?tab={category}" if category else "")
     if request.method == "POST":
-        items = notices_for(actor=user, unread_only=True)
-        if request.POST.get("item") != "all":
+        action = request.POST.get("action", "read")
+        if request.POST.get("item") == "all":  # the form of the page before the tabs
+            action = "all"
+        if action == "digest":
+            notice_preference_set(actor=user,
+                                  daily_digest=request.POST.get("daily_digest") == "on")
+            messages.success(request, _("通知接收方式已保存。"))
+        elif action == "all":
+            up_to = request.POST.get("up_to", "")
+            marked = notice_mark_all_read(actor=user, category=category,
+                                          up_to_id=int(up_to) if up_to.isdigit() else None)
+            messages.success(request, _("已将 %(n)d 条通知标为已读。") % {"n": marked})
+        else:
             item_id = request.POST.get("item", "")
             if not item_id.isdigit():
                 raise Http404
-            items = notices_for(actor=user, unread_only=False).filter(pk=int(item_id))
-            if not items.exists():
+            item = notices_for(actor=user, unread_only=False).filter(pk=int(item_id)).first()
+            if item is None:
                 raise Http404
-        for item in items:
             notice_mark_read(notice=item, actor=user)
-        return redirect("cases:notices")
+        return redirect(here)
+    counts = notice_counts(actor=user)
+    tabs = [("", _("全部"), sum(u for u, _t in counts.values()), 1)]
+    tabs += [(value, label, *counts[value]) for value, label in NoticeCategory.choices
+             if counts[value][1] or value == category]  # a tab with no notices is left out
     # Area notices (a missing weekly check, a warning status change) name an area instead
     # of a case.
-    unread = list(notices_for(actor=user).select_related("area")
-                  .order_by("-created_at", "-id")[:200])
-    read = list(notices_for(actor=user, unread_only=False).filter(read_at__isnull=False)
-                .select_related("area").order_by("-read_at", "-id")[:50])
-    return render(request, "cases/notice_list.html", {"unread": unread, "read": read})
+    unread_qs = notices_for(actor=user, category=category).select_related("area")
+    unread = list(unread_qs.order_by("-id")[:NOTICE_UNREAD_SHOWN])
+    unread_total = (counts[category][0] if category else tabs[0][2])
+    read_qs = (notices_for(actor=user, unread_only=False, category=category)
+               .filter(read_at__isnull=False).select_related("area"))
+    read = request_page(request, read_qs, ["-id"], limit=30)
+    return render(request, "cases/notice_list.html", {
+        "tabs": tabs, "tab": category or "", "unread": unread, "unread_total": unread_total,
+        "read": read, "preference": notice_preference(actor=user),
+        "delivery_on": notice_delivery_on(), "has_phone": bool(user.phone)})
 
 # --- parties and facts after intake ----------------------------------------------------------
 #

@@ -18,9 +18,49 @@ class NoticeKind(models.TextChoices):
     EXTENSION = "extension", _("延期待审批")
     JUDICIAL = "judicial", _("司法确认提醒")
     OVERDUE = "overdue", _("超时")
+    # Told by the transitions as they happen (civicgrid/cases/services/).
+    DISPATCH = "dispatch", _("新交办")
+    TRANSFER = "transfer", _("转办")
+    RETURNED = "returned", _("退回")
+    ESCALATED = "escalated", _("上报")
+    HANDOFF_BACK = "handoff_back", _("对接反馈")
+    PROGRESS = "progress", _("事件进展")
     # Notices about an area rather than a case (civicgrid/warnings).
     WEEKLY_CHECK = "weekly_check", _("周排查未报")
     AREA_STATUS = "area_status", _("区域预警变化")
+
+
+class NoticeCategory(models.TextChoices):
+    """The tabs of the notices page: each kind belongs to one (KIND_CATEGORY)."""
+
+    CASES = "cases", _("事件")
+    WARNINGS = "warnings", _("预警")
+    CHECKS = "checks", _("排查")
+    SYSTEM = "system", _("系统")
+
+
+# Every kind is placed on purpose (a test checks none is left out); a kind missing here
+# would land in SYSTEM.
+KIND_CATEGORY: dict[str, str] = {
+    **dict.fromkeys((
+        NoticeKind.REMINDER, NoticeKind.SUPERVISION, NoticeKind.ESCALATION,
+        NoticeKind.HANDOFF, NoticeKind.EXTENSION, NoticeKind.JUDICIAL, NoticeKind.OVERDUE,
+        NoticeKind.DISPATCH, NoticeKind.TRANSFER, NoticeKind.RETURNED, NoticeKind.ESCALATED,
+        NoticeKind.HANDOFF_BACK, NoticeKind.PROGRESS), NoticeCategory.CASES),
+    NoticeKind.AREA_STATUS: NoticeCategory.WARNINGS,
+    NoticeKind.WEEKLY_CHECK: NoticeCategory.CHECKS,
+}
+
+
+def category_of(kind: str) -> str:
+    return KIND_CATEGORY.get(kind, NoticeCategory.SYSTEM)
+
+
+def kinds_of(category: str) -> list[str]:
+    """The kinds shown under a tab (SYSTEM: every kind no other tab takes)."""
+    if category == NoticeCategory.SYSTEM:
+        return [k for k in NoticeKind.values if k not in KIND_CATEGORY]
+    return [k for k, c in KIND_CATEGORY.items() if c == category]
 
 
 class Notice(models.Model):
@@ -54,3 +94,22 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case or self.area}"
+
+
+class NoticePreference(models.Model):
+    """How a person wants notices delivered outside the system (NOTICE_GATEWAY): one
+    message per notice (the default), or one digest a day (每日汇总). Notices are listed on
+    the notices page either way."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                primary_key=True, related_name="notice_preference")
+    daily_digest = models.BooleanField(_("每日汇总"), default=False)
+    # The end of the window the last digest covered; the next one starts there.
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {'digest' if self.daily_digest else 'each'}"

@@ -203,6 +203,16 @@ PORTAL_PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "")
 
 # Text messages to residents (civicgrid/notices/sms.py): the class that delivers them.
 SMS_BACKEND = env_str("SMS_BACKEND", "civicgrid.notices.sms.LogBackend")
+# Notices delivered outside the system (civicgrid/notices/gateways.py): "" = none (the
+# default: notices are only listed on the notices page); SmsGateway (through SMS_BACKEND)
+# or the 政务微信 skeleton WeComGateway (posting through NOTICE_WECOM_TRANSPORT). Who asked
+# for the daily digest (每日汇总) gets one message a day, from NOTICE_DIGEST_HOUR.
+NOTICE_GATEWAY = env_str("NOTICE_GATEWAY", "")
+NOTICE_WECOM_BASE_URL = env_str("NOTICE_WECOM_BASE_URL", "")
+NOTICE_WECOM_AGENT_ID = env_str("NOTICE_WECOM_AGENT_ID", "")
+NOTICE_WECOM_TRANSPORT = env_str("NOTICE_WECOM_TRANSPORT",
+                                 "civicgrid.notices.gateways.LogTransport")
+NOTICE_DIGEST_HOUR = env_int("NOTICE_DIGEST_HOUR", 8)
 PORTAL_AREA_CODE = env_str("PORTAL_AREA_CODE", "")
 
 # Webhook receivers may not be on loopback, link-local (cloud metadata), private, shared,
@@ -239,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
                                  "schedule": env_int("CHECK_REMINDER_SECONDS", 900)},
     "warnings-evaluate": {"task": "warnings.evaluate_area_status",
                           "schedule": crontab(hour=env_int("AREA_STATUS_HOUR", 6), minute=0)},
+    # The daily digests of notices (once a day per person; nothing without NOTICE_GATEWAY).
+    "notices-send-digests": {"task": "notices.send_digests",
+                             "schedule": crontab(hour=env_int("NOTICE_DIGEST_HOUR", 8),
+                                                 minute=5)},
 }
 
 # Secret query parameters (?api_key=, ?token=, …) are redacted in every record the console

@@ -128,4 +128,9 @@ def case_handoff_outcome(*, case: Case, actor: Actor, expected_version: int,
         handoff.acknowledged_at, handoff.acknowledged_by = now, acting_user(actor)
     handoff.save(update_fields=["outcome", "outcome_at", "acknowledged_at",
                                 "acknowledged_by"])
+    # The case is back with the unit that handed it off: it learns the outcome.
+    notice_send(kind=NoticeKind.HANDOFF_BACK, case_id=case.pk,
+                unit_ids=[handoff.from_unit_id], now=now,
+                message=_("%(to)s 反馈对接事件 %(no)s 的结果:%(outcome)s")
+                % {"to": handoff.to_unit.name, "no": case.number, "outcome": outcome})
     return handoff

@@ -56,6 +56,15 @@ def dispatch_centre(case: Case) -> Unit | None:
                                active=True).first()
 
 
+def _tell_reporter(case: Case, actor: Actor, message: str) -> None:
+    """The staff member who reported the case (a grid worker) learns how it ended —
+    unless they did it themselves."""
+    reporter = case.reported_by
+    if reporter is not None and reporter.is_active and reporter != actor:
+        notice_send(kind=NoticeKind.PROGRESS, case_id=case.pk, user_ids=[reporter.pk],
+                    message=message)
+
+
 @transition_service("accept")
 @transaction.atomic
 def case_accept(*, case: Case, actor: Actor, expected_version: int,
@@ -75,9 +84,12 @@ def case_accept(*, case: Case, actor: Actor, expected_version: int,
 def case_reject(*, case: Case, actor: Actor, expected_version: int,
                 data: I.ReasonInput) -> Case:
     reason = require_reason(data.reason)
-    return apply_transition(case, "reject", actor, expected_version, {
+    apply_transition(case, "reject", actor, expected_version, {
         "closed_at": timezone.now(), "stage_due_at": None, "outcome_note": reason,
     }, E.Rejected(), note=reason)
+    _tell_reporter(case, actor, _("您登记的事件 %(no)s 不予受理:%(reason)s")
+                   % {"no": case.number, "reason": reason})
+    return case
 
 
 @transition_service("dispatch")
@@ -89,10 +101,14 @@ def case_dispatch(*, case: Case, actor: Actor, expected_version: int,
         raise ValidationError({"unit": _("请选择承办单位。")})
     check_target_unit(case, unit)
     now = timezone.now()
-    return apply_transition(case, "dispatch", actor, expected_version, {
+    apply_transition(case, "dispatch", actor, expected_version, {
         "assigned_unit": unit, "dispatched_at": now, "stage_started_at": now,
         "stage_due_at": case.handle_due_at,
     }, E.Dispatched(unit=unit.name, unit_id=unit.pk), note=data.note, unit=unit)
+    notice_send(kind=NoticeKind.DISPATCH, case_id=case.pk, unit_ids=[unit.pk], now=now,
+                message=_("%(no)s(%(category)s)已交办至本单位,请办理。")
+                % {"no": case.number, "category": case.category.name})
+    return case
 
 
 @transition_service("return")
@@ -103,9 +119,16 @@ def case_return(*, case: Case, actor: Actor, expected_version: int,
     now = timezone.now()
     stage_due, _fb = due_for(case.category, "dispatch", now)
     unit = case.assigned_unit
-    return apply_transition(case, "return", actor, expected_version, {
+    apply_transition(case, "return", actor, expected_version, {
         "assigned_unit": None, "stage_started_at": now, "stage_due_at": stage_due,
     }, E.Returned(unit=unit.name if unit else ""), note=reason, unit=unit)
+    centre = dispatch_centre(case)
+    if centre is not None:  # back in the centre's queue: it dispatches again
+        notice_send(kind=NoticeKind.RETURNED, case_id=case.pk, unit_ids=[centre.pk], now=now,
+                    message=_("%(unit)s 退回事件 %(no)s:%(reason)s")
+                    % {"unit": unit.name if unit else "", "no": case.number,
+                       "reason": reason})
+    return case
 
 
 @transition_service("transfer")
@@ -118,10 +141,19 @@ def case_transfer(*, case: Case, actor: Actor, expected_version: int,
         raise RuleViolation({"unit": _("请选择另一个承办单位。")})
     check_target_unit(case, unit)
     previous = case.assigned_unit
-    return apply_transition(case, "transfer", actor, expected_version, {
+    apply_transition(case, "transfer", actor, expected_version, {
         "assigned_unit": unit, "dispatched_at": timezone.now(),
     }, E.Transferred(from_unit=previous.name if previous else "", to_unit=unit.name,
                      unit_id=unit.pk), note=reason, unit=unit)
+    notice_send(kind=NoticeKind.TRANSFER, case_id=case.pk, unit_ids=[unit.pk],
+                message=_("%(no)s 由 %(from)s 转办至本单位,请办理。原因:%(reason)s")
+                % {"no": case.number, "from": previous.name if previous else "",
+                   "reason": reason})
+    if previous is not None:  # the unit that had it learns it is no longer theirs
+        notice_send(kind=NoticeKind.TRANSFER, case_id=case.pk, unit_ids=[previous.pk],
+                    message=_("%(no)s 已转办至 %(to)s,本单位不再承办。")
+                    % {"no": case.number, "to": unit.name})
+    return case
 
 
 def _escalate_unavailable(case: Case) -> str | None:
@@ -149,9 +181,21 @@ def case_escalate(*, case: Case, actor: Actor, expected_version: int,
     if case.accepted_at is None:
         handle_due, _fb = due_for(case.category, "handle", now)
         fields["accepted_at"], fields["handle_due_at"] = now, handle_due
-    return apply_transition(case, "escalate", actor, expected_version, fields,
-                            E.Escalated(from_level=case.level, to_level=route.level),
-                            note=reason)
+    previous = case.assigned_unit
+    apply_transition(case, "escalate", actor, expected_version, fields,
+                     E.Escalated(from_level=case.level, to_level=route.level), note=reason)
+    if actor is not None:  # escalated by a person (the due jobs send their own notice)
+        centre = dispatch_centre(case)
+        if centre is not None:
+            notice_send(kind=NoticeKind.ESCALATED, case_id=case.pk, unit_ids=[centre.pk],
+                        now=now, message=_("%(no)s 上报至%(level)s,待受理交办:%(reason)s")
+                        % {"no": case.number, "level": HandlingLevel(case.level).label,
+                           "reason": reason})
+        if previous is not None and previous != centre:
+            notice_send(kind=NoticeKind.ESCALATED, case_id=case.pk, unit_ids=[previous.pk],
+                        now=now, message=_("%(no)s 已上报至%(level)s,本单位不再承办。")
+                        % {"no": case.number, "level": HandlingLevel(case.level).label})
+    return case
 
 
 @transition_service("record_session")
@@ -232,9 +276,11 @@ def case_follow_up(*, case: Case, actor: Actor, expected_version: int,
 @transaction.atomic
 def case_close(*, case: Case, actor: Actor, expected_version: int,
                data: I.NoteInput) -> Case:
-    return apply_transition(case, "close", actor, expected_version, {
+    apply_transition(case, "close", actor, expected_version, {
         "closed_at": timezone.now(), "stage_due_at": None,
     }, E.Closed(), note=data.note)
+    _tell_reporter(case, actor, _("您登记的事件 %(no)s 已结案。") % {"no": case.number})
+    return case
 
 
 def _reopen_unavailable(case: Case) -> str | None:

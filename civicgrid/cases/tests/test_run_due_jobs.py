@@ -34,5 +34,5 @@ def test_purges_idempotency_records_older_than_the_replay_window(db):
 def test_reports_every_job(db):
     lines = [line.split(":")[0] for line in _run().splitlines()]
     assert lines == ["escalated", "hand-off receipt notices", "judicial confirmation reminders",
-                     "weekly check reminders", "area statuses",
+                     "weekly check reminders", "area statuses", "notice digests",
                      "webhook retries delivered", "idempotency records purged"]

@@ -356,7 +356,7 @@ def test_supervision_and_reminders_land_in_the_assignees_inbox(office):
     go(case, "remind", office.people["dispatcher"])
     kinds = set(Notice.objects.filter(unit=office.world.unit_a).values_list("kind",
                                                                                 flat=True))
-    assert kinds == {NoticeKind.SUPERVISION, NoticeKind.REMINDER}
+    assert kinds == {NoticeKind.DISPATCH, NoticeKind.SUPERVISION, NoticeKind.REMINDER}
     assert inbox_counts(actor=office.people["dispatcher"])["supervised"] == 1
 
 

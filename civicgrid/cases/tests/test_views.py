@@ -703,16 +703,17 @@ def test_notices_unread_first_and_mark_read(office):
     go(case, "remind", office.people["dispatcher"])
     client = client_for(office.people["mediator"])
     home = client.get("/").content.decode()
-    assert 'data-testid="notice-count">2<' in home
+    # The dispatch to their unit, the supervision and the reminder.
+    assert 'data-testid="notice-count">3<' in home
     html = client.get(reverse("cases:notices")).content.decode()
-    assert html.count("data-notice=") == 2 and "红牌督办" in html
+    assert html.count("data-notice=") == 3 and "红牌督办" in html
     item = Notice.objects.filter(kind="supervision").get()
     response = client.post(reverse("cases:notices"), {"item": item.pk})
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.read_at is not None
     html = client.get(reverse("cases:notices")).content.decode()
-    assert 'data-testid="unread-count">1<' in html
+    assert 'data-testid="unread-count">2<' in html
     assert client.post(reverse("cases:notices"), {"item": "all"}).status_code == 302
     assert not Notice.objects.filter(read_at__isnull=True).exists()
     # Someone else's notice: 404, unchanged.

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from civicgrid.api.services import idempotency_purge
 from civicgrid.audit.context import acting_from
 from civicgrid.cases.services import due_jobs_run
+from civicgrid.notices.services import notice_digests_send
 from civicgrid.warnings.services import area_status_evaluate_due, check_reminders_send
 from civicgrid.webhooks.services import webhook_retry_due
 
@@ -10,7 +11,8 @@ from civicgrid.webhooks.services import webhook_retry_due
 class Command(BaseCommand):
     help = ("Run the periodic jobs once: escalate long-overdue cases, notify overdue "
             "hand-off receipts, judicial-confirmation reminders, remind missing weekly "
-            "checks, compute today's area warning statuses (once a day), due webhook "
+            "checks, compute today's area warning statuses (once a day), send the daily "
+            "notice digests (once a day per person, only with NOTICE_GATEWAY), due webhook "
             "retries, and purge API idempotency records older than 24 hours. In production "
             "Celery beat runs them (CELERY_BEAT_SCHEDULE); in the embedded set-up run this "
             "from cron.")
@@ -20,6 +22,7 @@ class Command(BaseCommand):
             report = due_jobs_run()
             reminders = check_reminders_send()
             evaluation = area_status_evaluate_due()
+            digests = notice_digests_send()
             webhooks_delivered = webhook_retry_due()
             # What the beat task api.purge_idempotency does hourly (civicgrid/api/tasks.py).
             idempotency_purged = idempotency_purge(older_than_hours=24)
@@ -29,6 +32,7 @@ class Command(BaseCommand):
             f"judicial confirmation reminders: {report.judicial_reminders}\n"
             f"weekly check reminders: {reminders.areas} areas, {reminders.notices} notices\n"
             f"area statuses: {_evaluation_line(evaluation)}\n"
+            f"notice digests: {_digest_line(digests)}\n"
             f"webhook retries delivered: {webhooks_delivered}\n"
             f"idempotency records purged: {idempotency_purged}"
         )
@@ -39,3 +43,10 @@ def _evaluation_line(report) -> str:
         return f"{report.day} already evaluated"
     counts = " ".join(f"{k} {v}" for k, v in report.counts.items())
     return f"{report.day} {counts}, {len(report.changed)} changed, {report.notices} notices"
+
+
+def _digest_line(report) -> str:
+    if report.gateway_off:
+        return "gateway off (NOTICE_GATEWAY)"
+    return (f"{report.sent} sent, {report.nothing_new} with nothing new, "
+            f"{report.without_phone} without a phone")
