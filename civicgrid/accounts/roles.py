@@ -45,8 +45,9 @@ CHECK_REMIND = frozenset({"warnings.weeklycheck.remind"})
 # cases behind it (which the reader's case scope then shows).
 DASHBOARD = frozenset({"stats.dashboard.view"})
 # Analysis reports (周报、月报、季报) and the internal monthly safety data release: the same
-# readers as the dashboard. Publishing a district's release is the governance centre's job
-# (a supervisor whose jurisdiction covers the district, checked by the service).
+# readers as the dashboard. Publishing a district's release (and its public version) speaks
+# for the district: a leader's decision (a leader whose jurisdiction covers the district,
+# checked by the service), not a dispatcher's (docs/decisions/0008-release-publisher.md).
 REPORTS_READ = frozenset({"reports.report.view", "reports.monthlyrelease.view"})
 RELEASE_PUBLISH = frozenset({"reports.monthlyrelease.publish"})
 
@@ -81,8 +82,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HANDLER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
     Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
     Role.SUPERVISOR: (VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND
-                      | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH),
-    Role.LEADER: VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ,
+                      | DASHBOARD | REPORTS_READ),
+    Role.LEADER: VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH,
     Role.ADMINISTRATOR: ADMINISTER,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.

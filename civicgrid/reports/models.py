@@ -22,7 +22,7 @@ class MonthlyRelease(models.Model):
     district = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("区县"))
     month = models.DateField(_("月份"))  # the first day of the month (Asia/Shanghai)
-    public = models.BooleanField(_("向社会公开"), default=True,
+    public = models.BooleanField(_("向社会公开"), default=False,
                                  help_text=_("公开版(小于5的数显示为“<5”)无需登录即可查看。"))
     # {"schema": 1, "internal": {...full numbers...}, "public": {...suppressed...}}
     snapshot = models.JSONField(_("发布时的数据"))

@@ -3,6 +3,7 @@ correcting it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -25,17 +26,30 @@ if TYPE_CHECKING:
 
 
 def release_may_publish(*, district: Area, actor: User | None) -> bool:
-    """A supervisor (reports.monthlyrelease.publish) whose jurisdiction covers the district:
-    the district's governance centre, or the city's above it."""
+    """A publisher (reports.monthlyrelease.publish: a leader, not a dispatcher) whose
+    jurisdiction covers the district: the district's own leadership, or the city's above
+    it."""
     if actor is None or not user_can(actor, MonthlyRelease, "publish"):
         return False
     return get_scope(actor).covers_code(district.code)
 
 
-def release_publish(*, district: Area, month: date, actor: User, public: bool = True,
-                    now: datetime | None = None) -> MonthlyRelease:
+def release_digest(data: ReleaseData, *, public: bool) -> str:
+    """A fingerprint of what publishing would freeze and show: both versions' numbers
+    (without the moment they were computed) and whether the public version goes out. The
+    confirmation page carries it; publishing refuses when it no longer matches."""
+    text = json.dumps({"numbers": _numbers(release_snapshot(data)), "public": public},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def release_publish(*, district: Area, month: date, actor: User, public: bool = False,
+                    expected: str | None = None, now: datetime | None = None
+                    ) -> MonthlyRelease:
     """Publish the release of a district (区县) for a month that has ended: freeze the
-    numbers of the internal and the public version as they are now, and record it."""
+    numbers of the internal and (with `public`, off unless asked for) the public version as
+    they are now, and record it. `expected`: the `release_digest` of what the publisher
+    confirmed; when given, publishing refuses if the numbers have changed since."""
     if not release_may_publish(district=district, actor=actor):
         raise PermissionDenied
     now = now or timezone.now()
@@ -48,6 +62,8 @@ def release_publish(*, district: Area, month: date, actor: User, public: bool = 
         if MonthlyRelease.objects.filter(district=district, month=month).exists():
             raise ValidationError(_("该月的平安数据已经发布。"))
         data = release_data(actor=actor, area=district, month=month, now=now)
+        if expected is not None and expected != release_digest(data, public=public):
+            raise ValidationError(_("确认之后数据有了变化(或确认已失效),请重新核对后再发布。"))
         try:
             with transaction.atomic():
                 release = MonthlyRelease.objects.create(

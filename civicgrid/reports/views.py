@@ -20,7 +20,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.readers import area_breadcrumbs, area_for
@@ -34,6 +34,7 @@ from civicgrid.reports.selectors import (
     ReleaseView,
     analysis_report,
     category_index,
+    public_release,
     public_release_for,
     public_releases,
     release_data,
@@ -51,6 +52,7 @@ from civicgrid.reports.services import (
     CORRECTION_NOTE_MAX,
     release_correct,
     release_differs,
+    release_digest,
     release_may_publish,
     release_publish,
 )
@@ -257,20 +259,56 @@ def _posted_month(text: str) -> date:
 
 
 @access("reports.monthlyrelease.publish", model=Area, lookup={"code": "code"})
-@require_POST
+@require_http_methods(["GET", "POST"])
 def release_publish_view(request: HttpRequest, code: str) -> HttpResponse:
+    """GET: the confirmation page — exactly what publishing freezes and, when asked for,
+    what becomes public (withheld cells marked). POST: publish what was confirmed (the
+    service refuses when the numbers changed since the page was shown)."""
     area = _area(request, code)
-    text = request.POST.get("month", "").strip()
     target = reverse("reports:release", args=[area.code])
+    params = request.POST if request.method == "POST" else request.GET
+    text = params.get("month", "").strip()
+    public = params.get("public") == "1"
+    back = f"{target}?month={text}" if text else target
     try:
-        release = release_publish(district=area, month=_posted_month(text), actor=request.user,
-                                  public=request.POST.get("public") == "1")
+        month = _posted_month(text)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(f"{target}?month={text}" if text else target)
+        return redirect(back)
+    if request.method == "GET":
+        return _release_confirm(request, area, month, public=public, back=back)
+    try:
+        release = release_publish(district=area, month=month, actor=request.user,
+                                  public=public, expected=request.POST.get("digest", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
     messages.success(request, _("已发布%(area)s %(month)s的平安数据。")
                      % {"area": area.name, "month": release.month_key})
     return redirect(f"{target}?month={release.month_key}")
+
+
+def _release_confirm(request: HttpRequest, area: Area, month: date, *, public: bool,
+                     back: str) -> HttpResponse:
+    """The confirmation page (nothing is written): the numbers as they would be frozen."""
+    if (area.level != Level.COUNTY or month >= timezone.localdate().replace(day=1)
+            or release_published(actor=request.user, area=area, month=month) is not None
+            or not release_may_publish(district=area, actor=request.user)):
+        messages.error(request, _("该月的平安数据不能发布(已经发布、月份未结束或不是区县)。"))
+        return redirect(back)
+    data = release_data(actor=request.user, area=area, month=month)
+    internal = release_view(data, public=False)
+    published = release_view(public_release(data), public=True)
+    return _private(render(request, "reports/release_confirm.html", {
+        "area": area,
+        "month_key": f"{month:%Y-%m}",
+        "internal": internal,
+        "public_view": published,
+        "public": public,
+        "digest": release_digest(data, public=public),
+        "back": back,
+        "breadcrumbs": area_breadcrumbs(actor=request.user, area=area),
+    }))
 
 
 @access("reports.monthlyrelease.publish", model=Area, lookup={"code": "code"})

@@ -10,6 +10,10 @@
 
 Every term is a sum of measures with a sign, so each number also defines the case list
 behind it (civicgrid/stats/selectors.py drilldown_q).
+
+`DIRECTION` says, figure by figure and written by hand, whether a rise is good news: the
+colour of every change the dashboard shows, the order of the KPI rankings and what "met"
+means against a target all read it.
 """
 
 from __future__ import annotations
@@ -54,6 +58,45 @@ INDICATORS: dict[str, IndicatorDef] = {d.code: d for d in (
                  source="checks"),
 )}
 
+# Whether a rise of a figure is good news (written by hand, one row per figure shown with a
+# change or ranked; docs/statistics.md explains each). A figure missing here has no colour
+# decided for it: `tone` raises KeyError, so whoever shows a new figure decides.
+HIGHER_IS_BETTER, NEUTRAL, LOWER_IS_BETTER = 1, 0, -1
+DIRECTION: dict[str, int] = {
+    # indicators (rates, %)
+    Indicator.CLOSURE_RATE: HIGHER_IS_BETTER,
+    Indicator.ON_TIME_RATE: HIGHER_IS_BETTER,
+    Indicator.MEDIATION_SUCCESS: HIGHER_IS_BETTER,
+    Indicator.FIRST_PETITION_RESOLUTION: HIGHER_IS_BETTER,
+    Indicator.SATISFACTION: HIGHER_IS_BETTER,
+    Indicator.CLOSED_AT_COMMUNITY: HIGHER_IS_BETTER,  # 小事不出村
+    Indicator.CLOSED_AT_STREET: NEUTRAL,  # more here can mean less at the community
+    Indicator.CLOSED_AT_COUNTY: LOWER_IS_BETTER,  # 矛盾不上交
+    Indicator.CHECK_COMPLETENESS: HIGHER_IS_BETTER,
+    Indicator.CHECK_TIMELINESS: HIGHER_IS_BETTER,
+    # counts (measures of civicgrid/stats/measures.py)
+    "registered": NEUTRAL,  # more reports may be more trust as much as more trouble
+    "closed": HIGHER_IS_BETTER,
+    "closed_on_time": HIGHER_IS_BETTER,
+    "closed_in_month": HIGHER_IS_BETTER,
+    "open": LOWER_IS_BETTER,
+    "overdue": LOWER_IS_BETTER,  # 超期数
+    "major": LOWER_IS_BETTER,
+    "group": LOWER_IS_BETTER,
+}
+
+
+def tone(figure: str, change: Decimal | int | None) -> str:
+    """"good", "bad" or "neutral" for a change of `figure`; "" for no change (0 or none).
+    KeyError for a figure `DIRECTION` does not list."""
+    direction = DIRECTION[figure]
+    if not change:
+        return ""
+    if direction == NEUTRAL:
+        return "neutral"
+    return "good" if (change > 0) == (direction == HIGHER_IS_BETTER) else "bad"
+
+
 TWO_PLACES = Decimal("0.01")
 
 
@@ -71,8 +114,11 @@ class KpiValue:
 
     @property
     def met(self) -> bool | None:
+        """At least the target; at most it for a figure where lower is better."""
         if self.value is None or self.target is None:
             return None
+        if DIRECTION.get(self.indicator.code) == LOWER_IS_BETTER:
+            return self.value <= self.target
         return self.value >= self.target
 
     @property

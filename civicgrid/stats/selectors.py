@@ -10,6 +10,7 @@ civicgrid/stats/totals.py, a fixed number of aggregate queries whatever the numb
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,7 +27,15 @@ from civicgrid.cases.hooks import Drill
 from civicgrid.cases.models import CLOCKED_STATUSES, Case, Category
 from civicgrid.cases.selectors import overdue_multiple
 from civicgrid.core.periods import Period, add_months, current_month
-from civicgrid.stats.indicators import INDICATORS, IndicatorDef, KpiValue, Terms, kpi_value
+from civicgrid.stats.indicators import (
+    DIRECTION,
+    INDICATORS,
+    LOWER_IS_BETTER,
+    IndicatorDef,
+    KpiValue,
+    Terms,
+    kpi_value,
+)
 from civicgrid.stats.measures import BY_NAME, Measure
 from civicgrid.stats.models import Indicator
 from civicgrid.stats.totals import (
@@ -35,6 +44,7 @@ from civicgrid.stats.totals import (
     totals_by_category,
     totals_by_child,
     totals_by_month,
+    window_totals,
 )
 from civicgrid.warnings.selectors import (
     area_status_features,
@@ -70,8 +80,9 @@ class RankingRow:
 def ranking(*, actor: User | None, area: Area, period: Period,
             indicator: str) -> list[RankingRow]:
     """The children of `area` (streets of a district, districts of a city) ranked by one
-    indicator; areas without a value (0 ÷ 0) come last, unranked. KeyError for an unknown
-    indicator."""
+    indicator, best first (lowest first where lower is better); equal values share a rank
+    and the next rank skips (competition ranking: 1, 2, 2, 4); areas without a value
+    (0 ÷ 0) come last, unranked. KeyError for an unknown indicator."""
     definition = INDICATORS[indicator]
     require_area(actor, area)
     children = list(area.children.order_by("code"))
@@ -84,13 +95,17 @@ def ranking(*, actor: User | None, area: Area, period: Period,
     targets = targets_for_areas([c.code for c in children], period.end.year)
     values = [(child, kpi_value(definition, by_child.get(child.code, {}),
                                 targets[child.code].get(indicator))) for child in children]
+    best_first = 1 if DIRECTION.get(indicator) == LOWER_IS_BETTER else -1
     ranked = sorted(values, key=lambda cv: (cv[1].value is None,
-                                            -(cv[1].value or 0), cv[0].code))
-    rows, rank = [], 0
-    for child, value in ranked:
-        if value.value is not None:
-            rank += 1
-        rows.append(RankingRow(child, value, rank if value.value is not None else None))
+                                            best_first * (cv[1].value or 0), cv[0].code))
+    rows: list[RankingRow] = []
+    rank: int | None = None
+    for position, (child, value) in enumerate(ranked, start=1):
+        if value.value is None:
+            rank = None
+        elif not rows or rows[-1].kpi.value != value.value:
+            rank = position
+        rows.append(RankingRow(child, value, rank))
     return rows
 
 
@@ -135,6 +150,54 @@ def category_tops() -> dict[int, Category]:
         tops[pk] = top
     return tops
 
+
+
+# --- the periods a dashboard opens on and compares ---------------------------------------
+
+def last_complete_month(today: date | None = None) -> Period:
+    """The month before this one: the period the dashboard and the KPI page open on, since
+    the current month's numbers are still young (a closure rate on the 5th is not news)."""
+    today = today or timezone.localdate()
+    return Period.month(today.year, today.month).shifted(-1)
+
+
+def is_running(period: Period, today: date | None = None) -> bool:
+    """Whether the period contains this month (its numbers are "so far")."""
+    today = today or timezone.localdate()
+    return period.start <= today.replace(day=1) <= period.end
+
+
+def _same_day(day: date, months: int) -> date:
+    """The same day of the month `months` away, the last day of a shorter month."""
+    first = add_months(day.replace(day=1), months)
+    return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
+
+
+@dataclass(frozen=True)
+class ToDate:
+    """A period still running, counted up to and including `through` (today), and the days
+    it is compared with: the same days of the period before (`base_first`..`base_last`)."""
+
+    through: date
+    base_first: date
+    base_last: date
+
+    @property
+    def base_bounds(self) -> tuple[datetime, datetime]:
+        tz = timezone.get_current_timezone()
+        after = self.base_last + timedelta(days=1)
+        return (datetime(self.base_first.year, self.base_first.month, self.base_first.day,
+                         tzinfo=tz), datetime(after.year, after.month, after.day, tzinfo=tz))
+
+
+def to_date(period: Period, today: date | None = None) -> ToDate | None:
+    """For a running period, what it is compared with: the same days of the period just
+    before (May 1–5 with April 1–5; March 1–31 with February 1–28; the second quarter to
+    May 5 with January 1 – February 5). None for a period that has ended."""
+    today = today or timezone.localdate()
+    if not is_running(period, today):
+        return None
+    return ToDate(today, period.previous.start, _same_day(today, -period.length))
 
 
 # --- the leaders' dashboard ----------------------------------------------------------------
@@ -230,22 +293,30 @@ class Dashboard:
     area: Area
     period: Period
     totals: dict[str, int]
-    previous: dict[str, int]  # the period before (环比)
+    # The period before (环比); for a running period the same days of it (`to_date`).
+    previous: dict[str, int]
+    to_date: ToDate | None
     kpis: list[KpiValue]
+    previous_kpis: dict[str, KpiValue]  # the case indicators over `previous`
     trend: list[TrendPoint]
     mix: list[MixSlice]
     map: dict[str, object]  # GeoJSON of the child areas with their status
     overdue: list[OverdueRow]
 
 
-def dashboard(*, actor: User | None, area: Area, period: Period) -> Dashboard:
+def dashboard(*, actor: User | None, area: Area, period: Period,
+              today: date | None = None) -> Dashboard:
     """Everything on the leaders' dashboard for one area and period, in a fixed number of
-    queries: rollup totals (this period, the one before), targets, weekly checks, the trend,
+    queries: rollup totals (this period, the one before — or, while the period runs, the
+    same days of the one before, counted from the cases), targets, weekly checks, the trend,
     the category mix, the area statuses of the children, and the most overdue cases."""
 
     require_area(actor, area)
     totals = measure_totals(area_code=area.code, period=period)
-    previous = measure_totals(area_code=area.code, period=period.previous)
+    running = to_date(period, today)
+    previous = (window_totals(area_code=area.code, bounds=running.base_bounds)
+                if running is not None
+                else measure_totals(area_code=area.code, period=period.previous))
     values = {k.indicator.code: k for k in kpis(actor=actor, area=area, period=period,
                                                   totals=totals)}
     return Dashboard(
@@ -253,7 +324,10 @@ def dashboard(*, actor: User | None, area: Area, period: Period) -> Dashboard:
         period=period,
         totals=totals,
         previous=previous,
+        to_date=running,
         kpis=[values[code] for code in DASHBOARD_KPIS],
+        previous_kpis={code: kpi_value(INDICATORS[code], previous) for code in DASHBOARD_KPIS
+                       if INDICATORS[code].source == "cases"},
         # The trend ends with the period, or with this month for a period still running.
         trend=trend(actor=actor, area=area, end=min(period.end, current_month().end)),
         mix=category_mix(totals_by_category(area_code=area.code, period=period)),

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DateField, F, QuerySet, Sum
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -84,6 +84,21 @@ def measure_totals(*, area_code: str, period: Period) -> dict[str, int]:
         return _case_totals(area_code, period).get(None, _zero())
     sums = _rollup(area_code, period).aggregate(**{n: Sum(n) for n in NAMES})
     return {n: sums[n] or 0 for n in NAMES}
+
+
+def window_totals(*, area_code: str, bounds: tuple[datetime, datetime]) -> dict[str, int]:
+    """Every measure over the cases registered in `bounds` ([first, after), aware; closed in
+    it for the measures counted by closing), counted from the cases with the same filters:
+    one aggregate, for windows finer than the rollup's month (a week, the first days of a
+    month)."""
+    first, after = bounds
+    registered = Q(registered_at__gte=first, registered_at__lt=after)
+    closed = Q(closed_at__gte=first, closed_at__lt=after)
+    sums = Case.objects.filter(area_code__startswith=area_code).filter(
+        registered | closed).aggregate(**{
+            m.name: Count("pk", filter=m.q & (closed if m.by_closing else registered))
+            for m in MEASURES})
+    return {name: sums[name] or 0 for name in NAMES}
 
 
 def totals_by_child(*, area: Area, period: Period) -> dict[str, dict[str, int]]:

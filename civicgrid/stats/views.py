@@ -10,12 +10,13 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.readers import area_for
 from civicgrid.core.access import access
-from civicgrid.stats.indicators import INDICATORS
+from civicgrid.stats.indicators import INDICATORS, KpiValue, tone
 from civicgrid.stats.models import Indicator
 from civicgrid.stats.selectors import (
     Period,
@@ -23,7 +24,9 @@ from civicgrid.stats.selectors import (
     current_month,
     dashboard,
     default_area,
+    is_running,
     kpis,
+    last_complete_month,
     ranking,
 )
 
@@ -40,9 +43,10 @@ def _area(request: HttpRequest) -> Area:
 
 
 def _period(request: HttpRequest) -> Period:
+    """The period asked for, or the last complete month."""
     text = request.GET.get("period", "").strip()
     if not text:
-        return current_month()
+        return last_complete_month()
     try:
         return Period.parse(text)
     except ValueError as exc:
@@ -50,18 +54,34 @@ def _period(request: HttpRequest) -> Period:
 
 
 def period_choices(today: date) -> list[tuple[str, str]]:
-    """This and the last 11 months, the last 4 quarters, this year and last year."""
-    month = current_month()
-    choices = [(month.shifted(-n).key, month.shifted(-n).start.strftime("%Y-%m"))
-               for n in range(12)]
+    """This and the last 11 months, the last 4 quarters, this year and last year; the
+    periods still running say so ("本月至今(截至5日)")."""
+    month = Period.month(today.year, today.month)
+    choices = [(month.key, _("本月至今(截至%(day)d日)") % {"day": today.day})]
+    choices += [(month.shifted(-n).key, month.shifted(-n).start.strftime("%Y-%m"))
+                for n in range(1, 12)]
     quarter = Period.quarter(today.year, (today.month - 1) // 3 + 1)
     for n in range(4):
         q = quarter.shifted(-3 * n)
-        choices.append((q.key, _("%(y)d年第%(q)d季度") % {
-            "y": q.start.year, "q": (q.start.month - 1) // 3 + 1}))
+        label = _("%(y)d年第%(q)d季度") % {"y": q.start.year, "q": (q.start.month - 1) // 3 + 1}
+        choices.append((q.key, _("%(period)s(至今)") % {"period": label} if n == 0 else label))
     for year in (today.year, today.year - 1):
-        choices.append((str(year), _("%(y)d年") % {"y": year}))
+        label = _("%(y)d年") % {"y": year}
+        choices.append((str(year), _("%(period)s(至今)") % {"period": label}
+                        if year == today.year else label))
     return choices
+
+
+def _choices(period: Period, today: date) -> list[tuple[str, str]]:
+    """The choices, with the period shown among them when a link asked for another one."""
+    choices = period_choices(today)
+    if period.key not in dict(choices):
+        choices.insert(0, (period.key, period.key))
+    return choices
+
+
+def period_label(period: Period, choices: list[tuple[str, str]]) -> str:
+    return dict(choices).get(period.key, period.key)
 
 
 def case_list_url(area: Area, period: Period, stat: str, **extra: str) -> str:
@@ -70,11 +90,33 @@ def case_list_url(area: Area, period: Period, stat: str, **extra: str) -> str:
     return f"{reverse('cases:list')}?{urlencode(query)}"
 
 
+def _kpi_change(kpi: KpiValue, before: KpiValue | None) -> dict[str, object]:
+    """The change of a rate against the period before, in percentage points, and whether it
+    is good news for that rate."""
+    if before is None or kpi.value is None or before.value is None:
+        return {"change": None, "magnitude": None, "tone": ""}
+    change = kpi.value - before.value
+    return {"change": change, "magnitude": abs(change),
+            "tone": tone(kpi.indicator.code, change)}
+
+
+def _compared_text(data) -> str:
+    """What the changes are measured against, in words."""
+    if data.to_date is not None:
+        return _("本期截至%(through)s,与上期同期(%(first)s至%(last)s)相比") % {
+            "through": f"{data.to_date.through:%m-%d}",
+            "first": f"{data.to_date.base_first:%Y-%m-%d}",
+            "last": f"{data.to_date.base_last:%Y-%m-%d}"}
+    return _("与上期(%(key)s)相比") % {"key": data.period.previous.key}
+
+
 @access("stats.dashboard.view")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     area, period = _area(request), _period(request)
-    data = dashboard(actor=request.user, area=area, period=period)
+    today = timezone.localdate()
+    data = dashboard(actor=request.user, area=area, period=period, today=today)
     fields = {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
+    choices = _choices(period, today)
     checks_url = reverse("warnings:overview", args=[area.code]) + "?" + urlencode(
         {"month": period.end.strftime("%Y-%m")})
     tiles = [{
@@ -83,6 +125,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         if kpi.indicator.source == "cases" else checks_url,
         "den_url": case_list_url(area, period, f"{kpi.indicator.code}:den")
         if kpi.indicator.source == "cases" else "",
+        **_kpi_change(kpi, data.previous_kpis.get(kpi.indicator.code)),
     } for kpi in data.kpis]
     chart = {
         "trend": {
@@ -95,6 +138,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
                        "rate": _("结案率(%)")},
             "links": [case_list_url(area, Period(p.month, p.month), "registered")
                       for p in data.trend],
+            # The last month still running: drawn lighter, marked "*".
+            "partial": bool(data.trend) and data.trend[-1].month == current_month().start,
         },
         "mix": [{"name": s.name, "value": s.count,
                  "url": case_list_url(area, period, "registered", category=s.code)
@@ -103,22 +148,23 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     }
     totals, previous = data.totals, data.previous
     counts = [
-        (_("登记"), totals["registered"], previous["registered"], "registered"),
-        (_("结案"), totals["closed"], previous["closed"], "closed"),
-        (_("在办"), totals["open"], previous["open"], "open"),
-        (_("重大矛盾纠纷"), totals["major"], previous["major"], "major"),
-        (_("群体性"), totals["group"], previous["group"], "group"),
+        (_("登记"), "registered"), (_("结案"), "closed"), (_("在办"), "open"),
+        (_("重大矛盾纠纷"), "major"), (_("群体性"), "group"),
     ]
     return render(request, "stats/dashboard.html", {
         **fields,
         "tiles": tiles,
         "chart": chart,
-        "counts": [{"label": label, "value": value, "previous": before,
-                    "change": value - before,
+        "counts": [{"label": label, "value": totals[stat], "previous": previous[stat],
+                    "change": totals[stat] - previous[stat],
+                    "magnitude": abs(totals[stat] - previous[stat]),
+                    "tone": tone(stat, totals[stat] - previous[stat]),
                     "url": case_list_url(area, period, stat)}
-                   for label, value, before, stat in counts],
+                   for label, stat in counts],
+        "compared": _compared_text(data),
+        "period_label": period_label(period, choices),
         "area_choices": area_choices(actor=request.user, area=area),
-        "period_choices": period_choices(period.end),
+        "period_choices": choices,
         "overdue_url": f"{reverse('cases:list')}?" + urlencode({
             "inbox": "overdue", "area": area.code, "ordering": "overdue"}),
         "kpi_url": f"{reverse('stats:kpis')}?" + urlencode({"area": area.code,
@@ -144,8 +190,10 @@ def kpi_view(request: HttpRequest) -> HttpResponse:
     ranked = ranking(actor=request.user, area=area, period=period, indicator=indicator) \
         if area.level != Level.GRID else []
     definition = INDICATORS[indicator]
+    choices = _choices(period, timezone.localdate())
     return render(request, "stats/kpis.html", {
         "area": area, "period": period, "rows": rows, "indicator": definition,
+        "period_label": period_label(period, choices), "running": is_running(period),
         "ranking": [{
             "row": row,
             "num_url": case_list_url(row.area, period, f"{indicator}:num")
@@ -155,5 +203,5 @@ def kpi_view(request: HttpRequest) -> HttpResponse:
         } for row in ranked],
         "indicators": list(INDICATORS.values()),
         "area_choices": area_choices(actor=request.user, area=area),
-        "period_choices": period_choices(period.end),
+        "period_choices": choices,
     })

@@ -96,7 +96,8 @@ EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
     "open311.open311request.change":        (False, False, False, False, False, True, False),
     "open311.open311request.delete":        (False, False, False, False, False, True, False),
     "open311.open311request.view":          (False, False, False, False, False, True, False),
-    "reports.monthlyrelease.publish":       (False, False, False, True, False, False, False),
+    # Publishing a release speaks for the district: leaders, not dispatchers (ADR 0008).
+    "reports.monthlyrelease.publish":       (False, False, False, False, True, False, False),
     "reports.monthlyrelease.view":          (False, False, False, True, True, False, True),
     "reports.report.view":                  (False, False, False, True, True, False, True),
     "stats.dashboard.view":                 (False, False, False, True, True, False, True),

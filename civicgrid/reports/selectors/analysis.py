@@ -41,9 +41,14 @@ from civicgrid.reports.links import case_list_url, overdue_url
 from civicgrid.reports.selectors.common import YEARS, add_months, category_index, change
 from civicgrid.reports.selectors.presentation import Cell, Row, Table
 from civicgrid.stats.indicators import INDICATORS, kpi_value
-from civicgrid.stats.measures import BY_NAME, MEASURES
+from civicgrid.stats.measures import BY_NAME
 from civicgrid.stats.rollups import STREET_CODE_LENGTH
-from civicgrid.stats.totals import measure_totals, totals_by_category, totals_by_month
+from civicgrid.stats.totals import (
+    measure_totals,
+    totals_by_category,
+    totals_by_month,
+    window_totals,
+)
 
 REPORT_KINDS = ("weekly", "monthly", "quarterly")
 WEEKLY_TREND = 8  # weeks in the weekly report's trend
@@ -255,13 +260,7 @@ def _span_totals(area_code: str, span: Span) -> dict[str, int]:
     period = span.period
     if period is not None:
         return measure_totals(area_code=area_code, period=period)
-    first, after = span.bounds
-    registered = Q(registered_at__gte=first, registered_at__lt=after)
-    closed = Q(closed_at__gte=first, closed_at__lt=after)
-    sums = _cases_in(area_code).filter(registered | closed).aggregate(**{
-        m.name: Count("pk", filter=m.q & (closed if m.by_closing else registered))
-        for m in MEASURES})
-    return {name: value or 0 for name, value in sums.items()}
+    return window_totals(area_code=area_code, bounds=span.bounds)
 
 
 def _span_by_category(area_code: str, span: Span) -> dict[int, dict[str, int]]:

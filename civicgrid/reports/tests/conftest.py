@@ -49,6 +49,16 @@ def reader(office):  # noqa: F811
     return office.people["county_dispatcher"]
 
 
+@pytest.fixture
+def publisher(office):  # noqa: F811
+    """A leader of the district (scope = the whole district): who publishes its release."""
+    from civicgrid.accounts.services import user_create
+    from civicgrid.conftest import PASSWORD
+
+    return user_create(username="c_leader", password=PASSWORD, display_name="区领导",
+                       roles=[Role.LEADER], area_codes=[office.world.county.code], actor=None)
+
+
 def auditor(office) -> User:  # noqa: F811
     """A reader of the whole deployment (the city's other districts too)."""
     return office.world.users[Role.AUDITOR]

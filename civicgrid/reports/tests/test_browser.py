@@ -1,15 +1,18 @@
-"""The district's governance centre opens last month's report (charts drawn, numbers
-linked), publishes the safety data release and then a correction of it, and a resident reads
-its public version."""
+"""The district's leader opens last month's report (charts drawn, numbers linked), publishes
+the safety data release — after a confirmation of what becomes public — and then a
+correction of it, and a resident reads its public version."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from civicgrid.accounts.roles import Role
+from civicgrid.accounts.services import user_create
 from civicgrid.conftest import PASSWORD, browser_login
-from civicgrid.core.tests.test_browser import DESKTOP, PHONE, open_page, shot
+from civicgrid.core.tests.test_browser import PHONE, open_page, shot
 from civicgrid.reports.models import MonthlyRelease
 from civicgrid.reports.tests.conftest import at, make_cases
 from civicgrid.reports.tests.scenario import build
@@ -27,6 +30,7 @@ PAINTED = """(selector) => {
   return painted;
 }"""
 NO_HSCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
+LAPTOP = {"width": 1366, "height": 900}
 
 
 def test_monthly_report_publish_and_public_release(transactional_db, live_server, office,
@@ -35,8 +39,9 @@ def test_monthly_report_publish_and_public_release(transactional_db, live_server
     base = live_server.url
     county = office.world.county
     month = f"{scenario.month:%Y-%m}"
-    reader = office.people["county_dispatcher"]
-    with open_page(browser, viewport=DESKTOP) as (_ctx, page, watch):
+    reader = user_create(username="c_leader", password=PASSWORD, display_name="区领导",
+                         roles=[Role.LEADER], area_codes=[county.code], actor=None)
+    with open_page(browser, viewport=LAPTOP) as (_ctx, page, watch):
         browser_login(page, base, reader.username, PASSWORD)
         page.locator('[data-testid="nav-reports"]').click()
         page.wait_for_url(re.compile(r".*/reports/$"))
@@ -73,8 +78,25 @@ def test_monthly_report_publish_and_public_release(transactional_db, live_server
             .inner_text() == "<5"
         with page.expect_navigation():
             page.locator('[data-testid="version-internal"]').click()
+        # Publishing asks first: the public version is not ticked, and the button leads to
+        # a confirmation of exactly what will be frozen and what becomes public.
+        assert not page.locator('[data-testid="publish-public"]').is_checked()
+        page.locator('[data-testid="publish-public"]').check()
         with page.expect_navigation():
             page.locator('[data-testid="publish"]').click()
+        assert "/release/publish/" in page.url
+        assert MonthlyRelease.objects.count() == 0  # nothing published yet
+        public_table = page.locator('[data-testid="confirm-public"]')
+        assert public_table.locator('tr[data-row="total"] .cg-n').first.inner_text() == "15"
+        assert public_table.locator('tr[data-row="hazard"] [data-hidden="small"]').first \
+            .inner_text() == "<5"
+        assert public_table.locator('tr[data-row="dispute"] [data-hidden="complementary"]') \
+            .first.inner_text() == "—"
+        assert "将向社会公开" in page.locator('[data-testid="confirm-summary"]').inner_text()
+        watch.assert_clean("confirmation")
+        shot(page, screenshot_dir, "release-confirm-laptop.png")
+        with page.expect_navigation():
+            page.locator('[data-testid="confirm-publish"]').click()
         assert page.locator('[data-testid="release-status"]').inner_text() == "已发布"
         assert MonthlyRelease.objects.filter(district=county, public=True).count() == 1
         shot(page, screenshot_dir, "release-published-desktop.png")
@@ -93,6 +115,22 @@ def test_monthly_report_publish_and_public_release(transactional_db, live_server
         assert page.locator('[data-testid="release-versions"] li').count() == 2
         shot(page, screenshot_dir, "release-corrected-desktop.png")
         watch.assert_clean("correction")
+
+    # On a phone: the confirmation of the month before (internal only) reads and fits.
+    earlier = scenario.month - timedelta(days=1)
+    with open_page(browser, viewport=PHONE, is_mobile=True) as (_ctx, page, watch):
+        browser_login(page, base, reader.username, PASSWORD)
+        page.goto(f"{base}/reports/{county.code}/release/?month={earlier:%Y-%m}")
+        with page.expect_navigation():
+            page.locator('[data-testid="publish"]').click()
+        assert "公开版不会向社会公开" in page.locator(
+            '[data-testid="confirm-summary"]').inner_text()
+        assert page.evaluate(NO_HSCROLL), "the confirmation scrolls sideways on a phone"
+        watch.assert_clean("confirmation on a phone")
+        shot(page, screenshot_dir, "release-confirm-phone.png")
+        with page.expect_navigation():
+            page.locator('[data-testid="confirm-cancel"]').click()
+        assert MonthlyRelease.objects.filter(month=earlier.replace(day=1)).count() == 0
 
     with open_page(browser, viewport=PHONE) as (_ctx, page, watch):
         page.goto(f"{base}/reports/public/")

@@ -85,9 +85,9 @@ def test_a_reader_in_scope_gets_the_hand_computed_numbers(office, five, reader):
         w.community_a.code]
 
 
-def test_published_releases_are_read_in_scope_only(office, five, reader):
+def test_published_releases_are_read_in_scope_only(office, five, reader, publisher):
     w = office.world
-    release = release_publish(district=w.county, month=five, actor=reader)
+    release = release_publish(district=w.county, month=five, actor=publisher)
     assert release_published(actor=reader, area=w.county, month=five) == release
     assert [r.pk for r in release_versions(actor=reader, area=w.county, month=five)] == [
         release.pk]

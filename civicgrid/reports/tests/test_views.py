@@ -49,6 +49,15 @@ def client_for(user) -> Client:
     return client
 
 
+def publish(client: Client, code: str, month: str, *, public: bool, **kw):
+    """Publish as the page does: open the confirmation, then confirm what it showed."""
+    params = {"month": month, **({"public": "1"} if public else {})}
+    confirm = client.get(f"/reports/{code}/release/publish/", params)
+    assert confirm.status_code == 200, confirm.status_code
+    return client.post(f"/reports/{code}/release/publish/",
+                       {**params, "digest": confirm.context["digest"]}, **kw)
+
+
 def anchor(kind: str, month, day) -> str:
     if kind == "weekly":
         return f"week={day:%Y-%m-%d}"
@@ -223,11 +232,11 @@ def visible_text(html: bytes) -> str:
     return re.sub(r"<[^>]+>", " ", body).replace("&lt;", "<")
 
 
-def test_the_public_release_shows_no_count_below_five(office, scenario, reader):
+def test_the_public_release_shows_no_count_below_five(office, scenario, reader, publisher):
     code = office.world.county.code
     month = f"{scenario.month:%Y-%m}"
     client = client_for(reader)
-    response = client.post(f"/reports/{code}/release/publish/", {"month": month, "public": "1"})
+    response = publish(client_for(publisher), code, month, public=True)
     assert response.status_code == 302
     public = Client()  # nobody signed in
     page = public.get(f"/reports/public/release/?district={code}&month={month}")
@@ -264,7 +273,7 @@ def test_the_public_release_shows_no_count_below_five(office, scenario, reader):
             if table == "release"} == rows
 
 
-def test_public_pages(office, scenario, reader):
+def test_public_pages(office, scenario, publisher):
     code = office.world.county.code
     month = f"{scenario.month:%Y-%m}"
     anonymous = Client()
@@ -275,7 +284,7 @@ def test_public_pages(office, scenario, reader):
                          ).status_code == 404
     assert anonymous.get(f"/reports/public/release/?district={code}&month=2026-13"
                          ).status_code == 404
-    client_for(reader).post(f"/reports/{code}/release/publish/", {"month": month})  # internal
+    publish(client_for(publisher), code, month, public=False)  # internal
     assert MonthlyRelease.objects.get().public is False
     assert anonymous.get(f"/reports/public/release/?district={code}&month={month}"
                          ).status_code == 404
@@ -307,55 +316,110 @@ def test_readers_and_scope(office, scenario):
     assert assert_every_count_drills_down(supervisor, html) > 40
 
 
-def test_who_may_publish(office, scenario, reader):
+def test_who_may_publish(office, scenario, reader, publisher):
     w = office.world
     month = f"{scenario.month:%Y-%m}"
+    code = w.county.code
     before = (MonthlyRelease.objects.count(), AuditEntry.objects.count())
-    # A leader reads the release but may not publish it.
-    assert client_for(office.people["leader"]).post(
-        f"/reports/{w.street_a.code}/release/publish/", {"month": month}).status_code == 403
-    # A street supervisor cannot reach the district; their own street is not a district.
-    supervisor = w.users[Role.SUPERVISOR]
-    assert client_for(supervisor).post(
-        f"/reports/{w.county.code}/release/publish/", {"month": month}).status_code == 404
-    response = client_for(supervisor).post(f"/reports/{w.street_a.code}/release/publish/",
-                                           {"month": month}, follow=True)
+    # The district's dispatcher (指挥调度员) reads the release but may not publish it: no
+    # button, no confirmation page, and a forged POST is refused with nothing changed.
+    page = client_for(reader).get(f"/reports/{code}/release/?month={month}")
+    assert page.status_code == 200 and b'data-testid="publish-card"' not in page.content
+    assert client_for(reader).get(f"/reports/{code}/release/publish/",
+                                  {"month": month}).status_code == 403
+    assert client_for(reader).post(f"/reports/{code}/release/publish/",
+                                   {"month": month, "public": "1"}).status_code == 403
+    # A street leader cannot reach the district; their own street is not a district.
+    leader = office.people["leader"]
+    assert client_for(leader).post(f"/reports/{code}/release/publish/",
+                                   {"month": month}).status_code == 404
+    response = client_for(leader).post(f"/reports/{w.street_a.code}/release/publish/",
+                                       {"month": month, "digest": "x"}, follow=True)
     assert "平安数据按区县发布" in response.content.decode()
     # The current month has not ended.
     this_month = f"{timezone.localdate():%Y-%m}"
-    response = client_for(reader).post(f"/reports/{w.county.code}/release/publish/",
-                                       {"month": this_month}, follow=True)
+    response = client_for(publisher).post(f"/reports/{code}/release/publish/",
+                                          {"month": this_month, "digest": "x"}, follow=True)
     assert "只能发布已经结束的月份" in response.content.decode()
+    # A POST without the confirmation (no digest, or a wrong one) publishes nothing.
+    for digest in ("", "0" * 64):
+        response = client_for(publisher).post(f"/reports/{code}/release/publish/",
+                                              {"month": month, "digest": digest}, follow=True)
+        assert "请重新核对后再发布" in response.content.decode()
     assert (MonthlyRelease.objects.count(), AuditEntry.objects.count()) == before
-    # The district's supervisor may; the page then shows the frozen numbers.
-    page = client_for(reader).get(f"/reports/{w.county.code}/release/?month={month}")
+    # The district's leader may: the page offers it, the confirmation asks, then published.
+    page = client_for(publisher).get(f"/reports/{code}/release/?month={month}")
     assert b'data-testid="publish"' in page.content
-    response = client_for(reader).post(f"/reports/{w.county.code}/release/publish/",
-                                       {"month": month, "public": "1"}, follow=True)
+    response = publish(client_for(publisher), code, month, public=True, follow=True)
     assert "已发布" in response.content.decode()
     assert b'data-testid="publish"' not in response.content
     assert MonthlyRelease.objects.count() == before[0] + 1
-    # Twice is refused.
-    response = client_for(reader).post(f"/reports/{w.county.code}/release/publish/",
-                                       {"month": month}, follow=True)
+    # Twice is refused, the confirmation page too.
+    response = client_for(publisher).get(f"/reports/{code}/release/publish/",
+                                         {"month": month}, follow=True)
+    assert "不能发布" in response.content.decode()
+    response = client_for(publisher).post(f"/reports/{code}/release/publish/",
+                                          {"month": month, "digest": "x"}, follow=True)
     assert "已经发布" in response.content.decode()
     assert MonthlyRelease.objects.count() == before[0] + 1
 
 
-def test_publishing_a_correction(office, scenario, reader):
+def test_the_confirmation_shows_exactly_what_becomes_public(office, scenario, publisher):
+    """15 cases last month: 12 disputes, 2 petitions, 1 hazard (scenario.py). The page lists
+    the internal numbers that will be frozen and the public version as it will be read,
+    its withheld cells marked; opening it writes nothing."""
+    code = office.world.county.code
+    month = f"{scenario.month:%Y-%m}"
+    client = client_for(publisher)
+    before = (MonthlyRelease.objects.count(), AuditEntry.objects.count())
+    response = client.get(f"/reports/{code}/release/publish/", {"month": month, "public": "1"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    internal = html[html.index('data-testid="confirm-internal"'):
+                    html.index('data-testid="confirm-public"')]
+    public = html[html.index('data-testid="confirm-public"'):
+                  html.index('data-testid="confirm-form"')]
+    internal_rows = {row: texts for (table, row), texts in page_numbers(internal).rows.items()
+                     if table == "release"}
+    public_rows = {row: texts for (table, row), texts in page_numbers(public).rows.items()
+                   if table == "release"}
+    assert (internal_rows["total"][0], internal_rows["dispute"][0],
+            internal_rows["petition"][0], internal_rows["hazard"][0]) == ("15", "12", "2", "1")
+    assert (public_rows["total"][0], public_rows["dispute"][0], public_rows["petition"][0],
+            public_rows["hazard"][0]) == ("15", "—", "<5", "<5")
+    assert 'data-published="1"' in public
+    assert '<span class="cg-n cg-hidden" data-hidden="complementary"' in public
+    assert public.count('data-hidden="small"') == response.context["public_view"].hidden[
+        "small"] > 0
+    assert "将向社会公开" in html and "任何人无需登录即可查看" in html
+    assert 'name="public" value="1"' in html and response.context["digest"] in html
+    assert 'data-testid="confirm-publish"' in html and "并向社会公开" in html
+    # Without the public version: said plainly, and the form does not carry it.
+    html = client.get(f"/reports/{code}/release/publish/", {"month": month}).content.decode()
+    assert "公开版不会向社会公开" in html and 'data-published="0"' in html
+    assert 'name="public"' not in html and "(仅内部)" in html
+    assert (MonthlyRelease.objects.count(), AuditEntry.objects.count()) == before
+    # The release page: the public version is not ticked, and the button leads here.
+    page = client.get(f"/reports/{code}/release/?month={month}").content.decode()
+    box = re.search(r'<input[^>]*data-testid="publish-public"[^>]*>', page).group(0)
+    assert "checked" not in box
+    assert f'<form method="get" action="/reports/{code}/release/publish/">' in page
+
+
+def test_publishing_a_correction(office, scenario, reader, publisher):
     w = office.world
     month = f"{scenario.month:%Y-%m}"
     url = f"/reports/{w.county.code}/release/correct/"
     page_url = f"/reports/{w.county.code}/release/?month={month}"
-    client = client_for(reader)
-    client.post(f"/reports/{w.county.code}/release/publish/", {"month": month, "public": "1"})
+    client = client_for(publisher)
+    publish(client, w.county.code, month, public=True)
     make_cases(office, 3, at(scenario.month.replace(day=9)))
     before = (MonthlyRelease.objects.count(), AuditEntry.objects.count())
-    # Who may not: a reader who does not publish, a street outside the district, no GET.
-    assert client_for(office.people["leader"]).post(
-        f"/reports/{w.street_a.code}/release/correct/", {"month": month, "note": "x"}
-    ).status_code == 403
-    assert client_for(w.users[Role.SUPERVISOR]).post(
+    # Who may not: a dispatcher (reads, does not publish), a street outside the district,
+    # no GET.
+    assert client_for(reader).post(url, {"month": month, "note": "x"}).status_code == 403
+    assert client_for(office.people["leader"]).post(  # street A's leader
         url, {"month": month, "note": "x"}).status_code == 404
     assert client.get(url).status_code == 405
     # Bad input: a clear message, nothing changed, and what was typed is still there.
@@ -368,7 +432,7 @@ def test_publishing_a_correction(office, scenario, reader):
     response = client.post(url, {"month": "2026-13", "note": "补录"}, follow=True)
     assert "月份无效" in response.content.decode()
     assert (MonthlyRelease.objects.count(), AuditEntry.objects.count()) == before
-    # The district's supervisor corrects; the page shows the new version and its reason.
+    # The district's leader corrects; the page shows the new version and its reason.
     response = client.post(url, {"month": month, "note": "补录迟报事件 3 件"}, follow=True)
     assert response.redirect_chain[-1][0] == page_url
     html = response.content.decode()

@@ -145,7 +145,8 @@ def test_pages_answer_404_out_of_scope_and_the_numbers_in_scope(
     client.force_login(office.people["leader"])
     for code in (w.county.code, w.street_b.code, "320602999"):
         assert client.get(reverse(page), {"area": code}).status_code == 404
-    response = client.get(reverse(page), {"area": w.street_a.code})
+    response = client.get(reverse(page), {"area": w.street_a.code,
+                                          "period": current_month().key})  # the history's
     assert response.status_code == 200
     assert response.context["area"] == w.street_a
     assert "57.14" in response.content.decode()

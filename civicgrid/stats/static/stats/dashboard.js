@@ -7,19 +7,30 @@
   var STATUS = { red: "#d63939", yellow: "#f59f00", green: "#2fb344" };
   var charts = [];
 
+  // The month still running (t.partial): its bars drawn lighter and its label marked "*",
+  // so that a few days' numbers are not read as a fall.
+  function lighter(values, partial) {
+    return values.map(function (v, i) {
+      return partial && i === values.length - 1 ? { value: v, itemStyle: { opacity: 0.4 } } : v;
+    });
+  }
+
   function trend(el) {
     var t = data.trend;
+    var months = t.months.map(function (m, i) {
+      return t.partial && i === t.months.length - 1 ? m + "*" : m;
+    });
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       animation: false,
       grid: { left: 40, right: 44, top: 36, bottom: 28 },
       legend: { top: 0, data: [t.labels.registered, t.labels.closed, t.labels.rate] },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: t.months, axisLabel: { formatter: function (v) { return v.slice(2); } } },
+      xAxis: { type: "category", data: months, axisLabel: { formatter: function (v) { return v.slice(2); } } },
       yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
       series: [
-        { name: t.labels.registered, type: "bar", data: t.registered, itemStyle: { color: "#206bc4" } },
-        { name: t.labels.closed, type: "bar", data: t.closed, itemStyle: { color: "#2fb344" } },
+        { name: t.labels.registered, type: "bar", data: lighter(t.registered, t.partial), itemStyle: { color: "#206bc4" } },
+        { name: t.labels.closed, type: "bar", data: lighter(t.closed, t.partial), itemStyle: { color: "#2fb344" } },
         { name: t.labels.rate, type: "line", yAxisIndex: 1, data: t.rate, connectNulls: true, itemStyle: { color: "#f76707" } }
       ]
     });
