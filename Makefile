@@ -60,11 +60,14 @@ system-deps: ## Install Chromium, CJK fonts and gettext with apt-get if missing 
 	apt-get update; \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y "$${missing[@]}"
 
-run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000
+# The port `make run` serves on: `make run PORT=8080`.
+PORT ?= 8000
+
+run: install ## Migrate, load demo data and serve on http://127.0.0.1:PORT (PORT=8000 unless given)
 	$(UV) run python manage.py migrate --noinput
 	$(UV) run python manage.py seed_demo
-	@echo "civicgrid on http://127.0.0.1:8000"
-	$(UV) run python manage.py runserver 127.0.0.1:8000
+	@echo "civicgrid on http://127.0.0.1:$(PORT)"
+	$(UV) run python manage.py runserver 127.0.0.1:$(PORT)
 
 # Every step must pass; make stops at the first failing one.  Pytest's exit
 # code 5 ("no tests collected") is non-zero, so it fails the build as well.

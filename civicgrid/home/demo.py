@@ -23,11 +23,11 @@ from civicgrid.areas.services import areas_import, positions_ensure_builtin
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.loader import load_categories
-from civicgrid.cases.models import Category, CategoryAttribute
+from civicgrid.cases.models import Category, CategoryAttribute, HandlingLevel, RoutingRule
 from civicgrid.home.demo_names import person_name as _name
 from civicgrid.stats.services import kpi_target_set
 from civicgrid.units.models import Specialty, Unit, UnitKind, UnitMembership
-from civicgrid.units.services import specialties_ensure_builtin, unit_add_member, unit_create
+from civicgrid.units.services import specialties_ensure_builtin, unit_add_member
 
 DEMO_PASSWORD = "Civicgrid-Demo-2026"  # noqa: S105  (documented demo password)
 BATCH = 1000
@@ -42,12 +42,15 @@ class DemoLogin:
 
 
 DISTRICT_UNITS = [
-    # suffix, name, kind, specialties
+    # suffix, name, kind, specialties. Routing (cases/services/routing.py) picks, level by
+    # level, the first unit (by kind, then code) whose specialty is the category's; so a
+    # specialty goes to one unit per level, and the exceptions are routing rules
+    # (DEMO_ROUTING_RULES).
     ("zzzx", "崇川区社会治理现代化指挥中心", UnitKind.GOVERNANCE_CENTRE, ["general"]),
     ("tjw", "崇川区人民调解委员会", UnitKind.MEDIATION_COMMITTEE, ["general", "neighbourhood",
                                                             "marriage_family"]),
     ("yh", "崇川区医疗纠纷人民调解委员会", UnitKind.SPECIALISED_COMMITTEE, ["medical"]),
-    ("lz", "崇川区劳动争议人民调解委员会", UnitKind.SPECIALISED_COMMITTEE, ["labour"]),
+    ("lz", "崇川区劳动争议人民调解委员会", UnitKind.SPECIALISED_COMMITTEE, []),
     ("jt", "崇川区道路交通事故人民调解委员会", UnitKind.SPECIALISED_COMMITTEE,
      ["traffic_accident"]),
     ("wy", "崇川区物业纠纷人民调解委员会", UnitKind.SPECIALISED_COMMITTEE,
@@ -58,10 +61,45 @@ DISTRICT_UNITS = [
     ("flyz", "崇川区法律援助中心", UnitKind.LEGAL_AID, []),
     ("sfj", "崇川区司法局", UnitKind.DEPARTMENT, []),
     ("rsj", "崇川区人力资源和社会保障局", UnitKind.DEPARTMENT, ["labour"]),
-    ("zjj", "崇川区住房和城乡建设局", UnitKind.DEPARTMENT, ["property_management"]),
-    ("sjj", "崇川区市场监督管理局", UnitKind.DEPARTMENT, ["consumer", "safety_hazard"]),
+    ("zjj", "崇川区住房和城乡建设局", UnitKind.DEPARTMENT, []),
+    ("sjj", "崇川区市场监督管理局", UnitKind.DEPARTMENT, ["consumer"]),
     ("hbj", "南通市崇川生态环境局", UnitKind.DEPARTMENT, ["environment"]),
-    ("gaj", "南通市公安局崇川分局", UnitKind.DEPARTMENT, ["traffic_accident"]),
+    ("gaj", "南通市公安局崇川分局", UnitKind.DEPARTMENT, []),
+    ("cgj", "崇川区城市管理局", UnitKind.DEPARTMENT, ["public_service"]),
+    ("mzj", "崇川区民政局", UnitKind.DEPARTMENT, []),
+    ("yjj", "崇川区应急管理局", UnitKind.DEPARTMENT, ["safety_hazard", "emergency"]),
+    ("wjw", "崇川区卫生健康委员会", UnitKind.DEPARTMENT, []),
+    ("jyj", "崇川区教育体育局", UnitKind.DEPARTMENT, ["education"]),
+    ("zsb", "崇川区房屋征收管理办公室", UnitKind.DEPARTMENT, ["land_acquisition"]),
+    ("wb", "崇川区人民政府外事办公室", UnitKind.DEPARTMENT, ["foreign"]),
+    ("jw", "崇川区纪委监委", UnitKind.OTHER, ["conduct"]),
+]
+
+# Each street's offices, after its governance centre, mediation committee, justice office,
+# street office and police station (demo_seed): suffix, name (after the street's name),
+# specialties, parent unit's suffix in DISTRICT_UNITS. 城市管理办公室 takes the street's
+# 民生服务 (street lights, manholes, litter, illegal building: 数字城管), 应急管理办公室 its
+# safety hazards, 市场监督管理所 consumer disputes (and, by rule, food and special equipment).
+STREET_OFFICES = [
+    ("cgb", "城市管理办公室", ["public_service"], "cgj"),
+    ("yjb", "应急管理办公室", ["safety_hazard"], "yjj"),
+    ("shb", "社会事务办公室", [], "mzj"),
+    ("scs", "市场监督管理所", ["consumer"], "sjj"),
+]
+
+# Routing rules where a category's specialty alone would pick the wrong unit:
+# (category code, level, unit suffix; a street unit's suffix applies in each street).
+DEMO_ROUTING_RULES = [
+    ("0208", "street", "shb"),  # 社会救助 → 街道社会事务办(民政)
+    ("0209", "street", "shb"),  # 养老服务 → 街道社会事务办
+    ("0303", "street", "scs"),  # 食品安全 → 市场监督管理所
+    ("0308", "street", "scs"),  # 特种设备(电梯) → 市场监督管理所
+    ("0208", "county", "mzj"),
+    ("0209", "county", "mzj"),
+    ("010302", "county", "lz"),  # 工伤赔偿 → 劳动争议调委会
+    ("010303", "county", "lz"),  # 劳动合同 → 劳动争议调委会
+    ("0403", "county", "wjw"),  # 公共卫生事件 → 卫健委
+    ("0404", "county", "gaj"),  # 社会安全事件 → 公安分局
 ]
 
 
@@ -107,6 +145,46 @@ def _demo_targets() -> None:
                        note="示范区年度考核目标", actor=None)
 
 
+# code, name, kind, area, parent, specialty codes
+UnitSpec = tuple[str, str, str, Area, "Unit | None", list[str]]
+
+
+def _units_bulk(specs: list[UnitSpec], specialties: dict[str, Specialty]) -> dict[str, Unit]:
+    """Create units in bulk, each serving its own area (what unit_create does one by one,
+    with a full_clean and an audit entry each: the demo's are known to be valid, and the
+    seeding's one audit entry counts them). Returns them by code."""
+    made = Unit.objects.bulk_create(
+        [Unit(code=code, name=name, kind=kind, area=area, parent=parent)
+         for code, name, kind, area, parent, _specs in specs], batch_size=BATCH)
+    Serving = Unit.jurisdiction.through  # noqa: N806
+    Serving.objects.bulk_create([Serving(unit_id=unit.pk, area_id=spec[3].pk)
+                                 for unit, spec in zip(made, specs, strict=True)],
+                                batch_size=BATCH)
+    Speciality = Unit.specialties.through  # noqa: N806
+    Speciality.objects.bulk_create(
+        [Speciality(unit_id=unit.pk, specialty_id=specialties[code].pk)
+         for unit, spec in zip(made, specs, strict=True) for code in spec[5]],
+        batch_size=BATCH)
+    return {unit.code: unit for unit in made}
+
+
+def _routing_rules(district: Area, streets: list[Area], units: dict[str, Unit]) -> int:
+    """DEMO_ROUTING_RULES, as an administrator enters them (admin: 分流规则); the audit
+    record of the seeding counts them."""
+    categories = {c.code: c for c in Category.objects.filter(
+        code__in={code for code, _level, _unit in DEMO_ROUTING_RULES})}
+    rules = []
+    for code, level, suffix in DEMO_ROUTING_RULES:
+        if level == HandlingLevel.COUNTY:
+            rules.append(RoutingRule(category=categories[code], area=district, level=level,
+                                     unit=units[suffix]))
+            continue
+        rules += [RoutingRule(category=categories[code], area=street, level=level,
+                              unit=units[f"{street.code}-{suffix}"]) for street in streets]
+    RoutingRule.objects.bulk_create(rules, batch_size=BATCH)
+    return len(rules)
+
+
 @transaction.atomic
 def demo_seed(*, seed: int = 2026) -> bool:
     """Build the demo district. Returns False (and changes nothing) if it already exists."""
@@ -130,50 +208,52 @@ def demo_seed(*, seed: int = 2026) -> bool:
                  .order_by("code"))
     specialties = {s.code: s for s in Specialty.objects.all()}
 
-    # Units --------------------------------------------------------------------------------
-    units: dict[str, Unit] = {}
-    for suffix, name, kind, specs in DISTRICT_UNITS:
-        units[suffix] = unit_create(
-            code=f"{COUNTY_CODE}-{suffix}", name=name, kind=kind, area=district, actor=None,
-            specialties=[specialties[s] for s in specs],
-            parent=None if suffix == "zzzx" else None,
-        )
+    # Units, in bulk (three waves, parents first) ----------------------------------------
+    made = _units_bulk([(f"{COUNTY_CODE}-{suffix}", name, kind, district, None, specs)
+                        for suffix, name, kind, specs in DISTRICT_UNITS], specialties)
+    units: dict[str, Unit] = {suffix: made[f"{COUNTY_CODE}-{suffix}"]
+                              for suffix, *_rest in DISTRICT_UNITS}
     centre = units["zzzx"]
+    wave: list[UnitSpec] = []
     for street in streets:
         short = street.name
         town = street.name.endswith("镇")
+        bare = short.removesuffix("街道").removesuffix("镇")
         street_units = [
             ("zzzx", f"{short}社会治理综合指挥中心", UnitKind.GOVERNANCE_CENTRE, ["general"],
              centre),
             ("tjw", f"{short}人民调解委员会", UnitKind.MEDIATION_COMMITTEE,
              ["general", "neighbourhood", "marriage_family", "property_management"],
              units["tjw"]),
-            ("sfs", f"{short.removesuffix('街道').removesuffix('镇')}司法所",
-             UnitKind.JUSTICE_OFFICE, [], units["sfj"]),
-            ("bsc", f"{short}{'人民政府' if town else '办事处'}", UnitKind.STREET_OFFICE, [], None),
-            ("pcs", f"{short.removesuffix('街道').removesuffix('镇')}派出所",
-             UnitKind.POLICE_STATION, ["traffic_accident"], units["gaj"]),
+            ("sfs", f"{bare}司法所", UnitKind.JUSTICE_OFFICE, [], units["sfj"]),
+            # 土地权属争议 between individuals go to the township government first
+            # (土地管理法 第十四条); 村务 too.
+            ("bsc", f"{short}{'人民政府' if town else '办事处'}", UnitKind.STREET_OFFICE,
+             ["village_affairs", "land_rights"], None),
+            ("pcs", f"{bare}派出所", UnitKind.POLICE_STATION, ["traffic_accident"],
+             units["gaj"]),
+            *[(suffix, f"{bare}{name}" if suffix == "scs" else f"{short}{name}",
+               UnitKind.DEPARTMENT, specs, units[parent])
+              for suffix, name, specs, parent in STREET_OFFICES],
         ]
-        for suffix, name, kind, specs, parent in street_units:
-            units[f"{street.code}-{suffix}"] = unit_create(
-                code=f"{street.code}-{suffix}", name=name, kind=kind, area=street, actor=None,
-                parent=parent, specialties=[specialties[s] for s in specs],
-            )
+        wave += [(f"{street.code}-{suffix}", name, kind, street, parent, specs)
+                 for suffix, name, kind, specs, parent in street_units]
+    units.update(_units_bulk(wave, specialties))
+    wave = []
     for community in communities:
         street_code = community.code[:9]
         village = community.name.endswith("村")
-        units[f"{community.code}-tjw"] = unit_create(
-            code=f"{community.code}-tjw", name=f"{community.name}人民调解委员会",
-            kind=UnitKind.MEDIATION_COMMITTEE, area=community, actor=None,
-            parent=units[f"{street_code}-tjw"],
-            specialties=[specialties["neighbourhood"], specialties["marriage_family"]],
-        )
-        units[f"{community.code}-jwh"] = unit_create(
-            code=f"{community.code}-jwh",
-            name=f"{community.name}{'村民委员会' if village else '居民委员会'}",
-            kind=UnitKind.COMMUNITY_COMMITTEE, area=community, actor=None,
-            parent=units[f"{street_code}-bsc"],
-        )
+        wave += [
+            (f"{community.code}-tjw", f"{community.name}人民调解委员会",
+             UnitKind.MEDIATION_COMMITTEE, community, units[f"{street_code}-tjw"],
+             ["neighbourhood", "marriage_family"]),
+            (f"{community.code}-jwh",
+             f"{community.name}{'村民委员会' if village else '居民委员会'}",
+             UnitKind.COMMUNITY_COMMITTEE, community, units[f"{street_code}-bsc"], []),
+        ]
+    units.update(_units_bulk(wave, specialties))
+
+    rule_count = _routing_rules(district, streets, units)
 
     # Named demo users ---------------------------------------------------------------------
     password_hash = make_password(DEMO_PASSWORD)
@@ -264,6 +344,6 @@ def demo_seed(*, seed: int = 2026) -> bool:
     audit_record(
         actor=None, username="system", event_type=AuditEventType.DEMO_SEEDED, subject=district,
         details={"areas": report.created, "units": len(units), "users": len(new_users) + 10,
-                 "grid_assignments": len(assignments)},
+                 "grid_assignments": len(assignments), "routing_rules": rule_count},
     )
     return True

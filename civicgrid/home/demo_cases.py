@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import random
 import types
+from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,7 +24,7 @@ from shapely.geometry import shape
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import user_create
-from civicgrid.areas.models import Area, Level
+from civicgrid.areas.models import Area, GridAssignment, Level
 from civicgrid.cases import services as svc
 from civicgrid.cases.models import (
     Case,
@@ -36,6 +37,7 @@ from civicgrid.cases.models import (
 )
 from civicgrid.core.idnumbers import check_digit
 from civicgrid.home.demo_names import person_name
+from civicgrid.home.demo_stories import ROADS, story_case
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.units.services import unit_add_member
 
@@ -46,51 +48,10 @@ CHANNEL_WEIGHTS = {
 }
 KIND_WEIGHTS = {"dispute": 45, "service": 28, "hazard": 17, "petition": 6, "emergency": 4}
 
-TEMPLATES = {
-    "0101": ["{a}与{b}夫妻感情不和,因子女抚养和财产分割发生争吵,双方情绪激动,请求调解。",
-             "{a}反映其子女不履行赡养义务,老人生活困难,多次沟通无果。"],
-    "0102": ["{a}反映楼上住户{b}家装修噪音扰民,晚间仍在施工,多次协商无果。",
-             "{a}与邻居{b}因楼道堆物和通道使用发生矛盾,双方互不相让。",
-             "{b}家卫生间漏水导致楼下{a}家天花板受损,赔偿问题协商不成。"],
-    "0103": ["{employer}拖欠{n}名工人工资约{amount}元,工人多次讨要未果,情绪较大。",
-             "{a}在{employer}工作期间受伤,工伤赔偿与单位意见分歧。"],
-    "0104": ["{a}家属认为{institution}诊疗存在过错,要求赔偿,在医院聚集。"],
-    "0105": ["{project}涉及的{n}户居民对补偿标准有异议,要求重新评估。"],
-    "0106": ["{a}与{b}因宅基地界址发生争议,双方各执一词。",
-             "两个村民小组因灌溉渠道使用权发生纠纷,影响春耕。"],
-    "0107": ["{estate}小区业主反映物业公司收费不透明、电梯长期维修不到位,业主与物业矛盾突出。",
-             "{estate}小区停车位分配引发业主与物业争执。"],
-    "0108": ["{a}驾驶电动车与{b}的轿车发生碰撞,{a}受轻伤,双方就赔偿数额协商不成。"],
-    "0109": ["{a}在{business}办理预付卡后商家关门,要求退款约{amount}元。"],
-    "0110": ["居民反映{business}排放异味,影响周边生活。"],
-    "0111": ["家长反映{school}课后服务收费问题,与学校沟通未果。"],
-    "0112": ["村民对村集体收益分配方案有异议,要求公开账目。"],
-    "0201": ["{place}路段井盖破损,存在安全隐患,请尽快修复。",
-             "{place}人行道破损严重,老人出行不便。"],
-    "0202": ["{place}垃圾堆放多日无人清运,气味较大。"],
-    "0203": ["{place}一带停水已超过一天,居民用水困难。"],
-    "0204": ["{place}附近广场舞音响声音过大,夜间影响休息。"],
-    "0205": ["{place}有住户在屋顶违规搭建阳光房。"],
-    "0206": ["{place}路灯多盏不亮,夜间出行不安全。"],
-    "0208": ["{a}为独居困难老人,申请临时救助。"],
-    "0209": ["{a}年迈独居,子女在外地,需要上门助餐服务。"],
-    "03": ["巡查发现{place}{hazard},存在安全隐患,已现场提醒,需相关部门跟进处置。"],
-    "0303": ["巡查发现{business}{hazard},已拍照取证。"],
-    "04": ["{place}发生{event},现场已初步处置,需进一步协调。"],
-    "05": ["{a}来信反映{issue},要求有关部门依法处理并答复。",
-           "{a}来访反映{issue},情绪激动,要求尽快解决。"],
-}
-HAZARDS = ["楼道堆放杂物堵塞消防通道", "电动车在楼道内违规充电", "燃气管道老化漏气",
-           "沿街商铺私拉电线", "老旧房屋墙体开裂"]
-EVENTS = ["一起燃气泄漏险情", "强降雨导致积水", "一起交通事故造成道路拥堵"]
-ISSUES = ["小区违建长期未拆除", "征收补偿款未足额发放", "单位欠薪问题", "养老保险待遇认定"]
-ESTATES = ["濠河苑", "桃园新村", "江海名都", "翠竹花园", "虹桥新村", "学田小区"]
-EMPLOYERS = ["南通某建筑劳务公司", "某服装加工厂", "某餐饮管理公司", "某装饰工程公司"]
-BUSINESSES = ["某健身房", "某美容店", "某小吃店", "某超市", "某化工厂"]
-SCHOOLS = ["某实验小学", "某中学", "某幼儿园"]
-INSTITUTIONS = ["某人民医院", "某社区卫生服务中心"]
-PROJECTS = ["城中村改造项目", "道路拓宽工程", "老旧小区改造项目"]
-
+# Only these kinds are ever 重大 or 群体性 in the demo (a street light is neither).
+SCALED_KINDS = ("dispute", "petition", "emergency")
+# Categories of village life (承包地、宅基地、村务): their cases happen in a village.
+VILLAGE_CATEGORIES = ("0106", "0112")
 
 def _person_name(rng: random.Random) -> str:
     return person_name(rng)
@@ -104,36 +65,6 @@ def _id_number(rng: random.Random) -> str:
 
 def _phone(rng: random.Random) -> str:
     return rng.choice(["138", "139", "151", "186", "177"]) + f"{rng.randint(0, 99999999):08d}"
-
-
-def _attribute_values(category: Category, rng: random.Random, when: datetime) -> dict:
-    values: dict = {}
-    for attr in category.attributes.all():
-        if not attr.required and rng.random() < 0.4:
-            continue
-        if attr.datatype == "number":
-            values[attr.code] = rng.choice([2, 5, 8, 12, 30, 18000, 36000, 52000])
-        elif attr.datatype == "datetime":
-            values[attr.code] = (when - timedelta(hours=rng.randint(1, 48))).isoformat()
-        elif attr.datatype == "singlevaluelist" and attr.values:
-            values[attr.code] = rng.choice(attr.values)[0]
-        elif attr.datatype == "multivaluelist" and attr.values:
-            values[attr.code] = [rng.choice(attr.values)[0]]
-        else:
-            values[attr.code] = rng.choice(ESTATES + EMPLOYERS + BUSINESSES)
-    return values
-
-
-def _description(category: Category, rng: random.Random, place: str, a: str, b: str) -> str:
-    options = (TEMPLATES.get(category.code[:4]) or TEMPLATES.get(category.code[:2])
-               or ["{place}发现{name}问题,请尽快处理。"])
-    return rng.choice(options).format(
-        a=a, b=b, place=place, name=category.name, n=rng.randint(3, 40),
-        amount=rng.choice([8600, 23000, 56000, 120000]), employer=rng.choice(EMPLOYERS),
-        institution=rng.choice(INSTITUTIONS), project=rng.choice(PROJECTS),
-        estate=rng.choice(ESTATES), business=rng.choice(BUSINESSES),
-        school=rng.choice(SCHOOLS), hazard=rng.choice(HAZARDS), event=rng.choice(EVENTS),
-        issue=rng.choice(ISSUES))
 
 
 def _png(rng: random.Random) -> bytes:
@@ -208,12 +139,19 @@ class _Staff:
 
 
 def _dispatch_unit(case: Case) -> Unit:
+    """The unit the dispatcher picks: routing's suggestion; without one, for a dispute the
+    mediation committee of the queue's area (street or district), for anything else the
+    street office (街道办事处) or, for the district, its governance centre."""
     if case.suggested_unit is not None:
         return case.suggested_unit
-    street = case.queue_area.code[:9]
-    return (Unit.objects.filter(area__code=street, kind=UnitKind.MEDIATION_COMMITTEE).first()
-            or Unit.objects.filter(area__code=street).first()
-            or Unit.objects.get(code=f"{case.area_code[:6]}-zzzx"))
+    queue = case.queue_area.code
+    kinds = ([UnitKind.MEDIATION_COMMITTEE] if case.category.kind in ("dispute", "petition")
+             else [UnitKind.STREET_OFFICE, UnitKind.GOVERNANCE_CENTRE])
+    for kind in kinds:
+        unit = Unit.objects.filter(area__code=queue, kind=kind, active=True).first()
+        if unit is not None:
+            return unit
+    return Unit.objects.get(code=f"{case.area_code[:6]}-zzzx")
 
 
 HANDOFF_TARGET = {HandOffKind.POLICE: UnitKind.POLICE_STATION,
@@ -311,9 +249,37 @@ def _final_status(age_days: int, rng: random.Random) -> str:
         [10, 10, 26, 4, 10, 7, 6, 22, 3, 2])[0]
 
 
+def _place(grid: Area, rng: random.Random) -> dict[str, str]:
+    """Where a case happens, in words: the grid's community and a road, or a village
+    group (村民小组) in a village."""
+    community = grid.name.split("第")[0]
+    road = rng.choice(ROADS)
+    village = community.endswith("村")
+    group = f"{community}{rng.randint(1, 12)}组" if village else f"{community}附近某村"
+    return {"community": community, "road": road, "village_group": group,
+            "place": group if village else f"{community}{road}"}
+
+
+def _point(grid: Area, rng: random.Random) -> tuple[float, float] | None:
+    if not grid.boundary or rng.random() >= 0.85:
+        return None
+    polygon = shape(grid.boundary)
+    minx, miny, maxx, maxy = polygon.bounds
+    for _ in range(20):
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if polygon.contains(Point(x, y)):
+            return (round(x, 6), round(y, 6))
+    return None
+
+
+Progress = Callable[[int, int], None]
+
+
 @transaction.atomic
-def demo_cases_seed(*, seed: int = 2026, count: int = 400) -> int:
-    """Create `count` cases in the demo district (skip if it already has cases)."""
+def demo_cases_seed(*, seed: int = 2026, count: int = 400,
+                    progress: Progress | None = None) -> int:
+    """Create `count` cases in the demo district (skip if it already has cases).
+    `progress(done, count)` is called every 50 cases and at the end."""
     if Case.objects.exists():
         return 0
     rng = random.Random(seed)  # noqa: S311  (demo data, not security)
@@ -323,10 +289,12 @@ def demo_cases_seed(*, seed: int = 2026, count: int = 400) -> int:
     for category in leaves:
         by_kind.setdefault(category.kind, []).append(category)
     grids = list(Area.objects.filter(level=Level.GRID).order_by("code"))
+    village_grids = [g for g in grids if g.name.split("第")[0].endswith("村")] or grids
     street1 = User.objects.get(username="street1").jurisdictions.get().area.code
     grids_street1 = [g for g in grids if g.code.startswith(street1)]
-    grid_worker_of = dict(User.objects.filter(username__startswith="gw")
-                          .values_list("username", "pk"))
+    # The grid worker (网格员) of each grid reports its patrol cases: one query for all.
+    grid_worker_of = {a.grid_id: a.user for a in GridAssignment.objects.filter(
+        position__code="grid_worker").select_related("user")}
     staff = _Staff(make_password(None))
     start = django_timezone.now() - timedelta(days=365)
     moments = sorted(start + timedelta(minutes=rng.randint(0, 365 * 24 * 60))
@@ -337,51 +305,50 @@ def demo_cases_seed(*, seed: int = 2026, count: int = 400) -> int:
         clock.now = moment
         kind = rng.choices(list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))[0]
         category = rng.choice(by_kind.get(kind) or leaves)
-        grid = rng.choice(grids_street1 if rng.random() < 0.35 else grids)
+        if category.code.startswith(VILLAGE_CATEGORIES):
+            grid = rng.choice(village_grids)
+        else:
+            grid = rng.choice(grids_street1 if rng.random() < 0.35 else grids)
         channel = rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
         if kind == "petition":
             channel = rng.choice([Channel.PETITION_LETTER, Channel.PETITION_VISIT,
                                   Channel.LEADER_RECEPTION])
         a, b = _person_name(rng), _person_name(rng)
+        place = _place(grid, rng)
         parties = [svc.PartyInput(role="applicant", name=a, phone=_phone(rng),
                                   id_number=_id_number(rng) if rng.random() < 0.5 else "",
                                   ethnicity="汉族", occupation=rng.choice(
                                       ["个体经营", "退休", "企业职工", "务农", "自由职业"]),
-                                  address=f"{grid.name.split('第')[0]}{rng.randint(1, 40)}幢")]
+                                  address=f"{place['community']}{rng.randint(1, 40)}幢")]
         if kind == "dispute":
             parties.append(svc.PartyInput(role="respondent", name=b, phone=_phone(rng),
                                           ethnicity="汉族"))
         elif kind in ("service", "hazard", "emergency") and rng.random() < 0.6:
             parties = []
-        point = None
-        if grid.boundary and rng.random() < 0.85:
-            polygon = shape(grid.boundary)
-            minx, miny, maxx, maxy = polygon.bounds
-            for _ in range(20):
-                x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-                if polygon.contains(Point(x, y)):
-                    point = (round(x, 6), round(y, 6))
-                    break
-        reporter = None
-        if channel == Channel.PATROL:
-            reporter_pk = grid_worker_of.get(f"gw{grid.code}")
-            reporter = User.objects.get(pk=reporter_pk) if reporter_pk else None
+        point = _point(grid, rng)
+        reporter = grid_worker_of.get(grid.pk) if channel == Channel.PATROL else None
         if reporter is None:
             reporter = staff.dispatcher
         uploads = ([SimpleUploadedFile("现场照片.png", _png(rng), "image/png")]
                    if channel == Channel.PATROL and rng.random() < 0.5 else [])
+        description, attributes, address = story_case(category, rng, when=moment, place=place,
+                                             a=a, b=b)
+        scaled = kind in SCALED_KINDS
         with _case_clock(clock):
             case = svc.case_intake(
                 channel=channel, category=category, actor=reporter, area=grid,
                 lng=point[0] if point else None, lat=point[1] if point else None,
-                description=_description(category, rng, grid.name, a, b),
-                address=f"{grid.name.split('第')[0]}附近",
+                description=description, address=address,
                 happened_at=moment - timedelta(hours=rng.randint(1, 30)),
-                attributes=_attribute_values(category, rng, moment), parties=parties,
-                people_band=rng.choices([p.value for p in PeopleBand], [90, 6, 3, 1])[0],
-                is_major=rng.random() < 0.02, is_group=rng.random() < 0.04,
+                attributes=attributes, parties=parties,
+                people_band=(rng.choices([p.value for p in PeopleBand], [90, 6, 3, 1])[0]
+                             if scaled else PeopleBand.UNDER_50),
+                is_major=scaled and rng.random() < 0.03,
+                is_group=scaled and rng.random() < 0.06,
                 uploads=uploads)
             age = (django_timezone.now() - moment).days
             _play(case, _final_status(age, rng), rng, clock, staff)
         made += 1
+        if progress is not None and (made % 50 == 0 or made == count):
+            progress(made, count)
     return made

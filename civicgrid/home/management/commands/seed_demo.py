@@ -1,38 +1,83 @@
+"""Load the demo district (idempotent), saying what it does stage by stage."""
+
+from __future__ import annotations
+
+import time
+
 from django.core.management.base import BaseCommand
 
+from civicgrid.accounts.models import User
+from civicgrid.areas.models import Area
 from civicgrid.audit.context import acting_from
+from civicgrid.cases.models import RoutingRule
 from civicgrid.home.demo import DEMO_PASSWORD, demo_logins, demo_seed
 from civicgrid.home.demo_cases import demo_cases_seed
 from civicgrid.home.demo_warnings import demo_warnings_seed
+from civicgrid.units.models import Unit
+
+STAGES = 3
 
 
 class Command(BaseCommand):
-    help = "Load the demo district (idempotent) and print the demo logins."
+    help = ("Load the demo district (idempotent): areas, units and people, then cases played "
+            "through the workflow, then weekly checks and area statuses. Prints each stage "
+            "with its counts and time, and the demo logins.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+        parser.add_argument("--quiet", action="store_true",
+                            help="Print nothing (no progress, no logins).")
         parser.add_argument("--cases", type=int, default=400,
                             help="How many demo cases to create (0: none).")
 
     def handle(self, *args, **options):
+        self.quiet = options["quiet"]
+        started = time.monotonic()
         with acting_from("127.0.0.1"):
+            self._stage(1, "District 崇川区 (320602): areas, units, people, routing rules")
+            t = time.monotonic()
             created = demo_seed(seed=options["seed"])
-            cases = demo_cases_seed(seed=options["seed"], count=options["cases"]) \
-                if options["cases"] else 0
+            self._done(t, self._district_counts() if created else "already present, nothing added")
+
+            self._stage(2, f"Cases played through the workflow ({options['cases']})")
+            t = time.monotonic()
+            cases = 0
+            if options["cases"]:
+                def progress(done: int, total: int) -> None:
+                    self._say(f"      {done}/{total} cases  {time.monotonic() - t:.1f} s")
+
+                cases = demo_cases_seed(seed=options["seed"], count=options["cases"],
+                                        progress=progress)
+            self._done(t, f"{cases} demo cases created" if cases
+                       else "none added (the database has cases, or --cases 0)")
+
             # Weekly checks and area statuses (after the cases, which the statuses read).
+            self._stage(3, "Weekly checks and area statuses")
+            t = time.monotonic()
             checks = demo_warnings_seed(seed=options["seed"])
-        if created:
-            self.stdout.write(self.style.SUCCESS("Demo district 崇川区 (320602) loaded."))
-        else:
-            self.stdout.write("Demo district already present; nothing added.")
-        if cases:
-            self.stdout.write(self.style.SUCCESS(f"{cases} demo cases created."))
-        if checks:
-            self.stdout.write(self.style.SUCCESS(f"{checks} demo weekly checks created."))
-        if options["quiet"]:
+            self._done(t, f"{checks} demo weekly checks created" if checks
+                       else "checks already present; today's statuses computed")
+        self._say(self.style.SUCCESS(
+            f"Demo district ready in {time.monotonic() - started:.1f} s."))
+        if self.quiet:
             return
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in demo_logins():
             self.stdout.write(f"  {login.username:<11} {login.role} · {login.where}")
+
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            self.stdout.write(text)
+            self.stdout.flush()
+
+    def _stage(self, number: int, title: str) -> None:
+        self._say(f"[{number}/{STAGES}] {title} …")
+
+    def _done(self, started: float, what: str) -> None:
+        self._say(self.style.SUCCESS(f"      {what}  {time.monotonic() - started:.1f} s"))
+
+    @staticmethod
+    def _district_counts() -> str:
+        return (f"{Area.objects.count()} areas, {Unit.objects.count()} units, "
+                f"{User.objects.count()} users, {RoutingRule.objects.count()} routing rules")
