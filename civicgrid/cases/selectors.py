@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from civicgrid.cases import hooks
 from civicgrid.cases.hooks import Drill
@@ -267,6 +268,14 @@ class DuplicateSuggestion:
     score: float
 
 
+# What each reason of a suggestion says to the reader (intake's warning, 合并's choices).
+DUPLICATE_REASONS = {
+    "same_party": gettext_lazy("同一当事人"),
+    "nearby_same_category": gettext_lazy("同类事件200米内"),
+    "similar_text": gettext_lazy("描述相似"),
+}
+
+
 def _metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
     rad = math.radians
     x = rad(lng2 - lng1) * math.cos(rad((lat1 + lat2) / 2))
@@ -325,6 +334,19 @@ def duplicate_candidates(*, actor: User, category: Category | None, description:
     ranked = sorted(found.values(), key=lambda e: (-e[2], -e[0].pk))[:limit]
     return [DuplicateSuggestion(case, tuple(sorted(reasons)), score)
             for case, reasons, score in ranked]
+
+
+def merge_candidates(*, case: Case, actor: User, limit: int = 5) -> list[DuplicateSuggestion]:
+    """The likely duplicates of `case` that 合并 offers as its master: what intake's check
+    finds for the case's own category, place, parties and text, among the open cases the
+    actor may see, from 30 days before it was registered. The merge service still decides
+    (it may refuse a master the page offered, e.g. one merged meanwhile)."""
+    hashes = list(case.parties.values_list("phone_hash", "id_number_hash"))
+    return duplicate_candidates(
+        actor=actor, category=case.category, description=case.description, lng=case.lng,
+        lat=case.lat, area_code=case.area_code, phone_hashes=[p for p, _i in hashes if p],
+        id_hashes=[i for _p, i in hashes if i], exclude_pk=case.pk, now=case.registered_at,
+        limit=limit)
 
 
 def case_events(*, case: Case) -> QuerySet[CaseEvent]:

@@ -68,6 +68,7 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.party_forms import FactsForm, PartyAddForm, PartyEditForm, PartyRemoveForm
 from civicgrid.cases.selectors import (
+    DUPLICATE_REASONS,
     CaseFilters,
     case_detail,
     case_list,
@@ -120,11 +121,6 @@ from civicgrid.workcalendar.calendar import Deadline
 CASE_RELATED = ("category", "area", "queue_area", "assigned_unit", "suggested_unit",
                 "reported_by", "merged_into")
 
-DUPLICATE_REASONS = {
-    "same_party": gettext_lazy("同一当事人"),
-    "nearby_same_category": gettext_lazy("同类事件200米内"),
-    "similar_text": gettext_lazy("描述相似"),
-}
 
 
 def _case_for(request: HttpRequest, number: str) -> Case:

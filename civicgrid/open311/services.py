@@ -28,7 +28,13 @@ from civicgrid.api.models import ApiToken
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases.inputs import PartyInput
 from civicgrid.cases.models import Category, Channel
-from civicgrid.cases.services import case_intake, intake_areas, intake_place, validate_uploads
+from civicgrid.cases.services import (
+    DESCRIPTION_MAX_LENGTH,
+    case_intake,
+    intake_areas,
+    intake_place,
+    validate_uploads,
+)
 from civicgrid.core.crypto import encrypt_text
 from civicgrid.core.text import xml_text
 from civicgrid.open311.models import Open311Request
@@ -38,7 +44,7 @@ if TYPE_CHECKING:
     from civicgrid.accounts.models import User
 
 MAX_MEDIA = 3
-MAX_DESCRIPTION = 4000  # the spec's limit
+MAX_DESCRIPTION = DESCRIPTION_MAX_LENGTH  # the spec's limit, and every channel's
 
 
 @dataclass

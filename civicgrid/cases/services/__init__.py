@@ -58,12 +58,14 @@ from civicgrid.cases.services.handoffs import (
     handoff_targets,
 )
 from civicgrid.cases.services.intake import (
+    DESCRIPTION_MAX_LENGTH,
     case_intake,
     clean_attributes,
     intake_areas,
     intake_place,
 )
 from civicgrid.cases.services.parties import (
+    PARTY_NOTE_MAX_LENGTH,
     case_edit_check,
     may_edit_case,
     normalize_phone,
@@ -73,6 +75,7 @@ from civicgrid.cases.services.parties import (
     party_reveal,
     party_search_hashes,
     party_update,
+    phone_error,
 )
 from civicgrid.cases.services.routing import (
     Route,
@@ -153,7 +156,7 @@ def case_act(name: str, *, case: Case, actor: Actor, expected_version: int,
 
 __all__ = [
     "ALLOWED_UPLOADS", "CHOICES", "EXPORT_LIMIT", "HANDOFF_UNIT_KINDS", "MAX_UPLOADS",
-    "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_BYTES", "DESCRIPTION_MAX_LENGTH", "PARTY_NOTE_MAX_LENGTH", "phone_error",
     "SERVICES", "AgreementInput", "DueJobsReport", "PartyInput", "Route", "StaleCase",
     "TransitionService", "agreement_create", "agreement_document", "allowed_transitions",
     "case_list_export", "BATCH_LIMIT", "BatchResult", "cases_dispatch_batch",

@@ -143,6 +143,15 @@ def require_reason(reason: str, field: str = "reason", input_type: type | None =
     return reason
 
 
+def refuse_too_long(text: str, limit: int, field: str, label: object) -> str:
+    """`text` if it is at most `limit` characters; else a refusal that says the limit and
+    how many there are (never cut silently: the person decides what to leave out)."""
+    if len(text) > limit:
+        raise ValidationError({field: _("%(label)s最多%(limit)d个字,现有%(n)d个字,请删减后再提交。")
+                               % {"label": label, "limit": limit, "n": len(text)}})
+    return text
+
+
 @transaction.atomic
 def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
                      fields: CaseFields, payload: EventData, *, note: str = "",

@@ -38,7 +38,12 @@ from civicgrid.cases.models import (
     Status,
 )
 from civicgrid.cases.services.attachments import prepare_uploads, store_attachment
-from civicgrid.cases.services.common import due_for, local_date, record_event
+from civicgrid.cases.services.common import (
+    due_for,
+    local_date,
+    record_event,
+    refuse_too_long,
+)
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
@@ -46,6 +51,11 @@ from civicgrid.core.scope import user_can
 from civicgrid.core.tracking import new_tracking_code
 
 DESCRIPTION_MIN_LENGTH = 2  # characters; the same for every channel
+# The longest description, the same for every channel (the staff form, the portal, the JSON
+# API, Open311's spec limit): a longer one is refused with this number, never cut. Pages
+# show it as a live counter (the textarea's data-maxlength).
+DESCRIPTION_MAX_LENGTH = 4000
+ATTRIBUTE_TEXT_MAX_LENGTH = 2000  # a category attribute of type text (its counter says it)
 
 
 def clean_attributes(category: Category, raw: Mapping[str, object]) -> Attributes:
@@ -88,9 +98,11 @@ def clean_attributes(category: Category, raw: Mapping[str, object]) -> Attribute
                 cleaned[code] = values
         else:
             text = str(value).strip()
-            limit = 2000 if attr.datatype == AttributeType.TEXT else 200
+            limit = (ATTRIBUTE_TEXT_MAX_LENGTH if attr.datatype == AttributeType.TEXT
+                     else 200)
             if len(text) > limit:
-                errors[code] = _("“%(q)s”过长。") % {"q": attr.description}
+                errors[code] = _("“%(q)s”最多%(limit)d个字,现有%(n)d个字,请删减后再提交。") % {
+                    "q": attr.description, "limit": limit, "n": len(text)}
             else:
                 cleaned[code] = text
     if errors:
@@ -221,6 +233,7 @@ def case_intake(
     if len(description) < DESCRIPTION_MIN_LENGTH:
         raise ValidationError({"description": _("请描述事件情况(至少%(n)d个字)。") % {
             "n": DESCRIPTION_MIN_LENGTH}})
+    refuse_too_long(description, DESCRIPTION_MAX_LENGTH, "description", _("情况描述"))
     if people_band not in PeopleBand.values:
         raise ValidationError({"people_band": _("涉及人数无效。")})
     now = timezone.now()

@@ -21,12 +21,14 @@ one audit entry in the same transaction; on refusal nothing changes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import User
 from civicgrid.audit.events import AuditEventType
@@ -35,7 +37,12 @@ from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.documents import PartyInfo
 from civicgrid.cases.inputs import PartyInput, PartyUpdateInput
 from civicgrid.cases.models import Agreement, Case, Party, PartyRole, Status
-from civicgrid.cases.services.common import record_event, require_reason, save_case
+from civicgrid.cases.services.common import (
+    record_event,
+    refuse_too_long,
+    require_reason,
+    save_case,
+)
 from civicgrid.cases.workflow import ASSIGNEE, DISPATCHER, actor_kinds
 from civicgrid.core.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicgrid.core.errors import RuleViolation
@@ -43,12 +50,37 @@ from civicgrid.core.idnumbers import IDNumberError, id_birth_date, id_sex, norma
 from civicgrid.core.masking import mask_id_number, mask_phone, phone_last4
 from civicgrid.core.scope import get_scope
 
+# The one rule for a phone number, whoever types it (the staff intake and party pages, the
+# portal, the JSON API, Open311): an 11-digit mobile number (1[3-9] and 9 digits), or a
+# landline with its area code (0 and 2-3 digits, then 7-8 digits not starting with 0 or
+# 1), optionally with an extension. Spaces, hyphens, dots and brackets between the digits
+# and a +86 / 0086 country code are allowed.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"(0[1-9]\d{1,2})-?([2-9]\d{6,7})(?:(?:-|转|分机|ext\.?|x|#)(\d{1,6}))?")
+PHONE_RULE = gettext_lazy("手机号为1开头的11位数字;固定电话须带区号,如 0512-68881234,"
+                          "分机号写在后面,如 0512-68881234-123")
+
 
 def normalize_phone(raw: str) -> str:
-    """The national number of a phone as digits (no +86/0086), or "" if it is not one."""
-    phone = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
-    digits = phone.removeprefix("+86").removeprefix("0086")
-    return digits if digits.isdigit() and 5 <= len(digits) <= 15 else ""
+    """The national number of a valid phone (PHONE_RULE), or "" if it is not one: a mobile
+    as its 11 digits, a landline as its digits with the area code, an extension after a
+    hyphen (051268881234-123). The stored, hashed and masked form."""
+    text = re.sub(r"[\s().（）]", "", raw or "").lower()
+    text = re.sub(r"^(?:\+86|0086|\+)-?", "", text)
+    if _MOBILE.fullmatch(text.replace("-", "")):
+        return text.replace("-", "")
+    landline = _LANDLINE.fullmatch(text)
+    if landline is None:
+        return ""
+    area, number, extension = landline.groups()
+    return f"{area}{number}-{extension}" if extension else f"{area}{number}"
+
+
+def phone_error(name: str = "") -> str:
+    """The refusal of a phone number that is not one (the same text on every page)."""
+    if name:
+        return _("%(name)s:电话号码无效。%(rule)s。") % {"name": name, "rule": PHONE_RULE}
+    return _("电话号码无效。%(rule)s。") % {"rule": PHONE_RULE}
 
 
 def party_search_hashes(*, phone: str = "", id_number: str = "") -> tuple[str, str]:
@@ -88,11 +120,12 @@ def party_row(case: Case, party: PartyInput) -> Party:
     if party.phone.strip():
         digits = normalize_phone(party.phone)
         if not digits:
-            raise ValidationError({"parties": _("%(name)s:电话号码无效。") % {"name": name}})
+            raise ValidationError({"parties": phone_error(name)})
+        number = digits.split("-")[0]  # the mask and the last four: not the extension
         row.phone_encrypted = encrypt_text(digits)
         row.phone_hash = keyed_hash(digits, "phone")
-        row.phone_masked = mask_phone(digits)
-        row.phone_last4 = phone_last4(digits)
+        row.phone_masked = mask_phone(number)
+        row.phone_last4 = phone_last4(number)
     if row.age is None and row.birth_date is not None:
         today = timezone.localdate()
         row.age = today.year - row.birth_date.year - (
@@ -139,6 +172,7 @@ EDITABLE_STATUSES = frozenset({Status.REGISTERED, Status.ACCEPTED, Status.HANDLI
                                Status.HANDED_OFF, Status.SUSPENDED})
 EDITORS = frozenset({DISPATCHER, ASSIGNEE})
 MAX_PARTIES = 20  # as many as the intake form takes
+PARTY_NOTE_MAX_LENGTH = 2000  # the note of 补录 (the page's field says it too)
 
 
 def case_edit_check(case: Case, actor: User) -> None:
@@ -188,12 +222,12 @@ def party_add(*, case: Case, data: PartyInput, actor: User, expected_version: in
               note: str = "") -> Party:
     """补录当事人: the same checks and encryption as at intake (`party_row`)."""
     _parties_check(case, actor)
+    note = refuse_too_long((note or "").strip(), PARTY_NOTE_MAX_LENGTH, "note", _("说明"))
     if Party.objects.filter(case=case).count() >= MAX_PARTIES:
         raise RuleViolation({"parties": _("当事人最多%(n)d人。") % {"n": MAX_PARTIES}})
     row = party_row(case, data)
     save_case(case, expected_version, {})
     row.save()
-    note = (note or "").strip()[:2000]
     _record(case, actor, E.PartyAdded(party_id=row.pk, role=row.role, name=row.name),
             AuditEventType.CASE_PARTY_ADDED, row, note)
     return row

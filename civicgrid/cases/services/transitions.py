@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import RESIDENT_ACTOR, Actor, acting_user
+from civicgrid.areas.models import Area
 from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases import inputs as I  # noqa: N812
 from civicgrid.cases.models import (
@@ -42,7 +43,12 @@ from civicgrid.cases.services.common import (
     transition_service,
 )
 from civicgrid.cases.services.documents import agreement_create
-from civicgrid.cases.services.routing import case_route, check_target_unit, queue_area_for
+from civicgrid.cases.services.routing import (
+    Route,
+    case_route,
+    check_target_unit,
+    queue_area_for,
+)
 from civicgrid.core.errors import RuleViolation
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.notices.services import notice_send
@@ -162,6 +168,30 @@ def _escalate_unavailable(case: Case) -> str | None:
     return None
 
 
+ROUTING_NOTE_LENGTH = 200  # Case.routing_note
+
+
+def escalation_note(*, from_level: str, route: Route, queue_area: Area, reason: str) -> str:
+    """The routing note after 上报, in the style of routing's own: from which level to which,
+    why (the reason, shortened to fit: the timeline keeps it whole), and where the case
+    now waits — the unit routing suggests, or the dispatch centre of the new queue."""
+    if route.unit is not None:
+        where = route.note
+    else:
+        where = _("无匹配规则,进入%(area)s调度中心待派遣") % {"area": queue_area.name}
+    text = _("由%(from)s上报至%(to)s(理由:%(reason)s);%(where)s")
+
+    def note(why: str) -> str:
+        return text % {"from": HandlingLevel(from_level).label,
+                       "to": HandlingLevel(route.level).label, "reason": why, "where": where}
+
+    full = note(reason)
+    if len(full) <= ROUTING_NOTE_LENGTH:
+        return full
+    room = max(ROUTING_NOTE_LENGTH - len(note("")) - 1, 0)
+    return note(reason[:room] + "…")[:ROUTING_NOTE_LENGTH]
+
+
 @transition_service("escalate", unavailable=_escalate_unavailable)
 @transaction.atomic
 def case_escalate(*, case: Case, actor: Actor, expected_version: int,
@@ -172,10 +202,13 @@ def case_escalate(*, case: Case, actor: Actor, expected_version: int,
     route = case_route(category=case.category, area_code=case.area_code, min_level=level)
     now = timezone.now()
     stage_due, _fb = due_for(case.category, "dispatch", now)
+    queue_area = queue_area_for(case.area, route.level)
     fields: CaseFields = {
-        "level": route.level, "queue_area": queue_area_for(case.area, route.level),
+        "level": route.level, "queue_area": queue_area,
         "assigned_unit": None, "suggested_unit": route.unit, "routing_rule": route.rule,
-        "routing_note": route.note[:200], "stage_started_at": now, "stage_due_at": stage_due,
+        "routing_note": escalation_note(from_level=case.level, route=route,
+                                        queue_area=queue_area, reason=reason),
+        "stage_started_at": now, "stage_due_at": stage_due,
         "escalations": case.escalations + 1,
     }
     if case.accepted_at is None:
