@@ -33,7 +33,8 @@ from civicgrid.cases.models import (
     Status,
     SupervisionLevel,
 )
-from civicgrid.cases.selectors import INBOXES, drill
+from civicgrid.cases.selectors import DUPLICATE_REASONS, INBOXES, drill, merge_candidates
+from civicgrid.cases.services.intake import ATTRIBUTE_TEXT_MAX_LENGTH
 from civicgrid.cases.workflow import Transition
 from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
 from civicgrid.core.periods import Period
@@ -59,13 +60,33 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+TOO_LONG = _("最多%(limit_value)d个字,现有%(show_value)d个字,请删减后再提交。")
+
+
+def counted(widget: forms.Widget, limit: int) -> forms.Widget:
+    """A long text with a live counter (core/static/core/counter.js reads data-maxlength)
+    instead of the maxlength attribute, with which a browser cuts a pasted text silently:
+    the whole text is sent and a longer one is refused with the limit (the form, and the
+    service that writes). Without script the refusal says the limit all the same."""
+    widget.attrs.pop("maxlength", None)
+    widget.attrs["data-maxlength"] = str(limit)
+    widget.attrs["data-over-text"] = _("超出{n}个字,请删减")
+    return widget
+
+
 class StyledForm(forms.Form):
-    """Gives every widget its Tabler/Bootstrap class, and the invalid state after errors."""
+    """Gives every widget its Tabler/Bootstrap class, and the invalid state after errors.
+    A long text (a textarea with a limit) gets its live counter (`counted`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            limit = getattr(field, "max_length", None)
+            if limit:
+                field.error_messages.setdefault("max_length", TOO_LONG)
+                if isinstance(widget, forms.Textarea):
+                    counted(widget, limit)
             if isinstance(widget, forms.CheckboxInput | forms.RadioSelect
                           | forms.CheckboxSelectMultiple):
                 css = "form-check-input"
@@ -234,10 +255,12 @@ class IntakeForm(StyledForm):
         label=_("事件分类"), queryset=Category.objects.none(),
         error_messages={"required": _("请选择事件分类。"),
                         "invalid_choice": _("请选择最末一级的在用分类。")})
+    # No max_length: the limit is case_intake's (one for every channel, with its message);
+    # the counter shows it while typing.
     description = forms.CharField(
-        label=_("情况描述"), max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4,
-                                     "placeholder": _("发生了什么、涉及哪些人、诉求是什么")}),
+        label=_("情况描述"),
+        widget=counted(forms.Textarea(attrs={"rows": 4, "placeholder": _(
+            "发生了什么、涉及哪些人、诉求是什么")}), services.DESCRIPTION_MAX_LENGTH),
         error_messages={"required": _("请描述事件情况。")})
     lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180,
                            max_value=180)
@@ -271,6 +294,11 @@ class IntakeForm(StyledForm):
         return data
 
 
+# Every phone field: the phone keypad (inputmode) and the tel type; the rule is the
+# services' (`normalize_phone`).
+PHONE_ATTRS = {"type": "tel", "inputmode": "tel", "autocomplete": "off"}
+
+
 class PartyForm(StyledForm):
     role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
     name = forms.CharField(label=_("姓名"), required=False, max_length=60,
@@ -282,13 +310,20 @@ class PartyForm(StyledForm):
                              widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     occupation = forms.CharField(label=_("职业"), required=False, max_length=60)
     phone = forms.CharField(label=_("联系电话"), required=False, max_length=30,
-                            widget=forms.TextInput(attrs={"type": "tel",
-                                                          "autocomplete": "off"}))
+                            widget=forms.TextInput(attrs=PHONE_ATTRS))
     address = forms.CharField(label=_("住址"), required=False, max_length=200)
     id_number = forms.CharField(label=_("身份证号"), required=False, max_length=30,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     OPTIONAL = ("sex", "ethnicity", "age", "occupation", "phone", "address", "id_number")
+
+    def clean_phone(self) -> str:
+        """The services' one phone rule (`normalize_phone`), here only to show its message
+        on the field; `party_row` checks it again whoever calls."""
+        value = self.cleaned_data.get("phone", "").strip()
+        if value and not services.normalize_phone(value):
+            raise forms.ValidationError(services.phone_error())
+        return value
 
     def clean_id_number(self) -> str:
         value = self.cleaned_data.get("id_number", "").strip()
@@ -560,10 +595,44 @@ class AttachForm(input_form_class(inputs.AttachInput)):  # type: ignore[misc]
         return data
 
 
+class MergeForm(input_form_class(inputs.MergeInput)):  # type: ignore[misc]
+    """合并: the likely duplicates (`merge_candidates`) offered to pick, each with its
+    number, category, place and description; any other number may still be typed. Either
+    one becomes the input's master, and the merge service decides whether it may be."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = [
+            {"case": s.case, "reasons": [DUPLICATE_REASONS.get(r, r) for r in s.reasons]}
+            for s in merge_candidates(case=self.case, actor=self.user)]
+        if not self.candidates:
+            return
+        self.fields["candidate"] = CaseNumberField(
+            label=_("可能重复的事件"), required=False, max_length=24,
+            widget=forms.RadioSelect(attrs={"class": "form-check-input"}, choices=[
+                (c["case"].number, c["case"].number) for c in self.candidates]))
+        master = self.fields["master"]
+        master.required = False
+        master.label = _("或填写其他事件的编号")
+
+    def clean(self):
+        data = super().clean() or {}
+        if not self.candidates or self.has_error("master") or self.has_error("candidate"):
+            return data
+        chosen, typed = data.get("candidate"), data.get("master")
+        if chosen is not None and typed is not None and chosen.pk != typed.pk:
+            self.add_error("master", _("请只选一个主件:选中建议的事件,或填写编号。"))
+        elif chosen is None and typed is None:
+            self.add_error("master", _("请选择可能重复的事件,或填写主件编号。"))
+        else:
+            data["master"] = chosen or typed
+        return data
+
+
 _CUSTOM: dict[type, type[ActionForm]] = {
     inputs.HandOffInput: HandOffForm, inputs.SessionInput: SessionForm,
     inputs.ResolveInput: ResolveForm, inputs.SuperviseInput: SuperviseForm,
-    inputs.AttachInput: AttachForm,
+    inputs.AttachInput: AttachForm, inputs.MergeInput: MergeForm,
 }
 _GENERATED: dict[type, type[ActionForm]] = {}
 
@@ -602,7 +671,8 @@ def attribute_rows(category: Category | None, values: QueryDict | None,
         else:
             value = values.get(key, "") if values is not None else ""
         rows.append({"attr": attr, "name": key, "value": value, "error": errors.get(key, ""),
-                     "choices": [(str(k), str(n)) for k, n in attr.values]})
+                     "choices": [(str(k), str(n)) for k, n in attr.values],
+                     "limit": ATTRIBUTE_TEXT_MAX_LENGTH})
     return rows
 
 

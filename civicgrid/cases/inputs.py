@@ -171,8 +171,9 @@ class AgreementInput:
 @dataclass(frozen=True)
 class ResolveInput:
     outcome: Outcome = field(metadata=spec(_("办理结果")))
-    note: str = field(metadata=spec(_("办理情况"), max_length=4000, widget="textarea",
-                                    rows=3))
+    note: str = field(metadata=spec(
+        _("办理情况"), max_length=4000, widget="textarea", rows=3,
+        help_text=_("反映人可在查询进度页看到这段答复:请写明办理结果,不写他人的电话、身份证号等个人信息。")))
     agreement: AgreementInput | None = field(default=None, metadata=spec(
         _("制作人民调解协议书")))
 

@@ -18,6 +18,7 @@ from civicgrid.areas.models import Area
 from civicgrid.cases.forms import PartyForm, StyledForm, grids_in_scope, leaf_categories
 from civicgrid.cases.inputs import FactsInput, PartyInput, PartyUpdateInput
 from civicgrid.cases.models import Case, Party, PeopleBand
+from civicgrid.cases.services import PARTY_NOTE_MAX_LENGTH
 
 
 def _version() -> forms.IntegerField:
@@ -25,7 +26,8 @@ def _version() -> forms.IntegerField:
 
 
 def _reason_field(label: Any, *, required: bool = True) -> forms.CharField:
-    return forms.CharField(label=label, required=required, max_length=2000,
+    # The limit of 补录's note in the service; the same for the other reasons here.
+    return forms.CharField(label=label, required=required, max_length=PARTY_NOTE_MAX_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": _("请填写理由。")})
 

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Area
+from civicgrid.cases.forms import TOO_LONG, counted
 from civicgrid.cases.models import Category
-from civicgrid.cases.services import normalize_phone
+from civicgrid.cases.services import DESCRIPTION_MAX_LENGTH, normalize_phone, phone_error
 from civicgrid.core.tracking import parse_tracking_code
 from civicgrid.portal.selectors import portal_communities
 from civicgrid.portal.services import portal_categories
@@ -28,10 +29,12 @@ class ReportForm(forms.Form):
         label=_("问题类别"), queryset=Category.objects.none(),
         error_messages={"required": _("请选择问题类别。"),
                         "invalid_choice": _("该分类不能在网上反映,请选择其他分类。")})
+    # The limit is case_intake's, the same as the staff's (no max_length here: the
+    # service refuses a longer text with its message); the counter shows it while typing.
     description = forms.CharField(
-        label=_("问题描述"), max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": _(
-            "发生了什么、在哪里、持续多久、希望怎样解决")}),
+        label=_("问题描述"),
+        widget=counted(forms.Textarea(attrs={"rows": 5, "placeholder": _(
+            "发生了什么、在哪里、持续多久、希望怎样解决")}), DESCRIPTION_MAX_LENGTH),
         error_messages={"required": _("请描述遇到的问题。")})
     lng = forms.FloatField(required=False, min_value=-180, max_value=180,
                            widget=forms.HiddenInput)
@@ -46,7 +49,7 @@ class ReportForm(forms.Form):
     name = forms.CharField(label=_("您的称呼"), max_length=30, required=False,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"inputmode": "tel",
+                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel",
                                                           "autocomplete": "tel"}))
     website = forms.CharField(required=False, max_length=200)  # the honeypot
 
@@ -65,8 +68,8 @@ class ReportForm(forms.Form):
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data.get("phone", "").strip()
-        if raw and not normalize_phone(raw):
-            raise forms.ValidationError(_("手机号格式不对,请核对。"))
+        if raw and not normalize_phone(raw):  # the services' one rule, and its message
+            raise forms.ValidationError(phone_error())
         return raw
 
     def clean(self):
@@ -108,11 +111,13 @@ class RatingForm(forms.Form):
                  (1, _("非常不满意"))],
         error_messages={"required": _("请选择满意程度。")})
     comment = forms.CharField(label=_("意见或建议(可选)"), max_length=500, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3,
-                                                           "class": "form-control"}))
+                              widget=counted(forms.Textarea(attrs={"rows": 3,
+                                                                   "class": "form-control"}),
+                                             500),
+                              error_messages={"max_length": TOO_LONG})
     # The proof that the rater is the applicant when the page was not opened from the
     # rating link (portal_rate decides; the field is not shown on the link's page).
     phone = forms.CharField(label=_("反映时留的完整手机号"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"class": "form-control",
-                                                          "inputmode": "tel",
+                                                          "type": "tel", "inputmode": "tel",
                                                           "autocomplete": "tel"}))

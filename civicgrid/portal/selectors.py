@@ -197,6 +197,26 @@ class PublicStatus:
     timeline: list[PublicEvent]
     can_rate: bool
     rating: int | None
+    answer: PublicAnswer | None
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    """The written answer to the resident: the result and what the handler wrote when
+    resolving (办理情况, which the resolve dialog says the applicant will read), from
+    办结 on — the same statuses in which the resident may rate, so it is read first."""
+
+    outcome: str
+    text: str
+    resolved_at: datetime | None
+
+
+def public_answer(case: Case) -> PublicAnswer | None:
+    if case.status not in RATEABLE_STATUSES or not (case.outcome or case.outcome_note):
+        return None
+    outcome = Outcome(case.outcome).label if case.outcome in Outcome.values else ""
+    return PublicAnswer(outcome=str(outcome), text=case.outcome_note.strip(),
+                        resolved_at=case.resolved_at)
 
 
 def public_status(case: Case) -> PublicStatus:
@@ -206,4 +226,5 @@ def public_status(case: Case) -> PublicStatus:
         category=case.category.name, registered_at=case.registered_at,
         status=case.status, status_label=str(PUBLIC_STATUS.get(Status(case.status), "")),
         timeline=public_timeline(case),
-        can_rate=case.status in RATEABLE_STATUSES and rating is None, rating=rating)
+        can_rate=case.status in RATEABLE_STATUSES and rating is None, rating=rating,
+        answer=public_answer(case))

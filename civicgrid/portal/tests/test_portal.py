@@ -288,9 +288,46 @@ def test_public_timeline_names_no_person(office, client):
     secrets = ["张三", "李四", "13812345678", "5678", "138****5678"]
     secrets += [u.username for u in office.people.values()]
     secrets += [u.display_name for u in office.people.values()]
-    secrets += ["李四同意", "双方达成口头协议"]  # staff notes
+    secrets += ["李四同意"]  # the session's notes stay internal
     for secret in secrets:
         assert secret not in text, secret
+
+
+def test_the_written_answer_is_shown_above_the_rating_form(office, client):
+    """The resident reads what was done (the resolve dialog's 办理情况, which it tells the
+    handler the applicant will read) before being asked to rate it."""
+    case = _to_verified(office, new_case(office))
+    text = client.get(f"/portal/track/{status_token(case)}/").content.decode()
+    answer = text.index('data-testid="public-answer"')
+    assert '<div class="cg-answer-text" data-testid="answer-text">双方达成口头协议</div>' in text
+    assert 'data-testid="answer-outcome">调解成功' in text
+    assert answer < text.index('data-testid="rating-form"')
+    assert answer < text.index('data-testid="public-timeline"')
+
+
+def test_no_answer_before_the_case_is_resolved(office, client):
+    case = new_case(office)
+    svc.case_act("accept", case=case, actor=office.people["dispatcher"],
+                 expected_version=case.version)
+    text = client.get(f"/portal/track/{status_token(case)}/").content.decode()
+    assert 'data-testid="public-answer"' not in text
+    assert 'data-testid="rating-form"' not in text
+
+
+def test_answer_after_rework_is_the_new_one_only_once_resolved_again(office, client):
+    """返工 sends the case back: the old answer is not shown while it is redone."""
+    people = office.people
+    case = new_case(office)
+    for name, actor, kw in (
+            ("accept", "dispatcher", {}),
+            ("dispatch", "dispatcher", {"unit": office.world.unit_a}),
+            ("resolve", "mediator", {"outcome": Outcome.MEDIATED, "note": "双方达成口头协议"}),
+            ("rework", "grid", {"reason": "未说明赔偿数额"})):
+        svc.case_act(name, case=case, actor=people[actor], expected_version=case.version,
+                     **kw)
+    assert case.status == Status.HANDLING
+    text = client.get(f"/portal/track/{status_token(case)}/").content.decode()
+    assert "双方达成口头协议" not in text and 'data-testid="public-answer"' not in text
 
 
 # --- rating ---------------------------------------------------------------------------------
