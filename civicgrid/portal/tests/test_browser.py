@@ -103,8 +103,13 @@ def test_resident_reports_tracks_and_rates_on_a_phone(transactional_db, live_ser
         page.goto(status_url)
         timeline = page.locator('[data-testid="public-timeline"]').inner_text()
         assert f"已交由 {unit.name} 办理" in timeline and "已办结:调解成功" in timeline
-        for secret in ("王女士", "4321", handler.username, disp.username, "老板当场结清工资"):
+        for secret in ("王女士", "4321", handler.username, disp.username):
             assert secret not in page.content(), secret
+        # The written answer, read before the rating form (issue 13 point 7).
+        answer = page.locator('[data-testid="public-answer"]')
+        assert answer.inner_text().strip().endswith("老板当场结清工资")
+        assert answer.bounding_box()["y"] < page.locator(
+            '[data-testid="rating-form"]').bounding_box()["y"]
         shot(page, screenshot_dir, "portal-06-status-verified-phone.png")
         page.locator('label[for="rating-5"]').tap()
         page.fill("#id_comment", "很快就解决了,谢谢")
