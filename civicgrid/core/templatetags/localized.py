@@ -1,0 +1,15 @@
+"""`{% load localized %}` `{{ category|localized }}`, `{{ attribute|localized:"description" }}`:
+reference data in the reader's language (civicgrid/core/localized.py, ADR 0009)."""
+
+from django import template
+
+from civicgrid.core.localized import localized as _localized
+
+register = template.Library()
+
+
+@register.filter
+def localized(obj, field="name"):
+    if obj is None or obj == "":
+        return ""
+    return _localized(obj, field)
