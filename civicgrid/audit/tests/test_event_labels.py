@@ -50,3 +50,15 @@ def test_the_audit_pages_show_the_label_with_the_stored_type(world, language, la
     detail = client.get(reverse("audit:detail", args=[entry.pk])).content.decode()
     assert f"<h2 class=\"page-title\">{label}</h2>" in detail
     assert "<code>auth.login</code>" in detail
+
+
+@pytest.mark.django_db
+def test_the_record_names_its_subject_in_chinese_whatever_the_writers_language():
+    from civicgrid.cases.models import Category
+
+    category = Category.objects.get(code="0102")  # built in, with an English name
+    with translation.override("en"):
+        entry = audit_record(actor=None, username="system", event_type=AuditEventType.ADMIN_CHANGE,
+                             subject=category)
+        assert str(category) == "0102 Neighbour disputes"
+    assert entry.subject_repr == "0102 邻里纠纷"
