@@ -836,7 +836,7 @@ def edit_event_lines(events) -> None:
         elif event.type in (EventType.PARTY_ADDED, EventType.PARTY_UPDATED,
                             EventType.PARTY_REMOVED):
             line = f"{roles.get(data.get('role', ''), '')} {data.get('name', '')}".strip()
-            fields = "、".join(str(PARTY_FIELD_LABELS.get(f, f)) for f in data.get("fields", []))
+            fields = enumeration(PARTY_FIELD_LABELS.get(f, f) for f in data.get("fields", []))
             event.party_line = f"{line}:{fields}" if fields else line
 
 

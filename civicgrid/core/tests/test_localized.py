@@ -56,3 +56,12 @@ def test_the_template_filter():
         assert template.render(context) == "Unsafe buildings|Problem|"
     with translation.override("zh-hans"):
         assert template.render(context) == "危房|问题|"
+
+
+def test_the_enumeration_filter():
+    template = Template("{% load localized %}{{ items|enumeration }}")
+    with translation.override("en"):
+        assert template.render(Context({"items": ["Handler", "Unit head"]})) == \
+            "Handler, Unit head"
+    with translation.override("zh-hans"):
+        assert template.render(Context({"items": ["承办人", "单位负责人"]})) == "承办人、单位负责人"
