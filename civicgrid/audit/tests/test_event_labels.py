@@ -62,3 +62,12 @@ def test_the_record_names_its_subject_in_chinese_whatever_the_writers_language()
                              subject=category)
         assert str(category) == "0102 Neighbour disputes"
     assert entry.subject_repr == "0102 邻里纠纷"
+
+
+@pytest.mark.parametrize(("language", "label"),
+                         [("zh-hans", "登录失败"), ("en", "Failed sign-ins")])
+def test_the_auditors_workspace_shows_the_label_of_a_failed_event(world, language, label):
+    audit_record(actor=None, username="intruder", event_type=AuditEventType.LOGIN_FAILED,
+                 success=False)
+    page = _client(world, language).get(reverse("core:home")).content.decode()
+    assert re.search(rf"</a></td><td>{re.escape(label)}</td><td>intruder</td>", page), page
