@@ -65,7 +65,7 @@ class Choices:
         self.grids = [("", "—")] + [(c, f"{n} ({c})") for c, n, lvl in areas if lvl == Level.GRID]
         self.units = [(str(pk), name) for pk, name in Unit.objects.restrict(actor, "view")
                       .order_by("area__code", "code").values_list("pk", "name")]
-        self.positions = list(PositionType.objects.values_list("code", "name"))
+        self.positions = [(p.code, p.display_name()) for p in PositionType.objects.all()]
 
 
 class NewUserForm(forms.Form):

@@ -70,7 +70,7 @@ class AreaAdmin(AuditedModelAdmin):
 
 @admin.register(PositionType)
 class PositionTypeAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "sort_order", "builtin"]
+    list_display = ["code", "name", "name_en", "sort_order", "builtin"]
     readonly_fields = ["builtin"]
 
     def has_delete_permission(self, request, obj=None):

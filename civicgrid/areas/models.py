@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.localized import localized
 from civicgrid.core.scope import RestrictedManager, Scope, ancestor_codes
 
 models.CharField.register_lookup(Length)
@@ -123,6 +124,16 @@ BUILTIN_POSITIONS = [
     ("legal_adviser", "法律顾问", 60),
     ("building_leader", "楼栋长", 70),
 ]
+# Their English names (ADR 0009), filled in by migration 0003; administrators edit them.
+BUILTIN_POSITIONS_EN = {
+    "grid_leader": "Grid leader",
+    "grid_worker": "Grid worker",
+    "community_police": "Community police officer",
+    "mediator": "Mediator",
+    "grid_doctor": "Grid doctor",
+    "legal_adviser": "Legal adviser",
+    "building_leader": "Building leader",
+}
 
 
 class PositionType(models.Model):
@@ -130,6 +141,8 @@ class PositionType(models.Model):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=50, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=50, blank=True,
+                               help_text=_("英文界面显示;空 = 显示中文名称。"))
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     builtin = models.BooleanField(_("内置"), default=False)
 
@@ -141,7 +154,11 @@ class PositionType(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name()
+
+    def display_name(self) -> str:
+        """The name in the reader's language (ADR 0009)."""
+        return localized(self)
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:

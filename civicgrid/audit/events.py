@@ -2,12 +2,16 @@
 
 `audit_record` refuses a type that is not listed here, so the audit log can be read (and
 filtered on the audit page) by a closed vocabulary, and a new kind of action is added here
-first. The values are what the rows store.
+first. The values are what the rows store; `LABELS` names each type for people, in both
+languages (Chinese msgids, English in the catalogue), and `event_label` is what pages show.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEventType(StrEnum):
@@ -100,6 +104,101 @@ class AuditEventType(StrEnum):
     NOTICE_READ = "notice.read"
     # the demo district
     DEMO_SEEDED = "demo.seeded"
+
+
+# What each type is called on the audit page and in the admin (a test checks every type has
+# one). Lazy: translated when shown.
+LABELS: dict[AuditEventType, Promise] = {
+    AuditEventType.LOGIN: _("登录"),
+    AuditEventType.LOGIN_FAILED: _("登录失败"),
+    AuditEventType.LOGIN_REFUSED_LOCKED: _("锁定期间拒绝登录"),
+    AuditEventType.LOCKOUT: _("账号锁定"),
+    AuditEventType.LOGOUT: _("退出登录"),
+    AuditEventType.TOTP_ENROLLED: _("启用两步验证"),
+    AuditEventType.TOTP_RESET: _("重置两步验证"),
+    AuditEventType.USER_CREATED: _("创建用户"),
+    AuditEventType.USER_ROLES_CHANGED: _("修改用户角色"),
+    AuditEventType.USER_PASSWORD_SET: _("设置密码"),
+    AuditEventType.USER_ACTIVE_SET: _("启用或停用用户"),
+    AuditEventType.USER_JURISDICTIONS_CHANGED: _("修改管辖范围"),
+    AuditEventType.UNIT_MEMBER_REMOVED: _("移出单位成员"),
+    AuditEventType.CREDENTIAL_CHANGE_REQUESTED: _("申请变更凭据"),
+    AuditEventType.CREDENTIAL_CHANGE_APPROVED: _("批准变更凭据"),
+    AuditEventType.CREDENTIAL_CHANGE_REJECTED: _("驳回变更凭据"),
+    AuditEventType.BREAK_GLASS: _("紧急访问"),
+    AuditEventType.API_TOKEN_CREATED: _("创建接口令牌"),
+    AuditEventType.API_TOKEN_REVOKED: _("吊销接口令牌"),
+    AuditEventType.ADMIN_ADD: _("后台新增"),
+    AuditEventType.ADMIN_CHANGE: _("后台修改"),
+    AuditEventType.ADMIN_DELETE: _("后台删除"),
+    AuditEventType.AREA_IMPORTED: _("导入区域"),
+    AuditEventType.AREA_BOUNDARY_CHANGED: _("修改区域边界"),
+    AuditEventType.GRID_STAFF_ASSIGNED: _("配备网格人员"),
+    AuditEventType.GRID_STAFF_UNASSIGNED: _("撤出网格人员"),
+    AuditEventType.UNIT_CREATED: _("创建单位"),
+    AuditEventType.UNIT_MEMBER_ADDED: _("添加单位成员"),
+    AuditEventType.UNIT_MEMBER_CHANGED: _("修改单位成员"),
+    AuditEventType.CATEGORY_LOADED: _("载入事件分类"),
+    AuditEventType.CALENDAR_DAY_SET: _("设置工作日历"),
+    AuditEventType.CALENDAR_DAY_DELETED: _("删除工作日历"),
+    AuditEventType.CASE_INTAKE: _("事件登记"),
+    AuditEventType.CASE_ACCEPT: _("受理"),
+    AuditEventType.CASE_REJECT: _("不予受理"),
+    AuditEventType.CASE_DISPATCH: _("交办"),
+    AuditEventType.CASE_RETURN: _("退回"),
+    AuditEventType.CASE_TRANSFER: _("转办"),
+    AuditEventType.CASE_ESCALATE: _("上报"),
+    AuditEventType.CASE_HAND_OFF: _("对接移交"),
+    AuditEventType.CASE_ACKNOWLEDGE_HANDOFF: _("确认接收移交"),
+    AuditEventType.CASE_HANDOFF_OUTCOME: _("移交结果"),
+    AuditEventType.CASE_RECORD_SESSION: _("记录调解"),
+    AuditEventType.CASE_RESOLVE: _("办结"),
+    AuditEventType.CASE_VERIFY: _("核查"),
+    AuditEventType.CASE_REWORK: _("退回重办"),
+    AuditEventType.CASE_FOLLOW_UP: _("回访"),
+    AuditEventType.CASE_CLOSE: _("结案"),
+    AuditEventType.CASE_REOPEN: _("重新办理"),
+    AuditEventType.CASE_SUSPEND: _("缓办"),
+    AuditEventType.CASE_RESUME: _("恢复办理"),
+    AuditEventType.CASE_REQUEST_EXTENSION: _("申请延期"),
+    AuditEventType.CASE_DECIDE_EXTENSION: _("审批延期"),
+    AuditEventType.CASE_SUPERVISE: _("督办"),
+    AuditEventType.CASE_REMIND: _("催办"),
+    AuditEventType.CASE_MERGE: _("合并事件"),
+    AuditEventType.CASE_ATTACH: _("上传附件"),
+    AuditEventType.CASE_AGREEMENT_CREATED: _("生成调解协议书"),
+    AuditEventType.CASE_RESIDENT_RATING: _("群众评价"),
+    AuditEventType.CASE_RATING_LINK_SENT: _("发送评价链接"),
+    AuditEventType.CASE_PARTY_ADDED: _("添加当事人"),
+    AuditEventType.CASE_PARTY_UPDATED: _("修改当事人"),
+    AuditEventType.CASE_PARTY_REMOVED: _("移除当事人"),
+    AuditEventType.CASE_FACTS_CORRECTED: _("更正事件信息"),
+    AuditEventType.AGREEMENT_DOWNLOADED: _("下载调解协议书"),
+    AuditEventType.CASE_LIST_EXPORTED: _("导出事件列表"),
+    AuditEventType.PII_REVEALED: _("查看完整个人信息"),
+    AuditEventType.CRYPTO_KEYS_ROTATED: _("轮换加密密钥"),
+    AuditEventType.WEBHOOK_RETRY: _("重发推送"),
+    AuditEventType.WEEKLY_CHECK_SUBMITTED: _("提交周排查"),
+    AuditEventType.WEEKLY_CHECK_RESUBMITTED: _("重新提交周排查"),
+    AuditEventType.WEEKLY_CHECK_REMINDED: _("催报周排查"),
+    AuditEventType.WEEKLY_CHECK_REMINDERS_SENT: _("发送周排查提醒"),
+    AuditEventType.AREA_STATUS_EVALUATED: _("评估区域预警"),
+    AuditEventType.STATS_TARGET_SET: _("设置考核目标"),
+    AuditEventType.STATS_ROLLUP_REBUILT: _("重建统计数据"),
+    AuditEventType.RELEASE_PUBLISHED: _("发布月度通报"),
+    AuditEventType.RELEASE_CORRECTED: _("更正月度通报"),
+    AuditEventType.NOTICE_READ: _("阅读通知"),
+    AuditEventType.DEMO_SEEDED: _("生成演示数据"),
+}
+
+
+def event_label(value: str) -> str:
+    """The label of a stored event type in the active language; a value no longer in the
+    enum (an older row) is shown as stored."""
+    try:
+        return str(LABELS[AuditEventType(value)])
+    except (ValueError, KeyError):
+        return value
 
 
 def case_transition_event(name: str) -> AuditEventType:

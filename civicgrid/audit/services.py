@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, cast
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicgrid.audit.context import current_source_ip
 from civicgrid.audit.events import AuditEventType
@@ -74,7 +75,9 @@ def audit_record(
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)
-        subject_repr = subject_repr or str(subject)[:200]
+        if not subject_repr:  # the record names its subject in the deployment's language,
+            with translation.override(settings.LANGUAGE_CODE):  # whoever's cookie (ADR 0009)
+                subject_repr = str(subject)[:200]
     # Only a User is ever authenticated (the resident and AnonymousUser never are); audit
     # sits below accounts, so it asks the actor rather than importing the user model.
     user = cast("User", actor) if getattr(actor, "is_authenticated", False) else None

@@ -10,7 +10,7 @@ from civicgrid.cases.taxonomy import STAGES
 class CategoryForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ["code", "name", "parent", "kind", "default_level", "specialty", "sla",
+        fields = ["code", "name", "name_en", "parent", "kind", "default_level", "specialty", "sla",
                   "max_extensions", "max_extension_days", "description", "keywords", "active"]
 
     def clean_sla(self):
@@ -39,16 +39,31 @@ class CategoryForm(forms.ModelForm):
         return data
 
 
+class AttributeForm(forms.ModelForm):
+    class Meta:
+        model = CategoryAttribute
+        fields = ["code", "description", "description_en", "datatype", "required", "values",
+                  "values_en", "order"]
+
+    def clean_values_en(self):
+        names = self.cleaned_data["values_en"] or {}
+        if not isinstance(names, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+            raise forms.ValidationError(_("英文名称须为对象,例如 {\"yes\": \"Yes\"}。"))
+        return names
+
+
 class AttributeInline(AuditedInline):
     model = CategoryAttribute
+    form = AttributeForm
 
 
 @admin.register(Category)
 class CategoryAdmin(AuditedModelAdmin):
     form = CategoryForm
-    list_display = ["code", "name", "kind", "default_level", "specialty", "active"]
+    list_display = ["code", "name", "name_en", "kind", "default_level", "specialty", "active"]
     list_filter = ["kind", "default_level", "active"]
-    search_fields = ["code", "name", "keywords"]
+    search_fields = ["code", "name", "name_en", "keywords"]
     inlines = [AttributeInline]
     list_select_related = ["specialty"]
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.localized import localized, localized_values
 from civicgrid.core.scope import RestrictedManager, Scope
 
 
@@ -108,6 +109,8 @@ class AttributeType(models.TextChoices):
 class Category(models.Model):
     code = models.CharField(_("分类代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True,
+                               help_text=_("英文界面显示;空 = 显示中文名称。"))
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="children", verbose_name=_("上级分类"))
     kind = models.CharField(_("类别"), max_length=12, choices=CaseKind.choices)
@@ -132,7 +135,11 @@ class Category(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.display_name()}"
+
+    def display_name(self) -> str:
+        """The name in the reader's language (English when filled in; ADR 0009)."""
+        return localized(self)
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
@@ -145,9 +152,13 @@ class CategoryAttribute(models.Model):
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
     code = models.SlugField(_("代码"), max_length=40)
     description = models.CharField(_("问题"), max_length=200)
+    description_en = models.CharField(_("英文问题"), max_length=200, blank=True,
+                                      help_text=_("英文界面显示;空 = 显示中文。"))
     datatype = models.CharField(_("类型"), max_length=20, choices=AttributeType.choices)
     required = models.BooleanField(_("必填"), default=False)
     values = models.JSONField(_("可选值"), default=list, blank=True)  # [[key, name], ...]
+    values_en = models.JSONField(_("可选值英文名称"), default=dict, blank=True,
+                                 help_text=_('{"代码": "English name", ...};缺的显示中文。'))
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
     class Meta:
@@ -160,6 +171,14 @@ class CategoryAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category.code}.{self.code}"
+
+    def display_description(self) -> str:
+        """The question in the reader's language (ADR 0009)."""
+        return localized(self, "description")
+
+    def display_values(self) -> list[tuple[str, str]]:
+        """The (key, name) answers in the reader's language (ADR 0009)."""
+        return localized_values(self.values, self.values_en)
 
 
 class RoutingRule(models.Model):
@@ -185,7 +204,7 @@ class RoutingRule(models.Model):
         indexes = [models.Index(fields=["level", "active"], name="cases_rule_level")]
 
     def __str__(self) -> str:
-        category = self.category.name if self.category is not None else _("任意分类")
+        category = self.category.display_name() if self.category is not None else _("任意分类")
         return f"{category} · {self.area.name} · {self.get_level_display()} → {self.unit}"
 
     @classmethod

@@ -67,6 +67,7 @@ from civicgrid.cases.models import (
     SupervisionLevel,
 )
 from civicgrid.cases.party_forms import FactsForm, PartyAddForm, PartyEditForm, PartyRemoveForm
+from civicgrid.cases.routing_notes import display_note
 from civicgrid.cases.selectors import (
     DUPLICATE_REASONS,
     CaseFilters,
@@ -105,6 +106,7 @@ from civicgrid.cases.workflow import (
 )
 from civicgrid.core.access import access, has_permission
 from civicgrid.core.htmx import is_htmx
+from civicgrid.core.localized import enumeration
 from civicgrid.core.pagination import request_page
 from civicgrid.core.scope import get_scope
 from civicgrid.notices.models import NoticeCategory
@@ -166,9 +168,9 @@ def _row(case: Case, now) -> Row:
 
 def _filter_choices(user) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     categories = [
-        (code, ("\u3000" if len(code) > 2 else "") + name)
-        for code, name in Category.objects.filter(active=True, code__regex=r"^\d{2}(\d{2})?$")
-        .order_by("code").values_list("code", "name")
+        (c.code, ("\u3000" if len(c.code) > 2 else "") + c.display_name())
+        for c in Category.objects.filter(active=True, code__regex=r"^\d{2}(\d{2})?$")
+        .order_by("code").only("code", "name", "name_en")
     ]
     areas = list(Area.objects.restrict(user, "view")
                  .filter(level__in=[Level.STREET, Level.COMMUNITY]).order_by("code")
@@ -323,14 +325,14 @@ def _is_grid_worker(user) -> bool:
 
 def _category_choices() -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
     """Top groups, and every leaf a case can be filed under with the group it belongs to."""
-    groups = list(Category.objects.filter(active=True, parent__isnull=True).order_by("code")
-                  .values_list("code", "name"))
+    groups = [(c.code, c.display_name()) for c in
+              Category.objects.filter(active=True, parent__isnull=True).order_by("code")]
     leaves = []
     for category in leaf_categories():
         parent = category.parent
-        label = category.name
+        label = category.display_name()
         if parent is not None and parent.parent_id is not None:
-            label = f"{parent.name} · {category.name}"
+            label = f"{parent.display_name()} · {category.display_name()}"
         leaves.append((category.pk, label, category.code[:2]))
     known = {code for code, _name in groups}
     return groups, [leaf for leaf in leaves if leaf[2] in known]
@@ -498,15 +500,16 @@ def case_detail_view(request, number: str):
     attributes = []
     for code, value in (case.attributes or {}).items():
         attr = definitions.get(code)
-        names = {str(k): str(n) for k, n in attr.values} if attr is not None else {}
+        names = dict(attr.display_values()) if attr is not None else {}
         shown = value if isinstance(value, list) else [value]
         if attr is not None and attr.datatype == AttributeType.DATETIME:
             parsed = parse_datetime(str(value))
             shown = [timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
                      if parsed is not None and timezone.is_aware(parsed) else value]
         attributes.append({
-            "code": code, "description": attr.description if attr is not None else code,
-            "value": "、".join(names.get(str(v), str(v)) for v in shown)})
+            "code": code,
+            "description": attr.display_description() if attr is not None else code,
+            "value": enumeration(names.get(str(v), str(v)) for v in shown)})
     labels = dict(Status.choices)
     for event in detail["events"]:
         event.from_label = labels.get(event.from_status, "")
@@ -533,6 +536,7 @@ def case_detail_view(request, number: str):
         # 补录/更正/移除当事人, 更正信息 (services/parties.py decides; the pages ask again)
         "can_edit": (can_edit := may_edit_case(case, user)),
         "can_edit_parties": can_edit and detail["agreement"] is None,
+        "routing_note": display_note(case),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -828,7 +832,7 @@ def edit_event_lines(events) -> None:
         elif event.type in (EventType.PARTY_ADDED, EventType.PARTY_UPDATED,
                             EventType.PARTY_REMOVED):
             line = f"{roles.get(data.get('role', ''), '')} {data.get('name', '')}".strip()
-            fields = "、".join(str(PARTY_FIELD_LABELS.get(f, f)) for f in data.get("fields", []))
+            fields = enumeration(PARTY_FIELD_LABELS.get(f, f) for f in data.get("fields", []))
             event.party_line = f"{line}:{fields}" if fields else line
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HomeConfig(AppConfig):
@@ -9,3 +10,4 @@ class HomeConfig(AppConfig):
 
     name = "civicgrid.home"
     label = "home"
+    verbose_name = _("首页")

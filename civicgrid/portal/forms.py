@@ -21,7 +21,9 @@ HONEYPOT = "website"
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         parent = obj.parent
-        return f"{parent.name} · {obj.name}" if parent is not None else obj.name
+        if parent is None:
+            return obj.display_name()
+        return f"{parent.display_name()} · {obj.display_name()}"
 
 
 class ReportForm(forms.Form):

@@ -223,7 +223,7 @@ def public_status(case: Case) -> PublicStatus:
     rating = ResidentRating.objects.filter(case=case).values_list("rating", flat=True).first()
     return PublicStatus(
         number=case.number, tracking_code=format_tracking_code(case.tracking_code),
-        category=case.category.name, registered_at=case.registered_at,
+        category=case.category.display_name(), registered_at=case.registered_at,
         status=case.status, status_label=str(PUBLIC_STATUS.get(Status(case.status), "")),
         timeline=public_timeline(case),
         can_rate=case.status in RATEABLE_STATUSES and rating is None, rating=rating,

@@ -22,5 +22,5 @@ class UnitAdmin(AuditedModelAdmin):
 
 @admin.register(Specialty)
 class SpecialtyAdmin(AuditedModelAdmin):
-    list_display = ["code", "name"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]

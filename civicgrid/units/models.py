@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.localized import localized
 from civicgrid.core.scope import RestrictedManager, Scope
 
 
@@ -46,6 +47,28 @@ BUILTIN_SPECIALTIES = [
     ("petition", "信访"),
     ("general", "综合"),
 ]
+# Their English names (ADR 0009), filled in by migration 0003; administrators edit them.
+BUILTIN_SPECIALTIES_EN = {
+    "marriage_family": "Marriage and family",
+    "neighbourhood": "Neighbour disputes",
+    "labour": "Labour disputes",
+    "medical": "Medical disputes",
+    "land_acquisition": "Land acquisition and demolition",
+    "land_rights": "Land, forest and water rights",
+    "property_management": "Property management disputes",
+    "traffic_accident": "Traffic accidents",
+    "consumer": "Consumer disputes",
+    "environment": "Environmental protection",
+    "education": "Education",
+    "village_affairs": "Village affairs",
+    "conduct": "Officials' conduct",
+    "foreign": "Foreign-related",
+    "public_service": "Public services",
+    "safety_hazard": "Safety hazards",
+    "emergency": "Emergencies",
+    "petition": "Petitions",
+    "general": "General",
+}
 
 
 class Specialty(models.Model):
@@ -53,6 +76,8 @@ class Specialty(models.Model):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=50, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=50, blank=True,
+                               help_text=_("英文界面显示;空 = 显示中文名称。"))
 
     objects = RestrictedManager()
 
@@ -62,7 +87,11 @@ class Specialty(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name()
+
+    def display_name(self) -> str:
+        """The name in the reader's language (ADR 0009)."""
+        return localized(self)
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:

@@ -56,8 +56,8 @@ class ReporterOverrideAdmin(AuditedModelAdmin):
 class WarningRuleForm(forms.ModelForm):
     class Meta:
         model = WarningRule
-        fields = ["name", "kind", "measure", "yellow_threshold", "red_threshold", "min_count",
-                  "for_county", "for_street", "for_community", "active"]
+        fields = ["name", "name_en", "kind", "measure", "yellow_threshold", "red_threshold",
+                  "min_count", "for_county", "for_street", "for_community", "active"]
 
     def clean(self):
         data = super().clean()
@@ -77,7 +77,7 @@ class WarningRuleForm(forms.ModelForm):
 @admin.register(WarningRule)
 class WarningRuleAdmin(AuditedModelAdmin):
     form = WarningRuleForm
-    list_display = ["name", "kind", "measure", "yellow_threshold", "red_threshold",
+    list_display = ["name", "name_en", "kind", "measure", "yellow_threshold", "red_threshold",
                     "min_count", "for_county", "for_street", "for_community", "active"]
     list_filter = ["kind", "active"]
-    search_fields = ["name"]
+    search_fields = ["name", "name_en"]

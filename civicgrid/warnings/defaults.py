@@ -37,6 +37,26 @@ DEFAULT_RULES: list[dict[str, Any]] = [
      "yellow_threshold": "1", "red_threshold": None, "min_count": 0},
 ]
 
+# The English names of the default rules (ADR 0009), by Chinese name: migration 0003 fills
+# them in; administrators edit them in the admin.
+DEFAULT_RULE_NAMES_EN: dict[str, str] = {
+    "群体性、重大矛盾纠纷": "Group or major disputes",
+    "超期未办结占比": "Share of overdue open cases",
+    "登记事件数环比上升": "Rise in registered cases",
+    "社区(村)周排查未报": "Weekly check not reported (community)",
+    "街道、区县周排查未报率": "Weekly checks not reported (street, county)",
+    "红牌督办": "Red-card supervision",
+    "黄牌督办": "Yellow-card supervision",
+}
+
+
+def fill_english_names(*, WarningRule) -> int:  # noqa: N803 (a model class, maybe historical)
+    """Give the default rules still named as shipped their English name, where it is empty."""
+    changed = 0
+    for chinese, english in DEFAULT_RULE_NAMES_EN.items():
+        changed += WarningRule.objects.filter(name=chinese, name_en="").update(name_en=english)
+    return changed
+
 
 def load_default_rules(*, WarningRule) -> int:  # noqa: N803 (a model class, maybe historical)
     """Create the default rules when there are none at all; returns how many."""
@@ -50,4 +70,6 @@ def load_default_rules(*, WarningRule) -> int:  # noqa: N803 (a model class, may
         WarningRule(**{**spec, "yellow_threshold": dec(spec["yellow_threshold"]),
                        "red_threshold": dec(spec["red_threshold"])})
         for spec in DEFAULT_RULES])
+    if any(f.name == "name_en" for f in WarningRule._meta.fields):
+        fill_english_names(WarningRule=WarningRule)
     return len(DEFAULT_RULES)

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Level
+from civicgrid.core.localized import localized
 from civicgrid.core.scope import RestrictedManager, Scope
 
 # --- settings ----------------------------------------------------------------------------
@@ -274,6 +275,8 @@ class WarningRule(models.Model):
     `min_count`, so two cases out of three do not turn a quiet area red."""
 
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True,
+                               help_text=_("英文界面显示;空 = 显示中文名称。"))
     kind = models.CharField(_("类型"), max_length=16, choices=RuleKind.choices)
     measure = models.CharField(_("计量"), max_length=8, choices=Measure.choices,
                                default=Measure.COUNT)
@@ -323,7 +326,11 @@ class WarningRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name()
+
+    def display_name(self) -> str:
+        """The name in the reader's language (ADR 0009)."""
+        return localized(self)
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:

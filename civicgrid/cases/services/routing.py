@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area
+from civicgrid.cases import routing_notes
 from civicgrid.cases.models import (
     LEVEL_CODE_LENGTH,
     LEVEL_ORDER,
@@ -20,6 +21,7 @@ from civicgrid.cases.models import (
     PeopleBand,
     RoutingRule,
 )
+from civicgrid.cases.routing_notes import stored_note
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.scope import ancestor_codes
 from civicgrid.units.models import Unit
@@ -41,7 +43,7 @@ class Route:
     level: str
     unit: Unit | None
     rule: RoutingRule | None
-    note: str
+    note: str  # in the deployment's language: the record (civicgrid/cases/routing_notes.py)
 
 
 def _level_area_code(area_code: str, level: str) -> str | None:
@@ -80,14 +82,14 @@ def case_route(*, category: Category, area_code: str, min_level: str) -> Route:
             best = max(rules, key=lambda r: (len(r.area.code),
                                              len(r.category.code) if r.category else 0,
                                              r.priority, -r.pk))
-            return Route(level, best.unit, best, _("分流规则 #%(id)d:%(rule)s")
-                         % {"id": best.pk, "rule": best})
+            return Route(level, best.unit, best, stored_note(
+                routing_notes.RULE, {"id": best.pk, "rule": best}))
         level_code = level_codes[level]
         unit = units.get(level_code) if level_code else None
         if unit is not None and category.specialty is not None:
-            return Route(level, unit, None, _("按专业领域“%(s)s”匹配:%(u)s")
-                         % {"s": category.specialty.name, "u": unit.name})
-    return Route(min_level, None, None, _("无匹配规则,进入街道调度中心待派遣"))
+            return Route(level, unit, None, stored_note(
+                routing_notes.SPECIALTY, {"s": category.specialty.name, "u": unit.name}))
+    return Route(min_level, None, None, stored_note(routing_notes.NO_MATCH))
 
 
 def queue_area_for(area: Area, level: str) -> Area:

@@ -393,7 +393,8 @@ def analysis_report(*, actor: User | None, area: Area, span: Span,
             for name in CATEGORY_MEASURES), code=info.code))
     category_columns = tuple(str(BY_NAME[n].label) for n in CATEGORY_MEASURES)
     top_rows = tuple(
-        Row(top_code, index.by_code[top_code].name if top_code in index.by_code else top_code,
+        Row(top_code, index.by_code[top_code].display_name if top_code in index.by_code
+            else top_code,
             tuple(Cell(values[name], url(name, category=top_code))
                   for name in CATEGORY_MEASURES), code=top_code)
         for top_code, values in sorted(tops.items(), key=lambda kv: (-kv[1]["registered"],

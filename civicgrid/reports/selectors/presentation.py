@@ -203,7 +203,7 @@ def _internal_cell(counts: Mapping[str, int], parts: Mapping[str, Mapping[str, i
         return ReleaseCell(text, value, case_list_url(area=area, category=prefix,
                                                       stat="registered", period=period))
     return ReleaseCell(text, value, "", tuple(
-        Part(index.by_code[p].name if p in index.by_code else _("未归类"), n,
+        Part(index.by_code[p].display_name if p in index.by_code else _("未归类"), n,
              case_list_url(area=area, category=p, stat="registered", period=period)
              if p else "")
         for p, n in sorted(pieces.items())))
