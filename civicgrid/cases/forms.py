@@ -602,7 +602,7 @@ class MergeForm(input_form_class(inputs.MergeInput)):  # type: ignore[misc]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.candidates = [
+        self.candidates: list[dict[str, Any]] = [
             {"case": s.case, "reasons": [DUPLICATE_REASONS.get(r, r) for r in s.reasons]}
             for s in merge_candidates(case=self.case, actor=self.user)]
         if not self.candidates:

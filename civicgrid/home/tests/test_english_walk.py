@@ -23,14 +23,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
 from civicgrid.audit.models import AuditEntry
 from civicgrid.audit.services import audit_record
-from civicgrid.cases import taxonomy
 from civicgrid.cases.models import Case, Category, Party
 from civicgrid.home.tests.test_permission_matrix import (
     ALL_ENDPOINTS,
@@ -52,90 +51,8 @@ CJK = re.compile(r"[\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\
 ALWAYS_CHINESE = ("简体中文", "中文")
 
 # Chinese still on English pages, by page (URL name), each with why. Only the strings listed
-# are let through, so anything else on the page still fails.
-# TODO(issue 13): fix each and empty this table.
-KNOWN_UNTRANSLATED: dict[str, tuple[str, ...]] = {
-    # portal/templates/portal/report.html lists the categories with {{ c.name }}: it should
-    # use {{ c|localized }} (the template is helper F's in this issue; ADR 0009).
-    "portal:report": tuple(spec.name for spec in taxonomy.CATEGORIES),
-}
-# Chinese inside an English translation (locale/en): "Petitions (信访) go through the petition
-# channel." glosses the term; the catalogue's owner decides whether it stays.
-# TODO(issue 13): drop the gloss in locale/en or keep it here on purpose.
-KNOWN_IN_CATALOGUE = ("Petitions (信访) go through the petition channel.",)
-
-# Strings this branch adds (Chinese msgids) whose English is not yet in locale/en: the lead
-# runs makemessages when merging and takes the English from here. Until then they show in
-# Chinese in English mode.
-# TODO(issue 13): once locale/en has these, delete this table (the test must still pass).
-PENDING_CATALOGUE: dict[str, str] = {
-    "锁定期间拒绝登录": "Sign-in refused (locked)",
-    "启用两步验证": "Second factor enrolled",
-    "修改用户角色": "User roles changed",
-    "设置密码": "Password set",
-    "启用或停用用户": "User activated or deactivated",
-    "修改管辖范围": "Jurisdictions changed",
-    "移出单位成员": "Unit member removed",
-    "申请变更凭据": "Credential change requested",
-    "批准变更凭据": "Credential change approved",
-    "驳回变更凭据": "Credential change rejected",
-    "紧急访问": "Break-glass access",
-    "创建接口令牌": "API token created",
-    "吊销接口令牌": "API token revoked",
-    "后台新增": "Added in admin",
-    "后台修改": "Changed in admin",
-    "后台删除": "Deleted in admin",
-    "导入区域": "Areas imported",
-    "修改区域边界": "Area boundary changed",
-    "配备网格人员": "Grid staff assigned",
-    "撤出网格人员": "Grid staff unassigned",
-    "创建单位": "Unit created",
-    "添加单位成员": "Unit member added",
-    "修改单位成员": "Unit member changed",
-    "载入事件分类": "Categories loaded",
-    "设置工作日历": "Calendar day set",
-    "删除工作日历": "Calendar day deleted",
-    "事件登记": "Case registered",
-    "确认接收移交": "Hand-off acknowledged",
-    "移交结果": "Hand-off outcome",
-    "核查": "Case verified",
-    "退回重办": "Case sent back for rework",
-    "合并事件": "Cases merged",
-    "上传附件": "Attachment added",
-    "生成调解协议书": "Agreement produced",
-    "发送评价链接": "Rating link sent",
-    "修改当事人": "Party changed",
-    "下载调解协议书": "Agreement downloaded",
-    "导出事件列表": "Case list exported",
-    "查看完整个人信息": "Personal data revealed",
-    "轮换加密密钥": "Encryption keys rotated",
-    "重发推送": "Webhook retried",
-    "提交周排查": "Weekly check submitted",
-    "重新提交周排查": "Weekly check resubmitted",
-    "催报周排查": "Weekly check reminder",
-    "发送周排查提醒": "Weekly check reminders sent",
-    "评估区域预警": "Area warnings evaluated",
-    "设置考核目标": "KPI target set",
-    "重建统计数据": "Statistics rebuilt",
-    "发布月度通报": "Release published",
-    "更正月度通报": "Release corrected",
-    "阅读通知": "Notice read",
-    "生成演示数据": "Demo data seeded",
-    "用户与权限": "Users and permissions",
-    "区域与网格": "Areas and grids",
-    "安全审计": "Security audit",
-    "事件办理": "Case handling",
-    "群众门户": "Residents' portal",
-    "英文名称": "English name",
-    "英文问题": "English question",
-    "可选值英文名称": "English names of the answers",
-    "英文界面显示;空 = 显示中文名称。": "Shown in English; empty = the Chinese name is shown.",
-    "英文界面显示;空 = 显示中文。": "Shown in English; empty = the Chinese is shown.",
-    "{\"代码\": \"English name\", ...};缺的显示中文。":
-        "{\"code\": \"English name\", ...}; a missing one is shown in Chinese.",
-    "英文名称须为对象,例如 {\"yes\": \"Yes\"}。":
-        "The English names must be an object, e.g. {\"yes\": \"Yes\"}.",
-}
+# are let through, so anything else on the page still fails. Empty: keep it so.
+KNOWN_UNTRANSLATED: dict[str, tuple[str, ...]] = {}
 
 
 class VisibleText(HTMLParser):
@@ -179,9 +96,7 @@ def visible_text(html: str) -> str:
 def people_entered_text() -> list[str]:
     """Everything the fixture's people typed in, longest first (so that a name containing
     another is taken out whole)."""
-    texts: set[str] = set(ALWAYS_CHINESE) | set(KNOWN_IN_CATALOGUE)
-    with translation.override("en"):  # only while locale/en lacks them
-        texts.update(m for m in PENDING_CATALOGUE if translation.gettext(m) == m)
+    texts: set[str] = set(ALWAYS_CHINESE)
     texts.update(Area.objects.values_list("name", flat=True))
     texts.update(Unit.objects.values_list("name", flat=True))
     for user in User.objects.all():
