@@ -27,6 +27,28 @@ class CodeForm(forms.Form):
     )
 
 
+def _password_input(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete})
+
+
+class PasswordChangeForm(forms.Form):
+    """The owner's own password change; the rules are checked by `password_change_own`."""
+
+    current_password = forms.CharField(label=_("当前密码"), strip=False,
+                                       widget=_password_input("current-password"))
+    new_password = forms.CharField(label=_("新密码"), strip=False,
+                                   widget=_password_input("new-password"))
+    new_password_again = forms.CharField(label=_("再次输入新密码"), strip=False,
+                                         widget=_password_input("new-password"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get(
+                "new_password_again"):
+            self.add_error("new_password_again", _("两次输入的新密码不一致。"))
+        return data
+
+
 # --- user administration (issue 13): the pages parse, the services decide ------------------
 
 def _multi(label, *, size: int = 8) -> forms.MultipleChoiceField:

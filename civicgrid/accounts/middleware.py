@@ -27,3 +27,26 @@ class SecondFactorEnrollmentMiddleware:
         ):
             return redirect(reverse("accounts:security"))
         return self.get_response(request)
+
+
+PASSWORD_EXEMPT_PREFIXES = (*EXEMPT_PREFIXES, "/api/", "/open311/")
+
+
+class PasswordChangeRequiredMiddleware:
+    """A session whose password someone else chose (an administrator's reset, a one-time
+    password) may do nothing but replace it on the security page (or sign out). The JSON
+    API and Open311 use tokens, not this password, and are not held back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.password_change_required
+            and not request.path.startswith(PASSWORD_EXEMPT_PREFIXES)
+        ):
+            return redirect(reverse("accounts:security"))
+        return self.get_response(request)

@@ -29,6 +29,9 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Set when someone else chose this password (an administrator's reset, a one-time
+    # password, the break-glass command): every page asks for a new one until it is changed.
+    password_change_required = models.BooleanField(_("须修改密码"), default=False)
 
     objects: ClassVar[CivicUserManager] = CivicUserManager()
     # The scope get_scope() caches on the user object (once per request); not a field.

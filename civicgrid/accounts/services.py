@@ -347,7 +347,9 @@ def user_create(
         scope = get_scope(actor)
         if not all(scope.covers_code(a.code) for a in areas):
             raise PermissionDenied
-    user = User(username=username, display_name=display_name, phone=phone)
+    # A password an administrator chose is known to them: the owner replaces it first.
+    user = User(username=username, display_name=display_name, phone=phone,
+                password_change_required=actor is not None and bool(password))
     if password_hash:
         user.password = password_hash
     elif password:
@@ -422,9 +424,43 @@ def _apply_set_password(
     validate_password(password, user)
     with transaction.atomic():
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.password_change_required = True  # someone else knows it now
+        user.save(update_fields=["password", "password_change_required"])
         audit_record(actor=actor, event_type=AuditEventType.USER_PASSWORD_SET, subject=user,
                      username=username, details=dict(via or {}))
+
+
+def password_change_own(
+    *, user: User, current_password: str, new_password: str, source_ip: str | None
+) -> User:
+    """The owner replaces their password (required after an administrator set it). The
+    current password is checked like a sign-in: a wrong one counts toward the account's
+    lockout, and a locked account cannot change it. The new one must meet the policy and
+    differ from the current one. Audited; the flag that forced the change is cleared."""
+    until = login_refuse_if_locked(username=user.username, source_ip=source_ip,
+                                   step="password_change")
+    if until is not None:
+        raise AccountLocked(until)
+    if not user.check_password(current_password):
+        until = _failure_locks(username=user.username, source_ip=source_ip,
+                               reason="password_change")
+        if until is not None:
+            raise AccountLocked(until)
+        raise ValidationError({"current_password": _("当前密码不正确。")})
+    if new_password == current_password:
+        raise ValidationError({"new_password": _("新密码不能与当前密码相同。")})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    was_required = user.password_change_required
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.password_change_required = False
+        user.save(update_fields=["password", "password_change_required"])
+        audit_record(actor=user, event_type=AuditEventType.USER_PASSWORD_CHANGED, subject=user,
+                     details={"was_required": was_required})
+    return user
 
 
 def user_set_active(*, user: User, active: bool, actor: User) -> User:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/enroll/", views.login_enroll_view, name="login_enroll"),
     path("logout/", views.logout_view, name="logout"),
     path("security/", views.security_view, name="security"),
+    path("security/password/", views.password_change_view, name="password_change"),
     path("users/", views.user_list_view, name="user_list"),
     path("users/new/", views.user_new_view, name="user_new"),
     path("users/<int:pk>/", views.user_detail_view, name="user_detail"),

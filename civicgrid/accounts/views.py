@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from civicgrid.accounts.forms import (
     JurisdictionsForm,
     LoginForm,
     NewUserForm,
+    PasswordChangeForm,
     PickForm,
     RolesForm,
     UnitAddForm,
@@ -42,6 +44,7 @@ from civicgrid.accounts.services import (
     login_confirm_enrollment,
     login_refuse_if_locked,
     logout_complete,
+    password_change_own,
     password_one_time,
     requires_second_administrator,
     second_factor_required,
@@ -238,7 +241,8 @@ def security_view(request):
     device = TOTPDevice.objects.filter(user=request.user).first()
     enrolled = device is not None and device.confirmed
     form = CodeForm(request.POST or None)
-    context: dict = {"enrolled": enrolled, "device": device}
+    context: dict = {"enrolled": enrolled, "device": device,
+                     "password_form": PasswordChangeForm()}
     if not enrolled:
         if request.method == "POST" and form.is_valid():
             try:
@@ -255,6 +259,40 @@ def security_view(request):
             )
         )
     return render(request, "accounts/security.html", context)
+
+
+@access()
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+@csrf_protect
+@never_cache
+@require_POST
+def password_change_view(request):
+    """The owner's password change (a card of the security page). The session stays
+    signed in; the account's other sessions end (their password hash no longer matches)."""
+    form = PasswordChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            password_change_own(user=request.user,
+                                current_password=form.cleaned_data["current_password"],
+                                new_password=form.cleaned_data["new_password"],
+                                source_ip=client_ip(request))
+        except AccountLocked as exc:
+            logout_complete(request=request)
+            messages.error(request, _locked_message(exc.until))
+            return redirect("accounts:login")
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("accounts:security")
+    device = TOTPDevice.objects.filter(user=request.user).first()
+    enrolled = device is not None and device.confirmed
+    context: dict = {"enrolled": enrolled, "device": device, "password_form": form}
+    if not enrolled:
+        context.update(_enrollment_context(request.user, CodeForm(), restart=device is None))
+    return render(request, "accounts/security.html", context, status=400)
 
 
 @access("accounts.user.view")

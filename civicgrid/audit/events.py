@@ -26,6 +26,7 @@ class AuditEventType(StrEnum):
     USER_CREATED = "user.created"
     USER_ROLES_CHANGED = "user.roles_changed"
     USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an event name)
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (by the owner)
     USER_ACTIVE_SET = "user.active_set"
     # user administration from the web (issue 13): jurisdictions and unit memberships
     USER_JURISDICTIONS_CHANGED = "user.jurisdictions_changed"
@@ -119,6 +120,7 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.USER_CREATED: _("创建用户"),
     AuditEventType.USER_ROLES_CHANGED: _("修改用户角色"),
     AuditEventType.USER_PASSWORD_SET: _("设置密码"),
+    AuditEventType.USER_PASSWORD_CHANGED: _("本人修改密码"),
     AuditEventType.USER_ACTIVE_SET: _("启用或停用用户"),
     AuditEventType.USER_JURISDICTIONS_CHANGED: _("修改管辖范围"),
     AuditEventType.UNIT_MEMBER_REMOVED: _("移出单位成员"),

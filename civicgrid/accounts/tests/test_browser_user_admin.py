@@ -15,6 +15,18 @@ from civicgrid.core.tests.test_browser import PHONE, open_page, shot, sign_in
 pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1366, "height": 900}
+NEW_PASSWORD = "Own-choice-2026!"  # noqa: S105 (a test password)
+
+
+def change_password(page, current: str, new: str) -> None:
+    form = page.locator("[data-testid=password-change-form]")
+    form.locator("#id_current_password").fill(current)
+    form.locator("#id_new_password").fill(new)
+    form.locator("#id_new_password_again").fill(new)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/accounts/security/")
+    assert "密码已修改" in page.locator(".alert-success").inner_text()
 
 
 def test_administrator_sets_up_a_grid_worker_and_a_mediator_who_then_find_their_work(
@@ -71,9 +83,18 @@ def test_administrator_sets_up_a_grid_worker_and_a_mediator_who_then_find_their_
         shot(page, screenshot_dir, "user_admin_auditor_refused_phone.png")
         watch.assert_clean("refusals on a phone")
 
-    # The grid worker signs in on a phone: their workspace shows their grid.
+    # The grid worker signs in on a phone with the password the administrator chose: every
+    # page asks them to replace it first; then their workspace shows their grid.
     with open_page(browser, viewport=PHONE) as (_ctx, page, watch):
-        sign_in(page, watch, base, "gw_web")
+        browser_login(page, base, "gw_web", PASSWORD)
+        assert page.url == f"{base}/accounts/security/"
+        assert page.locator("[data-testid=password-change-required]").count() == 1
+        page.goto(f"{base}/cases/")
+        assert page.url == f"{base}/accounts/security/"
+        change_password(page, PASSWORD, NEW_PASSWORD)
+        shot(page, screenshot_dir, "user_admin_password_changed_phone.png")
+        assert page.locator("[data-testid=password-change-required]").count() == 0
+        page.goto(f"{base}/")
         assert "桃坞第2网格" in page.get_by_text("我的网格").locator("xpath=../..").inner_text()
         shot(page, screenshot_dir, "user_admin_grid_worker_home_phone.png")
         watch.assert_clean("grid worker's workspace")
@@ -81,7 +102,10 @@ def test_administrator_sets_up_a_grid_worker_and_a_mediator_who_then_find_their_
     # The mediator signs in with the one-time password: their unit and its queue.
     with open_page(browser, viewport=LAPTOP) as (_ctx, page, watch):
         browser_login(page, base, "med_web", one_time)
-        assert page.url == f"{base}/"
+        assert page.url == f"{base}/accounts/security/"
+        shot(page, screenshot_dir, "user_admin_password_change_required_1366.png")
+        change_password(page, one_time, NEW_PASSWORD)
+        page.goto(f"{base}/")
         assert world.unit_a.name in page.get_by_text("我的单位").locator(
             "xpath=../..").inner_text()
         assert page.locator("[data-inbox=unit] [data-count]").get_attribute("data-count") == "1"
