@@ -34,7 +34,7 @@ from civicgrid.cases.models import (
     Status,
     SupervisionLevel,
 )
-from civicgrid.cases.services import allowed_transitions
+from civicgrid.cases.services import DESCRIPTION_MAX_LENGTH, allowed_transitions
 from civicgrid.cases.workflow import ACTOR_PERMISSION, TRANSITIONS
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
@@ -170,7 +170,7 @@ class PartyIn(Schema):
 
 class CaseIn(Schema):
     category: str = Field(..., max_length=12, description="leaf category code")
-    description: str = Field(..., max_length=5000)
+    description: str = Field(..., max_length=DESCRIPTION_MAX_LENGTH)
     lng: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     area: str | None = Field(None, max_length=15, description="area code (grid or below "

@@ -289,7 +289,7 @@ def case_dispatch_batch_view(request):
             versions.append((number, int(version)))
     try:
         result = cases_dispatch_batch(actor=request.user, versions=versions,
-                                      note=request.POST.get("note", "")[:500])
+                                      note=request.POST.get("note", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

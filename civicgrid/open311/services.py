@@ -136,7 +136,7 @@ def _applicant(data: RequestInput) -> list[PartyInput]:
     phone = data.phone.strip()
     if not name and not phone:
         return []
-    return [PartyInput(role="applicant", name=name[:60] or ANONYMOUS_NAME, phone=phone)]
+    return [PartyInput(role="applicant", name=name or ANONYMOUS_NAME, phone=phone)]
 
 
 def _mask_email(address: str) -> str:

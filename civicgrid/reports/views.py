@@ -323,7 +323,9 @@ def release_correct_view(request: HttpRequest, code: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         # What was typed is kept: the form shows it again.
-        request.session["release_correction_note"] = request.POST.get("note", "")[:2000]
+        # (The service refused a note over CORRECTION_NOTE_MAX: the whole text comes back
+        # for the person to shorten; only a flood far past any note is not kept.)
+        request.session["release_correction_note"] = request.POST.get("note", "")[:20000]
         return redirect(f"{target}?month={text}" if text else target)
     messages.success(request, _("已发布%(area)s %(month)s平安数据的更正版(第%(version)s版)。")
                      % {"area": area.name, "month": release.month_key,

@@ -5,13 +5,14 @@ service that performs each row of the workflow table."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Protocol, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from civicgrid.audit.events import case_transition_event
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import hooks
 from civicgrid.cases.events import EventData
-from civicgrid.cases.inputs import field_label
+from civicgrid.cases.inputs import field_label, field_spec
 from civicgrid.cases.models import Case, CaseEvent, Category, RoutingRule
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
 from civicgrid.core.errors import RuleViolation
@@ -152,6 +153,27 @@ def refuse_too_long(text: str, limit: int, field: str, label: object) -> str:
     return text
 
 
+def refuse_inputs_too_long(data: object) -> None:
+    """Every text of a transition's input within its declared length (the `max_length` of
+    its spec, the same number the page's counter and the API schema show): checked here,
+    so a client that skips the form is refused like the form, never cut."""
+    for f in dataclasses.fields(data):  # type: ignore[arg-type]
+        limit = field_spec(f).max_length
+        value = getattr(data, f.name)
+        if limit and isinstance(value, str):
+            refuse_too_long(value.strip(), limit, f.name, field_spec(f).label)
+
+
+def refuse_longer_than_field(model: type[models.Model], name: str, text: str,
+                             field: str | None = None) -> str:
+    """`refuse_too_long` with the limit and label of the model field that stores `text`
+    (a CharField's max_length): what does not fit is refused, never cut."""
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.CharField) and model_field.max_length
+    return refuse_too_long(text, model_field.max_length, field or name,
+                           model_field.verbose_name)
+
+
 @transaction.atomic
 def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
                      fields: CaseFields, payload: EventData, *, note: str = "",
@@ -229,6 +251,7 @@ def transition_service(name: str, *, unavailable: Unavailable | None = None
                 raise TypeError(f"{name} takes {transition.input.__name__}, "
                                 f"not {type(data).__name__}")
             transition_check(case, name, actor)
+            refuse_inputs_too_long(data)
             if unavailable is not None:
                 problem = unavailable(case)
                 if problem:

@@ -48,7 +48,13 @@ from civicgrid.cases.models import (
     PeopleBand,
     Status,
 )
-from civicgrid.cases.services.common import CaseFields, record_event, require_reason, save_case
+from civicgrid.cases.services.common import (
+    CaseFields,
+    record_event,
+    refuse_longer_than_field,
+    require_reason,
+    save_case,
+)
 from civicgrid.cases.services.intake import intake_place
 from civicgrid.cases.services.parties import case_edit_check
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
@@ -129,8 +135,10 @@ def case_correct_facts(*, case: Case, data: FactsInput, actor: User,
             fields["lng"], fields["lat"] = point
             changes["point"] = [_point_text(case.lng, case.lat), _point_text(*point)]
             audit["point"] = [[case.lng, case.lat], list(point)]
-    if data.address is not None and data.address.strip()[:200] != case.address:
-        fields["address"] = data.address.strip()[:200]
+    address = (None if data.address is None
+               else refuse_longer_than_field(Case, "address", data.address.strip()))
+    if address is not None and address != case.address:
+        fields["address"] = address
         changes["address"] = [case.address, fields["address"]]
 
     people_band = case.people_band

@@ -123,7 +123,8 @@ def case_handoff_outcome(*, case: Case, actor: Actor, expected_version: int,
     now = timezone.now()
     apply_transition(case, "handoff_outcome", actor, expected_version, {},
                      E.HandoffOutcome(kind=handoff.kind), note=outcome, unit=handoff.to_unit)
-    handoff.outcome, handoff.outcome_at = outcome[:200], now
+    # Within its 200 characters: the input's length is refused above it, never cut.
+    handoff.outcome, handoff.outcome_at = outcome, now
     if handoff.acknowledged_at is None:
         handoff.acknowledged_at, handoff.acknowledged_by = now, acting_user(actor)
     handoff.save(update_fields=["outcome", "outcome_at", "acknowledged_at",

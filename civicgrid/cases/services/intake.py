@@ -42,6 +42,7 @@ from civicgrid.cases.services.common import (
     due_for,
     local_date,
     record_event,
+    refuse_longer_than_field,
     refuse_too_long,
 )
 from civicgrid.cases.services.parties import party_row, party_search_hashes
@@ -234,6 +235,7 @@ def case_intake(
         raise ValidationError({"description": _("请描述事件情况(至少%(n)d个字)。") % {
             "n": DESCRIPTION_MIN_LENGTH}})
     refuse_too_long(description, DESCRIPTION_MAX_LENGTH, "description", _("情况描述"))
+    address = refuse_longer_than_field(Case, "address", (address or "").strip())
     if people_band not in PeopleBand.values:
         raise ValidationError({"people_band": _("涉及人数无效。")})
     now = timezone.now()
@@ -251,7 +253,7 @@ def case_intake(
     case = Case(
         number=_next_number(place.code[:6], now), channel=channel, category=category,
         attributes=cleaned, description=description, area=place, area_code=place.code,
-        address=address.strip()[:200], lng=lng, lat=lat, happened_at=happened_at,
+        address=address, lng=lng, lat=lat, happened_at=happened_at,
         people_band=people_band, is_major=is_major, is_group=is_group, level=route.level,
         status=Status.REGISTERED, queue_area=queue_area_for(place, route.level),
         suggested_unit=route.unit, routing_rule=route.rule, routing_note=route.note[:200],

@@ -39,6 +39,7 @@ from civicgrid.cases.inputs import PartyInput, PartyUpdateInput
 from civicgrid.cases.models import Agreement, Case, Party, PartyRole, Status
 from civicgrid.cases.services.common import (
     record_event,
+    refuse_longer_than_field,
     refuse_too_long,
     require_reason,
     save_case,
@@ -102,9 +103,12 @@ def party_row(case: Case, party: PartyInput) -> Party:
     name = party.name.strip()
     if not name:
         raise ValidationError({"parties": _("请填写当事人姓名。")})
-    row = Party(case=case, role=party.role, name=name[:60], sex=party.sex,
-                ethnicity=party.ethnicity.strip(), birth_date=party.birth_date, age=party.age,
-                occupation=party.occupation.strip(), address=party.address.strip())
+    texts = {"name": name, "ethnicity": party.ethnicity.strip(),
+             "occupation": party.occupation.strip(), "address": party.address.strip()}
+    for field, text in texts.items():
+        refuse_longer_than_field(Party, field, text, "parties")
+    row = Party(case=case, role=party.role, sex=party.sex, birth_date=party.birth_date,
+                age=party.age, **texts)
     id_number = party.id_number.strip()
     if id_number:
         try:

@@ -38,6 +38,7 @@ from civicgrid.cases.services.common import (
     apply_transition,
     due_for,
     record_event,
+    refuse_longer_than_field,
     require_reason,
     sla_for,
     transition_service,
@@ -238,14 +239,15 @@ def case_record_session(*, case: Case, actor: Actor, expected_version: int,
     attendees, notes = data.attendees.strip(), data.notes.strip()
     if not attendees or not notes:
         raise ValidationError(_("请填写参加人员和调解情况。"))
+    place = refuse_longer_than_field(MediationSession, "place", data.place.strip())
+    refuse_longer_than_field(MediationSession, "attendees", attendees)
     if data.held_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"held_at": _("调解时间不能晚于现在。")})
     apply_transition(case, "record_session", actor, expected_version, {},
                      E.Session(held_at=data.held_at.isoformat()), note=notes[:500])
     return MediationSession.objects.create(
-        case=case, held_at=data.held_at, place=data.place.strip()[:100],
-        mediator=acting_user(actor),
-        attendees=attendees[:300], notes=notes, created_at=timezone.now())
+        case=case, held_at=data.held_at, place=place, mediator=acting_user(actor),
+        attendees=attendees, notes=notes, created_at=timezone.now())
 
 
 @transition_service("resolve")
@@ -450,7 +452,7 @@ def case_supervise(*, case: Case, actor: Actor, expected_version: int,
         raise ValidationError({"level": _("督办级别无效。")})
     reason = require_reason(data.reason) if level else data.reason.strip()
     apply_transition(case, "supervise", actor, expected_version, {
-        "supervision": level, "supervision_reason": reason[:200],
+        "supervision": level, "supervision_reason": reason,  # within its 200 (the spec)
     }, E.Supervised(level=level), note=reason)
     target = case.assigned_unit or dispatch_centre(case)
     if level and target is not None:

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import services as svc
@@ -26,7 +27,9 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.party_forms import PartyAddForm
 from civicgrid.cases.services import PartyInput, normalize_phone
+from civicgrid.cases.inputs import FactsInput
 from civicgrid.cases.services.transitions import escalation_note
+from civicgrid.cases.tests.test_workflow import put_in_status
 from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.workflow import TRANSITIONS
 from civicgrid.portal.forms import RatingForm, ReportForm
@@ -146,6 +149,82 @@ def test_a_too_long_note_when_adding_a_party_is_refused(office):
     assert refused.value.message_dict == {
         "note": ["说明最多2000个字,现有2001个字,请删减后再提交。"]}
     assert (snapshot(case), counts()) == before
+
+
+# Texts stored in a column of fixed width: refused with the column's limit and label by
+# the service (every channel), never cut to fit (they were: address, party name, session).
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"address": "桃" * 201}, "address", "地址最多200个字,现有201个字,请删减后再提交。"),
+    ({"parties": [PartyInput(role="applicant", name="王" * 61)]}, "parties",
+     "姓名最多60个字,现有61个字,请删减后再提交。"),
+    ({"parties": [PartyInput(role="applicant", name="王芳", ethnicity="汉" * 21)]}, "parties",
+     "民族最多20个字,现有21个字,请删减后再提交。"),
+    ({"parties": [PartyInput(role="applicant", name="王芳", occupation="工" * 61)]},
+     "parties", "职业最多60个字,现有61个字,请删减后再提交。"),
+    ({"parties": [PartyInput(role="applicant", name="王芳", address="路" * 201)]},
+     "parties", "住址最多200个字,现有201个字,请删减后再提交。"),
+])
+def test_a_text_wider_than_its_column_is_refused_at_intake(office, changes, field, message):
+    before = counts()
+    with pytest.raises(ValidationError) as refused:
+        new_case(office, **changes)
+    assert refused.value.message_dict == {field: [message]}
+    assert counts() == before
+
+
+def test_texts_that_fill_their_columns_are_kept_whole(office):
+    case = new_case(office, address="桃" * 200, parties=[PartyInput(
+        role="applicant", name="王" * 60, occupation="工" * 60, address="路" * 200)])
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.address == "桃" * 200
+    assert Party.objects.filter(case=case).values_list("name", "occupation", "address").get() \
+        == ("王" * 60, "工" * 60, "路" * 200)
+
+
+def test_correcting_the_address_refuses_one_too_long(office):
+    case = new_case(office)
+    before = snapshot(case)
+    with pytest.raises(ValidationError) as refused:
+        svc.case_correct_facts(case=case, actor=office.people["dispatcher"],
+                               expected_version=case.version,
+                               data=FactsInput(reason="地址写错", address="桃" * 201))
+    assert refused.value.message_dict == {
+        "address": ["地址最多200个字,现有201个字,请删减后再提交。"]}
+    assert snapshot(case) == before
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    # A transition's input is held to its spec's length by the service, whoever calls it
+    # (the page's counter and the API schema show the same number).
+    ("reject", {"reason": "不" * 2001},
+     {"reason": ["理由最多2000个字,现有2001个字,请删减后再提交。"]}),
+    ("supervise", {"level": "yellow", "reason": "督" * 201},
+     {"reason": ["督办事由最多200个字,现有201个字,请删减后再提交。"]}),
+])
+def test_a_transition_input_longer_than_its_spec_is_refused_by_the_service(
+        office, name, data, message):
+    case = new_case(office)
+    actor = office.people["dispatcher"]  # a supervisor: may reject and supervise
+    before = snapshot(case)
+    with pytest.raises(ValidationError) as refused:
+        go(case, name, actor, **data)
+    assert refused.value.message_dict == message
+    assert snapshot(case) == before
+
+
+def test_a_mediation_session_with_a_place_too_long_is_refused(office):
+    case = put_in_status(office, new_case(office), Status.HANDLING, "record_session")
+    before = snapshot(case)
+    for data, message in [
+        ({"held_at": timezone.now(), "attendees": "双方", "notes": "达成一致",
+          "place": "所" * 101}, {"place": ["地点最多100个字,现有101个字,请删减后再提交。"]}),
+        ({"held_at": timezone.now(), "attendees": "人" * 301, "notes": "达成一致"},
+         {"attendees": ["参加人员最多300个字,现有301个字,请删减后再提交。"]}),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            go(case, "record_session", office.people["mediator"], **data)
+        assert refused.value.message_dict == message
+        assert snapshot(case) == before
 
 
 def test_a_too_long_text_attribute_says_its_limit_and_carries_a_counter(office):

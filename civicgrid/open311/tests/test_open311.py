@@ -243,6 +243,7 @@ REFUSALS = [
     ({"phone": "12"}, 400, "phone"),
     ({"media_url": "ftp://x.example/1.jpg"}, 400, "media_url"),
     ({"description": "x" * 4001}, 400, "description"),
+    ({"first_name": "明" * 40, "last_name": "王" * 21}, 400, "姓名最多60个字"),  # not cut
     ({"jurisdiction_id": "other.gov.cn"}, 404, "other.gov.cn"),
 ]
 
