@@ -292,7 +292,7 @@ def password_change_view(request):
     context: dict = {"enrolled": enrolled, "device": device, "password_form": form}
     if not enrolled:
         context.update(_enrollment_context(request.user, CodeForm(), restart=device is None))
-    return render(request, "accounts/security.html", context, status=400)
+    return render(request, "accounts/security.html", context)
 
 
 @access("accounts.user.view")

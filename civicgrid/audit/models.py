@@ -11,9 +11,11 @@ from civicgrid.core.scope import RestrictedManager, Scope
 class AuditEntry(models.Model):
     """One append-only audit record (等保 2.0 安全审计; 网络安全法 Art. 21: kept ≥ 6 months).
 
-    Each entry's `hash` covers its own fields and the previous entry's hash, so changing or
-    deleting any row breaks the chain at that row (`manage.py verify_audit`). On
-    PostgreSQL a trigger refuses UPDATE and DELETE outright.
+    An entry is written without a lock and sealed soon after by the single sealer
+    (`audit_seal`, ADR 0010): its place in the chain (`seq`), the previous entry's hash and
+    its own `hash`, which covers its fields, its place and the previous hash, so changing or
+    deleting any sealed row breaks the chain at that row (`manage.py verify_audit`). On
+    PostgreSQL a trigger refuses DELETE and every UPDATE but the sealing of an unsealed row.
     """
 
     time = models.DateTimeField(_("时间"), db_index=True)
@@ -29,8 +31,10 @@ class AuditEntry(models.Model):
     subject_repr = models.CharField(_("对象"), max_length=200, blank=True)
     success = models.BooleanField(_("成功"), default=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Set once by the sealer (empty / NULL until then): the chain's order and links.
+    seq = models.BigIntegerField(_("链序号"), null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = RestrictedManager()
 
@@ -42,6 +46,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["event_type", "id"], name="audit_entry_type_id"),
             models.Index(fields=["actor_username", "id"], name="audit_entry_actor_id"),
             models.Index(fields=["subject_type", "subject_id"], name="audit_entry_subject"),
+            # What the sealer reads: the few entries not sealed yet, in id order.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True),
+                         name="audit_entry_unsealed"),
         ]
         default_permissions = ()
 

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     from civicgrid.accounts.models import User
 
 GENESIS_HASH = "0" * 64
-# Serialises appends to the chain on PostgreSQL (any constant works; this one spells "AUDT").
-_PG_CHAIN_LOCK = 0x41554454
+# Held by the one sealer at work on PostgreSQL (any constant works; this one spells "AUDS").
+# Writers never take it: an entry is inserted unsealed, without a lock (ADR 0010).
+_PG_SEAL_LOCK = 0x41554453
+SEAL_BATCH = 1000
 
 
 def _canonical_details(details: Mapping[str, object] | None) -> dict[str, object]:
@@ -69,8 +71,9 @@ def audit_record(
     source_ip: str | None = None,
     username: str = "",
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction (or its own).
-    `event_type` must be one of `AuditEventType` (ValueError otherwise)."""
+    """Write one entry, inside the caller's transaction (or its own): one INSERT, without a
+    lock or a read; the sealer (`audit_seal`) chains it after the commit. `event_type` must
+    be one of `AuditEventType` (ValueError otherwise)."""
     event_type = AuditEventType(event_type)
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
@@ -93,16 +96,56 @@ def audit_record(
         success=success,
         details=_canonical_details(details),
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_CHAIN_LOCK])
-        # On SQLite the IMMEDIATE transaction already holds the database's write lock.
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-        entry.prev_hash = last or GENESIS_HASH
-        entry.hash = entry_digest(entry, entry.prev_hash)
-        entry.save(force_insert=True)
+    entry.save(force_insert=True)  # unsealed: no lock, no read of the chain's head
+    if settings.AUDIT_SEAL_ON_COMMIT:
+        _seal_after_commit()
     return entry
+
+
+def _seal_after_commit() -> None:
+    """Where no background sealer runs (the embedded set-up, AUDIT_SEAL_ON_COMMIT), seal
+    right after this transaction commits: one callback per transaction, however many
+    entries it wrote."""
+    if any(func is _seal_now for _sids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_seal_now, robust=True)
+
+
+def _seal_now() -> None:
+    audit_seal(wait=False)
+
+
+def audit_seal(*, wait: bool = False) -> int:
+    """Chain every committed, unsealed entry, in id order, after the chain's last sealed
+    entry: each gets the next `seq`, the previous hash and its own hash. One sealer at a
+    time (a transaction-scoped advisory lock on PostgreSQL; SQLite's write lock): without
+    `wait`, a sealer that finds another at work leaves the entries to it and returns 0.
+    Returns how many entries it sealed. Celery beat runs it every AUDIT_SEAL_SECONDS."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    if wait:
+                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_SEAL_LOCK])
+                    else:
+                        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_PG_SEAL_LOCK])
+                        if not cursor.fetchone()[0]:
+                            return sealed
+            head = (AuditEntry.objects.filter(seq__isnull=False).order_by("-seq")
+                    .values_list("seq", "hash").first())
+            seq, prev = head if head is not None else (0, GENESIS_HASH)
+            batch = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:SEAL_BATCH])
+            for entry in batch:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev
+                entry.hash = prev = entry_digest(entry, entry.prev_hash)
+            if batch:
+                AuditEntry.objects.bulk_update(batch, ["seq", "prev_hash", "hash"],
+                                               batch_size=250)
+        sealed += len(batch)
+        if len(batch) < SEAL_BATCH:
+            return sealed
 
 
 @dataclass(frozen=True)
@@ -110,6 +153,7 @@ class ChainReport:
     checked: int
     broken_id: int | None
     reason: str
+    unsealed: int = 0  # entries written but not sealed yet (recent ones: normal)
 
     @property
     def ok(self) -> bool:
@@ -117,14 +161,19 @@ class ChainReport:
 
 
 def audit_verify_chain(*, batch_size: int = 5000) -> ChainReport:
-    """Recompute every hash in order; name the first entry that does not match."""
+    """Recompute every sealed entry's hash in chain order (`seq`); name the first entry
+    that does not match. An entry left unsealed longer than AUDIT_SEAL_MAX_DELAY is named
+    too: the sealer has stopped, and such entries are not protected by the chain yet."""
     prev = GENESIS_HASH
     checked = 0
-    last_id = 0
+    last_seq: int | None = None
     while True:
-        batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        sealed = AuditEntry.objects.filter(seq__isnull=False)
+        if last_seq is not None:
+            sealed = sealed.filter(seq__gt=last_seq)
+        batch = list(sealed.order_by("seq")[:batch_size])
         if not batch:
-            return ChainReport(checked, None, "")
+            break
         for entry in batch:
             if entry.prev_hash != prev:
                 return ChainReport(
@@ -135,4 +184,13 @@ def audit_verify_chain(*, batch_size: int = 5000) -> ChainReport:
                 return ChainReport(checked, entry.pk, "content does not match its hash")
             prev = entry.hash
             checked += 1
-            last_id = entry.pk
+            assert entry.seq is not None
+            last_seq = entry.seq
+    unsealed = AuditEntry.objects.filter(seq__isnull=True)
+    stale = (unsealed.filter(time__lt=timezone.now() - settings.AUDIT_SEAL_MAX_DELAY)
+             .order_by("id").values_list("id", flat=True).first())
+    if stale is not None:
+        return ChainReport(checked, stale, "not sealed within AUDIT_SEAL_MAX_DELAY "
+                           "(is the sealer running? see docs/operations.md)",
+                           unsealed.count())
+    return ChainReport(checked, None, "", unsealed.count())

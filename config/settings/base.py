@@ -238,7 +238,16 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 # A case overdue by this multiple of its stage time is escalated one level by the due jobs
 # (Celery beat in production, `manage.py run_due_jobs` in the embedded set-up).
 CASE_ESCALATION_MULTIPLE = float(env_str("CASE_ESCALATION_MULTIPLE", "2"))
+# The audit chain is sealed by one background writer (ADR 0010): Celery beat every
+# AUDIT_SEAL_SECONDS; without a broker (tasks eager: the embedded set-up) right after each
+# commit that wrote entries. `verify_audit` names an entry left unsealed longer than
+# AUDIT_SEAL_MAX_DELAY_SECONDS (the sealer has stopped).
+AUDIT_SEAL_SECONDS = env_int("AUDIT_SEAL_SECONDS", 2)
+AUDIT_SEAL_ON_COMMIT = env_str("AUDIT_SEAL_ON_COMMIT", "1" if CELERY_TASK_ALWAYS_EAGER
+                               else "0") == "1"
+AUDIT_SEAL_MAX_DELAY = timedelta(seconds=env_int("AUDIT_SEAL_MAX_DELAY_SECONDS", 600))
 CELERY_BEAT_SCHEDULE = {
+    "audit-seal": {"task": "audit.seal", "schedule": AUDIT_SEAL_SECONDS},
     "cases-due-jobs": {"task": "cases.run_due_jobs",
                        "schedule": env_int("CASE_DUE_JOBS_SECONDS", 300)},
     "webhooks-retry-due": {"task": "webhooks.retry_due",

@@ -8,16 +8,24 @@ from django.db import DatabaseError, connection, transaction
 
 from civicgrid.accounts.models import User
 from civicgrid.audit.models import AuditEntry
-from civicgrid.audit.services import GENESIS_HASH, audit_record, audit_verify_chain
+from civicgrid.audit.services import GENESIS_HASH, audit_record, audit_seal, audit_verify_chain
 from civicgrid.conftest import is_postgres
 
 
+def _sealed(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The entries as the sealer (the background writer, ADR 0010) leaves them."""
+    audit_seal(wait=True)
+    for entry in entries:
+        entry.refresh_from_db()
+    return entries
+
+
 def _entries(n: int) -> list[AuditEntry]:
-    return [
+    return _sealed([
         audit_record(actor=None, username="system", event_type="demo.seeded",
                      subject_type="x", subject_id=str(i), details={"i": i, "名": "张三"})
         for i in range(n)
-    ]
+    ])
 
 
 def _tamper(pk: int, sql_set: str, params: list) -> None:
@@ -33,9 +41,10 @@ def _tamper(pk: int, sql_set: str, params: list) -> None:
 def test_chain_links_each_entry_to_the_previous(db):
     entries = _entries(3)
     assert entries[0].prev_hash == (
-        AuditEntry.objects.filter(id__lt=entries[0].id).order_by("-id")
+        AuditEntry.objects.filter(seq__lt=entries[0].seq).order_by("-seq")
         .values_list("hash", flat=True).first() or GENESIS_HASH
     )
+    assert [e.seq - entries[0].seq for e in entries] == [0, 1, 2]
     assert entries[1].prev_hash == entries[0].hash
     assert entries[2].prev_hash == entries[1].hash
     assert len({e.hash for e in entries}) == 3
@@ -73,6 +82,7 @@ TAMPERED = [
     ("details", lambda e, other: {"i": 2, "名": "张三", "extra": True}),
     ("prev_hash", lambda e, other: "f" * 64),
     ("hash", lambda e, other: "e" * 64),
+    ("seq", lambda e, other: -1),  # moved to the head of the chain
 ]
 
 
@@ -85,7 +95,7 @@ def _actor_entries(n: int) -> tuple[list[AuditEntry], User]:
                      details={"i": i, "名": "张三"})
         for i in range(n)
     ]
-    return entries, other
+    return _sealed(entries), other
 
 
 def test_the_tamper_list_names_every_column():
@@ -112,7 +122,7 @@ def test_changing_any_column_breaks_the_chain_at_that_entry(db, column, value):
     assert getattr(stored, column) == new
     report = audit_verify_chain()
     assert report.broken_id == target.pk, (column, report)
-    assert report.checked == AuditEntry.objects.filter(id__lt=target.pk).count()
+    assert report.checked == AuditEntry.objects.filter(seq__lt=stored.seq).count()
     with pytest.raises(CommandError, match=f"broken at entry {target.pk}"):
         call_command("verify_audit", stdout=StringIO())
 
@@ -177,3 +187,113 @@ def test_auditor_filters_the_log_in_the_ui(world):
     # The administrator does not read the audit log (separation of duties).
     client.force_login(world.users[Role.ADMINISTRATOR])
     assert client.get("/audit/").status_code == 403
+
+
+# --- the sealer (ADR 0010): writers take no lock; one background writer chains ------------
+
+def test_a_write_is_one_insert_without_a_lock_or_a_read(db):
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        entry = audit_record(actor=None, username="system", event_type="demo.seeded")
+    statements = [q["sql"] for q in ctx.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) == 1 and statements[0].startswith('INSERT INTO "audit_auditentry"')
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert (stored.seq, stored.prev_hash, stored.hash) == (None, "", "")
+
+
+def test_the_sealer_chains_in_id_order_after_the_head_once(db):
+    head = _entries(1)[0]
+    later = [audit_record(actor=None, username="system", event_type="demo.seeded",
+                          details={"i": i}) for i in range(3)]
+    assert audit_verify_chain().unsealed == 3
+    assert audit_seal() == 3
+    stored = list(AuditEntry.objects.filter(pk__in=[e.pk for e in later]).order_by("id"))
+    assert [e.seq for e in stored] == [head.seq + 1, head.seq + 2, head.seq + 3]
+    assert [e.prev_hash for e in stored] == [head.hash, stored[0].hash, stored[1].hash]
+    assert audit_seal() == 0  # nothing left: sealing again changes nothing
+    report = audit_verify_chain()
+    assert report.ok and report.unsealed == 0
+    assert report.checked == AuditEntry.objects.count()
+
+
+def test_the_sealer_works_in_batches(db, monkeypatch):
+    monkeypatch.setattr("civicgrid.audit.services.SEAL_BATCH", 2)
+    for i in range(5):
+        audit_record(actor=None, username="system", event_type="demo.seeded", details={"i": i})
+    assert audit_seal() == AuditEntry.objects.count()
+    assert audit_verify_chain().ok
+    assert list(AuditEntry.objects.order_by("id").values_list("seq", flat=True)) == list(
+        range(1, AuditEntry.objects.count() + 1))
+
+
+def test_embedded_set_up_seals_after_commit_once_per_transaction(
+        db, settings, django_capture_on_commit_callbacks):
+    settings.AUDIT_SEAL_ON_COMMIT = True
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for i in range(3):
+            audit_record(actor=None, username="system", event_type="demo.seeded",
+                         details={"i": i})
+    assert len(callbacks) == 1
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    assert audit_verify_chain().ok
+
+
+def test_production_leaves_sealing_to_beat(db, settings, django_capture_on_commit_callbacks):
+    settings.AUDIT_SEAL_ON_COMMIT = False
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        audit_record(actor=None, username="system", event_type="demo.seeded")
+    assert callbacks == []
+    assert settings.CELERY_BEAT_SCHEDULE["audit-seal"]["task"] == "audit.seal"
+    from civicgrid.audit.tasks import seal
+
+    assert seal() == 1
+
+
+def test_an_entry_left_unsealed_too_long_is_named(db, settings):
+    entry = audit_record(actor=None, username="system", event_type="demo.seeded")
+    assert audit_verify_chain().ok  # recent: the sealer has not come by yet
+    settings.AUDIT_SEAL_MAX_DELAY = timedelta(0)
+    report = audit_verify_chain()
+    assert report.broken_id == entry.pk and "not sealed" in report.reason
+    with pytest.raises(CommandError, match=f"broken at entry {entry.pk}"):
+        call_command("verify_audit", "--no-seal", stdout=StringIO())
+    call_command("verify_audit", stdout=StringIO())  # seals first: intact
+    assert AuditEntry.objects.get(pk=entry.pk).seq is not None
+
+
+def test_postgres_lets_the_sealer_set_a_place_once_and_nothing_else(db):
+    if not is_postgres():
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    entry = audit_record(actor=None, username="system", event_type="demo.seeded")
+    for statement, params in [
+        ("UPDATE audit_auditentry SET success = false WHERE id = %s", []),
+        ("UPDATE audit_auditentry SET seq = 999999, details = %s WHERE id = %s", ['{"i": 1}']),
+        ("DELETE FROM audit_auditentry WHERE id = %s", []),
+    ]:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+                connection.cursor() as cursor:
+            cursor.execute(statement, [*params, entry.pk])
+    assert audit_seal() == 1
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditentry SET seq = seq + 1000, hash = 'x' "
+                       "WHERE id = %s", [entry.pk])
+    assert audit_verify_chain().ok
+
+
+def test_postgres_a_sealer_finding_another_at_work_returns(transactional_db, settings):
+    if not is_postgres():
+        pytest.skip("the advisory lock exists on PostgreSQL only")
+    import psycopg
+    from django.db import connections
+
+    settings.AUDIT_SEAL_ON_COMMIT = False  # (else this autocommitted write seals itself)
+    audit_record(actor=None, username="system", event_type="demo.seeded")
+    params = connections["default"].get_connection_params()
+    with psycopg.connect(**params) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [0x41554453])
+        assert audit_seal(wait=False) == 0
+        other.execute("SELECT pg_advisory_unlock(%s)", [0x41554453])
+    assert audit_seal(wait=False) == 1

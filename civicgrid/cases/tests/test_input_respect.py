@@ -15,6 +15,7 @@ from django.utils import timezone
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import services as svc
 from civicgrid.cases.forms import IntakeForm, PartyForm, form_class_for
+from civicgrid.cases.inputs import FactsInput
 from civicgrid.cases.models import (
     AttributeType,
     Case,
@@ -27,10 +28,9 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.party_forms import PartyAddForm
 from civicgrid.cases.services import PartyInput, normalize_phone
-from civicgrid.cases.inputs import FactsInput
 from civicgrid.cases.services.transitions import escalation_note
-from civicgrid.cases.tests.test_workflow import put_in_status
 from civicgrid.cases.tests.conftest import new_case, snapshot
+from civicgrid.cases.tests.test_workflow import put_in_status
 from civicgrid.cases.workflow import TRANSITIONS
 from civicgrid.portal.forms import RatingForm, ReportForm
 from civicgrid.testing import build_office, shared

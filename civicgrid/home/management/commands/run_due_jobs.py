@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from civicgrid.api.services import idempotency_purge
 from civicgrid.audit.context import acting_from
+from civicgrid.audit.services import audit_seal
 from civicgrid.cases.services import due_jobs_run
 from civicgrid.notices.services import notice_digests_send
 from civicgrid.warnings.services import area_status_evaluate_due, check_reminders_send
@@ -13,7 +14,8 @@ class Command(BaseCommand):
             "hand-off receipts, judicial-confirmation reminders, remind missing weekly "
             "checks, compute today's area warning statuses (once a day), send the daily "
             "notice digests (once a day per person, only with NOTICE_GATEWAY), due webhook "
-            "retries, and purge API idempotency records older than 24 hours. In production "
+            "retries, purge API idempotency records older than 24 hours, and seal the audit "
+            "entries left unsealed. In production "
             "Celery beat runs them (CELERY_BEAT_SCHEDULE); in the embedded set-up run this "
             "from cron.")
 
@@ -26,6 +28,9 @@ class Command(BaseCommand):
             webhooks_delivered = webhook_retry_due()
             # What the beat task api.purge_idempotency does hourly (civicgrid/api/tasks.py).
             idempotency_purged = idempotency_purge(older_than_hours=24)
+            # What the beat task audit.seal does every few seconds: whatever the jobs above
+            # (or a process that died before its own seal) left unsealed.
+            sealed = audit_seal(wait=True)
         self.stdout.write(
             f"escalated: {len(report.escalated)} {' '.join(report.escalated)}\n"
             f"hand-off receipt notices: {report.handoff_notices}\n"
@@ -34,7 +39,8 @@ class Command(BaseCommand):
             f"area statuses: {_evaluation_line(evaluation)}\n"
             f"notice digests: {_digest_line(digests)}\n"
             f"webhook retries delivered: {webhooks_delivered}\n"
-            f"idempotency records purged: {idempotency_purged}"
+            f"idempotency records purged: {idempotency_purged}\n"
+            f"audit entries sealed: {sealed}"
         )
 
 
