@@ -106,7 +106,7 @@ def _seal_after_commit() -> None:
     """Where no background sealer runs (the embedded set-up, AUDIT_SEAL_ON_COMMIT), seal
     right after this transaction commits: one callback per transaction, however many
     entries it wrote."""
-    if any(func is _seal_now for _sids, func, _robust in connection.run_on_commit):
+    if any(item[1] is _seal_now for item in connection.run_on_commit):
         return
     transaction.on_commit(_seal_now, robust=True)
 
@@ -134,7 +134,7 @@ def audit_seal(*, wait: bool = False) -> int:
                             return sealed
             head = (AuditEntry.objects.filter(seq__isnull=False).order_by("-seq")
                     .values_list("seq", "hash").first())
-            seq, prev = head if head is not None else (0, GENESIS_HASH)
+            seq, prev = (head[0] or 0, head[1]) if head is not None else (0, GENESIS_HASH)
             batch = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:SEAL_BATCH])
             for entry in batch:
                 seq += 1
