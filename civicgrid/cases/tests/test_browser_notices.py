@@ -13,6 +13,7 @@ from civicgrid.cases.tests.test_browser import NO_HSCROLL, PHONE, Person
 from civicgrid.core.tests.test_browser import shot
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.notices.services import notice_send
+from civicgrid.notices.tests import says
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def test_a_dispatch_reaches_the_receiving_units_handler(transactional_db, live_s
                  expected_version=case.version)
     for i, name in enumerate(["桃坞第1网格", "桃坞第2网格"]):  # other notices: warnings
         notice_send(kind=NoticeKind.AREA_STATUS,
-                    message=f"{name} 由绿色转为黄色({i + 1}项指标超限)",
+                    **says(f"{name} 由绿色转为黄色({i + 1}项指标超限)"),
                     area_id=office.world.community_a.pk, user_ids=[people["mediator"].pk])
 
     with ExitStack() as stack:

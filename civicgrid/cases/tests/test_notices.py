@@ -16,6 +16,7 @@ from civicgrid.cases.tests.test_views import client_for
 from civicgrid.notices.models import Notice, NoticeKind, NoticePreference
 from civicgrid.notices.selectors import notices_for
 from civicgrid.notices.services import notice_send
+from civicgrid.notices.tests import says
 from civicgrid.testing import build_office, shared
 
 office_once, office = shared(build_office, name="office")
@@ -158,7 +159,7 @@ def test_the_page_has_tabs_with_unread_counts_and_filters(office):
     go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
     mediator = office.people["mediator"]
     for i in range(2):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"状态变化 {i}",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"状态变化 {i}"),
                     area_id=office.world.community_a.pk, user_ids=[mediator.pk])
     client = client_for(mediator)
     html = _page(client)
@@ -181,7 +182,7 @@ def test_mark_all_read_of_a_tab_leaves_the_other_tabs_unread(office):
     go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
     mediator = office.people["mediator"]
     for i in range(2):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"状态变化 {i}",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"状态变化 {i}"),
                     area_id=office.world.community_a.pk, user_ids=[mediator.pk])
     client = client_for(mediator)
     newest = Notice.objects.order_by("-id").first()
@@ -197,7 +198,7 @@ def test_mark_all_read_of_a_tab_leaves_the_other_tabs_unread(office):
 def test_the_read_list_pages_with_a_cursor(office):
     mediator = office.people["mediator"]
     for i in range(35):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"状态变化 {i}",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"状态变化 {i}"),
                     area_id=office.world.community_a.pk, user_ids=[mediator.pk])
     Notice.objects.update(read_at=Notice.objects.first().created_at)
     client = client_for(mediator)
@@ -221,7 +222,7 @@ def test_the_daily_digest_preference_is_saved_from_the_page(office):
 
 
 def test_marking_someone_elses_notice_answers_404_and_changes_nothing(office):
-    other = notice_send(kind=NoticeKind.REMINDER, message="x", user_ids=[office.people["grid"].pk],
+    other = notice_send(kind=NoticeKind.REMINDER, **says("x"), user_ids=[office.people["grid"].pk],
                         area_id=office.world.grid_a1.pk)[0]
     client = client_for(office.people["mediator"])
     assert client.post(reverse("cases:notices"), {"item": other.pk}).status_code == 404
