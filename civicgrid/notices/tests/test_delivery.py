@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 import pytest
+from django.utils import translation
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
@@ -24,6 +25,7 @@ from civicgrid.notices.selectors import notice_counts, notices_for
 from civicgrid.notices.services import (
     SHANGHAI,
     notice_deliver,
+    notice_digest_text,
     notice_digests_send,
     notice_mark_all_read,
     notice_preference_set,
@@ -151,6 +153,40 @@ def test_sms_gateway_tells_each_member_with_a_phone_after_the_commit(
     for callback in callbacks:
         callback()
     assert outbox == [sms.Sms("13812345678", "【新交办】320602-20260506-00001 已交办至本单位")]
+
+
+def test_the_gateway_sends_chinese_whatever_the_language_the_notice_was_sent_in(
+        world, settings, outbox, django_capture_on_commit_callbacks):
+    """Accounts have no language preference: phones get the deployment's language, even
+    when the write (or the worker delivering it) ran in English."""
+    settings.NOTICE_GATEWAY = SMS_GATEWAY
+    handler = world.users[Role.HANDLER]
+    _phone(handler, "13812345678")
+    params = {"no": "320602-20260506-00001", "level": {"zh-hans": "区县", "en": "County"}}
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        notice_send(kind=NoticeKind.ESCALATED, text_key="escalated_out", params=params,
+                    area_id=world.grid_a1.pk, unit_ids=[world.unit_a.pk])
+        notice_send(kind=NoticeKind.REMINDER, text_key="remind_default", params=params,
+                    area_id=world.grid_a1.pk, user_ids=[handler.pk])
+    assert [(m.phone, m.text) for m in outbox] == [
+        ("13812345678", "【上报】320602-20260506-00001 已上报至区县,本单位不再承办。"),
+        ("13812345678", "【催办】请尽快办理事件 320602-20260506-00001。")]
+    outbox.clear()
+    with translation.override("en"):
+        assert notice_deliver(list(Notice.objects.values_list("pk", flat=True))) == 1
+    assert outbox[0].text == (
+        "【新通知】您有 2 条未读通知:事件 2 条。\n"
+        "1. 请尽快办理事件 320602-20260506-00001。\n"
+        "2. 320602-20260506-00001 已上报至区县,本单位不再承办。\n"
+        "请登录系统查看。")
+
+
+def test_a_digest_line_that_is_cut_says_so(world):
+    sup = world.users[Role.SUPERVISOR]
+    notice_send(kind=NoticeKind.REMINDER, **says("催" * 100), area_id=world.grid_a1.pk,
+                user_ids=[sup.pk])
+    text = notice_digest_text(list(Notice.objects.all()), title="每日汇总 2026-05-06")
+    assert "1. " + "催" * 79 + "…\n" in text
 
 
 def test_several_notices_of_one_write_are_one_message_and_digest_users_get_none(
