@@ -2,6 +2,12 @@
 
 from django.db import migrations, models
 
+# Notices keep their sentence as a key of civicgrid/notices/texts.py and its params (ADR
+# 0009). No data migration: the notices already stored are finished Chinese sentences, with
+# an empty text_key they are shown as stored (`message`) in every language; parsing them back
+# into params would guess. `message` becomes a TextField so that the Chinese rendering of a
+# notice with a long reason (up to 2000 characters) is stored whole, not cut at 300.
+
 
 class Migration(migrations.Migration):
 
