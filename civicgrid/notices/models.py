@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.notices.texts import render_or
+
 
 class NoticeKind(models.TextChoices):
     REMINDER = "reminder", _("催办")
@@ -75,7 +77,13 @@ class Notice(models.Model):
     area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, null=True, blank=True,
                              related_name="inbox_items")
     kind = models.CharField(max_length=12, choices=NoticeKind.choices)
-    message = models.CharField(max_length=300)
+    # What the notice says: a sentence of civicgrid/notices/texts.py and its parameters,
+    # rendered in the reader's language when shown (`text`). `message` is the Chinese
+    # rendering made at send time, whole (a reason may be 2000 characters): what the gateway
+    # sends, and what a notice sent before text keys existed (text_key "") shows.
+    text_key = models.CharField(max_length=40, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
+    message = models.TextField()
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -94,6 +102,12 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case or self.area}"
+
+    @property
+    def text(self) -> str:
+        """What the notice says, in the active language (the stored Chinese for a notice
+        without a known text key). No query: everything is on the row."""
+        return render_or(self.text_key, self.params or {}, self.message)
 
 
 class NoticePreference(models.Model):

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
@@ -31,6 +32,7 @@ from civicgrid.notices.models import (
     category_of,
 )
 from civicgrid.notices.selectors import notices_for
+from civicgrid.notices.texts import validated_message
 from civicgrid.units.models import UnitMembership
 
 BATCH = 1000
@@ -42,10 +44,12 @@ logger = logging.getLogger("civicgrid.notices")
 @dataclass(frozen=True)
 class NoticeDraft:
     """One notice to send: about a case or an area, to users and to units (everyone in
-    them)."""
+    them). What it says is a sentence of civicgrid/notices/texts.py (`text_key`) and its
+    parameters, rendered in each reader's language when shown."""
 
     kind: str
-    message: str
+    text_key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
     case_id: int | None = None
     area_id: int | None = None
     user_ids: Sequence[int] = ()
@@ -64,12 +68,13 @@ def notice_send_batch(drafts: Iterable[NoticeDraft], *,
             raise ValidationError({"kind": f"unknown notice kind {draft.kind!r}"})
         if draft.case_id is None and draft.area_id is None:
             raise ValidationError("a notice is about a case or an area")
-        text = draft.message[:300]
-        about = {"case_id": draft.case_id, "area_id": draft.area_id}
-        notices += [Notice(user_id=u, kind=draft.kind, message=text, created_at=now, **about)
-                    for u in dict.fromkeys(draft.user_ids)]
-        notices += [Notice(unit_id=u, kind=draft.kind, message=text, created_at=now, **about)
-                    for u in dict.fromkeys(draft.unit_ids)]
+        # An unknown key or params that do not fit: refused here, not on the page.
+        text = validated_message(draft.text_key, draft.params)
+        about = {"case_id": draft.case_id, "area_id": draft.area_id, "kind": draft.kind,
+                 "text_key": draft.text_key, "params": dict(draft.params), "message": text,
+                 "created_at": now}
+        notices += [Notice(user_id=u, **about) for u in dict.fromkeys(draft.user_ids)]
+        notices += [Notice(unit_id=u, **about) for u in dict.fromkeys(draft.unit_ids)]
     if not notices:
         return []
     with transaction.atomic():
@@ -91,12 +96,15 @@ def _schedule(ids: list[int]) -> None:
         logger.exception("delivery of notices %s could not be scheduled", ids[:10])
 
 
-def notice_send(*, kind: str, message: str, case_id: int | None = None,
-                area_id: int | None = None, user_ids: Sequence[int] = (),
-                unit_ids: Sequence[int] = (), now: datetime | None = None) -> list[Notice]:
-    """Tell each user and each unit (everyone in it) about a case or an area."""
-    return notice_send_batch([NoticeDraft(kind, message, case_id, area_id, user_ids,
-                                          unit_ids)], now=now)
+def notice_send(*, kind: str, text_key: str, params: Mapping[str, Any] | None = None,
+                case_id: int | None = None, area_id: int | None = None,
+                user_ids: Sequence[int] = (), unit_ids: Sequence[int] = (),
+                now: datetime | None = None) -> list[Notice]:
+    """Tell each user and each unit (everyone in it) about a case or an area: the sentence
+    `text_key` of civicgrid/notices/texts.py with `params` (translated words given in every
+    language, `texts.each_language`)."""
+    return notice_send_batch([NoticeDraft(kind, text_key, params or {}, case_id, area_id,
+                                          user_ids, unit_ids)], now=now)
 
 
 def notice_mark_read(*, notice: Notice, actor: User) -> Notice:
@@ -147,6 +155,15 @@ def notice_preference(*, actor: User) -> NoticePreference:
 
 
 # --- external delivery ----------------------------------------------------------------------
+# Messages leave in the deployment's language (LANGUAGE_CODE, Chinese): accounts have no
+# language preference, and the page a person chose English on is not their phone. Each
+# message is formatted under translation.override, whatever the language of the request or
+# the worker that runs the delivery.
+
+def _shortened(text: str, limit: int) -> str:
+    """`text`, or its first characters and an ellipsis: a quoted line never stops silently."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
 
 def notice_digest_text(notices: Sequence[Notice], *, title: str) -> str:
     """Several notices in one message: how many per tab, the newest few quoted.
@@ -163,7 +180,7 @@ def notice_digest_text(notices: Sequence[Notice], *, title: str) -> str:
              for value, label in NoticeCategory.choices if counts[value]]
     lines = [f"【{title}】" + _("您有 %(n)d 条未读通知:%(counts)s。")
              % {"n": len(notices), "counts": "、".join(parts)}]
-    lines += [f"{i}. {n.message[:80]}" for i, n in enumerate(notices[:DIGEST_LINES], 1)]
+    lines += [f"{i}. {_shortened(n.text, 80)}" for i, n in enumerate(notices[:DIGEST_LINES], 1)]
     if len(notices) > DIGEST_LINES:
         lines.append(_("另有 %(n)d 条。") % {"n": len(notices) - DIGEST_LINES})
     lines.append(_("请登录系统查看。"))
@@ -171,7 +188,7 @@ def notice_digest_text(notices: Sequence[Notice], *, title: str) -> str:
 
 
 def _notice_text(notice: Notice) -> str:
-    return f"【{notice.get_kind_display()}】{notice.message}"
+    return f"【{notice.get_kind_display()}】{notice.text}"
 
 
 def notice_deliver(notice_ids: Sequence[int]) -> int:
@@ -199,8 +216,9 @@ def notice_deliver(notice_ids: Sequence[int]) -> int:
     sent = 0
     for user_id, phone in recipients:
         mine = per_user[user_id]
-        text = (_notice_text(mine[0]) if len(mine) == 1
-                else notice_digest_text(mine, title=_("新通知")))
+        with translation.override(settings.LANGUAGE_CODE):
+            text = (_notice_text(mine[0]) if len(mine) == 1
+                    else notice_digest_text(mine, title=_("新通知")))
         try:
             gateway.deliver(phone, text)
             sent += 1
@@ -235,7 +253,8 @@ def notice_digests_send(*, now: datetime | None = None) -> DigestReport:
     due = (NoticePreference.objects.filter(daily_digest=True, user__is_active=True)
            .filter(Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lt=day_start))
            .select_related("user").order_by("user_id"))
-    title = _("每日汇总") + f" {local.date().isoformat()}"
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("每日汇总") + f" {local.date().isoformat()}"
     for preference in due:
         user = preference.user
         since = preference.digest_sent_at or now - timedelta(days=1)
@@ -247,7 +266,9 @@ def notice_digests_send(*, now: datetime | None = None) -> DigestReport:
             report.nothing_new += 1
         else:
             try:
-                gateway.deliver(user.phone, notice_digest_text(unread, title=title))
+                with translation.override(settings.LANGUAGE_CODE):
+                    text = notice_digest_text(unread, title=title)
+                gateway.deliver(user.phone, text)
             except Exception:
                 logger.exception("daily digest to user %s failed", user.pk)
                 continue  # tried again at the next run

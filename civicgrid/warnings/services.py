@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -29,9 +29,11 @@ from civicgrid.accounts.roles import PERMISSIONS, Role
 from civicgrid.areas.models import Area
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
+from civicgrid.core.localized import is_english
 from civicgrid.core.scope import get_scope, user_can
 from civicgrid.notices.models import NoticeKind
 from civicgrid.notices.services import NoticeDraft, notice_send_batch
+from civicgrid.notices.texts import each_language
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.warnings.defaults import load_default_rules
 from civicgrid.warnings.models import (
@@ -238,13 +240,10 @@ class ReminderReport:
     notices: int = 0
 
 
-def _reminder_message(area: Area, week: date, cfg: CheckSettings) -> str:
+def _reminder_params(area: Area, week: date, cfg: CheckSettings) -> dict[str, Any]:
+    """The params of the notice "weekly_check_missing" (civicgrid/notices/texts.py)."""
     due = local_now(due_at(week, cfg))
-    with translation.override("zh-hans"):
-        return (_("%(area)s %(week)s 当周排查尚未报送(截止 %(due)s),请尽快报送;"
-                  "本周无情况也请作零报告。")
-                % {"area": area.name, "week": f"{week:%Y-%m-%d}",
-                   "due": f"{due:%Y-%m-%d %H:%M}"})[:300]
+    return {"area": area.name, "week": f"{week:%Y-%m-%d}", "due": f"{due:%Y-%m-%d %H:%M}"}
 
 
 def _notify_reporters(areas: list[Area], week: date, now: datetime,
@@ -270,8 +269,8 @@ def _notify_reporters(areas: list[Area], week: date, now: datetime,
     items: list[NoticeDraft] = []
     sent: dict[int, int] = {}
     for area in areas:
-        message = _reminder_message(area, week, cfg)
-        draft = NoticeDraft(NoticeKind.WEEKLY_CHECK, message, area_id=area.pk,
+        draft = NoticeDraft(NoticeKind.WEEKLY_CHECK, "weekly_check_missing",
+                            _reminder_params(area, week, cfg), area_id=area.pk,
                             user_ids=sorted(by_area.get(area.pk, ())),
                             unit_ids=units.get(area.pk, []))
         sent[area.pk] = len(draft.user_ids) + len(draft.unit_ids)
@@ -437,16 +436,18 @@ class EvaluationReport:
     skipped: bool = False
 
 
-def _status_message(area: Area, before: str, after: str,
-                    reasons: list[Reason]) -> str:
-    with translation.override("zh-hans"):
-        text = (_("%(area)s 预警状态由%(before)s变为%(after)s") if before else
-                _("%(area)s 出现%(after)s预警")) % {
-            "area": area.name, "before": StatusColour(before).label if before else "",
-            "after": StatusColour(after).label}
-        if reasons:
-            text += _(":") + ";".join(r["text"] for r in reasons)
-        return text[:300]
+def _status_text(area: Area, before: str, after: str,
+                 reasons: list[Reason]) -> tuple[str, dict[str, Any]]:
+    """The notice of a status change (civicgrid/notices/texts.py): its key and params, the
+    colours and the reasons in every language (formatted now, from the figures)."""
+    params: dict[str, Any] = {"area": area.name,
+                              "after": each_language(StatusColour(after).label)}
+    if before:
+        params["before"] = each_language(StatusColour(before).label)
+    if reasons:
+        params["reasons"] = each_language(
+            lambda: ("; " if is_english() else ";").join(reason_text(r) for r in reasons))
+    return ("area_status_changed" if before else "area_status_new"), params
 
 
 def _notify_supervisors(changes: list[tuple[Area, str, str, list[Reason]]],
@@ -468,8 +469,8 @@ def _notify_supervisors(changes: list[tuple[Area, str, str, list[Reason]]],
         above = max((len(code) for _u, code in covering if code != area.code), default=-1)
         users = sorted({u for u, code in covering
                         if code == area.code or len(code) == above})
-        message = _status_message(area, before, after, reasons)
-        items.append(NoticeDraft(NoticeKind.AREA_STATUS, message, area_id=area.pk,
+        key, params = _status_text(area, before, after, reasons)
+        items.append(NoticeDraft(NoticeKind.AREA_STATUS, key, params, area_id=area.pk,
                                  user_ids=users))
     return len(notice_send_batch(items, now=now))
 

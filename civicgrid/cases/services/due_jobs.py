@@ -58,7 +58,7 @@ def due_jobs_run(*, now: datetime | None = None) -> DueJobsReport:
         centre = dispatch_centre(case)
         if centre is not None:
             notice_send(kind=NoticeKind.ESCALATION, case_id=case.pk, unit_ids=[centre.pk],
-                        now=now, message=_("%(no)s 超时自动上报至本级。") % {"no": case.number})
+                        now=now, text_key="auto_escalated", params={"no": case.number})
         report.escalated.append(case.number)
     overdue_handoffs = HandOff.objects.filter(acknowledged_at__isnull=True,
                                               overdue_notified_at__isnull=True,
@@ -66,7 +66,7 @@ def due_jobs_run(*, now: datetime | None = None) -> DueJobsReport:
     for handoff in overdue_handoffs.select_related("case"):
         notice_send(kind=NoticeKind.OVERDUE, case_id=handoff.case_id,
                     unit_ids=[handoff.to_unit_id], now=now,
-                    message=_("对接事件 %(no)s 已超过签收时限。") % {"no": handoff.case.number})
+                    text_key="handoff_overdue", params={"no": handoff.case.number})
         handoff.overdue_notified_at = now
         handoff.save(update_fields=["overdue_notified_at"])
         report.handoff_notices += 1
@@ -80,8 +80,9 @@ def due_jobs_run(*, now: datetime | None = None) -> DueJobsReport:
             notice_send(
                 kind=NoticeKind.JUDICIAL, case_id=agreement.case_id, unit_ids=[target.pk],
                 now=now,
-                message=_("调解协议 %(no)s 可在 %(d)s 前由双方共同申请司法确认,请提醒当事人。")
-                % {"no": agreement.number, "d": agreement.confirmation_deadline})
+                text_key="judicial_due",
+                params={"no": agreement.number,
+                        "d": agreement.confirmation_deadline.isoformat()})
         agreement.reminder_sent_at = now
         agreement.save(update_fields=["reminder_sent_at"])
         report.judicial_reminders += 1

@@ -76,8 +76,7 @@ def case_hand_off(*, case: Case, actor: Actor, expected_version: int,
         created_by=acting_user(actor), created_at=now,
         receipt_due_at=receipt_due or now + timedelta(days=3))
     notice_send(kind=NoticeKind.HANDOFF, case_id=case.pk, unit_ids=[to_unit.pk], now=now,
-                message=_("%(from)s 移交对接事件 %(no)s,请签收。")
-                % {"from": from_unit.name, "no": case.number})
+                text_key="handed_off", params={"from": from_unit.name, "no": case.number})
     return handoff
 
 
@@ -132,6 +131,6 @@ def case_handoff_outcome(*, case: Case, actor: Actor, expected_version: int,
     # The case is back with the unit that handed it off: it learns the outcome.
     notice_send(kind=NoticeKind.HANDOFF_BACK, case_id=case.pk,
                 unit_ids=[handoff.from_unit_id], now=now,
-                message=_("%(to)s 反馈对接事件 %(no)s 的结果:%(outcome)s")
-                % {"to": handoff.to_unit.name, "no": case.number, "outcome": outcome})
+                text_key="handoff_outcome",
+                params={"to": handoff.to_unit.name, "no": case.number, "outcome": outcome})
     return handoff

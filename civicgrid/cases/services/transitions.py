@@ -11,6 +11,7 @@ event, the rollup counters and the audit entry, all in one transaction.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -53,6 +54,7 @@ from civicgrid.cases.services.routing import (
 from civicgrid.core.errors import RuleViolation
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.notices.services import notice_send
+from civicgrid.notices.texts import each_language
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.workcalendar.calendar import due_datetime
 
@@ -63,13 +65,13 @@ def dispatch_centre(case: Case) -> Unit | None:
                                active=True).first()
 
 
-def _tell_reporter(case: Case, actor: Actor, message: str) -> None:
+def _tell_reporter(case: Case, actor: Actor, text_key: str, params: dict[str, Any]) -> None:
     """The staff member who reported the case (a grid worker) learns how it ended —
     unless they did it themselves."""
     reporter = case.reported_by
     if reporter is not None and reporter.is_active and reporter != actor:
         notice_send(kind=NoticeKind.PROGRESS, case_id=case.pk, user_ids=[reporter.pk],
-                    message=message)
+                    text_key=text_key, params=params)
 
 
 @transition_service("accept")
@@ -94,8 +96,7 @@ def case_reject(*, case: Case, actor: Actor, expected_version: int,
     apply_transition(case, "reject", actor, expected_version, {
         "closed_at": timezone.now(), "stage_due_at": None, "outcome_note": reason,
     }, E.Rejected(), note=reason)
-    _tell_reporter(case, actor, _("您登记的事件 %(no)s 不予受理:%(reason)s")
-                   % {"no": case.number, "reason": reason})
+    _tell_reporter(case, actor, "rejected", {"no": case.number, "reason": reason})
     return case
 
 
@@ -113,8 +114,9 @@ def case_dispatch(*, case: Case, actor: Actor, expected_version: int,
         "stage_due_at": case.handle_due_at,
     }, E.Dispatched(unit=unit.name, unit_id=unit.pk), note=data.note, unit=unit)
     notice_send(kind=NoticeKind.DISPATCH, case_id=case.pk, unit_ids=[unit.pk], now=now,
-                message=_("%(no)s(%(category)s)已交办至本单位,请办理。")
-                % {"no": case.number, "category": case.category.name})
+                text_key="dispatched",
+                params={"no": case.number,
+                        "category": each_language(case.category.display_name)})
     return case
 
 
@@ -132,9 +134,9 @@ def case_return(*, case: Case, actor: Actor, expected_version: int,
     centre = dispatch_centre(case)
     if centre is not None:  # back in the centre's queue: it dispatches again
         notice_send(kind=NoticeKind.RETURNED, case_id=case.pk, unit_ids=[centre.pk], now=now,
-                    message=_("%(unit)s 退回事件 %(no)s:%(reason)s")
-                    % {"unit": unit.name if unit else "", "no": case.number,
-                       "reason": reason})
+                    text_key="returned",
+                    params={"unit": unit.name if unit else "", "no": case.number,
+                            "reason": reason})
     return case
 
 
@@ -153,13 +155,12 @@ def case_transfer(*, case: Case, actor: Actor, expected_version: int,
     }, E.Transferred(from_unit=previous.name if previous else "", to_unit=unit.name,
                      unit_id=unit.pk), note=reason, unit=unit)
     notice_send(kind=NoticeKind.TRANSFER, case_id=case.pk, unit_ids=[unit.pk],
-                message=_("%(no)s 由 %(from)s 转办至本单位,请办理。原因:%(reason)s")
-                % {"no": case.number, "from": previous.name if previous else "",
-                   "reason": reason})
+                text_key="transferred_in",
+                params={"no": case.number, "from": previous.name if previous else "",
+                        "reason": reason})
     if previous is not None:  # the unit that had it learns it is no longer theirs
         notice_send(kind=NoticeKind.TRANSFER, case_id=case.pk, unit_ids=[previous.pk],
-                    message=_("%(no)s 已转办至 %(to)s,本单位不再承办。")
-                    % {"no": case.number, "to": unit.name})
+                    text_key="transferred_out", params={"no": case.number, "to": unit.name})
     return case
 
 
@@ -219,16 +220,16 @@ def case_escalate(*, case: Case, actor: Actor, expected_version: int,
     apply_transition(case, "escalate", actor, expected_version, fields,
                      E.Escalated(from_level=case.level, to_level=route.level), note=reason)
     if actor is not None:  # escalated by a person (the due jobs send their own notice)
+        level_label = each_language(HandlingLevel(case.level).label)
         centre = dispatch_centre(case)
         if centre is not None:
             notice_send(kind=NoticeKind.ESCALATED, case_id=case.pk, unit_ids=[centre.pk],
-                        now=now, message=_("%(no)s 上报至%(level)s,待受理交办:%(reason)s")
-                        % {"no": case.number, "level": HandlingLevel(case.level).label,
-                           "reason": reason})
+                        now=now, text_key="escalated_in",
+                        params={"no": case.number, "level": level_label, "reason": reason})
         if previous is not None and previous != centre:
             notice_send(kind=NoticeKind.ESCALATED, case_id=case.pk, unit_ids=[previous.pk],
-                        now=now, message=_("%(no)s 已上报至%(level)s,本单位不再承办。")
-                        % {"no": case.number, "level": HandlingLevel(case.level).label})
+                        now=now, text_key="escalated_out",
+                        params={"no": case.number, "level": level_label})
     return case
 
 
@@ -314,7 +315,7 @@ def case_close(*, case: Case, actor: Actor, expected_version: int,
     apply_transition(case, "close", actor, expected_version, {
         "closed_at": timezone.now(), "stage_due_at": None,
     }, E.Closed(), note=data.note)
-    _tell_reporter(case, actor, _("您登记的事件 %(no)s 已结案。") % {"no": case.number})
+    _tell_reporter(case, actor, "closed", {"no": case.number})
     return case
 
 
@@ -403,8 +404,7 @@ def case_request_extension(*, case: Case, actor: Actor, expected_version: int,
     centre = dispatch_centre(case)
     if centre is not None:
         notice_send(kind=NoticeKind.EXTENSION, case_id=case.pk, unit_ids=[centre.pk],
-                    message=_("%(no)s 申请延期 %(d)d 天,待审批。")
-                    % {"no": case.number, "d": data.days})
+                    text_key="extension_requested", params={"no": case.number, "d": data.days})
     return request
 
 
@@ -457,9 +457,10 @@ def case_supervise(*, case: Case, actor: Actor, expected_version: int,
     target = case.assigned_unit or dispatch_centre(case)
     if level and target is not None:
         notice_send(kind=NoticeKind.SUPERVISION, case_id=case.pk, unit_ids=[target.pk],
-                    message=_("%(no)s 被%(level)s:%(reason)s") % {
-                        "no": case.number, "level": SupervisionLevel(level).label,
-                        "reason": reason})
+                    text_key="supervised",
+                    params={"no": case.number,
+                            "level": each_language(SupervisionLevel(level).label),
+                            "reason": reason})
     return case
 
 
@@ -470,11 +471,14 @@ def case_remind(*, case: Case, actor: Actor, expected_version: int,
     target = case.assigned_unit or dispatch_centre(case)
     if target is None:
         raise RuleViolation(_("该事件暂无承办单位,无法催办。"))
-    text = data.message.strip() or _("请尽快办理事件 %(no)s。") % {"no": case.number}
+    words = data.message.strip()
+    text = words or _("请尽快办理事件 %(no)s。") % {"no": case.number}
     apply_transition(case, "remind", actor, expected_version, {}, E.Reminded(), note=text,
                      unit=target)
+    key, params = (("remind_text", {"text": words}) if words
+                   else ("remind_default", {"no": case.number}))
     return notice_send(kind=NoticeKind.REMINDER, case_id=case.pk, unit_ids=[target.pk],
-                       message=text)[0]
+                       text_key=key, params=params)[0]
 
 
 # --- duplicates ----------------------------------------------------------------------------------

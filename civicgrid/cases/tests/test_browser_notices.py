@@ -6,6 +6,8 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
 
 from civicgrid.cases import services as svc
 from civicgrid.cases.tests.conftest import new_case
@@ -13,6 +15,8 @@ from civicgrid.cases.tests.test_browser import NO_HSCROLL, PHONE, Person
 from civicgrid.core.tests.test_browser import shot
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.notices.services import notice_send
+from civicgrid.notices.texts import each_language
+from civicgrid.warnings.models import StatusColour
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +35,10 @@ def test_a_dispatch_reaches_the_receiving_units_handler(transactional_db, live_s
     case = new_case(office)
     svc.case_act("accept", case=case, actor=people["dispatcher"],
                  expected_version=case.version)
-    for i, name in enumerate(["桃坞第1网格", "桃坞第2网格"]):  # other notices: warnings
-        notice_send(kind=NoticeKind.AREA_STATUS,
-                    message=f"{name} 由绿色转为黄色({i + 1}项指标超限)",
+    for name in ["桃坞第1网格", "桃坞第2网格"]:  # other notices: warnings
+        notice_send(kind=NoticeKind.AREA_STATUS, text_key="area_status_changed",
+                    params={"area": name, "before": each_language(StatusColour.GREEN.label),
+                            "after": each_language(StatusColour.YELLOW.label)},
                     area_id=office.world.community_a.pk, user_ids=[people["mediator"].pk])
 
     with ExitStack() as stack:
@@ -66,5 +71,17 @@ def test_a_dispatch_reaches_the_receiving_units_handler(transactional_db, live_s
         assert page.url.endswith("?tab=cases")
         assert page.locator('[data-testid="unread-count"]').inner_text() == "0"
         shot(page, screenshot_dir, f"notices-02-read-{kind}.png")
+
+        # The same notices in English: rendered from their keys in the reader's language.
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en",
+                                   "url": base}])
+        page.goto(f"{base}{reverse('cases:notices')}")
+        mediator.watch.assert_clean("notices in English")
+        english = page.locator("body").inner_text()
+        assert "has been dispatched to your unit" in english
+        assert "warning status changed from Green to Yellow" in english
+        assert "已交办至本单位" not in english and "由绿色" not in english
+        assert page.evaluate(NO_HSCROLL) <= page.viewport_size["width"] + 1
+        shot(page, screenshot_dir, f"notices-03-english-{kind}.png")
     notice.refresh_from_db()
     assert notice.read_at is not None

@@ -5,17 +5,22 @@ same transaction as the write — and the notices page shows them in tabs."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import services as svc
-from civicgrid.cases.models import Outcome
+from civicgrid.cases.models import Case, Category, Outcome
 from civicgrid.cases.tests.conftest import new_case, snapshot
 from civicgrid.cases.tests.test_views import client_for
 from civicgrid.notices.models import Notice, NoticeKind, NoticePreference
 from civicgrid.notices.selectors import notices_for
-from civicgrid.notices.services import notice_send
+from civicgrid.notices.services import NoticeDraft, notice_send, notice_send_batch
+from civicgrid.notices.tests import says
 from civicgrid.testing import build_office, shared
 
 office_once, office = shared(build_office, name="office")
@@ -158,7 +163,7 @@ def test_the_page_has_tabs_with_unread_counts_and_filters(office):
     go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
     mediator = office.people["mediator"]
     for i in range(2):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"状态变化 {i}",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"状态变化 {i}"),
                     area_id=office.world.community_a.pk, user_ids=[mediator.pk])
     client = client_for(mediator)
     html = _page(client)
@@ -181,7 +186,7 @@ def test_mark_all_read_of_a_tab_leaves_the_other_tabs_unread(office):
     go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
     mediator = office.people["mediator"]
     for i in range(2):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"状态变化 {i}",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"状态变化 {i}"),
                     area_id=office.world.community_a.pk, user_ids=[mediator.pk])
     client = client_for(mediator)
     newest = Notice.objects.order_by("-id").first()
@@ -197,7 +202,7 @@ def test_mark_all_read_of_a_tab_leaves_the_other_tabs_unread(office):
 def test_the_read_list_pages_with_a_cursor(office):
     mediator = office.people["mediator"]
     for i in range(35):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"状态变化 {i}",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"状态变化 {i}"),
                     area_id=office.world.community_a.pk, user_ids=[mediator.pk])
     Notice.objects.update(read_at=Notice.objects.first().created_at)
     client = client_for(mediator)
@@ -221,7 +226,7 @@ def test_the_daily_digest_preference_is_saved_from_the_page(office):
 
 
 def test_marking_someone_elses_notice_answers_404_and_changes_nothing(office):
-    other = notice_send(kind=NoticeKind.REMINDER, message="x", user_ids=[office.people["grid"].pk],
+    other = notice_send(kind=NoticeKind.REMINDER, **says("x"), user_ids=[office.people["grid"].pk],
                         area_id=office.world.grid_a1.pk)[0]
     client = client_for(office.people["mediator"])
     assert client.post(reverse("cases:notices"), {"item": other.pk}).status_code == 404
@@ -229,3 +234,101 @@ def test_marking_someone_elses_notice_answers_404_and_changes_nothing(office):
     other.refresh_from_db()
     assert other.read_at is None
     assert not AuditEntry.objects.filter(event_type="notice.read").exists()
+
+
+# --- the reader's language (issue 13 point 8) -------------------------------------------------
+
+def _in_english(office):
+    """An accepted case whose category has an English name, reloaded so that the
+    transitions read that name."""
+    Category.objects.filter(pk=office.neighbour.pk).update(name_en="Neighbour disputes")
+    case = accepted(office)
+    return Case.objects.get(pk=case.pk)
+
+
+def texts(kind, case, language):
+    with translation.override(language):
+        return sorted(n.text for n in Notice.objects.filter(kind=kind, case=case))
+
+
+def test_notices_sent_from_an_english_page_are_read_in_each_readers_language(office):
+    case = _in_english(office)
+    with translation.override("en"):  # the dispatcher and the mediator work in English
+        go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
+        go(case, "supervise", office.people["dispatcher"], level="yellow", reason="群众反映强烈")
+        go(case, "escalate", office.people["mediator"], reason="涉及面广")
+    no = case.number
+    # Stored: the Chinese sentence (the gateway's text), whoever sent it.
+    assert told(NoticeKind.DISPATCH, case) == [
+        (office.world.unit_a.pk, f"{no}(邻里纠纷)已交办至本单位,请办理。")]
+    assert told(NoticeKind.SUPERVISION, case) == [
+        (office.world.unit_a.pk, f"{no} 被黄牌督办:群众反映强烈")]
+    # Shown: in the reader's language — the category's English name, the labels' English.
+    assert texts(NoticeKind.DISPATCH, case, "zh-hans") == [
+        f"{no}(邻里纠纷)已交办至本单位,请办理。"]
+    assert texts(NoticeKind.DISPATCH, case, "en") == [
+        f"{no} (Neighbour disputes) has been dispatched to your unit. Please handle it."]
+    assert texts(NoticeKind.SUPERVISION, case, "en") == [
+        f"{no} — Yellow-card supervision: 群众反映强烈"]
+    assert texts(NoticeKind.ESCALATED, case, "zh-hans") == sorted([
+        f"{no} 上报至镇(街道),待受理交办:涉及面广", f"{no} 已上报至镇(街道),本单位不再承办。"])
+    assert texts(NoticeKind.ESCALATED, case, "en") == sorted([
+        f"{no} was escalated to the Street/town level and waits to be accepted and "
+        "dispatched: 涉及面广",
+        f"{no} was escalated to the Street/town level; your unit no longer handles it."])
+
+
+def test_notices_sent_in_chinese_are_read_in_english(office):
+    case = _in_english(office)
+    go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
+    go(case, "remind", office.people["dispatcher"])
+    assert texts(NoticeKind.REMINDER, case, "en") == [
+        f"Please handle case {case.number} as soon as possible."]
+    assert texts(NoticeKind.REMINDER, case, "zh-hans") == [f"请尽快办理事件 {case.number}。"]
+
+
+def test_a_reminders_own_words_are_shown_as_written_in_every_language(office):
+    case = accepted(office)
+    go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
+    go(case, "remind", office.people["dispatcher"], message="今天下班前回复")
+    assert texts(NoticeKind.REMINDER, case, "en") == ["今天下班前回复"]
+    assert texts(NoticeKind.REMINDER, case, "zh-hans") == ["今天下班前回复"]
+
+
+def test_the_page_shows_each_notice_in_the_requests_language(office):
+    case = _in_english(office)
+    with translation.override("en"):
+        go(case, "dispatch", office.people["dispatcher"], unit=office.world.unit_a)
+    Notice.objects.create(unit=office.world.unit_a, case=case, kind=NoticeKind.REMINDER,
+                                message="旧的催办", created_at=timezone.now())
+    client = client_for(office.people["mediator"])
+    chinese = _page(client)
+    assert f"{case.number}(邻里纠纷)已交办至本单位,请办理。" in chinese
+    assert "旧的催办" in chinese  # a notice from before keys: as stored
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _page(client)
+    assert (f"{case.number} (Neighbour disputes) has been dispatched to your unit. "
+            "Please handle it.") in english
+    assert "已交办至本单位" not in english
+    assert "旧的催办" in english
+    Notice.objects.update(read_at=timezone.now())  # the read list renders the same way
+    english = _page(client)
+    assert "Neighbour disputes" in english and "已交办至本单位" not in english
+
+
+def test_the_page_in_english_queries_the_same_for_3_or_33_keyed_notices(office):
+    case = _in_english(office)
+    client = client_for(office.people["mediator"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    params = {"no": case.number, "category": {"zh-hans": "邻里纠纷", "en": "Neighbour disputes"}}
+
+    def count(n):
+        notice_send_batch([NoticeDraft(NoticeKind.DISPATCH, "dispatched", params,
+                                       case_id=case.pk, unit_ids=[office.world.unit_a.pk])
+                           for _i in range(n)])
+        with CaptureQueriesContext(connection) as ctx:
+            html = _page(client)
+        assert "Neighbour disputes" in html
+        return len(ctx.captured_queries)
+
+    assert count(3) == count(30)

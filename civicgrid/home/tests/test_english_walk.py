@@ -144,6 +144,31 @@ def _warning_status(world) -> AreaStatus:
                   "text": "未办结的群体性、重大矛盾纠纷 1 件(黄色阈值 1 件)"}])
 
 
+def _notices(world, case: Case, status: AreaStatus) -> None:
+    """Notices of a case kind and of an area kind for everyone: the notices page shows
+    them in the reader's language (ADR 0009: stored as a text key and params)."""
+    from civicgrid.notices.models import NoticeKind
+    from civicgrid.notices.services import notice_send
+    from civicgrid.notices.texts import each_language
+    from civicgrid.warnings.selectors import reason_text
+
+    everyone = [user.pk for user in world.users.values()]
+    notice_send(kind=NoticeKind.DISPATCH, text_key="dispatched", case_id=case.pk,
+                params={"no": case.number,
+                        "category": each_language(case.category.display_name)},
+                user_ids=everyone)
+    notice_send(kind=NoticeKind.AREA_STATUS, text_key="area_status_changed",
+                area_id=status.area_id, user_ids=everyone,
+                params={"area": status.area.name,
+                        "before": each_language(StatusColour.GREEN.label),
+                        "after": each_language(StatusColour.YELLOW.label),
+                        "reasons": each_language(lambda: reason_text(status.reasons[0]))})
+    notice_send(kind=NoticeKind.WEEKLY_CHECK, text_key="weekly_check_missing",
+                area_id=world.grid_a1.pk, user_ids=everyone,
+                params={"area": world.grid_a1.name, "week": "2026-05-04",
+                        "due": "2026-05-08 17:00"})
+
+
 @dataclass
 class Walk:
     world: object
@@ -160,7 +185,9 @@ def _module_world(django_db_setup, django_db_blocker):
             _sample_party(world, grid)
         _open311_record(world)
         audit_record(actor=None, event_type="demo.seeded", username="system")
-        return Walk(world, _builtin_case(world), _warning_status(world))
+        walk = Walk(world, _builtin_case(world), _warning_status(world))
+        _notices(world, walk.builtin_case, walk.status)
+        return walk
 
     yield from once_per_module(django_db_blocker, build)
 

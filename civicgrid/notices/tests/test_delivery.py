@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 import pytest
+from django.utils import translation
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
@@ -24,11 +25,13 @@ from civicgrid.notices.selectors import notice_counts, notices_for
 from civicgrid.notices.services import (
     SHANGHAI,
     notice_deliver,
+    notice_digest_text,
     notice_digests_send,
     notice_mark_all_read,
     notice_preference_set,
     notice_send,
 )
+from civicgrid.notices.tests import says
 
 SMS_GATEWAY = "civicgrid.notices.gateways.SmsGateway"
 
@@ -52,14 +55,14 @@ def _mixed(world, *, supervisor_unit=True):
     sup = world.users[Role.SUPERVISOR]
     if supervisor_unit:
         world.unit_a.memberships.create(user=sup)
-    notice_send(kind=NoticeKind.DISPATCH, message="交办 1", area_id=world.grid_a1.pk,
+    notice_send(kind=NoticeKind.DISPATCH, **says("交办 1"), area_id=world.grid_a1.pk,
                 unit_ids=[world.unit_a.pk])
-    notice_send(kind=NoticeKind.SUPERVISION, message="督办 1", area_id=world.grid_a1.pk,
+    notice_send(kind=NoticeKind.SUPERVISION, **says("督办 1"), area_id=world.grid_a1.pk,
                 user_ids=[sup.pk])
     for i in range(3):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"状态 {i}",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"状态 {i}"),
                     area_id=world.community_a.pk, user_ids=[sup.pk])
-    notice_send(kind=NoticeKind.WEEKLY_CHECK, message="周排查未报", area_id=world.grid_a1.pk,
+    notice_send(kind=NoticeKind.WEEKLY_CHECK, **says("周排查未报"), area_id=world.grid_a1.pk,
                 user_ids=[sup.pk])
     return sup
 
@@ -103,7 +106,7 @@ def test_mark_all_read_stops_at_the_newest_notice_on_screen(world):
     sup = _mixed(world)
     shown = notices_for(actor=sup).order_by("-id").first()
     assert shown is not None
-    later = notice_send(kind=NoticeKind.AREA_STATUS, message="新的", user_ids=[sup.pk],
+    later = notice_send(kind=NoticeKind.AREA_STATUS, **says("新的"), user_ids=[sup.pk],
                         area_id=world.community_a.pk)[0]
     assert notice_mark_all_read(actor=sup, up_to_id=shown.pk) == 6
     assert [n.pk for n in notices_for(actor=sup)] == [later.pk]
@@ -126,7 +129,7 @@ def test_the_gateway_is_off_by_default_and_nothing_goes_out(world, settings, out
     handler = world.users[Role.HANDLER]
     _phone(handler, "13812345678")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        notice_send(kind=NoticeKind.DISPATCH, message="交办", area_id=world.grid_a1.pk,
+        notice_send(kind=NoticeKind.DISPATCH, **says("交办"), area_id=world.grid_a1.pk,
                     unit_ids=[world.unit_a.pk])
     assert callbacks == []  # nothing scheduled
     assert outbox == []
@@ -144,12 +147,46 @@ def test_sms_gateway_tells_each_member_with_a_phone_after_the_commit(
     world.unit_a.memberships.create(user=sup)  # a member without a phone: skipped
     _phone(handler, "13812345678")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notice_send(kind=NoticeKind.DISPATCH, message="320602-20260506-00001 已交办至本单位",
+        notice_send(kind=NoticeKind.DISPATCH, **says("320602-20260506-00001 已交办至本单位"),
                     area_id=world.grid_a1.pk, unit_ids=[world.unit_a.pk])
     assert outbox == []  # not before the commit
     for callback in callbacks:
         callback()
     assert outbox == [sms.Sms("13812345678", "【新交办】320602-20260506-00001 已交办至本单位")]
+
+
+def test_the_gateway_sends_chinese_whatever_the_language_the_notice_was_sent_in(
+        world, settings, outbox, django_capture_on_commit_callbacks):
+    """Accounts have no language preference: phones get the deployment's language, even
+    when the write (or the worker delivering it) ran in English."""
+    settings.NOTICE_GATEWAY = SMS_GATEWAY
+    handler = world.users[Role.HANDLER]
+    _phone(handler, "13812345678")
+    params = {"no": "320602-20260506-00001", "level": {"zh-hans": "区县", "en": "County"}}
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        notice_send(kind=NoticeKind.ESCALATED, text_key="escalated_out", params=params,
+                    area_id=world.grid_a1.pk, unit_ids=[world.unit_a.pk])
+        notice_send(kind=NoticeKind.REMINDER, text_key="remind_default", params=params,
+                    area_id=world.grid_a1.pk, user_ids=[handler.pk])
+    assert [(m.phone, m.text) for m in outbox] == [
+        ("13812345678", "【上报】320602-20260506-00001 已上报至区县,本单位不再承办。"),
+        ("13812345678", "【催办】请尽快办理事件 320602-20260506-00001。")]
+    outbox.clear()
+    with translation.override("en"):
+        assert notice_deliver(list(Notice.objects.values_list("pk", flat=True))) == 1
+    assert outbox[0].text == (
+        "【新通知】您有 2 条未读通知:事件 2 条。\n"
+        "1. 请尽快办理事件 320602-20260506-00001。\n"
+        "2. 320602-20260506-00001 已上报至区县,本单位不再承办。\n"
+        "请登录系统查看。")
+
+
+def test_a_digest_line_that_is_cut_says_so(world):
+    sup = world.users[Role.SUPERVISOR]
+    notice_send(kind=NoticeKind.REMINDER, **says("催" * 100), area_id=world.grid_a1.pk,
+                user_ids=[sup.pk])
+    text = notice_digest_text(list(Notice.objects.all()), title="每日汇总 2026-05-06")
+    assert "1. " + "催" * 79 + "…\n" in text
 
 
 def test_several_notices_of_one_write_are_one_message_and_digest_users_get_none(
@@ -160,9 +197,9 @@ def test_several_notices_of_one_write_are_one_message_and_digest_users_get_none(
     _phone(handler, "13900000002")
     notice_preference_set(actor=handler, daily_digest=True)
     with django_capture_on_commit_callbacks(execute=True):
-        notice_send(kind=NoticeKind.AREA_STATUS, message="桃坞社区 转为红色",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says("桃坞社区 转为红色"),
                     area_id=world.community_a.pk, user_ids=[sup.pk, handler.pk])
-        notice_send(kind=NoticeKind.AREA_STATUS, message="桃坞第1网格 转为黄色",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says("桃坞第1网格 转为黄色"),
                     area_id=world.grid_a1.pk, user_ids=[sup.pk])
     assert [(m.phone, m.text) for m in outbox] == [
         ("13900000001", "【区域预警变化】桃坞社区 转为红色"),
@@ -189,7 +226,7 @@ def test_a_failing_gateway_does_not_undo_the_write(world, settings, monkeypatch,
 
     monkeypatch.setattr(gateways, "sms_send", broken)
     with django_capture_on_commit_callbacks(execute=True):
-        notice_send(kind=NoticeKind.REMINDER, message="催办", area_id=world.grid_a1.pk,
+        notice_send(kind=NoticeKind.REMINDER, **says("催办"), area_id=world.grid_a1.pk,
                     user_ids=[handler.pk])
     assert Notice.objects.filter(user=handler).count() == 1
 
@@ -237,14 +274,14 @@ def test_the_daily_digest_sends_one_message_a_day(world, settings, outbox):
     _phone(sup, "13900000001")
     notice_preference_set(actor=sup, daily_digest=True)
     notice_preference_set(actor=grid, daily_digest=True)  # no phone
-    old = notice_send(kind=NoticeKind.REMINDER, message="前天的", area_id=world.grid_a1.pk,
+    old = notice_send(kind=NoticeKind.REMINDER, **says("前天的"), area_id=world.grid_a1.pk,
                       user_ids=[sup.pk], now=_at(4, 9))[0]
-    notice_send(kind=NoticeKind.SUPERVISION, message="320602-20260505-00003 被红牌督办",
+    notice_send(kind=NoticeKind.SUPERVISION, **says("320602-20260505-00003 被红牌督办"),
                 area_id=world.grid_a1.pk, user_ids=[sup.pk], now=_at(5, 10))
     for i, when in enumerate([_at(5, 11), _at(5, 12), _at(5, 13)]):
-        notice_send(kind=NoticeKind.AREA_STATUS, message=f"网格{i} 转为黄色",
+        notice_send(kind=NoticeKind.AREA_STATUS, **says(f"网格{i} 转为黄色"),
                     area_id=world.community_a.pk, user_ids=[sup.pk], now=when)
-    read = notice_send(kind=NoticeKind.WEEKLY_CHECK, message="已读的", user_ids=[sup.pk],
+    read = notice_send(kind=NoticeKind.WEEKLY_CHECK, **says("已读的"), user_ids=[sup.pk],
                        area_id=world.grid_a1.pk, now=_at(5, 14))[0]
     Notice.objects.filter(pk=read.pk).update(read_at=_at(5, 15))
     assert old.pk
@@ -269,7 +306,7 @@ def test_the_daily_digest_sends_one_message_a_day(world, settings, outbox):
     assert notice_digests_send(now=_at(6, 17)).sent == 0
     assert len(outbox) == 1
     # The next day: only what came since the last digest.
-    notice_send(kind=NoticeKind.DISPATCH, message="新交办 1", area_id=world.grid_a1.pk,
+    notice_send(kind=NoticeKind.DISPATCH, **says("新交办 1"), area_id=world.grid_a1.pk,
                 user_ids=[sup.pk], now=_at(6, 9))
     outbox.clear()
     assert notice_digests_send(now=_at(7, 8)).sent == 1

@@ -12,11 +12,12 @@ from civicgrid.audit.models import AuditEntry
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.notices.selectors import notices_for
 from civicgrid.notices.services import NoticeDraft, notice_mark_read, notice_send, notice_send_batch
+from civicgrid.notices.tests import says
 
 
 def test_one_notice_per_addressee_each_once(world):
     handler, grid = world.users[Role.HANDLER], world.users[Role.GRID_WORKER]
-    sent = notice_send(kind=NoticeKind.WEEKLY_CHECK, message="请提交本周排查",
+    sent = notice_send(kind=NoticeKind.WEEKLY_CHECK, **says("请提交本周排查"),
                        area_id=world.community_a.pk, user_ids=[grid.pk, grid.pk],
                        unit_ids=[world.unit_a.pk, world.unit_a.pk])
     assert len(sent) == 2
@@ -30,7 +31,7 @@ def test_one_notice_per_addressee_each_once(world):
 
 
 def test_a_batch_is_one_insert(world):
-    drafts = [NoticeDraft(NoticeKind.AREA_STATUS, f"第{i}条", area_id=world.grid_a1.pk,
+    drafts = [NoticeDraft(NoticeKind.AREA_STATUS, **says(f"第{i}条"), area_id=world.grid_a1.pk,
                           user_ids=[world.users[Role.SUPERVISOR].pk]) for i in range(30)]
     with CaptureQueriesContext(connection) as queries:
         notice_send_batch(drafts)
@@ -46,14 +47,14 @@ def test_a_batch_is_one_insert(world):
 def test_bad_notices_are_refused_and_nothing_is_written(world, bad):
     area_id = None if bad.get("no_subject") or bad["kind"] == "spam" else world.grid_a1.pk
     with pytest.raises(ValidationError):
-        notice_send(kind=bad["kind"], message="x", area_id=area_id,
+        notice_send(kind=bad["kind"], **says("x"), area_id=area_id,
                     user_ids=[world.users[Role.GRID_WORKER].pk])
     assert Notice.objects.count() == 0
 
 
 def test_only_the_addressee_marks_a_notice_read(world):
     grid = world.users[Role.GRID_WORKER]
-    notice = notice_send(kind=NoticeKind.REMINDER, message="催办", area_id=world.grid_a1.pk,
+    notice = notice_send(kind=NoticeKind.REMINDER, **says("催办"), area_id=world.grid_a1.pk,
                          user_ids=[grid.pk])[0]
     with pytest.raises(PermissionDenied):
         notice_mark_read(notice=notice, actor=world.outsider)
@@ -68,7 +69,7 @@ def test_only_the_addressee_marks_a_notice_read(world):
 
 def test_marking_a_notice_read_is_audited_once(world):
     handler = world.users[Role.HANDLER]  # a member of unit A: reads the unit's notice
-    notice = notice_send(kind=NoticeKind.REMINDER, message="催办", area_id=world.grid_a1.pk,
+    notice = notice_send(kind=NoticeKind.REMINDER, **says("催办"), area_id=world.grid_a1.pk,
                          unit_ids=[world.unit_a.pk])[0]
     with pytest.raises(PermissionDenied):
         notice_mark_read(notice=notice, actor=world.outsider)

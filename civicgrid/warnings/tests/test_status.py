@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from civicgrid.accounts.roles import Role
 from civicgrid.cases.models import Case, Status
@@ -259,6 +260,10 @@ def test_a_change_notifies_the_covering_supervisors_once_and_history_is_kept(dis
     assert item.case is None
     assert item.message == ("桃坞社区 预警状态由绿色变为黄色:"
                             "未办结的群体性、重大矛盾纠纷 1 件(黄色阈值 1 件)")
+    # Shown in the reader's language: the colours and the reason were stored in both.
+    with translation.override("en"):
+        assert item.text == ("桃坞社区: warning status changed from Green to Yellow: "
+                             "1 unresolved group or major disputes (Yellow threshold: 1)")
     # Again today, and tomorrow: no change, no notice.
     area_status_evaluate(now=at(3, 17, 18))
     area_status_evaluate(now=at(3, 18, 6))
