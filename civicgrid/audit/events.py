@@ -27,6 +27,7 @@ class AuditEventType(StrEnum):
     USER_ROLES_CHANGED = "user.roles_changed"
     USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an event name)
     USER_ACTIVE_SET = "user.active_set"
+    USER_IMPORTED = "user.imported"  # many accounts from one spreadsheet (accounts/bulk.py)
     # user administration from the web (issue 13): jurisdictions and unit memberships
     USER_JURISDICTIONS_CHANGED = "user.jurisdictions_changed"
     UNIT_MEMBER_REMOVED = "unit.member_removed"
@@ -120,6 +121,7 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.USER_ROLES_CHANGED: _("修改用户角色"),
     AuditEventType.USER_PASSWORD_SET: _("设置密码"),
     AuditEventType.USER_ACTIVE_SET: _("启用或停用用户"),
+    AuditEventType.USER_IMPORTED: _("批量导入用户"),
     AuditEventType.USER_JURISDICTIONS_CHANGED: _("修改管辖范围"),
     AuditEventType.UNIT_MEMBER_REMOVED: _("移出单位成员"),
     AuditEventType.CREDENTIAL_CHANGE_REQUESTED: _("申请变更凭据"),

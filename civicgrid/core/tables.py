@@ -25,7 +25,7 @@ import csv
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePath
@@ -124,13 +124,13 @@ def _decode(data: bytes) -> str:
         raise ValidationError(_("无法识别文件编码,请另存为“CSV UTF-8”后上传。")) from exc
 
 
-def _csv_rows(text: str) -> Iterator[list[Any]]:
+def _csv_rows(text: str) -> Iterator[Sequence[Any]]:
     # csv refuses a field over its limit (131,072 characters) with csv.Error: caught above.
     yield from csv.reader(io.StringIO(text, newline=""))
 
 
 def _xlsx_rows(data: bytes, *, max_columns: int, max_unpacked: int,
-               max_ratio: int) -> Iterator[tuple[Any, ...]]:
+               max_ratio: int) -> Iterator[Sequence[Any]]:
     _check_zip(data, max_unpacked=max_unpacked, max_ratio=max_ratio)
     from openpyxl import load_workbook  # (slow to import; only when an XLSX comes)
 
