@@ -7,6 +7,11 @@ error, and otherwise creates every account through `user_onboard` — the same s
 the single-user page, with its guards and audit entries — in one transaction, followed by
 one `user.imported` entry for the file (count, SHA-256, usernames).
 
+The accounts are written one by one, not with `bulk_create` (CONVENTIONS "Bulk work
+streams"): on purpose, so that each goes through the one write path with its guards and
+audit entries; a file is at most `MAX_IMPORT_ROWS` people, and the cost per row is the
+password hash. The preview reads everything it checks against once per file.
+
 Privileged roles (administrator, auditor) are refused here: they need a second
 administrator's approval (三员分立), which a bulk import must not side-step; such a person
 is created on the single-user page and the role requested there.

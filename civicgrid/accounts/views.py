@@ -596,6 +596,7 @@ def _import_apply(request):
 
 
 @access("accounts.user.add")
+@require_http_methods(["GET"])
 def user_import_template_view(request):
     """The workbook to fill in (header, an example row, the roles and positions)."""
     response = HttpResponse(users_import_template(), content_type=XLSX_TYPE)

@@ -18,8 +18,8 @@ PHONE_390 = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
 CSV = ("用户名,姓名,角色,管辖区域,单位,网格,岗位\n"
        "gw_csv,周网格,网格员,,,320602001001002,grid_worker\n"
-       "med_csv,吴调解,handler,320602001,320602001-tjw,,\n").encode("utf-8")
-BAD_CSV = CSV + "adm_csv,钱管理,administrator,,,,\n".encode("utf-8")
+       "med_csv,吴调解,handler,320602001,320602001-tjw,,\n").encode()
+BAD_CSV = CSV + "adm_csv,钱管理,administrator,,,,\n".encode()
 
 
 def _upload(page, data: bytes, name: str = "people.csv") -> None:
@@ -78,7 +78,7 @@ def test_administrator_imports_two_people_and_hands_over_their_passwords(
         sign_in(page, watch, base, world.users[Role.ADMINISTRATOR].username)
         page.goto(f"{base}/accounts/users/import/")
         _upload(page, "用户名,姓名,角色,网格\ngw_csv2,冯网格,网格员,320602001001001\n"
-                .encode("utf-8"))
+                .encode())
         shot(page, screenshot_dir, "user_import_preview_390.png")
         page.click("[data-testid=user-import-apply]")
         page.wait_for_load_state("networkidle")

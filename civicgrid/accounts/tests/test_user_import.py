@@ -11,7 +11,9 @@ import zipfile
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -68,6 +70,20 @@ def test_the_preview_reads_every_row_and_writes_nothing(world):
         2, "gw_bulk", "周网格", ["grid_worker"], [], [], world.grid_a2, "grid_worker", [])
     assert (med.number, med.roles, med.area_codes, med.units, med.grid, med.errors) == (
         3, ["handler"], ["320602001"], [world.unit_a], None, [])
+
+
+def test_the_preview_reads_with_the_same_queries_whatever_the_number_of_rows(world):
+    admin = world.users[Role.ADMINISTRATOR]
+    two = _rows(GRID_WORKER, MEDIATOR)
+    many = _rows(*[[f"gw{i}", f"网格{i}", "网格员", "320602001001", "320602001-tjw",
+                    "320602001001002", "grid_worker"] for i in range(30)])
+    users_import_preview(rows=two, actor=admin)  # (the actor's scope, read once per request)
+    with CaptureQueriesContext(connection) as small:
+        users_import_preview(rows=two, actor=admin)
+    with CaptureQueriesContext(connection) as large:
+        results = users_import_preview(rows=many, actor=admin)
+    assert not any(r.errors for r in results)
+    assert len(large.captured_queries) == len(small.captured_queries) == 4
 
 
 def test_apply_creates_every_account_as_given_and_audits_the_file(world):
