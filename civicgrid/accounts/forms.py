@@ -165,3 +165,12 @@ class PickForm(forms.Form):
 class ActiveForm(forms.Form):
     active = forms.TypedChoiceField(choices=[("1", _("启用")), ("0", _("停用"))],
                                     coerce=lambda v: v == "1")
+
+
+class UserImportForm(forms.Form):
+    """The spreadsheet of a bulk import (read by civicgrid.core.tables, not by this form)."""
+
+    file = forms.FileField(
+        label=_("人员表格(.xlsx 或 .csv)"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control",
+                                               "accept": ".xlsx,.csv"}))

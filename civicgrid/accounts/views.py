@@ -9,6 +9,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.accounts import selectors
+from civicgrid.accounts.bulk import (
+    MAX_IMPORT_ROWS,
+    users_import_apply,
+    users_import_preview,
+    users_import_rows,
+    users_import_template,
+)
 from civicgrid.accounts.forms import (
     ActiveForm,
     Choices,
@@ -32,6 +40,7 @@ from civicgrid.accounts.forms import (
     PickForm,
     RolesForm,
     UnitAddForm,
+    UserImportForm,
 )
 from civicgrid.accounts.models import CredentialAction, TOTPDevice, User
 from civicgrid.accounts.services import (
@@ -64,6 +73,7 @@ from civicgrid.audit.context import client_ip
 from civicgrid.core.access import access, has_permission
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import request_page
+from civicgrid.core.tables import MAX_UPLOAD_BYTES, table_read
 from civicgrid.units.models import Unit
 from civicgrid.units.services import unit_add_member, unit_remove_member
 
@@ -552,3 +562,81 @@ def user_password_view(request, pk: int):
     messages.success(request, _("密码已重置。"))
     return render(request, "accounts/one_time_password.html",
                   {"subject": user, "password": password})
+
+
+# --- bulk creation from a spreadsheet (issue 13, point 1) ----------------------------------
+#
+# Two steps: the upload is read (civicgrid.core.tables) and checked (users_import_preview),
+# and the rows are kept in the session — server-side, so the client never holds them and
+# cannot change them between the steps — with the file's SHA-256, which the preview page
+# posts back: "apply" creates exactly the rows of the preview the administrator saw (an
+# upload in another tab replaces them, and the stale page is refused). The rows are taken
+# out of the session when applied, so a second click creates nothing.
+
+IMPORT_KEY = "user_import"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _import_page(request, form, *, results=None, pending=None, status=200):
+    context = {"form": form, "results": results, "pending": pending,
+               "max_rows": MAX_IMPORT_ROWS,
+               "has_errors": bool(results) and any(r.errors for r in results)}
+    return render(request, "accounts/user_import.html", context, status=status)
+
+
+@access("accounts.user.add")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def user_import_view(request):
+    """批量导入人员: upload, preview with each row's errors, then apply all or nothing."""
+    if request.method == "GET":
+        return _import_page(request, UserImportForm())
+    if request.POST.get("step") == "apply":
+        return _import_apply(request)
+    form = UserImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("文件过大:不能超过 %(mb)s MB。") % {
+                "mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        table = table_read(upload.read(MAX_UPLOAD_BYTES + 1), filename=upload.name,
+                           max_rows=MAX_IMPORT_ROWS)
+        rows = users_import_rows(table)
+        results = users_import_preview(rows=rows, actor=request.user)
+    except ValidationError as exc:
+        request.session.pop(IMPORT_KEY, None)
+        form.add_error("file", _message(exc))
+        return _import_page(request, form, status=400)
+    pending = {"sha256": table.sha256, "name": upload.name[:100], "rows": rows}
+    request.session[IMPORT_KEY] = pending
+    return _import_page(request, UserImportForm(), results=results, pending=pending)
+
+
+def _import_apply(request):
+    pending = request.session.get(IMPORT_KEY)
+    if not pending or pending["sha256"] != request.POST.get("sha256"):
+        messages.error(request, _("预览已失效(可能已导入,或在其他窗口上传了别的文件),"
+                                  "请重新上传。"))
+        return redirect("accounts:user_import")
+    del request.session[IMPORT_KEY]
+    rows = [(int(number), dict(values)) for number, values in pending["rows"]]
+    try:
+        done = users_import_apply(rows=rows, actor=request.user, sha256=pending["sha256"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _message(exc))
+        results = users_import_preview(rows=rows, actor=request.user)
+        return _import_page(request, UserImportForm(), results=results, status=400)
+    return render(request, "accounts/user_import_done.html",
+                  {"accounts": done.accounts, "name": pending["name"]})
+
+
+@access("accounts.user.add")
+@require_http_methods(["GET"])
+def user_import_template_view(request):
+    """The workbook to fill in (header, an example row, the roles and positions)."""
+    response = HttpResponse(users_import_template(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="users-import-template.xlsx"'
+    return response

@@ -28,6 +28,7 @@ class AuditEventType(StrEnum):
     USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an event name)
     USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 (by the owner)
     USER_ACTIVE_SET = "user.active_set"
+    USER_IMPORTED = "user.imported"  # many accounts from one spreadsheet (accounts/bulk.py)
     # user administration from the web (issue 13): jurisdictions and unit memberships
     USER_JURISDICTIONS_CHANGED = "user.jurisdictions_changed"
     UNIT_MEMBER_REMOVED = "unit.member_removed"
@@ -122,6 +123,7 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.USER_PASSWORD_SET: _("设置密码"),
     AuditEventType.USER_PASSWORD_CHANGED: _("本人修改密码"),
     AuditEventType.USER_ACTIVE_SET: _("启用或停用用户"),
+    AuditEventType.USER_IMPORTED: _("批量导入用户"),
     AuditEventType.USER_JURISDICTIONS_CHANGED: _("修改管辖范围"),
     AuditEventType.UNIT_MEMBER_REMOVED: _("移出单位成员"),
     AuditEventType.CREDENTIAL_CHANGE_REQUESTED: _("申请变更凭据"),
