@@ -25,9 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 # What `text_key` may hold (Notice.text_key).
 KEY_LENGTH = 40
@@ -45,33 +44,33 @@ class NoticeText:
 
 TEXTS: dict[str, NoticeText] = {
     # --- about a case: the transitions (civicgrid/cases/services/) -------------------------
-    "closed": NoticeText(_lazy("您登记的事件 %(no)s 已结案。")),
-    "rejected": NoticeText(_lazy("您登记的事件 %(no)s 不予受理:%(reason)s")),
-    "dispatched": NoticeText(_lazy("%(no)s(%(category)s)已交办至本单位,请办理。")),
-    "returned": NoticeText(_lazy("%(unit)s 退回事件 %(no)s:%(reason)s")),
+    "closed": NoticeText(gettext_lazy("您登记的事件 %(no)s 已结案。")),
+    "rejected": NoticeText(gettext_lazy("您登记的事件 %(no)s 不予受理:%(reason)s")),
+    "dispatched": NoticeText(gettext_lazy("%(no)s(%(category)s)已交办至本单位,请办理。")),
+    "returned": NoticeText(gettext_lazy("%(unit)s 退回事件 %(no)s:%(reason)s")),
     "transferred_in": NoticeText(
-        _lazy("%(no)s 由 %(from)s 转办至本单位,请办理。原因:%(reason)s")),
-    "transferred_out": NoticeText(_lazy("%(no)s 已转办至 %(to)s,本单位不再承办。")),
-    "escalated_in": NoticeText(_lazy("%(no)s 上报至%(level)s,待受理交办:%(reason)s")),
-    "escalated_out": NoticeText(_lazy("%(no)s 已上报至%(level)s,本单位不再承办。")),
-    "extension_requested": NoticeText(_lazy("%(no)s 申请延期 %(d)d 天,待审批。")),
-    "supervised": NoticeText(_lazy("%(no)s 被%(level)s:%(reason)s")),
-    "remind_default": NoticeText(_lazy("请尽快办理事件 %(no)s。")),
+        gettext_lazy("%(no)s 由 %(from)s 转办至本单位,请办理。原因:%(reason)s")),
+    "transferred_out": NoticeText(gettext_lazy("%(no)s 已转办至 %(to)s,本单位不再承办。")),
+    "escalated_in": NoticeText(gettext_lazy("%(no)s 上报至%(level)s,待受理交办:%(reason)s")),
+    "escalated_out": NoticeText(gettext_lazy("%(no)s 已上报至%(level)s,本单位不再承办。")),
+    "extension_requested": NoticeText(gettext_lazy("%(no)s 申请延期 %(d)d 天,待审批。")),
+    "supervised": NoticeText(gettext_lazy("%(no)s 被%(level)s:%(reason)s")),
+    "remind_default": NoticeText(gettext_lazy("请尽快办理事件 %(no)s。")),
     "remind_text": NoticeText("%(text)s"),  # the reminder's words, as the person wrote them
-    "handed_off": NoticeText(_lazy("%(from)s 移交对接事件 %(no)s,请签收。")),
-    "handoff_outcome": NoticeText(_lazy("%(to)s 反馈对接事件 %(no)s 的结果:%(outcome)s")),
+    "handed_off": NoticeText(gettext_lazy("%(from)s 移交对接事件 %(no)s,请签收。")),
+    "handoff_outcome": NoticeText(gettext_lazy("%(to)s 反馈对接事件 %(no)s 的结果:%(outcome)s")),
     # --- about a case: the due jobs (civicgrid/cases/services/due_jobs.py) -----------------
-    "auto_escalated": NoticeText(_lazy("%(no)s 超时自动上报至本级。")),
-    "handoff_overdue": NoticeText(_lazy("对接事件 %(no)s 已超过签收时限。")),
+    "auto_escalated": NoticeText(gettext_lazy("%(no)s 超时自动上报至本级。")),
+    "handoff_overdue": NoticeText(gettext_lazy("对接事件 %(no)s 已超过签收时限。")),
     "judicial_due": NoticeText(
-        _lazy("调解协议 %(no)s 可在 %(d)s 前由双方共同申请司法确认,请提醒当事人。")),
+        gettext_lazy("调解协议 %(no)s 可在 %(d)s 前由双方共同申请司法确认,请提醒当事人。")),
     # --- about an area (civicgrid/warnings/services.py) ------------------------------------
     "weekly_check_missing": NoticeText(
-        _lazy("%(area)s %(week)s 当周排查尚未报送(截止 %(due)s),请尽快报送;"
+        gettext_lazy("%(area)s %(week)s 当周排查尚未报送(截止 %(due)s),请尽快报送;"
               "本周无情况也请作零报告。")),
-    "area_status_changed": NoticeText(_lazy("%(area)s 预警状态由%(before)s变为%(after)s"),
+    "area_status_changed": NoticeText(gettext_lazy("%(area)s 预警状态由%(before)s变为%(after)s"),
                                       tail="reasons"),
-    "area_status_new": NoticeText(_lazy("%(area)s 出现%(after)s预警"), tail="reasons"),
+    "area_status_new": NoticeText(gettext_lazy("%(area)s 出现%(after)s预警"), tail="reasons"),
 }
 
 

@@ -75,3 +75,17 @@ def test_english_is_used_when_chosen():
         assert translation.gettext("工作台") == "Workspace"
     with translation.override("zh-hans"):
         assert translation.gettext("工作台") == "工作台"
+
+
+def test_gettext_is_imported_under_names_makemessages_extracts():
+    """`makemessages` (xgettext) only extracts calls named `_`, `gettext`, `gettext_lazy`,
+    `ngettext`, `pgettext`…: a string wrapped in an alias (`gettext_lazy as _lazy`) is
+    translated at run time from an old catalog entry, then silently dropped from the
+    catalog by the next `makemessages --no-obsolete` (it happened to the notice texts)."""
+    alias = re.compile(r"import\s+(\w*gettext\w*)\s+as\s+(\w+)")
+    strays = []
+    for path in Path(settings.BASE_DIR, "civicgrid").rglob("*.py"):
+        for name, as_name in alias.findall(path.read_text(encoding="utf-8")):
+            if as_name != "_":
+                strays.append(f"{path.name}: {name} as {as_name}")
+    assert strays == []
