@@ -125,6 +125,19 @@ def _fresh_caches():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _builtin_data_after_flush(request, django_db_blocker):
+    """After a transactional test has flushed the tables, load the migrations' built-in
+    data again (civicgrid/testing.py, `restore_builtin_data`): which tests a worker runs
+    after it must not decide whether they pass."""
+    yield
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        from civicgrid.testing import restore_builtin_data
+
+        with django_db_blocker.unblock():
+            restore_builtin_data()
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 

@@ -124,3 +124,37 @@ def build_office(world: World | None = None) -> Office:
     from civicgrid.cases.tests import conftest
 
     return conftest.office.__wrapped__(world or build_world())  # type: ignore[attr-defined]
+
+
+# The data the migrations load (built-in specialties, positions, categories with their
+# English names, seed KPI targets, the weekly-check settings row and the default warning
+# rules): a transactional test (live_server, transactional_db) flushes every table when it
+# ends, and the tests after it on the same worker would find none of it. Loaded again by
+# the migrations' own functions, so it is exactly what a fresh database holds.
+BUILTIN_DATA_MIGRATIONS = [
+    ("civicgrid.units.migrations.0002_builtin_specialties", "create_specialties"),
+    ("civicgrid.units.migrations.0003_specialty_name_en", "forwards"),
+    ("civicgrid.areas.migrations.0002_builtin_positions", "create_positions"),
+    ("civicgrid.areas.migrations.0003_positiontype_name_en", "forwards"),
+    ("civicgrid.cases.migrations.0002_builtin_categories", "forwards"),
+    ("civicgrid.cases.migrations.0012_english_names", "forwards"),
+    ("civicgrid.stats.migrations.0002_seed_targets", "load"),
+    ("civicgrid.warnings.migrations.0003_warningrule_name_en", "forwards"),
+]
+
+
+def restore_builtin_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from civicgrid.warnings.defaults import load_default_rules
+    from civicgrid.warnings.models import CheckSettings, WarningRule
+
+    with transaction.atomic():
+        for module, function in BUILTIN_DATA_MIGRATIONS[:-1]:
+            getattr(importlib.import_module(module), function)(apps, None)
+        CheckSettings.objects.get_or_create(pk=1)  # warnings 0002, without its trigger
+        load_default_rules(WarningRule=WarningRule)
+        module, function = BUILTIN_DATA_MIGRATIONS[-1]
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -9,6 +9,7 @@ import pytest
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
+from civicgrid.accounts.tests.test_browser_user_admin import NEW_PASSWORD, change_password
 from civicgrid.conftest import browser_login
 from civicgrid.core.tests.test_browser import open_page, shot, sign_in
 
@@ -86,10 +87,12 @@ def test_administrator_imports_two_people_and_hands_over_their_passwords(
         shot(page, screenshot_dir, "user_import_passwords_390.png")
         watch.assert_clean("import on a phone")
 
-    # The mediator signs in with the one-time password.
+    # The mediator signs in with the one-time password, replaces it, and sees their unit.
     with open_page(browser, viewport=LAPTOP) as (_ctx, page, watch):
         browser_login(page, base, "med_csv", one_time)
-        assert page.url == f"{base}/"
+        assert page.url == f"{base}/accounts/security/"
+        change_password(page, one_time, NEW_PASSWORD)
+        page.goto(f"{base}/")
         assert world.unit_a.name in page.get_by_text("我的单位").locator(
             "xpath=../..").inner_text()
         watch.assert_clean("the mediator signs in")
