@@ -246,9 +246,15 @@ def create_case(request, payload: CaseIn):
             address=payload.address, happened_at=payload.happened_at,
             attributes=payload.attributes, parties=parties, people_band=payload.people_band,
             is_major=payload.is_major, is_group=payload.is_group)
-    # The new case lies in an area the caller may see (case_intake checks), so it is in scope:
-    # read it back by its key, without the scope filter (as the action endpoints do).
-    return _detail(_reread(case), request.user)
+    # Answered from what was written (its category, place, suggested unit and parties are on
+    # the object): reading the new case back would cost two statements and the place's
+    # polygon. A test compares this answer with GET /cases/{number}.
+    parties = case.parties.all()  # (not run: its result is what intake wrote, in the order
+    parties._result_cache = sorted(  # selectors.case_with_parties reads: role, then id)
+        case.intake_parties, key=lambda p: (p.role, p.pk))
+    parties._prefetch_done = True
+    case._prefetched_objects_cache = {"parties": parties}
+    return _detail(case, request.user)
 
 
 @router.get("/{number}", response={200: CaseDetailOut, **ERRORS}, url_name="case_detail")

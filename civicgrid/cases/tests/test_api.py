@@ -153,3 +153,20 @@ def test_openapi_lists_every_operation(db):
     assert "get" in paths["/api/v1/cases/{number}/timeline"]
     schemes = doc["components"]["securitySchemes"]
     assert {"TokenBearer", "TokenHeader"} <= set(schemes)
+
+
+def test_intake_answers_what_a_read_of_the_new_case_answers(office):
+    """The intake's answer is built from what was written (no read-back): it must be the
+    same, field for field, as GET /cases/{number} right after."""
+    client = _token_client(office.centre_a, ["cases:create", "cases:read"])
+    created = _post(client, "/api/v1/cases", {
+        "category": "9102", "description": "路口积水严重影响通行", "lng": 120.81, "lat": 31.91,
+        "address": "桃坞路12号", "happened_at": "2026-12-01T08:30:00+08:00",
+        "parties": [{"role": "respondent", "name": "李四"},
+                    {"role": "applicant", "name": "王芳", "phone": "13912345678"},
+                    {"role": "applicant", "name": "张三", "id_number": "11010519491231002X"}]})
+    assert created.status_code == 201
+    read = client.get(f"/api/v1/cases/{created.json()['number']}")
+    assert read.status_code == 200
+    assert created.json() == read.json()
+    assert [p["name"] for p in created.json()["parties"]] == ["王芳", "张三", "李四"]
