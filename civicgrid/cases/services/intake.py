@@ -264,7 +264,8 @@ def case_intake(
     _insert_with_tracking_code(case)
     party_rows = [party_row(case, p) for p in parties]
     Party.objects.bulk_create(party_rows)
-    case.intake_parties = party_rows  # type: ignore[attr-defined]  (for the caller's answer)
+    # The rows as written, for a caller that answers from them (the JSON API's intake).
+    case.intake_parties = party_rows  # type: ignore[attr-defined]
     hooks.case_changed.send(None, case)
     record_event(case, E.Registered(channel=channel, level=case.level,
                                     routing=case.routing_note), actor, to_status=case.status)
