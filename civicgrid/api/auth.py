@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer
@@ -167,34 +167,55 @@ def _stored_response(status: int, body: str, content_type: str,
     return response
 
 
+class _AnsweredBefore(Exception):
+    """Another request with the same key committed first: undo this one, replay that."""
+
+
+def _record_answer(*, principal: str, key: str, method_path: str, body_hash: str,
+                   status: int, body: str) -> bool:
+    """Store the answer under its key, as the last write of the request's transaction; False
+    when the key is taken. One statement, no savepoint: on PostgreSQL a concurrent request
+    with the same key waits here until the first commits (then finds the key taken) or
+    rolls back (then stores its own)."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in (
+        "principal", "key", "method_path", "body_hash", "response_status", "response_body",
+        "created_at"))
+    conflict = ", ".join(connection.ops.quote_name(c) for c in ("principal", "key"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO NOTHING",
+            [principal, key, method_path, body_hash, status, body,
+             connection.ops.adapt_datetimefield_value(timezone.now())])
+        return cursor.rowcount == 1
+
+
 def run_idempotent(request, produce, content_type: str = "application/json") -> HttpResponse:
     """Run `produce() -> (status, body text)` at most once per Idempotency-Key.
 
-    The record is inserted *first*, in the same transaction as the work: a concurrent
-    request with the same key blocks on the unique index (PostgreSQL) until the first
-    commits, then finds the finished record and replays it; if the first fails, its
-    transaction rolls back with the record and the retry runs afresh. Only successful
-    responses are stored (`produce` raises on errors), so the client may retry after an
-    error. The body is stored as the exact text sent, so a replay is byte-identical.
+    The work and the stored answer are one transaction, the answer written last (so no
+    savepoint, and no second write to fill it in): if the key turns out to be taken, by an
+    earlier request or by a concurrent one that committed first, everything this request
+    did is rolled back and the stored answer is replayed. Only successful responses are
+    stored (`produce` raises on errors), so the client may retry after an error. The body
+    is stored as the exact text sent, so a replay is byte-identical.
     """
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()[:200]
     if not key:
         status, body = produce()
         return _stored_response(status, body, content_type)
     principal, body_hash = _principal(request), _body_hash(request)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    principal=principal, key=key, body_hash=body_hash,
-                    method_path=f"{request.method} {request.path}"[:300],
-                    created_at=timezone.now())
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(principal=principal, key=key)
-            return _replay(existing, request, body_hash, content_type)
-        status, body = produce()
-        record.response_status, record.response_body = status, body
-        record.save(update_fields=["response_status", "response_body"])
+    method_path = f"{request.method} {request.path}"[:300]
+    try:
+        with transaction.atomic():
+            status, body = produce()
+            if not _record_answer(principal=principal, key=key, method_path=method_path,
+                                  body_hash=body_hash, status=status, body=body):
+                raise _AnsweredBefore
+    except _AnsweredBefore:
+        existing = IdempotencyRecord.objects.get(principal=principal, key=key)
+        return _replay(existing, request, body_hash, content_type)
     return _stored_response(status, body, content_type)
 
 

@@ -51,3 +51,48 @@ def test_exactly_one_of_two_simultaneous_actions_wins(office):
     assert case.status in (Status.ACCEPTED, Status.REJECTED)
     assert CaseEvent.objects.filter(case=case).count() == events_before + 1
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_intakes_with_one_idempotency_key_make_one_case(office):
+    """The stored answer is the last write of the intake's transaction: the second request
+    with the same key waits on it, finds the key taken, undoes its own work and replays
+    the first answer, byte for byte."""
+    from django.test import Client
+
+    from civicgrid.api.models import IdempotencyRecord
+    from civicgrid.api.services import api_token_create
+    from civicgrid.audit.models import AuditEntry
+    from civicgrid.cases.models import Party
+
+    _token, plain = api_token_create(name="t", unit=office.centre_a, actions=["cases:create"],
+                                     actor=None, rate_limit_per_minute=10_000)
+    body = {"category": "9102", "description": "路口积水严重影响通行", "lng": 120.81,
+            "lat": 31.91, "parties": [{"role": "applicant", "name": "王芳"}]}
+    before = (Case.objects.count(), Party.objects.count(), AuditEntry.objects.count())
+    barrier = threading.Barrier(2, timeout=20)
+    answers: list[object] = []
+
+    def post() -> None:
+        try:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+            barrier.wait()
+            answers.append(client.post("/api/v1/cases", body, content_type="application/json",
+                                       HTTP_IDEMPOTENCY_KEY="same-key"))
+        except Exception as exc:  # noqa: BLE001  (reported by the assertions below)
+            answers.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [getattr(a, "status_code", a) for a in answers] == [201, 201], answers
+    first, second = answers
+    assert first.content == second.content  # type: ignore[union-attr]
+    assert sorted(a.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]  # type: ignore[union-attr]
+    assert (Case.objects.count(), Party.objects.count(), AuditEntry.objects.count()) == (
+        before[0] + 1, before[1] + 1, before[2] + 1)
+    assert IdempotencyRecord.objects.filter(key="same-key").count() == 1
