@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Choices
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
@@ -239,13 +238,12 @@ def create_case(request, payload: CaseIn):
         if area is None:
             raise ValidationError({"area": "Unknown area code."})
     parties = [PartyInput(**party.model_dump()) for party in payload.parties]
-    with transaction.atomic():
-        case = services.case_intake(
-            channel=payload.channel, category=category, description=payload.description,
-            actor=request.user, area=area, lng=payload.lng, lat=payload.lat,
-            address=payload.address, happened_at=payload.happened_at,
-            attributes=payload.attributes, parties=parties, people_band=payload.people_band,
-            is_major=payload.is_major, is_group=payload.is_group)
+    case = services.case_intake(
+        channel=payload.channel, category=category, description=payload.description,
+        actor=request.user, area=area, lng=payload.lng, lat=payload.lat,
+        address=payload.address, happened_at=payload.happened_at,
+        attributes=payload.attributes, parties=parties, people_band=payload.people_band,
+        is_major=payload.is_major, is_group=payload.is_group)
     # Answered from what was written (its category, place, suggested unit and parties are on
     # the object): reading the new case back would cost two statements and the place's
     # polygon. A test compares this answer with GET /cases/{number}.

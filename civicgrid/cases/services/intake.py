@@ -37,7 +37,11 @@ from civicgrid.cases.models import (
     PeopleBand,
     Status,
 )
-from civicgrid.cases.services.attachments import prepare_uploads, store_attachment
+from civicgrid.cases.services.attachments import (
+    CleanUpload,
+    prepare_uploads,
+    store_attachment,
+)
 from civicgrid.cases.services.common import (
     due_for,
     local_date,
@@ -199,7 +203,6 @@ def _insert_with_tracking_code(case: Case, attempts: int = 5) -> None:
             return
 
 
-@transaction.atomic
 def case_intake(
     *,
     channel: str,
@@ -221,7 +224,11 @@ def case_intake(
     """Register a case from any channel. `actor=None` is a resident through the portal;
     staff and API service accounts must hold `cases.case.add` and register only inside
     their jurisdiction. Uploads are checked and cleaned in memory with the other rules and
-    written at the end (services/attachments.py: no file outlives a rollback)."""
+    written at the end (services/attachments.py: no file outlives a rollback).
+
+    Every rule is checked, reading only, before the first write; the writes then run in
+    the caller's transaction (or their own) without a savepoint of their own: a refusal
+    leaves the caller's transaction usable, and an intake costs no SAVEPOINT/RELEASE."""
     if actor is not None and not user_can(actor, Case, "add"):
         raise PermissionDenied
     if channel not in Channel.values:
@@ -251,7 +258,7 @@ def case_intake(
     parties = list(parties)
     is_repeat = category.kind == CaseKind.PETITION and _petitioned_before(parties)
     case = Case(
-        number=_next_number(place.code[:6], now), channel=channel, category=category,
+        channel=channel, category=category,
         attributes=cleaned, description=description, area=place, area_code=place.code,
         address=address, lng=lng, lat=lat, happened_at=happened_at,
         people_band=people_band, is_major=is_major, is_group=is_group, level=route.level,
@@ -261,9 +268,18 @@ def case_intake(
         stage_started_at=now, stage_due_at=stage_due, due_fallback_years=fallback,
         is_repeat=is_repeat,
     )
-    _insert_with_tracking_code(case)
-    party_rows = [party_row(case, p) for p in parties]
-    Party.objects.bulk_create(party_rows)
+    party_rows = [party_row(case, p) for p in parties]  # (checks each party: before writing)
+    with transaction.atomic(savepoint=False):
+        case.number = _next_number(place.code[:6], now)
+        _insert_with_tracking_code(case)
+        Party.objects.bulk_create(party_rows)
+        _intake_written(case, party_rows, prepared_uploads, actor=actor, channel=channel,
+                        category=category, place=place)
+    return case
+
+
+def _intake_written(case: Case, party_rows: list[Party], prepared_uploads: list[CleanUpload],
+                    *, actor: Actor, channel: str, category: Category, place: Area) -> None:
     # The rows as written, for a caller that answers from them (the JSON API's intake).
     case.intake_parties = party_rows  # type: ignore[attr-defined]
     hooks.case_changed.send(None, case)
@@ -277,5 +293,4 @@ def case_intake(
     # The files last, when every rule has passed; they go if the transaction rolls back.
     for upload in prepared_uploads:
         store_attachment(case, upload, actor)
-    return case
 

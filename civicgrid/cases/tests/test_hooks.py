@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from civicgrid.audit.models import AuditEntry
 from civicgrid.cases import hooks
@@ -28,7 +29,7 @@ def test_a_failing_receiver_rolls_the_write_back(office):
     counts = Case.objects.count(), AuditEntry.objects.count()
     hooks.case_changed.connect(broken)
     try:
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError), transaction.atomic():  # (the caller's transaction)
             new_case(office)
     finally:
         hooks.case_changed.receivers.remove(broken)

@@ -285,7 +285,9 @@ def test_a_database_error_after_the_first_file_removes_every_file(office, media,
     original = Attachment.save
     monkeypatch.setattr(Attachment, "save", save)
     before = _counts()
-    with pytest.raises(IntegrityError):
+    # (A failure while writing dooms the caller's transaction: intake writes without a
+    # savepoint of its own. The caller here is this test, inside a transaction of its own.)
+    with pytest.raises(IntegrityError), transaction.atomic():
         new_case(office, uploads=[photo("a.png"), photo("b.png")])
     assert saved and _counts() == before and media.new() == set()
 
