@@ -38,6 +38,7 @@ from civicgrid.areas.services import grid_assign
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.crypto import decrypt_text, encrypt_text
+from civicgrid.core.refcache import ACCESS, revision_bump
 from civicgrid.core.scope import forget_scope, get_scope, user_can
 from civicgrid.units.models import Unit
 from civicgrid.units.services import unit_add_member
@@ -362,6 +363,7 @@ def user_create(
         user.save()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
         UserJurisdiction.objects.bulk_create([UserJurisdiction(user=user, area=a) for a in areas])
+        revision_bump(ACCESS)  # (bulk_create sends no signal)
         audit_record(
             actor=actor, event_type=AuditEventType.USER_CREATED, subject=user,
             details={"roles": roles, "areas": codes}, username="system" if actor is None else "",
@@ -400,6 +402,7 @@ def _apply_set_roles(
         revoked = [r for r in before if r not in roles]
         UserRole.objects.filter(user=user, role__in=revoked).delete()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in granted])
+        revision_bump(ACCESS)  # (bulk_create sends no signal)
         audit_record(
             actor=actor, event_type=AuditEventType.USER_ROLES_CHANGED, subject=user,
             username=username,
@@ -508,6 +511,7 @@ def user_set_jurisdictions(*, user: User, areas: Iterable[Area], actor: User) ->
         UserJurisdiction.objects.filter(user=user, area__code__in=revoked).delete()
         UserJurisdiction.objects.bulk_create(
             [UserJurisdiction(user=user, area=wanted[code]) for code in granted])
+        revision_bump(ACCESS)  # (bulk_create sends no signal)
         audit_record(
             actor=actor, event_type=AuditEventType.USER_JURISDICTIONS_CHANGED, subject=user,
             details={"before": sorted(before), "after": sorted(wanted), "granted": granted,

@@ -7,6 +7,7 @@ browser session. A token acts as its service account: `request.user` is that acc
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import hmac
@@ -25,6 +26,8 @@ from ninja.security import APIKeyHeader, HttpBearer
 from civicgrid.api.models import ApiToken, IdempotencyRecord
 from civicgrid.api.rendering import ApiJSONEncoder
 from civicgrid.api.services import TOKEN_PREFIX, token_hash
+from civicgrid.core.refcache import ACCESS, RefCache
+from civicgrid.core.scope import get_scope
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -43,19 +46,37 @@ class IdempotencyInProgress(Exception):
     pass
 
 
+# Active tokens by the sha256 of their text, each with its account and the account's scope
+# (roles, jurisdiction, units): four statements a call before, none now. Any change of a
+# token, an account, a role, a jurisdiction or a unit membership bumps ACCESS (core/
+# refcache.py), so a revocation or a role taken away holds from the next request on.
+_tokens: RefCache[ApiToken | None] = RefCache("api-tokens", ACCESS, max_entries=10_000)
+
+
+def _token_load(prefix: str, digest: str) -> ApiToken | None:
+    for token in ApiToken.objects.filter(prefix=prefix).select_related("user"):
+        if hmac.compare_digest(token.key_hash, digest):
+            if token.revoked_at is not None or not token.user.is_active:
+                return None
+            get_scope(token.user)  # computed now, kept with the token
+            return token
+    return None
+
+
 def token_lookup(plain: str) -> ApiToken | None:
-    """The active token `plain` names, or None. The prefix finds the row by index; the
+    """The active token `plain` names, or None: a copy for this request (its account and
+    scope too), from the process's cache of tokens. The prefix finds the row by index; the
     full token is compared by its sha256 in constant time."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) < len(TOKEN_PREFIX) + 10:
         return None
     prefix = plain[len(TOKEN_PREFIX):len(TOKEN_PREFIX) + 8]
     digest = token_hash(plain)
-    for token in ApiToken.objects.filter(prefix=prefix).select_related("user"):
-        if hmac.compare_digest(token.key_hash, digest):
-            if token.revoked_at is not None or not token.user.is_active:
-                return None
-            return token
-    return None
+    cached = _tokens.get(digest, lambda: _token_load(prefix, digest))
+    if cached is None:
+        return None
+    token, token.user = copy.copy(cached), copy.copy(cached.user)
+    token.cached = cached  # type: ignore[attr-defined]  (to note last_used_at on)
+    return token
 
 
 def rate_limit_check(token: ApiToken, now: float | None = None) -> None:
@@ -85,8 +106,8 @@ def _authenticate(request, plain: str):
     rate_limit_check(token)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # (no signal: no bump)
+        token.last_used_at = token.cached.last_used_at = now
     request.user = token.user
     request.api_token = token
     return token

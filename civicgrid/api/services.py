@@ -108,7 +108,8 @@ def api_token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
             return token
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        User.objects.filter(pk=token.user_id).update(is_active=False)
+        User.objects.filter(pk=token.user_id).update(is_active=False)  # (the save above
+        # bumped the cached tokens' counter: the next request anywhere sees the revocation)
         audit_record(actor=actor, event_type=AuditEventType.API_TOKEN_REVOKED, subject=token,
                      username="system" if actor is None else "",
                      details={"prefix": token.prefix, "name": token.name,

@@ -36,6 +36,7 @@ from civicgrid.areas.models import (
 )
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
+from civicgrid.core.refcache import REFERENCE, revision_bump
 from civicgrid.core.scope import get_scope, user_can
 
 if TYPE_CHECKING:
@@ -236,6 +237,7 @@ def areas_import(*, collection: object, actor: User | None, strict: bool = False
                         setattr(area, k, v)
                     to_update.append(area)
             Area.objects.bulk_create(to_create, batch_size=BATCH)
+            revision_bump(REFERENCE)  # (bulk writes send no signal)
             if to_update:
                 Area.objects.bulk_update(
                     to_update,

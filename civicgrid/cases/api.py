@@ -20,12 +20,11 @@ from pydantic import create_model
 
 from civicgrid.api.auth import IDEMPOTENCY_OPENAPI, idempotent, token_action
 from civicgrid.api.models import TokenAction
-from civicgrid.areas.models import Area
+from civicgrid.areas.reference import area_by_code
 from civicgrid.cases import selectors, services
 from civicgrid.cases.inputs import AttachInput, InputField, PartyInput, input_fields
 from civicgrid.cases.models import (
     Case,
-    Category,
     Channel,
     PartyRole,
     PeopleBand,
@@ -33,6 +32,7 @@ from civicgrid.cases.models import (
     Status,
     SupervisionLevel,
 )
+from civicgrid.cases.reference import category_by_code
 from civicgrid.cases.services import DESCRIPTION_MAX_LENGTH, allowed_transitions
 from civicgrid.cases.workflow import ACTOR_PERMISSION, TRANSITIONS
 from civicgrid.core.access import access
@@ -229,12 +229,12 @@ def list_cases(request, filters: Query[CaseListFilters]):
 def create_case(request, payload: CaseIn):
     """Register a case (intake). The place is an area code or a WGS84 point; either must
     lie in the caller's scope."""
-    category = Category.objects.filter(code=payload.category).first()
+    category = category_by_code(payload.category)
     if category is None:
         raise ValidationError({"category": "Unknown category code."})
     area = None
     if payload.area:
-        area = Area.objects.filter(code=payload.area).first()
+        area = area_by_code(payload.area)
         if area is None:
             raise ValidationError({"area": "Unknown area code."})
     parties = [PartyInput(**party.model_dump()) for party in payload.parties]

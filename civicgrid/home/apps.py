@@ -11,3 +11,20 @@ class HomeConfig(AppConfig):
     name = "civicgrid.home"
     label = "home"
     verbose_name = _("首页")
+
+    def ready(self) -> None:
+        # The data every process caches (civicgrid/core/refcache.py) and what bumps its
+        # counter: each save or delete of these models, in the writing transaction. Bulk
+        # writes, which send no signals, bump in the service that makes them.
+        from civicgrid.accounts.models import User, UserJurisdiction, UserRole
+        from civicgrid.api.models import ApiToken
+        from civicgrid.areas.models import Area
+        from civicgrid.cases.models import Category, CategoryAttribute, RoutingRule
+        from civicgrid.core.refcache import ACCESS, REFERENCE, watch
+        from civicgrid.units.models import Specialty, Unit, UnitMembership
+        from civicgrid.webhooks.models import WebhookEndpoint
+
+        watch(REFERENCE, Category, CategoryAttribute, RoutingRule, Unit, Specialty, Area,
+              WebhookEndpoint)
+        watch(ACCESS, ApiToken, UserRole, UserJurisdiction, UnitMembership)
+        watch(ACCESS, User, ignore_fields=("last_login",))

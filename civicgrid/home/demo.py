@@ -24,6 +24,7 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.loader import load_categories
 from civicgrid.cases.models import Category, CategoryAttribute, HandlingLevel, RoutingRule
+from civicgrid.core.refcache import ACCESS, REFERENCE, revision_bump
 from civicgrid.home.demo_names import person_name as _name
 from civicgrid.stats.services import kpi_target_set
 from civicgrid.units.models import Specialty, Unit, UnitKind, UnitMembership
@@ -346,4 +347,5 @@ def demo_seed(*, seed: int = 2026) -> bool:
         details={"areas": report.created, "units": len(units), "users": len(new_users) + 10,
                  "grid_assignments": len(assignments), "routing_rules": rule_count},
     )
+    revision_bump(REFERENCE, ACCESS)  # units, rules, people: written in bulk, no signals
     return True

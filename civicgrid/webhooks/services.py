@@ -33,6 +33,7 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.crypto import decrypt_text, encrypt_text
+from civicgrid.core.refcache import REFERENCE, RefCache
 from civicgrid.core.times import api_time
 from civicgrid.webhooks.addresses import address_allowed
 from civicgrid.webhooks.models import URL_SCHEMES, DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -99,10 +100,18 @@ SqlParams = tuple[bool | int | str | None, ...]
 _ACTIVE_SQL: tuple[str, SqlParams] | None = None
 
 
+_endpoints: RefCache[list[EndpointFilter]] = RefCache("webhook-endpoints", REFERENCE,
+                                                     max_entries=1)
+
+
 def active_endpoint_filters() -> list[EndpointFilter]:
-    """Every active endpoint's subscription, in one statement. Every case event asks this,
-    so the statement is compiled once per process (building and compiling the ORM query
-    cost thirty times running it); the matching is done here, not in SQL."""
+    """Every active endpoint's subscription. Every case event asks this: kept per process
+    (core/refcache.py; a saved or removed endpoint bumps REFERENCE), and read in one
+    statement compiled once per process; the matching is done here, not in SQL."""
+    return _endpoints.get("active", _active_endpoint_filters)
+
+
+def _active_endpoint_filters() -> list[EndpointFilter]:
     global _ACTIVE_SQL
     if _ACTIVE_SQL is None:
         query = (WebhookEndpoint.objects.filter(active=True).order_by("id")

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_user, audit_username
 from civicgrid.accounts.models import User
-from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area
+from civicgrid.areas.reference import area_readable, grid_at
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import events as E  # noqa: N812
@@ -37,6 +37,7 @@ from civicgrid.cases.models import (
     PeopleBand,
     Status,
 )
+from civicgrid.cases.reference import category_is_leaf
 from civicgrid.cases.services.attachments import (
     CleanUpload,
     prepare_uploads,
@@ -153,17 +154,17 @@ def intake_place(*, actor: Actor, area: Area | None = None, lng: float | None = 
     if (lng is None) != (lat is None) or (lng is not None and lat is not None and not (
             -180 <= lng <= 180 and -90 <= lat <= 90)):
         raise ValidationError({"area": _("坐标无效。")})
-    allowed = intake_areas(actor)
+    # (Decided on the cached areas and the actor's scope, as `intake_areas` would: no query.)
     if area is None:
         if lng is None or lat is None:
             raise ValidationError({"area": _("请在地图上选点或选择所在网格。")})
-        grid = locate_grid(lng, lat, queryset=allowed)
+        grid = grid_at(lng, lat)
         if grid is None:
-            if isinstance(actor, User) and locate_grid(lng, lat) is not None:
-                raise RuleViolation({"area": _("该位置不在您的管辖范围内。")})
             raise ValidationError({"area": _("该位置不在任何网格内,请选择所在网格。")})
+        if isinstance(actor, User) and not area_readable(actor, grid):
+            raise RuleViolation({"area": _("该位置不在您的管辖范围内。")})
         return grid
-    if isinstance(actor, User) and not allowed.filter(pk=area.pk).exists():
+    if isinstance(actor, User) and not area_readable(actor, area):
         raise RuleViolation({"area": _("该位置不在您的管辖范围内。")})
     if len(area.code) < 9:
         raise ValidationError({"area": _("请选择街道及以下的区域。")})
@@ -233,7 +234,7 @@ def case_intake(
         raise PermissionDenied
     if channel not in Channel.values:
         raise ValidationError({"channel": _("来源渠道无效。")})
-    if not category.active or category.children.exists():
+    if not category.active or not category_is_leaf(category):
         raise ValidationError({"category": _("请选择最末一级的在用分类。")})
     description = (description or "").strip()
     # Short texts are real reports: "灯不亮" under 路灯损坏 says what is wrong. One rule for

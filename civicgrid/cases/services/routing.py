@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import Area
+from civicgrid.areas.reference import area_by_code
 from civicgrid.cases import routing_notes
 from civicgrid.cases.models import (
     LEVEL_CODE_LENGTH,
@@ -23,6 +24,7 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.routing_notes import stored_note
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.refcache import REFERENCE, RefCache
 from civicgrid.core.scope import ancestor_codes
 from civicgrid.units.models import Unit
 
@@ -51,13 +53,25 @@ def _level_area_code(area_code: str, level: str) -> str | None:
     return area_code[:n] if len(area_code) >= n else None
 
 
+# Routes depend on reference data only (rules, units, specialties, categories, areas): kept
+# per process by (category, place, lowest level), emptied when any of it changes.
+_routes: RefCache[Route] = RefCache("routes", REFERENCE, max_entries=200_000)
+
+
 def case_route(*, category: Category, area_code: str, min_level: str) -> Route:
     """The lowest level, from `min_level` up, with a capable unit: first an explicit routing
     rule (most specific area, then category, then priority), then a unit of that level
     whose specialty matches the category's. Nothing found: the street dispatch queue.
 
-    Two queries whatever the number of levels: the candidate rules of every level at once,
+    From the process's cache of routes (core/refcache.py); worked out, when not there, in
+    two queries whatever the number of levels: the candidate rules of every level at once,
     and the specialised units of every level's area at once; the choice is made here."""
+    return _routes.get((category.pk, category.specialty_id, area_code, min_level),
+                       lambda: _route(category=category, area_code=area_code,
+                                      min_level=min_level))
+
+
+def _route(*, category: Category, area_code: str, min_level: str) -> Route:
     category_codes = [category.code[:n] for n in range(2, len(category.code) + 1, 2)]
     prefixes = [*ancestor_codes(area_code), area_code]
     start = LEVEL_ORDER.index(HandlingLevel(min_level))
@@ -97,7 +111,10 @@ def queue_area_for(area: Area, level: str) -> Area:
     code = area.code[:6] if level == HandlingLevel.COUNTY else area.code[:9]
     if len(area.code) < len(code):
         code = area.code
-    return Area.objects.defer("boundary").get(code=code)  # a street's polygon is large
+    queue = area_by_code(code)  # (cached, without its polygon)
+    if queue is None:
+        raise Area.DoesNotExist(code)
+    return queue
 
 
 

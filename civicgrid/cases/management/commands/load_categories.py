@@ -6,6 +6,7 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.loader import load_categories
 from civicgrid.cases.models import Category, CategoryAttribute
+from civicgrid.core.refcache import REFERENCE, revision_bump
 from civicgrid.units.models import Specialty
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         with acting_from("127.0.0.1"), transaction.atomic():
             changed = load_categories(Category=Category, CategoryAttribute=CategoryAttribute,
                                       Specialty=Specialty, update=options["update"])
+            revision_bump(REFERENCE)  # (the loader writes in bulk: no signals)
             audit_record(actor=None, username="system", event_type=AuditEventType.CATEGORY_LOADED,
                          details={"changed": changed, "update": options["update"]})
         self.stdout.write(self.style.SUCCESS(f"{changed} categories created or updated."))

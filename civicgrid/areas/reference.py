@@ -1,0 +1,49 @@
+"""Areas as every process keeps them in memory (core/refcache.py, REFERENCE): by code and
+by id, without their polygons (a street's is large; no list or answer draws it). Any save
+or delete of an area, and the bulk import, bumps the counter: a renamed or removed area is
+read again at the next request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from civicgrid.areas.locator import grid_locator
+from civicgrid.areas.models import Area, Level
+from civicgrid.core.refcache import REFERENCE, RefCache
+from civicgrid.core.scope import get_scope, user_can
+
+if TYPE_CHECKING:
+    from civicgrid.core.scope import Reader
+
+_areas: RefCache[Area | None] = RefCache("areas", REFERENCE, max_entries=100_000)
+
+
+def area_by_code(code: str) -> Area | None:
+    """The area with this code (its polygon deferred), or None."""
+    return _areas.get(("code", code),
+                      lambda: Area.objects.defer("boundary").filter(code=code).first())
+
+
+def area_by_pk(pk: int) -> Area | None:
+    return _areas.get(("pk", pk), lambda: Area.objects.defer("boundary").filter(pk=pk).first())
+
+
+def grid_at(lng: float, lat: float) -> Area | None:
+    """The grid that holds the point (point→grid index, then the cached area), or None. An
+    index that names a grid no longer there (built from data since rolled back or removed)
+    is rebuilt and asked again."""
+    for _attempt in range(2):
+        pk = grid_locator.locate(lng, lat)
+        if pk is None:
+            return None
+        grid = area_by_pk(pk)
+        if grid is not None and grid.level == Level.GRID:
+            return grid
+        grid_locator.invalidate()
+    return None
+
+
+def area_readable(reader: Reader, area: Area) -> bool:
+    """Whether `Area.objects.restrict(reader, "view")` holds `area` (Area.scope_q: the
+    jurisdiction subtrees), decided without a query."""
+    return user_can(reader, Area, "view") and get_scope(reader).covers_code(area.code)
