@@ -119,7 +119,7 @@ def _fresh_caches():
     from django.core.cache import cache
 
     grid_locator.invalidate()
-    work_calendar.invalidate()
+    work_calendar.reset()
     RefCache.clear_all()  # (its counters live in tables the test rolls back)
     cache.clear()
     translation.activate(settings.LANGUAGE_CODE)

@@ -213,18 +213,24 @@ class RoutingRule(models.Model):
 
 
 class CaseNumberSequence(models.Model):
-    """The last sequence number used per county and day: numbers are never reused."""
+    """The last number a shard of a county's day has handed out (ADR 0011): intakes of one
+    county on different shards never wait for each other. The shard is the number's first
+    digit after the date, so numbers never repeat whatever CASE_NUMBER_SHARDS is."""
 
     county_code = models.CharField(max_length=6)
     day = models.DateField()
+    shard = models.PositiveSmallIntegerField(default=0)
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["county_code", "day"],
-                                               name="cases_number_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["county_code", "day", "shard"],
+                                    name="cases_number_seq_unique"),
+            models.CheckConstraint(condition=Q(shard__lte=9), name="cases_number_seq_shard"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.county_code}-{self.day:%Y%m%d}: {self.last}"
+        return f"{self.county_code}-{self.day:%Y%m%d}/{self.shard}: {self.last}"
 
 
 class Case(models.Model):

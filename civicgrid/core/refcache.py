@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable
-from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
@@ -33,22 +32,30 @@ DOMAINS = (REFERENCE, ACCESS)
 
 _V = TypeVar("_V")
 _UNSET: dict[str, int] = {}
-# The counters as this request read them; _UNSET outside a request (read at every use).
-_request_revisions: ContextVar[dict[str, int] | None] = ContextVar(
-    "civicgrid_revisions", default=None)
+
+
+class _RequestMemo(threading.local):
+    """The counters as this thread's request read them: None outside a request (read at
+    every use), _UNSET in a request that has not read them yet. (A thread, not a context
+    variable: the request's code may run in copied contexts, the thread is the request's.)"""
+
+    value: dict[str, int] | None = None
+
+
+_memo = _RequestMemo()
 
 
 def revisions() -> dict[str, int]:
     """Every domain's counter: read once per request (one statement), remembered until it
     ends; read afresh at every call outside a request."""
-    memo = _request_revisions.get()
+    memo = _memo.value
     if memo is not None and memo is not _UNSET:
         return memo
     from civicgrid.core.models import Revision
 
     values = dict(Revision.objects.values_list("name", "value"))
     if memo is _UNSET:
-        _request_revisions.set(values)
+        _memo.value = values
     return values
 
 
@@ -63,8 +70,8 @@ def revision_bump(*domains: str) -> None:
             cursor.execute(
                 f"INSERT INTO {table} (name, value) VALUES (%s, 1) "  # noqa: S608
                 f"ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1", [domain])
-    if _request_revisions.get() is not None:
-        _request_revisions.set(_UNSET)  # this request reads the counters again
+    if _memo.value is not None:
+        _memo.value = _UNSET  # this request reads the counters again
     for cache in RefCache.registry:
         if cache.domain in domains:
             cache.clear()
@@ -77,11 +84,11 @@ class RevisionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _request_revisions.set(_UNSET)
+        outer, _memo.value = _memo.value, _UNSET
         try:
             return self.get_response(request)
         finally:
-            _request_revisions.reset(token)
+            _memo.value = outer
 
 
 class RefCache(Generic[_V]):

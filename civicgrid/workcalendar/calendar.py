@@ -108,6 +108,13 @@ class WorkCalendar:
         with self._lock:
             self._days = None
 
+    def reset(self) -> None:
+        """Forget the days and any uncommitted write (tests: their transactions are rolled
+        back, so the commit that would clear the flag never comes)."""
+        with self._lock:
+            self._days = None
+            self._uncommitted_writes = False
+
     def changed(self) -> None:
         """Called by every write: forget the days now and again once the write commits."""
         self._uncommitted_writes = True

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "civicgrid.core.middleware.PrivateNoStoreMiddleware",  # signed-in answers: no-store
     "civicgrid.api.middleware.ApiJsonErrorsMiddleware",  # /api/v1/ answers JSON, errors too
     "civicgrid.core.middleware.RefuseNulMiddleware",  # U+0000 in a path or query: 400
+    "civicgrid.core.refcache.RevisionMiddleware",  # cached reference data: read once a request
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +103,10 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
     )
 }
+# Intakes of one county take their numbers from this many counters a day (ADR 0011): on
+# PostgreSQL several at once; SQLite writes one transaction at a time anyway.
+CASE_NUMBER_SHARDS = env_int("CASE_NUMBER_SHARDS", 1 if DATABASES["default"]["ENGINE"].endswith(
+    "sqlite3") else 8)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -9,6 +9,7 @@ from .base import BASE_DIR, DATABASES
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests
 TOTP_REQUIRED_FOR_PRIVILEGED = False
+CASE_NUMBER_SHARDS = 1  # numbers -00001, -00002… on both databases (a test sets more)
 SMS_BACKEND = "civicgrid.notices.sms.LocmemBackend"  # messages in civicgrid.notices.sms.outbox
 # Each run creates and drops its own database, so parallel runs on one server never collide.
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":

@@ -4,10 +4,12 @@ categories, where the place may be, attributes, parties, uploads) are checked he
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -117,25 +119,37 @@ def clean_attributes(category: Category, raw: Mapping[str, object]) -> Attribute
 
 
 
+def case_number(county_code: str, day: date, shard: int, n: int) -> str:
+    """`320602-20261205-30012`: the county, the day, the shard's digit, then the shard's
+    n-th number of the day in at least four digits. With one shard (0) this is the plain
+    day sequence `-00001`, `-00002`… A shard's digit leads, so two shards never make the
+    same number, whatever the number of shards was when either was made."""
+    return f"{county_code}-{day:%Y%m%d}-{shard}{n:04d}"
+
+
 def _next_number(county_code: str, now: datetime) -> str:
-    """The next number of the county's day: insert the day's row or add one to it, in one
-    statement (two on SQLite before 3.35, which has no RETURNING). The row stays locked
-    until commit, so no number is handed out twice."""
+    """The next number of a shard of the county's day (a shard drawn at random among
+    CASE_NUMBER_SHARDS): insert the row or add one to it, in one statement (two on SQLite
+    before 3.35, which has no RETURNING). The row stays locked until commit, so no number
+    is handed out twice; intakes of the county on other shards do not wait for it."""
     day = local_date(now)
+    shards = settings.CASE_NUMBER_SHARDS
+    shard = secrets.randbelow(shards) if shards > 1 else 0
     quote = connection.ops.quote_name
-    table, county, day_, last = (quote(n) for n in (
-        CaseNumberSequence._meta.db_table, "county_code", "day", "last"))
-    upsert = (f"INSERT INTO {table} ({county}, {day_}, {last}) VALUES (%s, %s, 1) "  # noqa: S608
-              f"ON CONFLICT ({county}, {day_}) DO UPDATE SET {last} = {table}.{last} + 1")
+    table, county, day_, shard_, last = (quote(n) for n in (
+        CaseNumberSequence._meta.db_table, "county_code", "day", "shard", "last"))
+    upsert = (f"INSERT INTO {table} ({county}, {day_}, {shard_}, {last}) "  # noqa: S608
+              f"VALUES (%s, %s, %s, 1) ON CONFLICT ({county}, {day_}, {shard_}) "
+              f"DO UPDATE SET {last} = {table}.{last} + 1")
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:
-            cursor.execute(f"{upsert} RETURNING {last}", [county_code, day])
+            cursor.execute(f"{upsert} RETURNING {last}", [county_code, day, shard])
         else:
-            cursor.execute(upsert, [county_code, day])
+            cursor.execute(upsert, [county_code, day, shard])
             cursor.execute(f"SELECT {last} FROM {table} WHERE {county} = %s "  # noqa: S608
-                           f"AND {day_} = %s", [county_code, day])
+                           f"AND {day_} = %s AND {shard_} = %s", [county_code, day, shard])
         number = cursor.fetchone()[0]
-    return f"{county_code}-{day:%Y%m%d}-{number:05d}"
+    return case_number(county_code, day, shard, number)
 
 
 def intake_areas(actor: Actor) -> QuerySet[Area]:
