@@ -47,3 +47,24 @@ def area_readable(reader: Reader, area: Area) -> bool:
     """Whether `Area.objects.restrict(reader, "view")` holds `area` (Area.scope_q: the
     jurisdiction subtrees), decided without a query."""
     return user_can(reader, Area, "view") and get_scope(reader).covers_code(area.code)
+
+
+_queue_areas: RefCache[tuple[int, ...]] = RefCache("queue-areas", REFERENCE, max_entries=20_000)
+
+
+def dispatch_area_ids(codes: tuple[str, ...]) -> tuple[int, ...]:
+    """The ids of the areas whose dispatch queues lie in these jurisdiction subtrees: the
+    counties and streets at or below each code, and the codes' own areas (a case's queue
+    is its county or street: cases/services/routing.py `queue_area_for`). Lets the dispatch
+    inbox read `queue_area_id IN (…)` on its index instead of joining the areas by code."""
+    def load() -> tuple[int, ...]:
+        ids: set[int] = set()
+        for code in codes:
+            ids.update(Area.objects.filter(
+                code__startswith=code, level__in=[Level.COUNTY, Level.STREET]
+            ).values_list("pk", flat=True))
+            own = area_by_code(code)
+            if own is not None:
+                ids.add(own.pk)
+        return tuple(sorted(ids))
+    return _queue_areas.get(codes, load)

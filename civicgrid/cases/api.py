@@ -215,7 +215,7 @@ def list_cases(request, filters: Query[CaseListFilters]):
         inbox=filters.inbox or "", status=filters.status or "",
         category=filters.category, area=filters.area, channel=filters.channel or "",
         supervision=filters.supervision or "", q=filters.q))
-    page = keyset_page(qs, ["-id"], filters.cursor, filters.limit)
+    page = keyset_page(qs, ["-id"], filters.cursor, filters.limit, ids_first=True)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

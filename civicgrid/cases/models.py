@@ -261,11 +261,13 @@ class Case(models.Model):
     level = models.CharField(_("处置层级"), max_length=10, choices=HandlingLevel.choices)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices,
                               default=Status.REGISTERED)
+    # (No single-column index on these two: cases_case_queue and cases_case_unit below
+    # lead with them, and every intake would write the copy for nothing.)
     queue_area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("受理调度中心所在区域"))
+                                   verbose_name=_("受理调度中心所在区域"), db_index=False)
     assigned_unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, null=True,
                                       blank=True, related_name="assigned_cases",
-                                      verbose_name=_("承办单位"))
+                                      verbose_name=_("承办单位"), db_index=False)
     suggested_unit = models.ForeignKey("units.Unit", on_delete=models.SET_NULL, null=True,
                                        blank=True, related_name="+",
                                        verbose_name=_("建议承办单位"))

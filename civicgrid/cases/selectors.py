@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from civicgrid.areas.reference import dispatch_area_ids
 from civicgrid.cases import hooks
 from civicgrid.cases.hooks import Drill
 from civicgrid.cases.models import (
@@ -45,7 +46,10 @@ LIST_RELATED = ("category", "area", "assigned_unit")
 
 
 def case_base(*, actor: User) -> QuerySet[Case]:
-    return Case.objects.restrict(actor, "view").select_related(*LIST_RELATED)
+    # The place's polygon is never drawn from a case read this way (lists, the API): not
+    # read at all (a street's is large).
+    return (Case.objects.restrict(actor, "view").select_related(*LIST_RELATED)
+            .defer("area__boundary"))
 
 
 # --- inboxes -----------------------------------------------------------------------------
@@ -72,8 +76,10 @@ def _dispatch_q(actor: User) -> Q:
     scope = get_scope(actor)
     if not scope.can("cases.case.dispatch"):
         return Q(pk__in=[])
-    return scope.subtree_q("queue_area__code") & Q(status__in=[Status.REGISTERED,
-                                                                 Status.ACCEPTED])
+    statuses = Q(status__in=[Status.REGISTERED, Status.ACCEPTED])
+    # The queue areas of the jurisdiction by id (cached): the index (queue_area, status,
+    # id) answers, with no join of the areas by code (issue 14).
+    return Q(queue_area_id__in=dispatch_area_ids(scope.area_codes)) & statuses
 
 
 def _verify_q(actor: User) -> Q:

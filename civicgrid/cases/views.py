@@ -249,7 +249,7 @@ def case_list_view(request):
     user = request.user
     now = timezone.now()
     lq = _list_query(request, now)
-    page = request_page(request, lq.qs, lq.ordering)
+    page = request_page(request, lq.qs, lq.ordering, ids_first=True)
     rows = [_row(c, now) for c in page.items]
     query = request.GET.copy()
     query.pop("cursor", None)

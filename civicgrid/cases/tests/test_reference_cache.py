@@ -171,3 +171,37 @@ def test_signing_in_does_not_empty_the_caches(office):
     assert revisions().get(ACCESS, 0) == before
     user.save(update_fields=["is_active"])
     assert revisions()[ACCESS] == before + 1
+
+
+def test_the_dispatch_inbox_follows_a_new_street_at_the_next_request(office):
+    """The dispatch inbox reads the jurisdiction's queue areas by id (cached): a street
+    added later is in the county dispatcher's inbox at the next request."""
+    from django.urls import reverse
+
+    from civicgrid.areas.models import Area, Level
+    from civicgrid.cases.selectors import CaseFilters, case_list
+
+    dispatcher = office.people["county_dispatcher"]
+
+    def dispatch_numbers():
+        return set(case_list(actor=dispatcher, filters=CaseFilters(inbox="dispatch"))
+                   .values_list("number", flat=True))
+
+    client = Client()
+    client.force_login(dispatcher)
+    assert client.get(reverse("cases:list"), {"inbox": "dispatch"}).status_code == 200
+    street = Area.objects.create(code="320602009", name="新建街道", level=Level.STREET,
+                                 parent=office.world.county)
+    grid = Area.objects.create(code="320602009001001", name="新网格", level=Level.GRID,
+                               parent=street)
+    case = Case.objects.get(pk=new_case_in(office, grid).pk)
+    assert case.queue_area_id == street.pk
+    assert case.number in dispatch_numbers()
+    page = client.get(reverse("cases:list"), {"inbox": "dispatch"})
+    assert case.number in page.content.decode()
+
+
+def new_case_in(office, area):
+    from civicgrid.cases.tests.conftest import new_case
+
+    return new_case(office, area=area, actor=office.people["county_dispatcher"])
