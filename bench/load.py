@@ -618,15 +618,21 @@ def _dt(seconds: float) -> datetime:
 
 
 def _number_sequences(world: World, timeline: Timeline, now: float) -> None:
-    """Intake numbers cases `<county>-<yyyymmdd>-<seq>` from CaseNumberSequence: start each
-    county's sequence of the anchor day after the generated numbers of that day."""
+    """Intake numbers cases `<county>-<yyyymmdd>-<shard><seq>` from CaseNumberSequence (ADR
+    0011): start every shard of each county's anchor day above the generated numbers of that
+    day (`-00001`…, which read as shard 0's up to 9999 and as shard s's from s·10000 on)."""
     from civicgrid.cases.models import CaseNumberSequence
 
     today = float(local_day_start(np.array([now]))[0])
-    last = timeline.total - timeline.index_at(today) + 1
+    used = timeline.total - timeline.index_at(today) + 1
     day = datetime.fromtimestamp(today + LOCAL_OFFSET, tz=UTC).date()
     for county in world.index.district_codes:
-        row, _created = CaseNumberSequence.objects.get_or_create(county_code=county, day=day)
-        if row.last < last:  # intake may have gone further already (between two stages)
-            row.last = last
-            row.save(update_fields=["last"])
+        for shard in range(10):
+            last = used if shard == 0 else min(used - shard * 10000, 9999)
+            if last <= 0:
+                continue
+            row, _created = CaseNumberSequence.objects.get_or_create(
+                county_code=county, day=day, shard=shard)
+            if row.last < last:  # intake may have gone further already (between two stages)
+                row.last = last
+                row.save(update_fields=["last"])
