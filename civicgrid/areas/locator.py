@@ -107,6 +107,15 @@ class GridLocator:
     def locate(self, lng: float, lat: float) -> int | None:
         return self.locate_many([(lng, lat)])[0]
 
+    def locate_code(self, lng: float, lat: float) -> tuple[int, str] | None:
+        """The id and code of the grid holding the point, or None (from the index alone)."""
+        pk = self.locate(lng, lat)
+        if pk is None:
+            return None
+        index = self._get_index()
+        where = np.flatnonzero(index.ids == pk)
+        return (pk, index.codes[int(where[0])]) if len(where) else None
+
 
 grid_locator = GridLocator()
 

@@ -1,5 +1,5 @@
-"""Areas as every process keeps them in memory (core/refcache.py, REFERENCE): by code and
-by id, without their polygons (a street's is large; no list or answer draws it). Any save
+"""Areas as every process keeps them in memory (core/refcache.py, REFERENCE): by code,
+without their polygons (a street's is large; no list or answer draws it). Any save
 or delete of an area, and the bulk import, bumps the counter: a renamed or removed area is
 read again at the next request."""
 
@@ -16,16 +16,23 @@ if TYPE_CHECKING:
     from civicgrid.core.scope import Reader
 
 _areas: RefCache[Area | None] = RefCache("areas", REFERENCE, max_entries=100_000)
+# A county's areas (streets, communities, grids) are read together, in one statement, the
+# first time one of them is asked for: a city's few hundred grids per county are then all
+# there, however the points of its intakes fall.
+_counties: RefCache[dict[str, Area]] = RefCache("areas-by-county", REFERENCE,
+                                                 max_entries=5_000)
+COUNTY_CODE_LENGTH = 6
 
 
 def area_by_code(code: str) -> Area | None:
     """The area with this code (its polygon deferred), or None."""
-    return _areas.get(("code", code),
-                      lambda: Area.objects.defer("boundary").filter(code=code).first())
-
-
-def area_by_pk(pk: int) -> Area | None:
-    return _areas.get(("pk", pk), lambda: Area.objects.defer("boundary").filter(pk=pk).first())
+    if len(code) < COUNTY_CODE_LENGTH:
+        return _areas.get(("code", code),
+                          lambda: Area.objects.defer("boundary").filter(code=code).first())
+    county = code[:COUNTY_CODE_LENGTH]
+    areas = _counties.get(county, lambda: {
+        a.code: a for a in Area.objects.defer("boundary").filter(code__startswith=county)})
+    return areas.get(code)
 
 
 def grid_at(lng: float, lat: float) -> Area | None:
@@ -33,11 +40,12 @@ def grid_at(lng: float, lat: float) -> Area | None:
     index that names a grid no longer there (built from data since rolled back or removed)
     is rebuilt and asked again."""
     for _attempt in range(2):
-        pk = grid_locator.locate(lng, lat)
-        if pk is None:
+        found = grid_locator.locate_code(lng, lat)
+        if found is None:
             return None
-        grid = area_by_pk(pk)
-        if grid is not None and grid.level == Level.GRID:
+        pk, code = found
+        grid = area_by_code(code)
+        if grid is not None and grid.pk == pk and grid.level == Level.GRID:
             return grid
         grid_locator.invalidate()
     return None

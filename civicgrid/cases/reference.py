@@ -9,16 +9,20 @@ from django.db.models import Exists, OuterRef
 from civicgrid.cases.models import Category
 from civicgrid.core.refcache import REFERENCE, RefCache
 
-_categories: RefCache[Category | None] = RefCache("categories", REFERENCE, max_entries=10_000)
+# The whole taxonomy (a few hundred categories) is read at once, in two statements: an
+# intake of any category then reads none of it.
+_categories: RefCache[dict[str, Category]] = RefCache("categories", REFERENCE, max_entries=1)
+
+
+def _load() -> dict[str, Category]:
+    return {c.code: c for c in Category.objects.select_related("specialty")
+            .prefetch_related("attributes")
+            .annotate(has_children=Exists(Category.objects.filter(parent=OuterRef("pk"))))}
 
 
 def category_by_code(code: str) -> Category | None:
     """The category with this code, its attributes, specialty and `has_children` loaded."""
-    return _categories.get(code, lambda: (
-        Category.objects.filter(code=code).select_related("specialty")
-        .prefetch_related("attributes")
-        .annotate(has_children=Exists(Category.objects.filter(parent=OuterRef("pk"))))
-        .first()))
+    return _categories.get("all", _load).get(code)
 
 
 def category_is_leaf(category: Category) -> bool:

@@ -204,18 +204,17 @@ def _petitioned_before(parties: Sequence[PartyInput]) -> bool:
 
 def _insert_with_tracking_code(case: Case, attempts: int = 5) -> None:
     """Insert the new case under a fresh random tracking code, drawn again in the rare event
-    (about 1 in 10^6 per case with a million cases) that it is already taken."""
-    for attempt in range(attempts):
+    (about 1 in 10^6 per case with a million cases) that it is already taken. Asked before
+    the insert (one statement, where a savepoint to recover from the unique index would
+    cost two); two intakes drawing the same new code at the same moment (1 in 10^12) meet
+    the unique index and the later one fails whole, to be sent again."""
+    for _attempt in range(attempts):
         case.tracking_code = new_tracking_code()
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-        except IntegrityError:
-            taken = Case.objects.filter(tracking_code=case.tracking_code).exists()
-            if not taken or attempt == attempts - 1:
-                raise
-        else:
-            return
+        if not Case.objects.filter(tracking_code=case.tracking_code).exists():
+            break
+    else:
+        raise IntegrityError(f"no free tracking code in {attempts} draws")
+    case.save(force_insert=True)
 
 
 def case_intake(

@@ -53,9 +53,35 @@ def _level_area_code(area_code: str, level: str) -> str | None:
     return area_code[:n] if len(area_code) >= n else None
 
 
-# Routes depend on reference data only (rules, units, specialties, categories, areas): kept
-# per process by (category, place, lowest level), emptied when any of it changes.
-_routes: RefCache[Route] = RefCache("routes", REFERENCE, max_entries=200_000)
+@dataclass
+class _RoutingTable:
+    """Every active rule with an active unit, by the code of its area; every active unit
+    with a specialty, by (its area's code, the specialty), the first by (kind, code) first.
+    Read whole, in three statements, once per change of the reference data."""
+
+    rules: dict[str, list[RoutingRule]]
+    units: dict[tuple[str, int], Unit]
+
+
+def _load_table() -> _RoutingTable:
+    rules: dict[str, list[RoutingRule]] = {}
+    for rule in (RoutingRule.objects.filter(active=True, unit__active=True)
+                 .select_related("unit", "area", "category").defer("area__boundary")):
+        rules.setdefault(rule.area.code, []).append(rule)
+    by_id = {u.pk: u for u in Unit.objects.filter(active=True).select_related("area")
+             .defer("area__boundary")}
+    specialised: dict[tuple[str, int], Unit] = {}
+    for unit_id, specialty_id in (Unit.specialties.through.objects.filter(unit__active=True)
+                                  .order_by("unit__kind", "unit__code")
+                                  .values_list("unit_id", "specialty_id")):
+        unit = by_id[unit_id]
+        specialised.setdefault((unit.area.code, specialty_id), unit)
+    return _RoutingTable(rules, specialised)
+
+
+# The rules and the specialised units of the deployment, per process (core/refcache.py):
+# any change of a rule, a unit, a specialty, an area or a category empties it.
+_table: RefCache[_RoutingTable] = RefCache("routing-table", REFERENCE, max_entries=1)
 
 
 def case_route(*, category: Category, area_code: str, min_level: str) -> Route:
@@ -63,43 +89,25 @@ def case_route(*, category: Category, area_code: str, min_level: str) -> Route:
     rule (most specific area, then category, then priority), then a unit of that level
     whose specialty matches the category's. Nothing found: the street dispatch queue.
 
-    From the process's cache of routes (core/refcache.py); worked out, when not there, in
-    two queries whatever the number of levels: the candidate rules of every level at once,
-    and the specialised units of every level's area at once; the choice is made here."""
-    return _routes.get((category.pk, category.specialty_id, area_code, min_level),
-                       lambda: _route(category=category, area_code=area_code,
-                                      min_level=min_level))
-
-
-def _route(*, category: Category, area_code: str, min_level: str) -> Route:
-    category_codes = [category.code[:n] for n in range(2, len(category.code) + 1, 2)]
+    Worked out on the process's routing table (read once per change of the reference
+    data, `_RoutingTable`): no statement for any place or category."""
+    table = _table.get("table", _load_table)
+    category_codes = {category.code[:n] for n in range(2, len(category.code) + 1, 2)}
     prefixes = [*ancestor_codes(area_code), area_code]
     start = LEVEL_ORDER.index(HandlingLevel(min_level))
-    levels = LEVEL_ORDER[start:]
-    rules_by_level: dict[str, list[RoutingRule]] = {level: [] for level in levels}
-    for rule in (RoutingRule.objects.filter(active=True, level__in=levels,
-                                            area__code__in=prefixes, unit__active=True)
-                 .filter(Q(category__isnull=True) | Q(category__code__in=category_codes))
-                 .select_related("unit", "area", "category")):
-        rules_by_level[rule.level].append(rule)
-    level_codes = {level: _level_area_code(area_code, level) for level in levels}
-    units: dict[str, Unit] = {}  # area code -> the first specialised unit (kind, code)
-    if category.specialty_id:
-        codes = [code for code in level_codes.values() if code]
-        for candidate in (Unit.objects.filter(active=True, area__code__in=codes,
-                                              specialties=category.specialty_id)
-                          .select_related("area").order_by("kind", "code")):
-            units.setdefault(candidate.area.code, candidate)
-    for level in levels:
-        rules = rules_by_level[level]
+    for level in LEVEL_ORDER[start:]:
+        rules = [rule for code in prefixes for rule in table.rules.get(code, ())
+                 if rule.level == level
+                 and (rule.category is None or rule.category.code in category_codes)]
         if rules:
             best = max(rules, key=lambda r: (len(r.area.code),
                                              len(r.category.code) if r.category else 0,
                                              r.priority, -r.pk))
             return Route(level, best.unit, best, stored_note(
                 routing_notes.RULE, {"id": best.pk, "rule": best}))
-        level_code = level_codes[level]
-        unit = units.get(level_code) if level_code else None
+        level_code = _level_area_code(area_code, level)
+        unit = (table.units.get((level_code, category.specialty_id))
+                if level_code and category.specialty_id else None)
         if unit is not None and category.specialty is not None:
             return Route(level, unit, None, stored_note(
                 routing_notes.SPECIALTY, {"s": category.specialty.name, "u": unit.name}))

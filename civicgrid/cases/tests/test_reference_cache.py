@@ -52,9 +52,8 @@ INTAKE_STATEMENTS = [
     "SELECT core_revision",             # the reference counters, once a request
     "SAVEPOINT",                        # (the test's transaction: run_idempotent's block)
     "INSERT cases_casenumbersequence",  # the day's number
-    "SAVEPOINT",                        # the tracking code: drawn again if taken
+    "SELECT cases_case",                # the tracking code is free (else drawn again)
     "INSERT cases_case",
-    "RELEASE SAVEPOINT",
     "INSERT cases_party",
     "INSERT stats_casestat",            # the rollup
     "INSERT cases_caseevent",           # the timeline
