@@ -141,11 +141,29 @@ def audit_seal(*, wait: bool = False) -> int:
                 entry.seq, entry.prev_hash = seq, prev
                 entry.hash = prev = entry_digest(entry, entry.prev_hash)
             if batch:
-                AuditEntry.objects.bulk_update(batch, ["seq", "prev_hash", "hash"],
-                                               batch_size=250)
+                _write_seals(batch)
         sealed += len(batch)
         if len(batch) < SEAL_BATCH:
             return sealed
+
+
+def _write_seals(batch: list[AuditEntry]) -> None:
+    """Write the batch's places and hashes: on PostgreSQL one UPDATE … FROM (VALUES …) (the
+    ORM's bulk_update builds a CASE per row and per column, and compiling it cost nine
+    tenths of a seal), elsewhere one prepared UPDATE per row."""
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    rows = [(e.pk, e.seq, e.prev_hash, e.hash) for e in batch]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(rows))
+            cursor.execute(
+                f"UPDATE {table} AS a SET seq = v.seq, prev_hash = v.prev_hash, "  # noqa: S608
+                f"hash = v.hash FROM (VALUES {values}) AS v(id, seq, prev_hash, hash) "
+                f"WHERE a.id = v.id", [value for row in rows for value in row])
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s "  # noqa: S608
+                f"WHERE id = %s", [(seq, prev, digest, pk) for pk, seq, prev, digest in rows])
 
 
 @dataclass(frozen=True)
