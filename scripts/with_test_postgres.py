@@ -34,6 +34,7 @@ import getpass
 import os
 import pwd
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -530,18 +531,20 @@ def _psql(url: str, sql: str) -> subprocess.CompletedProcess[str]:
 
 def test_databases(url: str) -> set[str]:
     """The names of the test databases on the server now (Django's test runner names
-    them test_civicgrid_<random>, with _gw<N> per pytest-xdist worker)."""
+    them test_civicgrid_<tag>, with _gw<N> per pytest-xdist worker)."""
     result = _psql(url, "select datname from pg_database "
                         "where datname like 'test_civicgrid_%'")
     return set(result.stdout.split()) if result.returncode == 0 else set()
 
 
-def drop_new_test_databases(url: str, before: set[str]) -> None:
-    """Drop the test databases this run created and its runner could not drop (a
-    connection from a server thread still open at teardown): a CI machine keeps its
-    PostgreSQL server from run to run. Databases of other runs are left alone."""
-    for name in sorted(test_databases(url) - before):
-        if not re.fullmatch(r"test_civicgrid_[0-9a-f]+(_gw\d+)?", name):
+def drop_leftover_test_databases(url: str, tag: str) -> None:
+    """Drop the test databases of this run (named with its TEST_DATABASE_TAG, see
+    config/settings/test.py) that its runner could not drop (a connection from a server
+    thread still open at teardown): a CI machine keeps its PostgreSQL server from run to
+    run. Databases of other runs — also of one that started while this one ran — are left
+    alone."""
+    for name in sorted(test_databases(url)):
+        if not re.fullmatch(rf"test_civicgrid_{tag}(_gw\d+)?", name):
             continue
         # `name` matched the pattern above: hex digits only, nothing to inject.
         _psql(url, "select pg_terminate_backend(pid) from pg_stat_activity "  # noqa: S608
@@ -566,12 +569,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     log(f"PostgreSQL for tests: TEST_DATABASE_URL ({redact(url)})")
                 else:
                     url = find_local_server()
+            tag = secrets.token_hex(5)  # this run's test databases: test_civicgrid_<tag>…
             if not url:
                 url = stack.enter_context(throwaway_cluster())
             else:  # a server that outlives the run: leave no test database behind on it
-                before = test_databases(url)
-                stack.callback(lambda: drop_new_test_databases(url, before))
-            return run_command(command, {**os.environ, "DATABASE_URL": url})
+                stack.callback(lambda: drop_leftover_test_databases(url, tag))
+            return run_command(command, {**os.environ, "DATABASE_URL": url,
+                                         "TEST_DATABASE_TAG": tag})
     except SetupError as exc:
         log(f"with_test_postgres: {exc}")
         return 1
