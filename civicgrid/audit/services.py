@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from civicgrid.audit.context import current_source_ip
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.models import AuditEntry
+from civicgrid.core.rows import insert_rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -96,7 +97,7 @@ def audit_record(
         success=success,
         details=_canonical_details(details),
     )
-    entry.save(force_insert=True)  # unsealed: no lock, no read of the chain's head
+    insert_rows([entry])  # unsealed: no lock, no read of the chain's head
     if settings.AUDIT_SEAL_ON_COMMIT:
         _seal_after_commit()
     return entry

@@ -11,6 +11,7 @@ replaces the table (after a bulk load, or to repair).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,13 +72,31 @@ def _quoted(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _update(key: Key, deltas: dict[str, int]) -> None:
+@functools.cache
+def _update_sql(vendor: str, names: tuple[str, ...]) -> str:
+    """The UPDATE of these counters, built once per set of names (the SQL is the same for
+    every case that moves the same counters)."""
     table = _quoted(CaseStat._meta.db_table)
-    sets = ", ".join(f"{_quoted(n)} = {_quoted(n)} + %s" for n in deltas)
+    sets = ", ".join(f"{_quoted(n)} = {_quoted(n)} + %s" for n in names)
+    return (f"UPDATE {table} SET {sets} WHERE area_code = %s AND month = %s "  # noqa: S608
+            "AND category_id = %s")
+
+
+@functools.cache
+def _upsert_sql(vendor: str, names: tuple[str, ...]) -> str:
+    table = _quoted(CaseStat._meta.db_table)
+    columns = ", ".join(_quoted(n) for n in NAMES)
+    placeholders = ", ".join(["%s"] * (3 + len(NAMES)))
+    sets = ", ".join(f"{_quoted(n)} = {table}.{_quoted(n)} + excluded.{_quoted(n)}"
+                     for n in names)
+    return (f"INSERT INTO {table} (area_code, month, category_id, {columns}) "  # noqa: S608
+            f"VALUES ({placeholders}) ON CONFLICT (area_code, month, category_id) "
+            f"DO UPDATE SET {sets}")
+
+
+def _update(key: Key, deltas: dict[str, int]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {sets} WHERE area_code = %s AND month = %s "  # noqa: S608
-            "AND category_id = %s", [*deltas.values(), *key])
+        cursor.execute(_update_sql(connection.vendor, tuple(deltas)), [*deltas.values(), *key])
         if cursor.rowcount != 1:
             raise RuntimeError(f"rollup row missing for {key}")
 
@@ -86,17 +105,9 @@ def _upsert(key: Key, deltas: dict[str, int]) -> None:
     """Insert the row with these counts, or add them to the existing row. Only for
     increments: a CHECK on the proposed row would refuse a negative count before the
     conflict is seen."""
-    table = _quoted(CaseStat._meta.db_table)
-    columns = ", ".join(_quoted(n) for n in NAMES)
-    placeholders = ", ".join(["%s"] * (3 + len(NAMES)))
-    sets = ", ".join(f"{_quoted(n)} = {table}.{_quoted(n)} + excluded.{_quoted(n)}"
-                     for n in deltas)
     values = [deltas.get(n, 0) for n in NAMES]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (area_code, month, category_id, {columns}) "  # noqa: S608
-            f"VALUES ({placeholders}) ON CONFLICT (area_code, month, category_id) "
-            f"DO UPDATE SET {sets}", [*key, *values])
+        cursor.execute(_upsert_sql(connection.vendor, tuple(deltas)), [*key, *values])
 
 
 def rollup_case_changed(before: Case | None, after: Case) -> None:

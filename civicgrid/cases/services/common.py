@@ -27,6 +27,7 @@ from civicgrid.cases.inputs import field_label, field_spec
 from civicgrid.cases.models import Case, CaseEvent, Category, RoutingRule
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.rows import insert_rows
 from civicgrid.units.models import Unit
 from civicgrid.workcalendar.calendar import DayUnit, due_datetime
 
@@ -63,11 +64,12 @@ def due_for(category: Category, stage: str, start: datetime) -> tuple[datetime |
 def record_event(case: Case, payload: EventData, actor: Actor, *, from_status: str = "",
                  to_status: str = "", note: str = "", unit: Unit | None = None) -> CaseEvent:
     """Write one timeline event of the payload's type (civicgrid/cases/events.py)."""
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case, type=payload.type, time=timezone.now(), actor=actor_user(actor),
         actor_name=actor_name(actor), unit=unit, from_status=from_status,
         to_status=to_status, note=note, data=payload.to_json(),
     )
+    insert_rows([event])
     hooks.case_event_recorded.send(event)  # webhook rows now, in this transaction
     return event
 

@@ -55,6 +55,7 @@ from civicgrid.cases.services.common import (
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.rows import insert_rows
 from civicgrid.core.scope import user_can
 from civicgrid.core.tracking import new_tracking_code
 
@@ -214,7 +215,7 @@ def _insert_with_tracking_code(case: Case, attempts: int = 5) -> None:
             break
     else:
         raise IntegrityError(f"no free tracking code in {attempts} draws")
-    case.save(force_insert=True)
+    insert_rows([case])
 
 
 def case_intake(
@@ -286,7 +287,7 @@ def case_intake(
     with transaction.atomic(savepoint=False):
         case.number = _next_number(place.code[:6], now)
         _insert_with_tracking_code(case)
-        Party.objects.bulk_create(party_rows)
+        insert_rows(party_rows)
         _intake_written(case, party_rows, prepared_uploads, actor=actor, channel=channel,
                         category=category, place=place)
     return case
