@@ -191,9 +191,11 @@ def _visible_case(request, number: str) -> Case:
 
 
 def _reread(case: Case) -> Case:
-    """The case as it is now, with what CaseDetailOut reads (after a write by the caller)."""
+    """The case as it is now, with what CaseDetailOut reads (after a write by the caller);
+    not the place's polygon, which the answer does not draw."""
     return selectors.case_with_parties(Case.objects.select_related(
-        "category", "area", "assigned_unit", "suggested_unit")).get(pk=case.pk)
+        "category", "area", "assigned_unit", "suggested_unit").defer("area__boundary")
+    ).get(pk=case.pk)
 
 
 def _detail(case: Case, user) -> Case:
