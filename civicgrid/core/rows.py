@@ -44,6 +44,14 @@ def _plan(model: type[Model], using: str) -> tuple[list[Field[Any, Any]], str] |
     return _plans[key]
 
 
+def _fast(model: type[Model], using: str) -> tuple[list[Field[Any, Any]], str] | None:
+    """The model's plan, or None where rows must go through save()."""
+    if (pre_save.has_listeners(model) or post_save.has_listeners(model)
+            or not connections[using].features.can_return_rows_from_bulk_insert):
+        return None
+    return _plan(model, using)
+
+
 def insert_rows(objs: Sequence[M], *, using: str | None = None) -> Sequence[M]:
     """INSERT the new instances `objs` (all of one model, no primary key set) in one
     statement and set their primary keys, as `bulk_create()` would."""
@@ -51,13 +59,39 @@ def insert_rows(objs: Sequence[M], *, using: str | None = None) -> Sequence[M]:
         return objs
     model = type(objs[0])
     using = using or router.db_for_write(model)
-    connection = connections[using]
-    plan = _plan(model, using)
-    if (plan is None or pre_save.has_listeners(model) or post_save.has_listeners(model)
-            or not connection.features.can_return_rows_from_bulk_insert):
+    plan = _fast(model, using)
+    if plan is None:
         for obj in objs:  # every receiver runs; without RETURNING the key is lastrowid
             obj.save(force_insert=True, using=using)
         return objs
+    _execute(objs, plan, using)
+    return objs
+
+
+def insert_unless_taken(obj: Model, unique_field: str, *, using: str | None = None) -> bool:
+    """INSERT the new instance `obj` unless its value of `unique_field` (a field with a
+    unique index of its own) is taken: True and the key set if written, False (nothing
+    written, the transaction still usable) if taken. One statement, `INSERT … ON CONFLICT
+    (field) DO NOTHING`; a conflict on any other unique index still raises."""
+    model = type(obj)
+    using = using or router.db_for_write(model)
+    field = model._meta.get_field(unique_field)
+    assert isinstance(field, Field) and field.unique, unique_field
+    plan = _fast(model, using)
+    if plan is None:  # asked first, as before ON CONFLICT
+        value = getattr(obj, field.attname)
+        if model._base_manager.using(using).filter(**{unique_field: value}).exists():
+            return False
+        obj.save(force_insert=True, using=using)
+        return True
+    return _execute([obj], plan, using, skip_taken=str(field.column)) == 1
+
+
+def _execute(objs: Sequence[Model], plan: tuple[list[Field[Any, Any]], str], using: str,
+             skip_taken: str = "") -> int:
+    """The INSERT itself; the number of rows written."""
+    connection = connections[using]
+    model = type(objs[0])
     fields, sql = plan
     params: list[Any] = []
     for obj in objs:
@@ -75,13 +109,17 @@ def insert_rows(objs: Sequence[M], *, using: str | None = None) -> Sequence[M]:
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     pk = model._meta.pk
     assert pk is not None
-    statement = (f"{sql}{', '.join([row] * len(objs))} "
-                 f"RETURNING {connection.ops.quote_name(str(pk.column))}")
+    quote = connection.ops.quote_name
+    conflict = f"ON CONFLICT ({quote(skip_taken)}) DO NOTHING " if skip_taken else ""
+    statement = (f"{sql}{', '.join([row] * len(objs))} {conflict}"
+                 f"RETURNING {quote(str(pk.column))}")
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         ids = [r[0] for r in cursor.fetchall()]
+    if skip_taken and not ids:
+        return 0
     for obj, pk_value in zip(objs, ids, strict=True):
         obj.pk = pk_value
         obj._state.adding = False
         obj._state.db = using
-    return objs
+    return len(ids)

@@ -55,7 +55,7 @@ from civicgrid.cases.services.common import (
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
-from civicgrid.core.rows import insert_rows
+from civicgrid.core.rows import insert_rows, insert_unless_taken
 from civicgrid.core.scope import user_can
 from civicgrid.core.tracking import new_tracking_code
 
@@ -205,17 +205,14 @@ def _petitioned_before(parties: Sequence[PartyInput]) -> bool:
 
 def _insert_with_tracking_code(case: Case, attempts: int = 5) -> None:
     """Insert the new case under a fresh random tracking code, drawn again in the rare event
-    (about 1 in 10^6 per case with a million cases) that it is already taken. Asked before
-    the insert (one statement, where a savepoint to recover from the unique index would
-    cost two); two intakes drawing the same new code at the same moment (1 in 10^12) meet
-    the unique index and the later one fails whole, to be sent again."""
+    (about 1 in 10^6 per case with a million cases) that it is already taken: one statement
+    (`INSERT … ON CONFLICT (tracking_code) DO NOTHING`), where asking first took two and a
+    savepoint to recover from the unique index three."""
     for _attempt in range(attempts):
         case.tracking_code = new_tracking_code()
-        if not Case.objects.filter(tracking_code=case.tracking_code).exists():
-            break
-    else:
-        raise IntegrityError(f"no free tracking code in {attempts} draws")
-    insert_rows([case])
+        if insert_unless_taken(case, "tracking_code"):
+            return
+    raise IntegrityError(f"no free tracking code in {attempts} draws")
 
 
 def case_intake(

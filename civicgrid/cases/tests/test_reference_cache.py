@@ -52,8 +52,7 @@ INTAKE_STATEMENTS = [
     "SELECT core_revision",             # the reference counters, once a request
     "SAVEPOINT",                        # (the test's transaction: run_idempotent's block)
     "INSERT cases_casenumbersequence",  # the day's number
-    "SELECT cases_case",                # the tracking code is free (else drawn again)
-    "INSERT cases_case",
+    "INSERT cases_case",                # unless its tracking code is taken (then drawn again)
     "INSERT cases_party",
     "INSERT stats_casestat",            # the rollup
     "INSERT cases_caseevent",           # the timeline

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
@@ -14,7 +14,7 @@ from civicgrid.cases.services import PartyInput
 from civicgrid.cases.services.parties import party_row
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.core.refcache import REFERENCE, revisions
-from civicgrid.core.rows import insert_rows
+from civicgrid.core.rows import insert_rows, insert_unless_taken
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,31 @@ def test_bad_input_writes_nothing(office):
         insert_rows([CaseEvent(case=case, type="registered", time=AT), Party(case=case, name="x")])
     assert CaseEvent.objects.count() == events
     assert insert_rows([]) == []
+
+
+@pytest.mark.parametrize("returning", [True, False])
+def test_insert_unless_taken(office, monkeypatch, returning):
+    """A taken value writes nothing and leaves the transaction usable (on PostgreSQL a
+    failed INSERT would abort it); a free one is written. Without RETURNING (SQLite before
+    3.35) the value is asked for first."""
+    if not returning:  # (on SQLite the one follows from the other)
+        monkeypatch.setattr(connection.features, "can_return_columns_from_insert"
+                            if connection.vendor == "sqlite"
+                            else "can_return_rows_from_bulk_insert", False)
+    case = new_case(office)
+    copy = Case.objects.get(pk=case.pk)
+    copy.pk, copy.number = None, "320602-20260302-99999"
+    cases = Case.objects.count()
+    with CaptureQueriesContext(connection) as ctx:
+        assert insert_unless_taken(copy, "tracking_code") is False
+    assert len(ctx.captured_queries) == 1
+    assert copy.pk is None and Case.objects.count() == cases  # (and the connection works)
+    copy.tracking_code = "ZZZZZZZZ8"
+    assert insert_unless_taken(copy, "tracking_code") is True
+    assert Case.objects.get(pk=copy.pk).number == "320602-20260302-99999"
+    # A conflict on another unique index is not swallowed.
+    twin = Case.objects.get(pk=copy.pk)
+    twin.pk, twin.tracking_code = None, "ZZZZZZZZ9"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_unless_taken(twin, "tracking_code")
+    assert Case.objects.count() == cases + 1
