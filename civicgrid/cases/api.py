@@ -185,17 +185,20 @@ class CaseIn(Schema):
 
 
 def _visible_case(request, number: str) -> Case:
+    # With the queue area, whose code decides who may dispatch (allowed_actions), and
+    # without its polygon.
     return get_object_or_404(
         selectors.case_with_parties(selectors.case_base(actor=request.user))
-        .select_related("suggested_unit"), number=number)
+        .select_related("suggested_unit", "queue_area").defer("queue_area__boundary"),
+        number=number)
 
 
 def _reread(case: Case) -> Case:
     """The case as it is now, with what CaseDetailOut reads (after a write by the caller);
-    not the place's polygon, which the answer does not draw."""
+    no polygon, which the answer does not draw."""
     return selectors.case_with_parties(Case.objects.select_related(
-        "category", "area", "assigned_unit", "suggested_unit").defer("area__boundary")
-    ).get(pk=case.pk)
+        "category", "area", "assigned_unit", "suggested_unit", "queue_area")
+        .defer("area__boundary", "queue_area__boundary")).get(pk=case.pk)
 
 
 def _detail(case: Case, user) -> Case:

@@ -203,3 +203,20 @@ def new_case_in(office, area):
     from civicgrid.cases.tests.conftest import new_case
 
     return new_case(office, area=area, actor=office.people["county_dispatcher"])
+
+
+def test_an_action_through_the_api_reads_no_area(office, settings):
+    """The queue area (who may dispatch) comes with the case, and no polygon is read: an
+    accept through the API was two area reads with their polygons before."""
+    settings.AREA_LOCATOR_RECHECK_SECONDS = settings.WORKCALENDAR_RECHECK_SECONDS = 3600
+    _token, client = _client(office, actions=("cases:create", "cases:read", "cases:act"))
+    case = _intake(client, "a").json()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(f"/api/v1/cases/{case['number']}/actions/accept",
+                               {"version": case["version"]}, content_type="application/json",
+                               HTTP_IDEMPOTENCY_KEY="b")
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    statements = [_statement(q["sql"]) for q in ctx.captured_queries]
+    assert "SELECT areas_area" not in statements
+    assert not any("boundary" in q["sql"] for q in ctx.captured_queries)
+    assert statements.count("SELECT cases_case") == 2  # the case, and the answer's re-read
