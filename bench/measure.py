@@ -25,7 +25,16 @@ from django.utils import timezone
 
 from bench import http
 from bench.city import CITY_BOX, CITY_CODE, CityIndex, CityPlan, city_load, city_plan
-from bench.load import PHRASES, Stage, Timeline, World, load_cases, world_build
+from bench.load import (
+    PHRASES,
+    Stage,
+    Timeline,
+    World,
+    load_backlog,
+    load_cases,
+    work_off,
+    world_build,
+)
 
 
 def log(message: str) -> None:
@@ -46,6 +55,7 @@ class Config:
     workers: int
     concurrency: int
     tiny: bool
+    backlog: int  # unaccepted hotline cases loaded after the first stage's cases
 
 
 @dataclass
@@ -375,6 +385,11 @@ def page_plan(subjects: Subjects) -> list[tuple[str, str, str]]:
     for who in ("mediator", "street", "district"):
         pages.append((f"inbox_page_{who}", "/cases/?inbox=mine", who))
         pages.append((f"case_api_{who}", "/api/v1/cases?inbox=mine", who))
+    # The dispatch inbox (待分派: the registered and accepted cases of the queues) of the
+    # two dispatchers, the street's and the district's supervisors: the backlog's.
+    for who in ("street", "district"):
+        pages.append((f"dispatch_page_{who}", "/cases/?inbox=dispatch", who))
+        pages.append((f"dispatch_api_{who}", "/api/v1/cases?inbox=dispatch", who))
     # The same person's full first page (全部: the 50 newest cases in scope) holds 50 rows
     # at every size: latency against the size of the data, the content being equal.
     for who in ("mediator", "street", "district"):
@@ -403,9 +418,10 @@ def measure_in_process(cfg: Config, subjects: Subjects, token: str, size: int,
     from civicgrid.accounts.models import User
     from civicgrid.cases.selectors import inbox_counts
 
-    results["inbox_mine"] = {
-        who: inbox_counts(actor=User.objects.get(username=subjects.users[who]))["mine"]
-        for who in ("mediator", "street", "district")}
+    counts = {who: inbox_counts(actor=User.objects.get(username=subjects.users[who]))
+              for who in ("mediator", "street", "district")}
+    results["inbox_mine"] = {who: c["mine"] for who, c in counts.items()}
+    results["inbox_dispatch"] = {who: counts[who]["dispatch"] for who in ("street", "district")}
     queries: dict[str, int] = {}
     for name, path, who in pages:
         client = Client(HTTP_HOST="127.0.0.1")
@@ -535,11 +551,17 @@ def run_bench(cfg: Config, env: dict[str, str], db_url: str, workdir: Path) -> R
         "period": subjects.period}
     token = api_token()
     previous = 0
+    backlog = range(0)
     for size in cfg.sizes:
         stage = Stage(size=size, previous=previous, total=total, first=cfg.sizes[0])
+        if previous:
+            log(f"the previous stage's intakes worked off: {work_off(backlog.stop):,} cases")
         log(f"loading cases up to {size:,}")
         t0 = time.perf_counter()
         loaded = load_cases(world, timeline, stage, now=cfg.anchor.timestamp())
+        if not previous:
+            log(f"the backlog: {cfg.backlog:,} unaccepted hotline cases")
+            backlog = load_backlog(world, timeline, cfg.backlog, now=cfg.anchor.timestamp())
         load_s = time.perf_counter() - t0
         log(f"loaded {loaded:,} cases in {load_s:.1f}s; rebuilding the rollup")
         t0 = time.perf_counter()
@@ -548,6 +570,10 @@ def run_bench(cfg: Config, env: dict[str, str], db_url: str, workdir: Path) -> R
         rebuild_s = time.perf_counter() - t0
         result = StageResult(size=size, cases=Case.objects.count(), load_seconds=load_s,
                              rebuild_seconds=rebuild_s)
+        # Nothing of the run dispatches a case: the whole backlog is in every stage.
+        result.results["backlog"] = Case.objects.filter(
+            pk__gte=backlog.start, pk__lt=backlog.stop,
+            status__in=("registered", "accepted")).count()
         if cfg.tiny:
             differences = stats_differences()
             if differences:
@@ -569,6 +595,9 @@ def problems(report: Report) -> list[str]:
                            f"requests failed ({dict(result.statuses)})")
         if stage.results.get("figures_agree") is False:
             out.append(f"{stage.size:,} cases: the rollup and the naive count disagree")
+        if stage.results.get("backlog") != report.config.backlog:
+            out.append(f"{stage.size:,} cases: {stage.results.get('backlog')} cases of the "
+                       f"backlog waiting for dispatch, not {report.config.backlog}")
     return out
 
 

@@ -18,6 +18,10 @@ PAGES = [
     ("case_api_street", "case list API — street supervisor"),
     ("inbox_page_district", "inbox page — district supervisor"),
     ("case_api_district", "case list API — district supervisor"),
+    ("dispatch_page_street", "dispatch inbox page /cases/?inbox=dispatch — street supervisor"),
+    ("dispatch_api_street", "case list API ?inbox=dispatch — street supervisor"),
+    ("dispatch_page_district", "dispatch inbox page — district supervisor"),
+    ("dispatch_api_district", "case list API ?inbox=dispatch — district supervisor"),
     ("all_page_mediator", "all-cases page /cases/?inbox=all (50 rows) — mediator"),
     ("all_api_mediator", "case list API, first 50 — mediator"),
     ("all_page_street", "all-cases page (50 rows) — street supervisor"),
@@ -40,6 +44,10 @@ _QUERY_LABELS = {
     "case_api_street": "case list API, street supervisor",
     "inbox_page_district": "inbox page, district supervisor",
     "case_api_district": "case list API, district supervisor",
+    "dispatch_page_street": "dispatch inbox page, street supervisor",
+    "dispatch_api_street": "dispatch inbox API, street supervisor",
+    "dispatch_page_district": "dispatch inbox page, district supervisor",
+    "dispatch_api_district": "dispatch inbox API, district supervisor",
     "all_page_mediator": "all-cases page, mediator", "all_api_mediator": "first 50, mediator",
     "all_page_street": "all-cases page, street supervisor",
     "all_api_street": "first 50, street supervisor",
@@ -140,6 +148,11 @@ def rows(report: Report) -> tuple[list[str], list[list[str]]]:
     add("cases in the inbox (mine): mediator / street / district supervisor "
         "(a page lists 50)",
         [" / ".join(f"{n:,}" for n in (_get(s, "inbox_mine") or {}).values()) for s in stages])
+    add("cases in the dispatch inbox: street / district supervisor",
+        [" / ".join(f"{n:,}" for n in (_get(s, "inbox_dispatch") or {}).values())
+         for s in stages])
+    add(f"the backlog: unaccepted hotline cases of the last 48 hours in the city (loaded "
+        f"{report.config.backlog:,})", [f"{_get(s, 'backlog'):,}" for s in stages])
     add("**Dashboard figures in process** (p50 / p95 ms)", ["" for _ in stages])
     for key, label in FIGURES:
         results = [_get(s, key) for s in stages]
@@ -259,8 +272,9 @@ uv run python -m bench.run --help   # sizes, seconds, seed, anchor, output (DATA
 PostgreSQL comes from `scripts/with_test_postgres.py` as for the tests (`TEST_DATABASE_URL`, else
 a local server, else a throwaway cluster); the benchmark creates its own database
 `civicgrid_bench_<random>` there and drops it at the end. `make test` runs it at a tiny size (300
-grids, 500 then 2,000 cases, 2-second load phases) and fails if any request fails or the rollup
-disagrees with the cases.
+grids, 500 then 2,000 cases, 2-second load phases) and fails if any request fails, the rollup
+disagrees with the cases or a stage has not the whole backlog (a missed target does not fail
+it).
 
 ## What the run builds
 
@@ -277,8 +291,19 @@ disagrees with the cases.
   from the category's SLA, outcome, satisfaction, supervision), rejected and merged cases,
   hand-offs to the court. Stages nest: the 100,000 cases are every tenth case of the 1,000,000.
   Parties, timeline events and audit entries are not generated (no measured read touches
-  them). After each load the rollup is rebuilt (`stats_rebuild`) and the loaded tables are
-  vacuumed and analysed, as autovacuum would have done.
+  them).
+- **The backlog** (`bench/load.py`, `load_backlog`): right after the first stage's cases,
+  5,000 hotline cases (tiny run: 200) nobody has dispatched yet, registered uniformly over the
+  48 hours before the run: non-petition leaf categories by the generator's shares, grids by
+  their weights, about 80% registered and 20% accepted, at the category's default level in
+  the street's (or, at county level, the district's) dispatch queue, with the suggested unit
+  and the accept or dispatch deadline. Loaded once, so every stage has the same backlog and
+  the dispatch inbox can be compared between the sizes; the run fails if a stage has not all
+  of it. Before the next stage is loaded, the cases the measurements registered through
+  intake are closed as rejected (`work_off`), as a dispatch centre works off its queue: the
+  inboxes of a stage hold its generated cases and the backlog, not the previous stage's
+  intake load. After each load the rollup is rebuilt (`stats_rebuild`) and the loaded tables
+  are vacuumed and analysed, as autovacuum would have done.
 
 ## What is measured, and how
 
@@ -294,8 +319,9 @@ disagrees with the cases.
   each inserting one row into a scratch table and committing (the database ceiling).
 - **Worklists**: `/cases/?inbox=mine` (the inbox page) and `/api/v1/cases?inbox=mine` (the case
   list API) for a mediator of a street mediation committee, that street's supervisor and the
-  district's supervisor, signed in with a session; one request at a time through the same
-  gunicorn after a warm-up of 2 × workers requests.
+  district's supervisor, and the dispatch inbox (`?inbox=dispatch`, the backlog's cases in
+  their queues) for the two supervisors, the dispatchers; signed in with a session; one
+  request at a time through the same gunicorn after a warm-up of 2 × workers requests.
 - **Dashboards**: the district dashboard (`/dashboard/?area=<district>&period=<last complete
   month>`) and the monthly safety data release (`/reports/<district>/release/?month=…`) as the
   district's leader, the same way. In process, the dashboard's figures from the rollup (the
@@ -356,7 +382,8 @@ def render_markdown(report: Report, elapsed: timedelta, analysis: str = "") -> s
         "- Cases: " + ", then ".join(
             f"{s.size:,} (loaded in {s.load_seconds:.0f} s, rollup rebuilt and vacuumed in "
             f"{s.rebuild_seconds:.0f} s; {s.cases:,} rows when measured)"
-            for s in report.stages) + ".",
+            for s in report.stages) + f"; and a backlog of {cfg.backlog:,} hotline cases "
+        "waiting for dispatch.",
         f"- Measured for: district {report.targets['district']}, street "
         f"{report.targets['street']} (mediator `{report.targets['mediator']}`, street "
         f"supervisor `{report.targets['street supervisor']}`, district supervisor "
