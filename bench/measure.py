@@ -24,7 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from bench import http
-from bench.city import CITY_BOX, CITY_CODE, CityIndex, CityPlan, city_load, city_plan
+from bench.city import CITY_BOX, CITY_CODE, Box, CityIndex, CityPlan, city_load, city_plan
 from bench.load import (
     PHRASES,
     Stage,
@@ -192,6 +192,7 @@ def vacuum_analyze() -> None:
 @dataclass(frozen=True)
 class Subjects:
     district: str
+    district_box: Box
     street: str
     mediator: str
     street_supervisor: str
@@ -219,7 +220,9 @@ def choose_subjects(plan: CityPlan, anchor: datetime) -> Subjects:
                               if s.code.startswith(district)], 9)
     local = timezone.localtime(anchor).date().replace(day=1)
     previous = date(local.year - (local.month == 1), (local.month - 2) % 12 + 1, 1)
-    return Subjects(district, street, f"tj{street}a", f"zx{street}", f"zx{district}",
+    box = next(d.box for d in plan.districts if d.code == district)
+    assert box is not None
+    return Subjects(district, box, street, f"tj{street}a", f"zx{street}", f"zx{district}",
                     f"ld{district}", f"{previous:%Y-%m}")
 
 
@@ -234,7 +237,7 @@ def session_cookie(username: str) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def intake_spec(token: str, seed: int) -> dict[str, Any]:
+def intake_spec(token: str, seed: int, box: Box = CITY_BOX) -> dict[str, Any]:
     """What the intake clients need: leaf categories with their required attributes."""
     from bench.load import load_categories
     from civicgrid.cases.models import Category
@@ -248,7 +251,7 @@ def intake_spec(token: str, seed: int) -> dict[str, Any]:
                     for a in category.attributes.all() if a.required]
         categories.append({"code": category.code, "required": required})
     descriptions = [p for phrases in PHRASES.values() for p in phrases]
-    return {"kind": "intake", "token": token, "box": CITY_BOX, "categories": categories,
+    return {"kind": "intake", "token": token, "box": box, "categories": categories,
             "weights": [weight_by_code.get(c["code"], 0.001) for c in categories],
             "descriptions": descriptions, "expect": 201, "idempotency": True}
 
@@ -494,15 +497,22 @@ def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
             results[name] = http.sequential(
                 name, port=server.port, path=path, headers=cookies[who],
                 count=cfg.requests, warmup=2 * cfg.workers, max_seconds=cfg.page_seconds)
-        log(f"framework ceiling: GET /api/v1/ping × {cfg.concurrency} clients")
+        log(f"ping: GET /api/v1/ping × {cfg.concurrency} clients")
         results["ping"] = http.run_load(
             "ping", port=server.port, spec={"kind": "get", "path": "/api/v1/ping"},
             concurrency=cfg.concurrency, duration=cfg.load_seconds, warmup=cfg.warmup_seconds)
-        log(f"intake: POST /api/v1/cases × {cfg.concurrency} clients")
+        log(f"intake, whole city: POST /api/v1/cases × {cfg.concurrency} clients")
         results["intake"] = http.run_load(
             "intake", port=server.port, spec=intake_spec(token, cfg.seed),
             concurrency=cfg.concurrency, duration=cfg.load_seconds,
             warmup=cfg.warmup_seconds, seed=stage.size % 9973)
+        log(f"intake, one county ({subjects.district}): POST /api/v1/cases × "
+            f"{cfg.concurrency} clients")
+        results["intake_county"] = http.run_load(
+            "intake_county", port=server.port,
+            spec=intake_spec(token, cfg.seed, subjects.district_box),
+            concurrency=cfg.concurrency, duration=cfg.load_seconds,
+            warmup=cfg.warmup_seconds, seed=stage.size % 9973 + 1)
     connections.close_all()
     log(f"database ceiling: INSERT + COMMIT × {cfg.concurrency} connections")
     results["db_ceiling"] = http.run_db_load(
@@ -515,9 +525,10 @@ def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
     sealed = audit_seal(wait=True)
     results["audit_seal"] = (sealed, time.perf_counter() - started)
     results["cpu_after"] = http.cpu_calibration()
-    if results["intake"].failed:
-        notes.append(f"intake answers: {dict(results['intake'].statuses)}")
-        log(f"intake failures; the server log ends with:\n{http.tail(server.log, 60)}")
+    for key in ("intake", "intake_county"):
+        if results[key].failed:
+            notes.append(f"{key} answers: {dict(results[key].statuses)}")
+            log(f"{key} failures; the server log ends with:\n{http.tail(server.log, 60)}")
 
 
 # --- the whole run --------------------------------------------------------------------------
