@@ -7,7 +7,7 @@ each a loop of blocking requests on one http.client connection (reopened when th
 closes it, which gunicorn's sync workers do after every response), for a warm-up and then
 a fixed measured duration. `run_db_load()` does the same with raw psycopg single-row
 INSERT + COMMIT loops (the database ceiling). `sequential()` measures the latency of one
-page at a time.
+page at a time; `cpu_seconds()` reads the CPU time of processes from /proc.
 
 No Django imports here: the client processes start from a bare interpreter.
 """
@@ -27,6 +27,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,12 @@ class Server:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (the arbiter's children)."""
+        if self.process is None:
+            return []
+        return [pid for pid, ppid, _name in processes() if ppid == self.process.pid]
 
     def __enter__(self) -> Server:
         self.start()
@@ -354,6 +361,46 @@ def cpu_calibration(n: int = 3_000_000) -> float:
         pool.map(time.sleep, [0] * workers)
         elapsed = pool.map(_spin, [n] * workers)
     return workers * n / max(elapsed) / 1e6
+
+
+# --- CPU time of processes (Linux /proc) ---------------------------------------------------
+
+def _proc_stat(pid: int) -> tuple[str, list[str]] | None:
+    """The command name of a process and the fields after it in /proc/<pid>/stat (the
+    first is field 3, the state); None if this machine does not show the process."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError):
+        return None
+    head, _paren, rest = text.rpartition(")")
+    return head.partition("(")[2], rest.split()
+
+
+def processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process /proc shows."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None:
+            out.append((int(entry.name), int(stat[1][1]), stat[0]))
+    return out
+
+
+def cpu_seconds(pids: Iterable[int], name: str | None = None) -> dict[int, float]:
+    """User + system CPU seconds each process has used so far (fields 14 and 15 of its
+    stat), for the processes /proc shows (and, given `name`, whose command is `name`)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        stat = _proc_stat(pid)
+        if stat is not None and name in (None, stat[0]):
+            out[pid] = (int(stat[1][11]) + int(stat[1][12])) / tick
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes of `after` used since `before` (all of it for a process
+    born since); what a process that has exited since used is not counted."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 # --- one request at a time ----------------------------------------------------------------------

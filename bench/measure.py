@@ -56,6 +56,7 @@ class Config:
     concurrency: int
     tiny: bool
     backlog: int  # unaccepted hotline cases loaded after the first stage's cases
+    cpu_intakes: int  # intakes in process around which CPU and lock hold times are measured
 
 
 @dataclass
@@ -464,12 +465,76 @@ def measure_in_process(cfg: Config, subjects: Subjects, token: str, size: int,
     results["queries"] = queries
     results["intake_in_process"] = timed("intake", intake, 10 if cfg.tiny else 50, warmup=3)
     results["ping_in_process"] = timed("ping", ping, 100 if cfg.tiny else 500, warmup=10)
+    # CPU per intake, this process's (the application) and its connection's backend's (the
+    # database).
+    backend = backend_pid()
+    app, db = time.process_time(), backend_cpu(backend)
+    for _ in range(cfg.cpu_intakes):
+        intake()
+    app_ms = (time.process_time() - app) * 1000 / cfg.cpu_intakes
+    db_after = backend_cpu(backend) if backend_pid() == backend else None
+    results["cpu_in_process"] = (
+        app_ms, None if db is None or db_after is None
+        else (db_after - db) * 1000 / cfg.cpu_intakes)
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid: int = cursor.fetchone()[0]
+    return pid
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds this connection's backend has used, None if the server is not a process
+    of this machine (a remote server, or another pid namespace)."""
+    return http.cpu_seconds([pid], "postgres").get(pid)
+
+
+def database_cpu() -> dict[int, float] | None:
+    """CPU seconds each process of the PostgreSQL server has used, but for the client
+    backends of other databases (several runs may share the server); None if the server is
+    not a process of this machine."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                       "AND datname IS DISTINCT FROM current_database()")
+        others = {pid for (pid,) in cursor.fetchall()}
+    own = backend_pid()
+    pids = [pid for pid, _ppid, name in http.processes() if name == "postgres"
+            and pid not in others]
+    return http.cpu_seconds(pids, "postgres") if own in pids else None
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used so far by each gunicorn worker and by each of the database's server
+    processes (None: not measurable here)."""
+
+    app: dict[int, float]
+    db: dict[int, float] | None
+
+
+def cpu_sample(server: http.Server) -> CpuSample:
+    return CpuSample(http.cpu_seconds(server.worker_pids()), database_cpu())
+
+
+def cpu_per_intake(before: CpuSample, after: CpuSample, intakes: int
+                   ) -> tuple[float | None, float | None]:
+    """Application and database CPU ms per intake between the two samples."""
+    if intakes <= 0:
+        return None, None
+    app = http.cpu_used(before.app, after.app) * 1000 / intakes if after.app else None
+    db = (http.cpu_used(before.db, after.db) * 1000 / intakes
+          if before.db is not None and after.db is not None else None)
+    return app, db
 
 
 # --- one stage ------------------------------------------------------------------------------
 
 def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
                   subjects: Subjects, token: str, stage: StageResult) -> None:
+    from civicgrid.cases.models import Case
+
     results, notes = stage.results, stage.notes
     log("checkpoint, and a pause for the load average to fall")
     notes.append(f"load average when measuring began: {settle(5 if cfg.tiny else 60)} "
@@ -501,11 +566,18 @@ def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
         results["ping"] = http.run_load(
             "ping", port=server.port, spec={"kind": "get", "path": "/api/v1/ping"},
             concurrency=cfg.concurrency, duration=cfg.load_seconds, warmup=cfg.warmup_seconds)
-        log(f"intake, whole city: POST /api/v1/cases × {cfg.concurrency} clients")
+        log(f"intake, whole city: POST /api/v1/cases × {cfg.concurrency} clients (and the "
+            "CPU of the workers and of the database)")
+        # The intakes are the cases the phase added, those of its warm-up too, as the CPU
+        # read around it counts theirs; counted outside the CPU window (it costs some).
+        cases = Case.objects.count()
+        before = cpu_sample(server)
         results["intake"] = http.run_load(
             "intake", port=server.port, spec=intake_spec(token, cfg.seed),
             concurrency=cfg.concurrency, duration=cfg.load_seconds,
             warmup=cfg.warmup_seconds, seed=stage.size % 9973)
+        after = cpu_sample(server)
+        results["cpu_http"] = cpu_per_intake(before, after, Case.objects.count() - cases)
         log(f"intake, one county ({subjects.district}): POST /api/v1/cases × "
             f"{cfg.concurrency} clients")
         results["intake_county"] = http.run_load(

@@ -60,6 +60,7 @@ DASHBOARD_P95_MS = 100.0
 LOCATOR_TARGET = 50_000
 INTAKE_STATEMENTS = 12  # issue 14: SQL statements per intake, in the steady state
 INTAKE_SHARE = 0.25  # issue 14: intake ÷ ping throughput over HTTP
+INTAKE_APP_CPU_MS = 5.0  # issue 14: application CPU per intake (the gunicorn workers')
 
 
 def _size(n: int) -> str:
@@ -139,6 +140,10 @@ def rows(report: Report) -> tuple[list[str], list[list[str]]]:
         [_pct(_ratio(_get(s, "intake").rate, _get(s, "ping").rate)) for s in stages])
     add("intake ÷ database ceiling",
         [_pct(_ratio(_get(s, "intake").rate, _get(s, "db_ceiling").rate)) for s in stages])
+    add("application CPU per intake, ms (gunicorn workers / in process)",
+        [_cpu(_get(s, "cpu_http"), _get(s, "cpu_in_process"), 0) for s in stages])
+    add("database CPU per intake, ms (PostgreSQL / this connection's backend)",
+        [_cpu(_get(s, "cpu_http"), _get(s, "cpu_in_process"), 1) for s in stages])
     add("audit sealer after the load (ADR 0010): entries sealed, entries/s",
         [_sealed(_get(s, "audit_seal")) for s in stages])
     add("**Worklists and dashboards** (one request at a time, p50 / p95 ms)",
@@ -195,6 +200,17 @@ def _latency_ratio(a: Any, b: Any) -> str:
     return f"{_x(_ratio(b.p50_ms, a.p50_ms))} / {_x(_ratio(b.p95_ms, a.p95_ms))}"
 
 
+def _cpu(http_cpu: tuple[float | None, float | None] | None,
+         in_process: tuple[float | None, float | None] | None, which: int) -> str:
+    """CPU ms per intake of the application (0) or the database (1): over HTTP / in
+    process."""
+    cells = []
+    for pair in (http_cpu, in_process):
+        value = None if pair is None else pair[which]
+        cells.append("not measured" if value is None else _ms(value))
+    return " / ".join(cells)
+
+
 def _sealed(result: tuple[int, float] | None) -> str:
     if not result:
         return "—"
@@ -211,6 +227,14 @@ def targets(report: Report) -> list[tuple[str, str, bool]]:
         share = _ratio(_get(s, "intake").rate, _get(s, "ping").rate)
         out.append((f"intake ÷ ping throughput over HTTP ≥ {INTAKE_SHARE:.0%} "
                     f"({_size(s.size)})", _pct(share), share >= INTAKE_SHARE))
+    for s in stages:
+        app, _db = _get(s, "cpu_http") or (None, None)
+        in_process = (_get(s, "cpu_in_process") or (None, None))[0]
+        measured = (("not measured" if app is None else f"{_ms(app)} ms")
+                    + ("" if in_process is None else f" (in process {_ms(in_process)} ms)"))
+        out.append((f"application CPU per intake ≤ {INTAKE_APP_CPU_MS:.0f} ms, gunicorn "
+                    f"workers ({_size(s.size)})", measured,
+                    app is not None and app <= INTAKE_APP_CPU_MS))
     for s in stages:
         statements = (_get(s, "queries") or {}).get("intake")
         out.append((f"SQL statements per intake ≤ {INTAKE_STATEMENTS} ({_size(s.size)})",
@@ -325,6 +349,13 @@ it).
   target is intake at 25% of its throughput or more) and the same number of raw psycopg
   connections each inserting one row into a scratch table and committing (the database
   ceiling).
+- **CPU per intake**, the application's and the database's apart. Over HTTP, during the
+  whole-city intake phase: the CPU time of the gunicorn workers and of the PostgreSQL
+  server's processes (all but other databases' client backends) from /proc at the start and
+  the end of the phase, divided by the cases the phase added (its warm-up included, as in the
+  CPU). In process: the benchmark's own CPU time (`time.process_time`) and its connection's
+  backend's around 300 warm intakes (tiny run: 50). "not measured" when the server is not a
+  process of this machine. The target is 5 ms of application CPU per intake (gunicorn).
 - **Worklists**: `/cases/?inbox=mine` (the inbox page) and `/api/v1/cases?inbox=mine` (the case
   list API) for a mediator of a street mediation committee, that street's supervisor and the
   district's supervisor, and the dispatch inbox (`?inbox=dispatch`, the backlog's cases in
@@ -400,7 +431,8 @@ def render_markdown(report: Report, elapsed: timedelta, analysis: str = "") -> s
         f"- Load phases: {cfg.concurrency} clients in separate processes, "
         f"{cfg.warmup_seconds:.0f} s warm-up + {cfg.load_seconds:.0f} s measured; pages: "
         f"{cfg.requests} requests one at a time after a warm-up; in-process figures: "
-        f"{cfg.in_process_repeats} repetitions (naive: a quarter of that, at least 3).",
+        f"{cfg.in_process_repeats} repetitions (naive: a quarter of that, at least 3); CPU "
+        f"around {cfg.cpu_intakes} intakes in process.",
         "",
         "## Figures",
         "",

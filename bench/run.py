@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             warmup_seconds=1.0 if tiny else 3.0, requests=10 if tiny else 40,
             page_seconds=5.0 if tiny else 20.0, in_process_repeats=5 if tiny else 20,
             workers=workers, concurrency=2 * workers, tiny=tiny,
-            backlog=args.backlog if args.backlog is not None else (200 if tiny else 5000))
+            backlog=args.backlog if args.backlog is not None else (200 if tiny else 5000),
+            cpu_intakes=50 if tiny else 300)
         report = run_bench(cfg, env, db_url, workdir)
     elapsed = timedelta(seconds=round(time.perf_counter() - began))
     print(render_table(report, elapsed))
