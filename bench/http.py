@@ -6,8 +6,9 @@ from separate processes (multiprocessing, spawn): a fixed number of concurrent c
 each a loop of blocking requests on one http.client connection (reopened when the server
 closes it, which gunicorn's sync workers do after every response), for a warm-up and then
 a fixed measured duration. `run_db_load()` does the same with raw psycopg single-row
-INSERT + COMMIT loops (the database ceiling). `sequential()` measures the latency of one
-page at a time; `cpu_seconds()` reads the CPU time of processes from /proc.
+INSERT + COMMIT loops (the database ceiling); `run_clients()` is the harness of both (and of
+bench/ceiling.py). `sequential()` measures the latency of one page at a time;
+`cpu_seconds()` reads the CPU time of processes from /proc.
 
 No Django imports here: the client processes start from a bare interpreter.
 """
@@ -27,7 +28,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,7 +225,7 @@ def _send(conn: http.client.HTTPConnection, method: str, path: str, body: bytes 
         return 0
 
 
-def _http_client(args: tuple) -> tuple[list[float], int, int, dict[int, int]]:
+def _http_client(args: tuple) -> Part:
     """One client: requests back to back from `start` until `end`; what starts before
     `measure_from` is warm-up and is not recorded."""
     port, spec, seed, start, measure_from, end = args
@@ -259,20 +260,32 @@ def _pool(concurrency: int):
     return multiprocessing.get_context("spawn").Pool(concurrency)
 
 
-def run_load(name: str, *, port: int, spec: dict[str, Any], concurrency: int,
-             duration: float, warmup: float, seed: int = 1) -> Result:
-    """`concurrency` clients in separate processes, `warmup` + `duration` seconds."""
-    with _pool(concurrency) as pool:
-        pool.map(time.sleep, [0] * concurrency)  # the processes are up before the clock runs
+Part = tuple[list[float], int, int, dict[Any, int]]  # latencies, ok, failed, statuses
+
+
+def run_clients(name: str, client: Callable[[tuple], Part], args: list[tuple], *,
+                duration: float, warmup: float, concurrency: int | None = None) -> Result:
+    """`client(arg + (start, measure_from, end))` for each arg, each in a process of its own,
+    all starting together: `warmup` seconds not recorded, then `duration` seconds measured.
+    `concurrency`: how many clients that is (default: one per process)."""
+    with _pool(len(args)) as pool:
+        pool.map(time.sleep, [0] * len(args))  # the processes are up before the clock runs
         start = time.time() + 0.5
         measure_from = start + warmup
         end = measure_from + duration
-        parts = pool.map(_http_client, [(port, spec, seed * 1000 + i, start, measure_from, end)
-                                        for i in range(concurrency)])
-    return _merge(name, parts, duration, concurrency)
+        parts = pool.map(client, [(*arg, start, measure_from, end) for arg in args])
+    return _merge(name, parts, duration, concurrency or len(args))
 
 
-def _merge(name: str, parts: list, duration: float, concurrency: int) -> Result:
+def run_load(name: str, *, port: int, spec: dict[str, Any], concurrency: int,
+             duration: float, warmup: float, seed: int = 1) -> Result:
+    """`concurrency` clients in separate processes, `warmup` + `duration` seconds."""
+    return run_clients(name, _http_client,
+                       [(port, spec, seed * 1000 + i) for i in range(concurrency)],
+                       duration=duration, warmup=warmup)
+
+
+def _merge(name: str, parts: list[Part], duration: float, concurrency: int) -> Result:
     result = Result(name, duration, 0, 0, concurrency=concurrency)
     for latencies, ok, failed, statuses in parts:
         result.latencies += latencies
@@ -295,7 +308,7 @@ CREATE TABLE IF NOT EXISTS {CEILING_TABLE} (
 )"""
 
 
-def _db_client(args: tuple) -> tuple[list[float], int, int, dict[int, int]]:
+def _db_client(args: tuple) -> Part:
     """One connection: INSERT one row and COMMIT (autocommit), back to back."""
     import psycopg
 
@@ -329,17 +342,11 @@ def run_db_load(name: str, *, url: str, concurrency: int, duration: float,
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(CEILING_DDL)
     try:
-        with _pool(concurrency) as pool:
-            pool.map(time.sleep, [0] * concurrency)
-            start = time.time() + 0.5
-            measure_from = start + warmup
-            end = measure_from + duration
-            parts = pool.map(_db_client, [(url, i + 1, start, measure_from, end)
-                                          for i in range(concurrency)])
+        return run_clients(name, _db_client, [(url, i + 1) for i in range(concurrency)],
+                           duration=duration, warmup=warmup)
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {CEILING_TABLE}")
-    return _merge(name, parts, duration, concurrency)
 
 
 # --- how much CPU the machine gives us -------------------------------------------------

@@ -23,7 +23,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from bench import http
+from bench import ceiling, http
 from bench.city import CITY_BOX, CITY_CODE, Box, CityIndex, CityPlan, city_load, city_plan
 from bench.load import (
     PHRASES,
@@ -57,6 +57,7 @@ class Config:
     tiny: bool
     backlog: int  # unaccepted hotline cases loaded after the first stage's cases
     cpu_intakes: int  # intakes in process around which CPU and lock hold times are measured
+    ceiling_clients: int  # connections of the emulated many-app-server ceiling
 
 
 @dataclass
@@ -466,16 +467,21 @@ def measure_in_process(cfg: Config, subjects: Subjects, token: str, size: int,
     results["intake_in_process"] = timed("intake", intake, 10 if cfg.tiny else 50, warmup=3)
     results["ping_in_process"] = timed("ping", ping, 100 if cfg.tiny else 500, warmup=10)
     # CPU per intake, this process's (the application) and its connection's backend's (the
-    # database).
+    # database), and how long each intake held its contended row locks (bench/ceiling.py).
     backend = backend_pid()
     app, db = time.process_time(), backend_cpu(backend)
-    for _ in range(cfg.cpu_intakes):
-        intake()
+    with ceiling.lock_holds(connections["default"]) as holds:
+        for _ in range(cfg.cpu_intakes):
+            intake()
     app_ms = (time.process_time() - app) * 1000 / cfg.cpu_intakes
     db_after = backend_cpu(backend) if backend_pid() == backend else None
     results["cpu_in_process"] = (
         app_ms, None if db is None or db_after is None
         else (db_after - db) * 1000 / cfg.cpu_intakes)
+    if len(holds.number) != cfg.cpu_intakes:
+        raise RuntimeError(f"the lock hold times of {len(holds.number)} intakes of "
+                           f"{cfg.cpu_intakes} were noted")
+    results["lock_holds"] = holds
 
 
 def backend_pid() -> int:
@@ -531,7 +537,7 @@ def cpu_per_intake(before: CpuSample, after: CpuSample, intakes: int
 
 # --- one stage ------------------------------------------------------------------------------
 
-def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
+def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path, world: World,
                   subjects: Subjects, token: str, stage: StageResult) -> None:
     from civicgrid.cases.models import Case
 
@@ -590,6 +596,16 @@ def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
     results["db_ceiling"] = http.run_db_load(
         "db", url=db_url, concurrency=cfg.concurrency, duration=cfg.load_seconds,
         warmup=cfg.warmup_seconds)
+    clients = ceiling.client_limit(cfg.ceiling_clients)
+    if clients < cfg.ceiling_clients:
+        notes.append(f"emulated ceiling: {clients} clients, not {cfg.ceiling_clients} (the "
+                     "server's max_connections)")
+    log(f"emulated many-app-server ceiling: {clients} clients holding the intake's row locks, "
+        f"in {subjects.district}, then over the deployment")
+    results.update(ceiling.run_phases(
+        url=db_url, holds=results["lock_holds"], city=ceiling.draws(world, CITY_CODE),
+        county=ceiling.draws(world, subjects.district), clients=clients,
+        duration=cfg.load_seconds, warmup=cfg.warmup_seconds, seed=stage.size % 9973))
     log("audit sealer: the entries the stage's intakes wrote")
     from civicgrid.audit.services import audit_seal
 
@@ -661,7 +677,7 @@ def run_bench(cfg: Config, env: dict[str, str], db_url: str, workdir: Path) -> R
             differences = stats_differences()
             if differences:
                 raise RuntimeError(f"rollup differs from the cases: {differences[:5]}")
-        measure_stage(cfg, env, db_url, workdir, subjects, token, result)
+        measure_stage(cfg, env, db_url, workdir, world, subjects, token, result)
         report.stages.append(result)
         previous = size
     report.finished = timezone.now()

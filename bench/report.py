@@ -61,6 +61,7 @@ LOCATOR_TARGET = 50_000
 INTAKE_STATEMENTS = 12  # issue 14: SQL statements per intake, in the steady state
 INTAKE_SHARE = 0.25  # issue 14: intake ÷ ping throughput over HTTP
 INTAKE_APP_CPU_MS = 5.0  # issue 14: application CPU per intake (the gunicorn workers')
+CEILING_TARGET = 1_000  # issue 14: intakes/s, one county and the deployment
 
 
 def _size(n: int) -> str:
@@ -146,6 +147,20 @@ def rows(report: Report) -> tuple[list[str], list[list[str]]]:
         [_cpu(_get(s, "cpu_http"), _get(s, "cpu_in_process"), 1) for s in stages])
     add("audit sealer after the load (ADR 0010): entries sealed, entries/s",
         [_sealed(_get(s, "audit_seal")) for s in stages])
+    add("**Emulated many-app-server ceiling** (the intake's contended row locks, held as "
+        "measured in process)", ["" for _ in stages])
+    for which, label in (
+            ("number", "lock held per intake, ms: number row (p50 / p95)"),
+            ("rollup", "lock held per intake, ms: rollup row (p50 / p95)"),
+            ("gap", "from the number statement to the rollup statement, ms (p50 / p95)")):
+        add(label, [_holds(_get(s, "lock_holds"), which) for s in stages])
+    clients = _get(first, "ceiling_clients")
+    load_rows("ceiling_county", f"emulated ceiling, one county ({clients} clients holding the "
+              "locks for the measured times)", "intakes/s")
+    load_rows("ceiling_city", f"emulated ceiling, whole deployment ({counties} counties)",
+              "intakes/s")
+    add("bound for one county: number shards ÷ number row held (p50), intakes/s",
+        [_rate(_get(s, "ceiling_bound")) for s in stages])
     add("**Worklists and dashboards** (one request at a time, p50 / p95 ms)",
         ["" for _ in stages])
     for key, label in PAGES:
@@ -211,6 +226,12 @@ def _cpu(http_cpu: tuple[float | None, float | None] | None,
     return " / ".join(cells)
 
 
+def _holds(holds: Any, which: str) -> str:
+    if holds is None:
+        return "—"
+    return f"{_ms(holds.p50(which) * 1000)} / {_ms(holds.p95(which) * 1000)}"
+
+
 def _sealed(result: tuple[int, float] | None) -> str:
     if not result:
         return "—"
@@ -235,6 +256,11 @@ def targets(report: Report) -> list[tuple[str, str, bool]]:
         out.append((f"application CPU per intake ≤ {INTAKE_APP_CPU_MS:.0f} ms, gunicorn "
                     f"workers ({_size(s.size)})", measured,
                     app is not None and app <= INTAKE_APP_CPU_MS))
+    for key, where in (("ceiling_county", "one county"), ("ceiling_city", "deployment")):
+        for s in stages:
+            rate = _get(s, key).rate
+            out.append((f"emulated ceiling ≥ {CEILING_TARGET:,} intakes/s, {where} "
+                        f"({_size(s.size)})", f"{_rate(rate)}/s", rate >= CEILING_TARGET))
     for s in stages:
         statements = (_get(s, "queries") or {}).get("intake")
         out.append((f"SQL statements per intake ≤ {INTAKE_STATEMENTS} ({_size(s.size)})",
@@ -356,6 +382,26 @@ it).
   CPU). In process: the benchmark's own CPU time (`time.process_time`) and its connection's
   backend's around 300 warm intakes (tiny run: 50). "not measured" when the server is not a
   process of this machine. The target is 5 ms of application CPU per intake (gunicorn).
+- **The emulated many-app-server ceiling** (`bench/ceiling.py`), after the HTTP phases. An
+  intake holds two contended row locks until its commit: its county's day's number counter
+  (one of `CASE_NUMBER_SHARDS` shards) and the rollup row of its street, month and category
+  (the audit chain is sealed in the background and takes none). During the in-process
+  intakes the time from each of the two statements to the end of the commit is noted, and
+  the application's work while it holds them (from the end of the number statement to the
+  start of the rollup statement, from the end of that to the start of the commit); then 48
+  clients (tiny run: 16; fewer if the server's `max_connections` would not take them) on
+  scratch copies of the two tables do nothing but send, in three messages, BEGIN, the
+  number upsert on a random shard and `pg_sleep` for the median work between the
+  statements; the rollup upsert on a street and category drawn like real intakes and
+  `pg_sleep` for the median work after it; COMMIT: all in the measured district, then over
+  the whole deployment. The sleeps are the server's and the round trips between the
+  messages stand for the application's between its statements, so the locks are held as an
+  application server working between its statements would hold them, a little longer (the
+  client's turnaround, `pg_sleep`'s wake-up; it waits whole milliseconds, so each sleep is
+  the whole milliseconds below the median or one more, the median on average): the emulated
+  ceiling is conservative. Beside it the bound for one county: the shards ÷ the median time
+  the number row is held. The target is 1,000 intakes/s for one county and for the
+  deployment.
 - **Worklists**: `/cases/?inbox=mine` (the inbox page) and `/api/v1/cases?inbox=mine` (the case
   list API) for a mediator of a street mediation committee, that street's supervisor and the
   district's supervisor, and the dispatch inbox (`?inbox=dispatch`, the backlog's cases in
@@ -432,7 +478,8 @@ def render_markdown(report: Report, elapsed: timedelta, analysis: str = "") -> s
         f"{cfg.warmup_seconds:.0f} s warm-up + {cfg.load_seconds:.0f} s measured; pages: "
         f"{cfg.requests} requests one at a time after a warm-up; in-process figures: "
         f"{cfg.in_process_repeats} repetitions (naive: a quarter of that, at least 3); CPU "
-        f"around {cfg.cpu_intakes} intakes in process.",
+        f"and lock hold times around {cfg.cpu_intakes} intakes in process; the emulated "
+        f"ceiling with {cfg.ceiling_clients} clients.",
         "",
         "## Figures",
         "",

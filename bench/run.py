@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             page_seconds=5.0 if tiny else 20.0, in_process_repeats=5 if tiny else 20,
             workers=workers, concurrency=2 * workers, tiny=tiny,
             backlog=args.backlog if args.backlog is not None else (200 if tiny else 5000),
-            cpu_intakes=50 if tiny else 300)
+            cpu_intakes=50 if tiny else 300, ceiling_clients=16 if tiny else 48)
         report = run_bench(cfg, env, db_url, workdir)
     elapsed = timedelta(seconds=round(time.perf_counter() - began))
     print(render_table(report, elapsed))
