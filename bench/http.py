@@ -6,8 +6,9 @@ from separate processes (multiprocessing, spawn): a fixed number of concurrent c
 each a loop of blocking requests on one http.client connection (reopened when the server
 closes it, which gunicorn's sync workers do after every response), for a warm-up and then
 a fixed measured duration. `run_db_load()` does the same with raw psycopg single-row
-INSERT + COMMIT loops (the database ceiling). `sequential()` measures the latency of one
-page at a time.
+INSERT + COMMIT loops (the database ceiling); `run_clients()` is the harness of both (and of
+bench/ceiling.py). `sequential()` measures the latency of one page at a time;
+`cpu_seconds()` reads the CPU time of processes from /proc.
 
 No Django imports here: the client processes start from a bare interpreter.
 """
@@ -27,6 +28,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,6 +144,12 @@ class Server:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes (the arbiter's children)."""
+        if self.process is None:
+            return []
+        return [pid for pid, ppid, _name in processes() if ppid == self.process.pid]
+
     def __enter__(self) -> Server:
         self.start()
         return self
@@ -217,7 +225,7 @@ def _send(conn: http.client.HTTPConnection, method: str, path: str, body: bytes 
         return 0
 
 
-def _http_client(args: tuple) -> tuple[list[float], int, int, dict[int, int]]:
+def _http_client(args: tuple) -> Part:
     """One client: requests back to back from `start` until `end`; what starts before
     `measure_from` is warm-up and is not recorded."""
     port, spec, seed, start, measure_from, end = args
@@ -252,20 +260,32 @@ def _pool(concurrency: int):
     return multiprocessing.get_context("spawn").Pool(concurrency)
 
 
-def run_load(name: str, *, port: int, spec: dict[str, Any], concurrency: int,
-             duration: float, warmup: float, seed: int = 1) -> Result:
-    """`concurrency` clients in separate processes, `warmup` + `duration` seconds."""
-    with _pool(concurrency) as pool:
-        pool.map(time.sleep, [0] * concurrency)  # the processes are up before the clock runs
+Part = tuple[list[float], int, int, dict[Any, int]]  # latencies, ok, failed, statuses
+
+
+def run_clients(name: str, client: Callable[[tuple], Part], args: list[tuple], *,
+                duration: float, warmup: float, concurrency: int | None = None) -> Result:
+    """`client(arg + (start, measure_from, end))` for each arg, each in a process of its own,
+    all starting together: `warmup` seconds not recorded, then `duration` seconds measured.
+    `concurrency`: how many clients that is (default: one per process)."""
+    with _pool(len(args)) as pool:
+        pool.map(time.sleep, [0] * len(args))  # the processes are up before the clock runs
         start = time.time() + 0.5
         measure_from = start + warmup
         end = measure_from + duration
-        parts = pool.map(_http_client, [(port, spec, seed * 1000 + i, start, measure_from, end)
-                                        for i in range(concurrency)])
-    return _merge(name, parts, duration, concurrency)
+        parts = pool.map(client, [(*arg, start, measure_from, end) for arg in args])
+    return _merge(name, parts, duration, concurrency or len(args))
 
 
-def _merge(name: str, parts: list, duration: float, concurrency: int) -> Result:
+def run_load(name: str, *, port: int, spec: dict[str, Any], concurrency: int,
+             duration: float, warmup: float, seed: int = 1) -> Result:
+    """`concurrency` clients in separate processes, `warmup` + `duration` seconds."""
+    return run_clients(name, _http_client,
+                       [(port, spec, seed * 1000 + i) for i in range(concurrency)],
+                       duration=duration, warmup=warmup)
+
+
+def _merge(name: str, parts: list[Part], duration: float, concurrency: int) -> Result:
     result = Result(name, duration, 0, 0, concurrency=concurrency)
     for latencies, ok, failed, statuses in parts:
         result.latencies += latencies
@@ -288,7 +308,7 @@ CREATE TABLE IF NOT EXISTS {CEILING_TABLE} (
 )"""
 
 
-def _db_client(args: tuple) -> tuple[list[float], int, int, dict[int, int]]:
+def _db_client(args: tuple) -> Part:
     """One connection: INSERT one row and COMMIT (autocommit), back to back."""
     import psycopg
 
@@ -322,17 +342,11 @@ def run_db_load(name: str, *, url: str, concurrency: int, duration: float,
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(CEILING_DDL)
     try:
-        with _pool(concurrency) as pool:
-            pool.map(time.sleep, [0] * concurrency)
-            start = time.time() + 0.5
-            measure_from = start + warmup
-            end = measure_from + duration
-            parts = pool.map(_db_client, [(url, i + 1, start, measure_from, end)
-                                          for i in range(concurrency)])
+        return run_clients(name, _db_client, [(url, i + 1) for i in range(concurrency)],
+                           duration=duration, warmup=warmup)
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {CEILING_TABLE}")
-    return _merge(name, parts, duration, concurrency)
 
 
 # --- how much CPU the machine gives us -------------------------------------------------
@@ -354,6 +368,46 @@ def cpu_calibration(n: int = 3_000_000) -> float:
         pool.map(time.sleep, [0] * workers)
         elapsed = pool.map(_spin, [n] * workers)
     return workers * n / max(elapsed) / 1e6
+
+
+# --- CPU time of processes (Linux /proc) ---------------------------------------------------
+
+def _proc_stat(pid: int) -> tuple[str, list[str]] | None:
+    """The command name of a process and the fields after it in /proc/<pid>/stat (the
+    first is field 3, the state); None if this machine does not show the process."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError):
+        return None
+    head, _paren, rest = text.rpartition(")")
+    return head.partition("(")[2], rest.split()
+
+
+def processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process /proc shows."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None:
+            out.append((int(entry.name), int(stat[1][1]), stat[0]))
+    return out
+
+
+def cpu_seconds(pids: Iterable[int], name: str | None = None) -> dict[int, float]:
+    """User + system CPU seconds each process has used so far (fields 14 and 15 of its
+    stat), for the processes /proc shows (and, given `name`, whose command is `name`)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        stat = _proc_stat(pid)
+        if stat is not None and name in (None, stat[0]):
+            out[pid] = (int(stat[1][11]) + int(stat[1][12])) / tick
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes of `after` used since `before` (all of it for a process
+    born since); what a process that has exited since used is not counted."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 # --- one request at a time ----------------------------------------------------------------------

@@ -35,6 +35,11 @@ What a case gets, and how the fields agree with each other and with the CHECK co
   millions of rows); on-time closing, closing level, outcome by kind, satisfaction for
   followed-up cases; 督办 on a share of overdue open cases.
 
+The backlog (`load_backlog`, loaded once after the first stage's cases): a fixed number of
+hotline cases of the last 48 hours that nobody has dispatched yet (registered or accepted),
+with ids after the timeline's, so that every stage's dispatch inbox holds the same backlog;
+between two stages `work_off` closes what the intake phases registered meanwhile.
+
 Not generated: parties, timeline events, attachments, audit entries (none of the measured
 reads touch them); the case-number sequence row of each county for the anchor day is set
 so that intake continues after the generated numbers.
@@ -367,8 +372,7 @@ def generate_chunk(world: World, timeline: Timeline, chunk_no: int, select: np.n
     nan = np.full(n, np.nan)
 
     def due(start: np.ndarray, stage: str) -> np.ndarray:
-        """The end of the due day (Asia/Shanghai), like workcalendar.due_datetime."""
-        return local_day_start(start + cats.sla_seconds[stage][cat]) + DAY - 1e-6
+        return _due(cats, cat, start, stage)
 
     handle_due = np.where(accepted, due(t_acc, "handle"), nan)
     handoff_at = t_disp + (np.minimum(now, t_res) - t_disp) * u[:, 8]
@@ -406,9 +410,7 @@ def generate_chunk(world: World, timeline: Timeline, chunk_no: int, select: np.n
     ids = idx[sel] + 1
     g = grid[sel]
     box = world.grid_boxes[g]
-    fx, fy = rng.random(n)[sel], rng.random(n)[sel]
-    lng = np.round(box[:, 0] + (box[:, 2] - box[:, 0]) * (0.02 + 0.96 * fx), 6)
-    lat = np.round(box[:, 1] + (box[:, 3] - box[:, 1]) * (0.02 + 0.96 * fy), 6)
+    lng, lat = _points_in(box, rng.random(n)[sel], rng.random(n)[sel])
     happened = np.where(rng.random(n)[sel] < 0.6, reg[sel] - rng.random(n)[sel] * DAY, np.nan)
     phrase_pick = rng.integers(0, 1 << 30, n)[sel]
     house = rng.integers(1, 300, n)[sel]
@@ -515,6 +517,21 @@ def generate_chunk(world: World, timeline: Timeline, chunk_no: int, select: np.n
     return Chunk(columns=columns, rows=len(sel), handoffs=handoffs)
 
 
+def _due(cats: Categories, cat: np.ndarray, start: np.ndarray, stage: str) -> np.ndarray:
+    """The end of the due day (Asia/Shanghai) of `stage` begun at `start`, like
+    workcalendar.due_datetime; NaN where the category has no limit or `start` is NaN."""
+    return local_day_start(start + cats.sla_seconds[stage][cat]) + DAY - 1e-6
+
+
+def _points_in(boxes: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+    """Points inside the boxes (west, south, east, north) at the fractions fx, fy of their
+    width and height, kept off the edges."""
+    lng = np.round(boxes[:, 0] + (boxes[:, 2] - boxes[:, 0]) * (0.02 + 0.96 * fx), 6)
+    lat = np.round(boxes[:, 1] + (boxes[:, 3] - boxes[:, 1]) * (0.02 + 0.96 * fy), 6)
+    return lng, lat
+
+
 # The smallest stage's stride; set by the loader before generating (merge targets must be
 # cases of the first stage, which every later stage has too).
 _FIRST_STRIDE = [1]
@@ -604,17 +621,128 @@ def load_cases(world: World, timeline: Timeline, stage: Stage, *, now: float,
                     note="诉调对接", created_at=_dt(at), receipt_due_at=_dt(due),
                     acknowledged_at=None if math.isnan(ack) else _dt(ack))
             for case_id, from_unit, to_unit, at, due, ack in handoffs], batch_size=2000)
-        with connection.cursor() as c:
-            # Past every id of the timeline: cases registered through intake between two
-            # stages must not take the id of a case a later stage loads.
-            c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                      f"GREATEST((SELECT max(id) FROM {table}), %s))", [timeline.total])
+        _ids_past(timeline)
         _number_sequences(world, timeline, now)
     return loaded
 
 
+def _ids_past(timeline: Timeline) -> None:
+    """Start the case id sequence past every id of the timeline and every id loaded: cases
+    registered through intake between two stages must not take the id of a case a later
+    stage loads. (PostgreSQL; SQLite's rowids follow the largest id by themselves.)"""
+    from django.db import connection
+
+    from civicgrid.cases.models import Case
+
+    table = Case._meta.db_table
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as c:
+        c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                  f"GREATEST((SELECT max(id) FROM {table}), %s))", [timeline.total])
+
+
+def work_off(first_id: int) -> int:
+    """The dispatch centre between two stages: the cases intake registered since the backlog
+    (ids from `first_id`) and nobody dispatched are closed as rejected (不予受理: closed_at
+    set, no deadline, as the generator's rejected cases), so that every stage's inboxes hold
+    the generated cases and the backlog, not the previous stage's intake load. The rollup is
+    rebuilt after the next load. Returns how many."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from civicgrid.cases.models import Case
+
+    return Case.objects.filter(pk__gte=first_id, status__in=("registered", "accepted")).update(
+        status="rejected", closed_at=timezone.now(), stage_due_at=None,
+        version=F("version") + 1)
+
+
 def _dt(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _dt_or_none(seconds: float) -> datetime | None:
+    return None if math.isnan(seconds) else _dt(seconds)
+
+
+# --- the backlog -------------------------------------------------------------------------------
+
+BACKLOG_HOURS = 48
+BACKLOG_ACCEPTED = 0.2
+# The backlog's numbers are `<county>-<yyyymmdd>-9<nnnn>`: shard digit 9, which intake never
+# hands out while CASE_NUMBER_SHARDS ≤ 9 (shards 0…8, ADR 0011), and which the timeline's day
+# sequence `-<nnnnn>` would reach only past 90,000 cases in a day (5M cases: under 20,000).
+BACKLOG_SHARD = 9
+
+
+def load_backlog(world: World, timeline: Timeline, count: int, *, now: float) -> range:
+    """Insert `count` hotline cases nobody has dispatched yet, registered uniformly over the
+    48 hours before `now`: a dispatch centre's backlog, the same at every stage. Returns the
+    ids, which follow every id of the timeline and every id in the table.
+
+    Non-petition leaf categories by the generator's shares, grids by their weights and a
+    point inside the grid; 80% registered (the accept deadline running), 20% accepted
+    (accepted between registration and `now`, the dispatch deadline running and the
+    handling deadline set, as case_accept does); the category's default level, its queue
+    (the street, or the district at county level) and suggested unit; no reporter.
+
+    Written with bulk_create of Case objects: fields added to Case later take their
+    defaults, a field removed or renamed fails here (no column list to keep in sync)."""
+    from django.db import connection, transaction
+
+    from civicgrid.cases.models import Case
+
+    rng = np.random.default_rng([world.seed, 202])
+    cats = world.categories
+    weights = np.where(np.array(cats.kinds) == "petition", 0.0, cats.weights)
+    cat = rng.choice(len(cats.ids), size=count, p=weights / weights.sum())
+    grid = rng.choice(len(world.grid_codes), size=count, p=world.grid_weights)
+    reg = np.sort(now - rng.random(count) * BACKLOG_HOURS * HOUR)  # ids rise with time
+    accepted = rng.random(count) < BACKLOG_ACCEPTED
+    t_acc = np.where(accepted, reg + (now - reg) * rng.random(count), np.nan)
+    stage_due = np.where(accepted, _due(cats, cat, t_acc, "dispatch"),
+                         _due(cats, cat, reg, "accept"))
+    handle_due = _due(cats, cat, t_acc, "handle")
+    lng, lat = _points_in(world.grid_boxes[grid], rng.random(count), rng.random(count))
+    phrase_pick = rng.integers(0, 1 << 30, count)
+    days = np.datetime_as_string(((local_day_start(reg) + LOCAL_OFFSET) * 1e6)
+                                 .astype("datetime64[us]"), unit="D")
+    area_ids, unit_ids = world.index.area_ids, world.index.unit_ids
+    table = Case._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT max(id) FROM {table}")  # noqa: S608
+            first = max(cursor.fetchone()[0] or 0, timeline.total) + 1
+        ids = range(first, first + count)
+        codes = _tracking_codes(np.array(ids))
+        numbered: dict[str, int] = {}  # county-day -> the last number given
+        rows = []
+        for j, case_id in enumerate(ids):
+            c, gc = int(cat[j]), world.grid_codes[grid[j]]
+            level, kind = cats.levels[c], cats.kinds[c]
+            prefix = f"{gc[:6]}-{days[j].replace('-', '')}-{BACKLOG_SHARD}"
+            numbered[prefix] = numbered.get(prefix, 0) + 1
+            if numbered[prefix] > 9999:
+                raise RuntimeError(f"more than 9,999 backlog cases on {prefix}")
+            where = world.grid_address[grid[j]]
+            rows.append(Case(
+                id=case_id, number=f"{prefix}{numbered[prefix]:04d}",
+                tracking_code=codes[j], channel="hotline", category_id=int(cats.ids[c]),
+                description=PHRASES[kind][phrase_pick[j] % len(PHRASES[kind])]
+                + f"({where}附近)",
+                area_id=area_ids[gc], area_code=gc, address=where,
+                lng=float(lng[j]), lat=float(lat[j]), level=level,
+                status="accepted" if accepted[j] else "registered",
+                queue_area_id=area_ids[gc[:6] if level == "county" else gc[:9]],
+                suggested_unit_id=unit_ids[world.unit_code_for(c, level, gc)],
+                registered_at=_dt(reg[j]), accepted_at=_dt_or_none(t_acc[j]),
+                stage_started_at=_dt(reg[j] if np.isnan(t_acc[j]) else t_acc[j]),
+                stage_due_at=_dt_or_none(stage_due[j]),
+                handle_due_at=_dt_or_none(handle_due[j]), version=1 + int(accepted[j])))
+        Case.objects.bulk_create(rows, batch_size=2000)
+        _ids_past(timeline)
+    return ids
 
 
 def _number_sequences(world: World, timeline: Timeline, now: float) -> None:

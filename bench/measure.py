@@ -23,9 +23,18 @@ from django.db.models.functions import Substr, TruncMonth
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from bench import http
-from bench.city import CITY_BOX, CITY_CODE, CityIndex, CityPlan, city_load, city_plan
-from bench.load import PHRASES, Stage, Timeline, World, load_cases, world_build
+from bench import ceiling, http
+from bench.city import CITY_BOX, CITY_CODE, Box, CityIndex, CityPlan, city_load, city_plan
+from bench.load import (
+    PHRASES,
+    Stage,
+    Timeline,
+    World,
+    load_backlog,
+    load_cases,
+    work_off,
+    world_build,
+)
 
 
 def log(message: str) -> None:
@@ -46,6 +55,9 @@ class Config:
     workers: int
     concurrency: int
     tiny: bool
+    backlog: int  # unaccepted hotline cases loaded after the first stage's cases
+    cpu_intakes: int  # intakes in process around which CPU and lock hold times are measured
+    ceiling_clients: int  # connections of the emulated many-app-server ceiling
 
 
 @dataclass
@@ -182,6 +194,7 @@ def vacuum_analyze() -> None:
 @dataclass(frozen=True)
 class Subjects:
     district: str
+    district_box: Box
     street: str
     mediator: str
     street_supervisor: str
@@ -209,7 +222,9 @@ def choose_subjects(plan: CityPlan, anchor: datetime) -> Subjects:
                               if s.code.startswith(district)], 9)
     local = timezone.localtime(anchor).date().replace(day=1)
     previous = date(local.year - (local.month == 1), (local.month - 2) % 12 + 1, 1)
-    return Subjects(district, street, f"tj{street}a", f"zx{street}", f"zx{district}",
+    box = next(d.box for d in plan.districts if d.code == district)
+    assert box is not None
+    return Subjects(district, box, street, f"tj{street}a", f"zx{street}", f"zx{district}",
                     f"ld{district}", f"{previous:%Y-%m}")
 
 
@@ -224,7 +239,7 @@ def session_cookie(username: str) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def intake_spec(token: str, seed: int) -> dict[str, Any]:
+def intake_spec(token: str, seed: int, box: Box = CITY_BOX) -> dict[str, Any]:
     """What the intake clients need: leaf categories with their required attributes."""
     from bench.load import load_categories
     from civicgrid.cases.models import Category
@@ -238,7 +253,7 @@ def intake_spec(token: str, seed: int) -> dict[str, Any]:
                     for a in category.attributes.all() if a.required]
         categories.append({"code": category.code, "required": required})
     descriptions = [p for phrases in PHRASES.values() for p in phrases]
-    return {"kind": "intake", "token": token, "box": CITY_BOX, "categories": categories,
+    return {"kind": "intake", "token": token, "box": box, "categories": categories,
             "weights": [weight_by_code.get(c["code"], 0.001) for c in categories],
             "descriptions": descriptions, "expect": 201, "idempotency": True}
 
@@ -375,6 +390,11 @@ def page_plan(subjects: Subjects) -> list[tuple[str, str, str]]:
     for who in ("mediator", "street", "district"):
         pages.append((f"inbox_page_{who}", "/cases/?inbox=mine", who))
         pages.append((f"case_api_{who}", "/api/v1/cases?inbox=mine", who))
+    # The dispatch inbox (待分派: the registered and accepted cases of the queues) of the
+    # two dispatchers, the street's and the district's supervisors: the backlog's.
+    for who in ("street", "district"):
+        pages.append((f"dispatch_page_{who}", "/cases/?inbox=dispatch", who))
+        pages.append((f"dispatch_api_{who}", "/api/v1/cases?inbox=dispatch", who))
     # The same person's full first page (全部: the 50 newest cases in scope) holds 50 rows
     # at every size: latency against the size of the data, the content being equal.
     for who in ("mediator", "street", "district"):
@@ -403,9 +423,10 @@ def measure_in_process(cfg: Config, subjects: Subjects, token: str, size: int,
     from civicgrid.accounts.models import User
     from civicgrid.cases.selectors import inbox_counts
 
-    results["inbox_mine"] = {
-        who: inbox_counts(actor=User.objects.get(username=subjects.users[who]))["mine"]
-        for who in ("mediator", "street", "district")}
+    counts = {who: inbox_counts(actor=User.objects.get(username=subjects.users[who]))
+              for who in ("mediator", "street", "district")}
+    results["inbox_mine"] = {who: c["mine"] for who, c in counts.items()}
+    results["inbox_dispatch"] = {who: counts[who]["dispatch"] for who in ("street", "district")}
     queries: dict[str, int] = {}
     for name, path, who in pages:
         client = Client(HTTP_HOST="127.0.0.1")
@@ -445,12 +466,81 @@ def measure_in_process(cfg: Config, subjects: Subjects, token: str, size: int,
     results["queries"] = queries
     results["intake_in_process"] = timed("intake", intake, 10 if cfg.tiny else 50, warmup=3)
     results["ping_in_process"] = timed("ping", ping, 100 if cfg.tiny else 500, warmup=10)
+    # CPU per intake, this process's (the application) and its connection's backend's (the
+    # database), and how long each intake held its contended row locks (bench/ceiling.py).
+    backend = backend_pid()
+    app, db = time.process_time(), backend_cpu(backend)
+    with ceiling.lock_holds(connections["default"]) as holds:
+        for _ in range(cfg.cpu_intakes):
+            intake()
+    app_ms = (time.process_time() - app) * 1000 / cfg.cpu_intakes
+    db_after = backend_cpu(backend) if backend_pid() == backend else None
+    results["cpu_in_process"] = (
+        app_ms, None if db is None or db_after is None
+        else (db_after - db) * 1000 / cfg.cpu_intakes)
+    if len(holds.number) != cfg.cpu_intakes:
+        raise RuntimeError(f"the lock hold times of {len(holds.number)} intakes of "
+                           f"{cfg.cpu_intakes} were noted")
+    results["lock_holds"] = holds
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid: int = cursor.fetchone()[0]
+    return pid
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds this connection's backend has used, None if the server is not a process
+    of this machine (a remote server, or another pid namespace)."""
+    return http.cpu_seconds([pid], "postgres").get(pid)
+
+
+def database_cpu() -> dict[int, float] | None:
+    """CPU seconds each process of the PostgreSQL server has used, but for the client
+    backends of other databases (several runs may share the server); None if the server is
+    not a process of this machine."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                       "AND datname IS DISTINCT FROM current_database()")
+        others = {pid for (pid,) in cursor.fetchall()}
+    own = backend_pid()
+    pids = [pid for pid, _ppid, name in http.processes() if name == "postgres"
+            and pid not in others]
+    return http.cpu_seconds(pids, "postgres") if own in pids else None
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used so far by each gunicorn worker and by each of the database's server
+    processes (None: not measurable here)."""
+
+    app: dict[int, float]
+    db: dict[int, float] | None
+
+
+def cpu_sample(server: http.Server) -> CpuSample:
+    return CpuSample(http.cpu_seconds(server.worker_pids()), database_cpu())
+
+
+def cpu_per_intake(before: CpuSample, after: CpuSample, intakes: int
+                   ) -> tuple[float | None, float | None]:
+    """Application and database CPU ms per intake between the two samples."""
+    if intakes <= 0:
+        return None, None
+    app = http.cpu_used(before.app, after.app) * 1000 / intakes if after.app else None
+    db = (http.cpu_used(before.db, after.db) * 1000 / intakes
+          if before.db is not None and after.db is not None else None)
+    return app, db
 
 
 # --- one stage ------------------------------------------------------------------------------
 
-def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
+def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path, world: World,
                   subjects: Subjects, token: str, stage: StageResult) -> None:
+    from civicgrid.cases.models import Case
+
     results, notes = stage.results, stage.notes
     log("checkpoint, and a pause for the load average to fall")
     notes.append(f"load average when measuring began: {settle(5 if cfg.tiny else 60)} "
@@ -478,20 +568,44 @@ def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
             results[name] = http.sequential(
                 name, port=server.port, path=path, headers=cookies[who],
                 count=cfg.requests, warmup=2 * cfg.workers, max_seconds=cfg.page_seconds)
-        log(f"framework ceiling: GET /api/v1/ping × {cfg.concurrency} clients")
+        log(f"ping: GET /api/v1/ping × {cfg.concurrency} clients")
         results["ping"] = http.run_load(
             "ping", port=server.port, spec={"kind": "get", "path": "/api/v1/ping"},
             concurrency=cfg.concurrency, duration=cfg.load_seconds, warmup=cfg.warmup_seconds)
-        log(f"intake: POST /api/v1/cases × {cfg.concurrency} clients")
+        log(f"intake, whole city: POST /api/v1/cases × {cfg.concurrency} clients (and the "
+            "CPU of the workers and of the database)")
+        # The intakes are the cases the phase added, those of its warm-up too, as the CPU
+        # read around it counts theirs; counted outside the CPU window (it costs some).
+        cases = Case.objects.count()
+        before = cpu_sample(server)
         results["intake"] = http.run_load(
             "intake", port=server.port, spec=intake_spec(token, cfg.seed),
             concurrency=cfg.concurrency, duration=cfg.load_seconds,
             warmup=cfg.warmup_seconds, seed=stage.size % 9973)
+        after = cpu_sample(server)
+        results["cpu_http"] = cpu_per_intake(before, after, Case.objects.count() - cases)
+        log(f"intake, one county ({subjects.district}): POST /api/v1/cases × "
+            f"{cfg.concurrency} clients")
+        results["intake_county"] = http.run_load(
+            "intake_county", port=server.port,
+            spec=intake_spec(token, cfg.seed, subjects.district_box),
+            concurrency=cfg.concurrency, duration=cfg.load_seconds,
+            warmup=cfg.warmup_seconds, seed=stage.size % 9973 + 1)
     connections.close_all()
     log(f"database ceiling: INSERT + COMMIT × {cfg.concurrency} connections")
     results["db_ceiling"] = http.run_db_load(
         "db", url=db_url, concurrency=cfg.concurrency, duration=cfg.load_seconds,
         warmup=cfg.warmup_seconds)
+    clients = ceiling.client_limit(cfg.ceiling_clients)
+    if clients < cfg.ceiling_clients:
+        notes.append(f"emulated ceiling: {clients} clients, not {cfg.ceiling_clients} (the "
+                     "server's max_connections)")
+    log(f"emulated many-app-server ceiling: {clients} clients holding the intake's row locks, "
+        f"in {subjects.district}, then over the deployment")
+    results.update(ceiling.run_phases(
+        url=db_url, holds=results["lock_holds"], city=ceiling.draws(world, CITY_CODE),
+        county=ceiling.draws(world, subjects.district), clients=clients,
+        duration=cfg.load_seconds, warmup=cfg.warmup_seconds, seed=stage.size % 9973))
     log("audit sealer: the entries the stage's intakes wrote")
     from civicgrid.audit.services import audit_seal
 
@@ -499,9 +613,10 @@ def measure_stage(cfg: Config, env: dict[str, str], db_url: str, workdir: Path,
     sealed = audit_seal(wait=True)
     results["audit_seal"] = (sealed, time.perf_counter() - started)
     results["cpu_after"] = http.cpu_calibration()
-    if results["intake"].failed:
-        notes.append(f"intake answers: {dict(results['intake'].statuses)}")
-        log(f"intake failures; the server log ends with:\n{http.tail(server.log, 60)}")
+    for key in ("intake", "intake_county"):
+        if results[key].failed:
+            notes.append(f"{key} answers: {dict(results[key].statuses)}")
+            log(f"{key} failures; the server log ends with:\n{http.tail(server.log, 60)}")
 
 
 # --- the whole run --------------------------------------------------------------------------
@@ -535,11 +650,17 @@ def run_bench(cfg: Config, env: dict[str, str], db_url: str, workdir: Path) -> R
         "period": subjects.period}
     token = api_token()
     previous = 0
+    backlog = range(0)
     for size in cfg.sizes:
         stage = Stage(size=size, previous=previous, total=total, first=cfg.sizes[0])
+        if previous:
+            log(f"the previous stage's intakes worked off: {work_off(backlog.stop):,} cases")
         log(f"loading cases up to {size:,}")
         t0 = time.perf_counter()
         loaded = load_cases(world, timeline, stage, now=cfg.anchor.timestamp())
+        if not previous:
+            log(f"the backlog: {cfg.backlog:,} unaccepted hotline cases")
+            backlog = load_backlog(world, timeline, cfg.backlog, now=cfg.anchor.timestamp())
         load_s = time.perf_counter() - t0
         log(f"loaded {loaded:,} cases in {load_s:.1f}s; rebuilding the rollup")
         t0 = time.perf_counter()
@@ -548,11 +669,15 @@ def run_bench(cfg: Config, env: dict[str, str], db_url: str, workdir: Path) -> R
         rebuild_s = time.perf_counter() - t0
         result = StageResult(size=size, cases=Case.objects.count(), load_seconds=load_s,
                              rebuild_seconds=rebuild_s)
+        # Nothing of the run dispatches a case: the whole backlog is in every stage.
+        result.results["backlog"] = Case.objects.filter(
+            pk__gte=backlog.start, pk__lt=backlog.stop,
+            status__in=("registered", "accepted")).count()
         if cfg.tiny:
             differences = stats_differences()
             if differences:
                 raise RuntimeError(f"rollup differs from the cases: {differences[:5]}")
-        measure_stage(cfg, env, db_url, workdir, subjects, token, result)
+        measure_stage(cfg, env, db_url, workdir, world, subjects, token, result)
         report.stages.append(result)
         previous = size
     report.finished = timezone.now()
@@ -569,6 +694,9 @@ def problems(report: Report) -> list[str]:
                            f"requests failed ({dict(result.statuses)})")
         if stage.results.get("figures_agree") is False:
             out.append(f"{stage.size:,} cases: the rollup and the naive count disagree")
+        if stage.results.get("backlog") != report.config.backlog:
+            out.append(f"{stage.size:,} cases: {stage.results.get('backlog')} cases of the "
+                       f"backlog waiting for dispatch, not {report.config.backlog}")
     return out
 
 

@@ -18,6 +18,10 @@ PAGES = [
     ("case_api_street", "case list API — street supervisor"),
     ("inbox_page_district", "inbox page — district supervisor"),
     ("case_api_district", "case list API — district supervisor"),
+    ("dispatch_page_street", "dispatch inbox page /cases/?inbox=dispatch — street supervisor"),
+    ("dispatch_api_street", "case list API ?inbox=dispatch — street supervisor"),
+    ("dispatch_page_district", "dispatch inbox page — district supervisor"),
+    ("dispatch_api_district", "case list API ?inbox=dispatch — district supervisor"),
     ("all_page_mediator", "all-cases page /cases/?inbox=all (50 rows) — mediator"),
     ("all_api_mediator", "case list API, first 50 — mediator"),
     ("all_page_street", "all-cases page (50 rows) — street supervisor"),
@@ -40,6 +44,10 @@ _QUERY_LABELS = {
     "case_api_street": "case list API, street supervisor",
     "inbox_page_district": "inbox page, district supervisor",
     "case_api_district": "case list API, district supervisor",
+    "dispatch_page_street": "dispatch inbox page, street supervisor",
+    "dispatch_api_street": "dispatch inbox API, street supervisor",
+    "dispatch_page_district": "dispatch inbox page, district supervisor",
+    "dispatch_api_district": "dispatch inbox API, district supervisor",
     "all_page_mediator": "all-cases page, mediator", "all_api_mediator": "first 50, mediator",
     "all_page_street": "all-cases page, street supervisor",
     "all_api_street": "first 50, street supervisor",
@@ -51,7 +59,9 @@ LATENCY_TARGET = 1.3
 DASHBOARD_P95_MS = 100.0
 LOCATOR_TARGET = 50_000
 INTAKE_STATEMENTS = 12  # issue 14: SQL statements per intake, in the steady state
-INTAKE_SHARE = 0.5
+INTAKE_SHARE = 0.25  # issue 14: intake ÷ ping throughput over HTTP
+INTAKE_APP_CPU_MS = 5.0  # issue 14: application CPU per intake (the gunicorn workers')
+CEILING_TARGET = 1_000  # issue 14: intakes/s, one county and the deployment
 
 
 def _size(n: int) -> str:
@@ -118,17 +128,39 @@ def rows(report: Report) -> tuple[list[str], list[list[str]]]:
         _x(_ratio(_get(last, "cpu_before") + _get(last, "cpu_after"),
                   _get(first, "cpu_before") + _get(first, "cpu_after"))))
     conc = _get(first, "intake").concurrency
+    counties = report.city.get("county")
     add(f"**Intake over HTTP** ({conc} clients, {report.config.workers} gunicorn workers)",
         ["" for _ in stages])
-    load_rows("intake", "POST /api/v1/cases (intake)", "cases/s")
-    load_rows("ping", "GET /api/v1/ping (framework ceiling)", "requests/s")
+    load_rows("intake", f"POST /api/v1/cases, intake, whole city ({counties} counties)",
+              "cases/s")
+    load_rows("intake_county", f"intake, one county ({report.targets['district']})",
+              "cases/s")
+    load_rows("ping", "GET /api/v1/ping (no authentication, no database)", "requests/s")
     load_rows("db_ceiling", "psycopg INSERT + COMMIT (database ceiling)", "rows/s")
-    add("intake ÷ framework ceiling",
+    add("intake ÷ ping, throughput (whole city)",
         [_pct(_ratio(_get(s, "intake").rate, _get(s, "ping").rate)) for s in stages])
     add("intake ÷ database ceiling",
         [_pct(_ratio(_get(s, "intake").rate, _get(s, "db_ceiling").rate)) for s in stages])
+    add("application CPU per intake, ms (gunicorn workers / in process)",
+        [_cpu(_get(s, "cpu_http"), _get(s, "cpu_in_process"), 0) for s in stages])
+    add("database CPU per intake, ms (PostgreSQL / this connection's backend)",
+        [_cpu(_get(s, "cpu_http"), _get(s, "cpu_in_process"), 1) for s in stages])
     add("audit sealer after the load (ADR 0010): entries sealed, entries/s",
         [_sealed(_get(s, "audit_seal")) for s in stages])
+    add("**Emulated many-app-server ceiling** (the intake's contended row locks, held as "
+        "measured in process)", ["" for _ in stages])
+    for which, label in (
+            ("number", "lock held per intake, ms: number row (p50 / p95)"),
+            ("rollup", "lock held per intake, ms: rollup row (p50 / p95)"),
+            ("gap", "from the number statement to the rollup statement, ms (p50 / p95)")):
+        add(label, [_holds(_get(s, "lock_holds"), which) for s in stages])
+    clients = _get(first, "ceiling_clients")
+    load_rows("ceiling_county", f"emulated ceiling, one county ({clients} clients holding the "
+              "locks for the measured times)", "intakes/s")
+    load_rows("ceiling_city", f"emulated ceiling, whole deployment ({counties} counties)",
+              "intakes/s")
+    add("bound for one county: number shards ÷ number row held (p50), intakes/s",
+        [_rate(_get(s, "ceiling_bound")) for s in stages])
     add("**Worklists and dashboards** (one request at a time, p50 / p95 ms)",
         ["" for _ in stages])
     for key, label in PAGES:
@@ -140,6 +172,11 @@ def rows(report: Report) -> tuple[list[str], list[list[str]]]:
     add("cases in the inbox (mine): mediator / street / district supervisor "
         "(a page lists 50)",
         [" / ".join(f"{n:,}" for n in (_get(s, "inbox_mine") or {}).values()) for s in stages])
+    add("cases in the dispatch inbox: street / district supervisor",
+        [" / ".join(f"{n:,}" for n in (_get(s, "inbox_dispatch") or {}).values())
+         for s in stages])
+    add(f"the backlog: unaccepted hotline cases of the last 48 hours in the city (loaded "
+        f"{report.config.backlog:,})", [f"{_get(s, 'backlog'):,}" for s in stages])
     add("**Dashboard figures in process** (p50 / p95 ms)", ["" for _ in stages])
     for key, label in FIGURES:
         results = [_get(s, key) for s in stages]
@@ -178,6 +215,23 @@ def _latency_ratio(a: Any, b: Any) -> str:
     return f"{_x(_ratio(b.p50_ms, a.p50_ms))} / {_x(_ratio(b.p95_ms, a.p95_ms))}"
 
 
+def _cpu(http_cpu: tuple[float | None, float | None] | None,
+         in_process: tuple[float | None, float | None] | None, which: int) -> str:
+    """CPU ms per intake of the application (0) or the database (1): over HTTP / in
+    process."""
+    cells = []
+    for pair in (http_cpu, in_process):
+        value = None if pair is None else pair[which]
+        cells.append("not measured" if value is None else _ms(value))
+    return " / ".join(cells)
+
+
+def _holds(holds: Any, which: str) -> str:
+    if holds is None:
+        return "—"
+    return f"{_ms(holds.p50(which) * 1000)} / {_ms(holds.p95(which) * 1000)}"
+
+
 def _sealed(result: tuple[int, float] | None) -> str:
     if not result:
         return "—"
@@ -192,8 +246,21 @@ def targets(report: Report) -> list[tuple[str, str, bool]]:
     out = []
     for s in stages:
         share = _ratio(_get(s, "intake").rate, _get(s, "ping").rate)
-        out.append((f"intake ≥ 50% of the framework ceiling ({_size(s.size)})",
-                    _pct(share), share >= INTAKE_SHARE))
+        out.append((f"intake ÷ ping throughput over HTTP ≥ {INTAKE_SHARE:.0%} "
+                    f"({_size(s.size)})", _pct(share), share >= INTAKE_SHARE))
+    for s in stages:
+        app, _db = _get(s, "cpu_http") or (None, None)
+        in_process = (_get(s, "cpu_in_process") or (None, None))[0]
+        measured = (("not measured" if app is None else f"{_ms(app)} ms")
+                    + ("" if in_process is None else f" (in process {_ms(in_process)} ms)"))
+        out.append((f"application CPU per intake ≤ {INTAKE_APP_CPU_MS:.0f} ms, gunicorn "
+                    f"workers ({_size(s.size)})", measured,
+                    app is not None and app <= INTAKE_APP_CPU_MS))
+    for key, where in (("ceiling_county", "one county"), ("ceiling_city", "deployment")):
+        for s in stages:
+            rate = _get(s, key).rate
+            out.append((f"emulated ceiling ≥ {CEILING_TARGET:,} intakes/s, {where} "
+                        f"({_size(s.size)})", f"{_rate(rate)}/s", rate >= CEILING_TARGET))
     for s in stages:
         statements = (_get(s, "queries") or {}).get("intake")
         out.append((f"SQL statements per intake ≤ {INTAKE_STATEMENTS} ({_size(s.size)})",
@@ -259,8 +326,9 @@ uv run python -m bench.run --help   # sizes, seconds, seed, anchor, output (DATA
 PostgreSQL comes from `scripts/with_test_postgres.py` as for the tests (`TEST_DATABASE_URL`, else
 a local server, else a throwaway cluster); the benchmark creates its own database
 `civicgrid_bench_<random>` there and drops it at the end. `make test` runs it at a tiny size (300
-grids, 500 then 2,000 cases, 2-second load phases) and fails if any request fails or the rollup
-disagrees with the cases.
+grids, 500 then 2,000 cases, 2-second load phases) and fails if any request fails, the rollup
+disagrees with the cases or a stage has not the whole backlog (a missed target does not fail
+it).
 
 ## What the run builds
 
@@ -277,8 +345,19 @@ disagrees with the cases.
   from the category's SLA, outcome, satisfaction, supervision), rejected and merged cases,
   hand-offs to the court. Stages nest: the 100,000 cases are every tenth case of the 1,000,000.
   Parties, timeline events and audit entries are not generated (no measured read touches
-  them). After each load the rollup is rebuilt (`stats_rebuild`) and the loaded tables are
-  vacuumed and analysed, as autovacuum would have done.
+  them).
+- **The backlog** (`bench/load.py`, `load_backlog`): right after the first stage's cases,
+  5,000 hotline cases (tiny run: 200) nobody has dispatched yet, registered uniformly over the
+  48 hours before the run: non-petition leaf categories by the generator's shares, grids by
+  their weights, about 80% registered and 20% accepted, at the category's default level in
+  the street's (or, at county level, the district's) dispatch queue, with the suggested unit
+  and the accept or dispatch deadline. Loaded once, so every stage has the same backlog and
+  the dispatch inbox can be compared between the sizes; the run fails if a stage has not all
+  of it. Before the next stage is loaded, the cases the measurements registered through
+  intake are closed as rejected (`work_off`), as a dispatch centre works off its queue: the
+  inboxes of a stage hold its generated cases and the backlog, not the previous stage's
+  intake load. After each load the rollup is rebuilt (`stats_rebuild`) and the loaded tables
+  are vacuumed and analysed, as autovacuum would have done.
 
 ## What is measured, and how
 
@@ -289,13 +368,45 @@ disagrees with the cases.
   a very high per-minute limit), an `Idempotency-Key` on every request, a random point of the
   city (the grid comes from the point→grid locator), a leaf category by the generator's shares
   with its required attributes, an applicant with a phone in 70% of requests; success = 201.
-  Side by side, the same clients against `GET /api/v1/ping` on the same server (the framework
-  ceiling: no authentication, no database) and the same number of raw psycopg connections
-  each inserting one row into a scratch table and committing (the database ceiling).
+  Twice: at random points of the whole city (every district is a county with its own case
+  numbers), then at random points of the measured district only (one county: its number
+  counters and its streets' rollup rows are shared by every intake). Side by side, the same
+  clients against `GET /api/v1/ping` on the same server (no authentication, no database; the
+  target is intake at 25% of its throughput or more) and the same number of raw psycopg
+  connections each inserting one row into a scratch table and committing (the database
+  ceiling).
+- **CPU per intake**, the application's and the database's apart. Over HTTP, during the
+  whole-city intake phase: the CPU time of the gunicorn workers and of the PostgreSQL
+  server's processes (all but other databases' client backends) from /proc at the start and
+  the end of the phase, divided by the cases the phase added (its warm-up included, as in the
+  CPU). In process: the benchmark's own CPU time (`time.process_time`) and its connection's
+  backend's around 300 warm intakes (tiny run: 50). "not measured" when the server is not a
+  process of this machine. The target is 5 ms of application CPU per intake (gunicorn).
+- **The emulated many-app-server ceiling** (`bench/ceiling.py`), after the HTTP phases. An
+  intake holds two contended row locks until its commit: its county's day's number counter
+  (one of `CASE_NUMBER_SHARDS` shards) and the rollup row of its street, month and category
+  (the audit chain is sealed in the background and takes none). During the in-process
+  intakes the time from each of the two statements to the end of the commit is noted, and
+  the application's work while it holds them (from the end of the number statement to the
+  start of the rollup statement, from the end of that to the start of the commit); then 48
+  clients (tiny run: 16; fewer if the server's `max_connections` would not take them) on
+  scratch copies of the two tables do nothing but send, in three messages, BEGIN, the
+  number upsert on a random shard and `pg_sleep` for the median work between the
+  statements; the rollup upsert on a street and category drawn like real intakes and
+  `pg_sleep` for the median work after it; COMMIT: all in the measured district, then over
+  the whole deployment. The sleeps are the server's and the round trips between the
+  messages stand for the application's between its statements, so the locks are held as an
+  application server working between its statements would hold them, a little longer (the
+  client's turnaround, `pg_sleep`'s wake-up; it waits whole milliseconds, so each sleep is
+  the whole milliseconds below the median or one more, the median on average): the emulated
+  ceiling is conservative. Beside it the bound for one county: the shards ÷ the median time
+  the number row is held. The target is 1,000 intakes/s for one county and for the
+  deployment.
 - **Worklists**: `/cases/?inbox=mine` (the inbox page) and `/api/v1/cases?inbox=mine` (the case
   list API) for a mediator of a street mediation committee, that street's supervisor and the
-  district's supervisor, signed in with a session; one request at a time through the same
-  gunicorn after a warm-up of 2 × workers requests.
+  district's supervisor, and the dispatch inbox (`?inbox=dispatch`, the backlog's cases in
+  their queues) for the two supervisors, the dispatchers; signed in with a session; one
+  request at a time through the same gunicorn after a warm-up of 2 × workers requests.
 - **Dashboards**: the district dashboard (`/dashboard/?area=<district>&period=<last complete
   month>`) and the monthly safety data release (`/reports/<district>/release/?month=…`) as the
   district's leader, the same way. In process, the dashboard's figures from the rollup (the
@@ -356,7 +467,8 @@ def render_markdown(report: Report, elapsed: timedelta, analysis: str = "") -> s
         "- Cases: " + ", then ".join(
             f"{s.size:,} (loaded in {s.load_seconds:.0f} s, rollup rebuilt and vacuumed in "
             f"{s.rebuild_seconds:.0f} s; {s.cases:,} rows when measured)"
-            for s in report.stages) + ".",
+            for s in report.stages) + f"; and a backlog of {cfg.backlog:,} hotline cases "
+        "waiting for dispatch.",
         f"- Measured for: district {report.targets['district']}, street "
         f"{report.targets['street']} (mediator `{report.targets['mediator']}`, street "
         f"supervisor `{report.targets['street supervisor']}`, district supervisor "
@@ -365,7 +477,9 @@ def render_markdown(report: Report, elapsed: timedelta, analysis: str = "") -> s
         f"- Load phases: {cfg.concurrency} clients in separate processes, "
         f"{cfg.warmup_seconds:.0f} s warm-up + {cfg.load_seconds:.0f} s measured; pages: "
         f"{cfg.requests} requests one at a time after a warm-up; in-process figures: "
-        f"{cfg.in_process_repeats} repetitions (naive: a quarter of that, at least 3).",
+        f"{cfg.in_process_repeats} repetitions (naive: a quarter of that, at least 3); CPU "
+        f"and lock hold times around {cfg.cpu_intakes} intakes in process; the emulated "
+        f"ceiling with {cfg.ceiling_clients} clients.",
         "",
         "## Figures",
         "",

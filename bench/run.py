@@ -49,6 +49,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", help="comma-separated case counts, each dividing the "
                         "largest, e.g. 100000,1000000")
     parser.add_argument("--seconds", type=float, help="measured seconds per load phase")
+    parser.add_argument("--backlog", type=int, help="unaccepted hotline cases waiting for "
+                        "dispatch in every stage (default 5,000; tiny 200)")
     return parser.parse_args(argv)
 
 
@@ -150,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             anchor=anchor, load_seconds=args.seconds or (2.0 if tiny else 15.0),
             warmup_seconds=1.0 if tiny else 3.0, requests=10 if tiny else 40,
             page_seconds=5.0 if tiny else 20.0, in_process_repeats=5 if tiny else 20,
-            workers=workers, concurrency=2 * workers, tiny=tiny)
+            workers=workers, concurrency=2 * workers, tiny=tiny,
+            backlog=args.backlog if args.backlog is not None else (200 if tiny else 5000),
+            cpu_intakes=50 if tiny else 300, ceiling_clients=16 if tiny else 48)
         report = run_bench(cfg, env, db_url, workdir)
     elapsed = timedelta(seconds=round(time.perf_counter() - began))
     print(render_table(report, elapsed))
