@@ -13,9 +13,11 @@ lock in the request (a background writer seals it, ADR 0010); nothing else is co
 while holding them: from the end of the number statement to the start of the rollup statement,
 and from the end of that to the start of the COMMIT. `run_phases()` then runs clients that do
 nothing but take the two locks and hold them as long, on scratch copies of the two tables, in
-three messages: BEGIN, the number upsert on a random shard of the county's day and `pg_sleep`
-for the median work between the statements; the rollup upsert on a (street, month, category)
-drawn like real intakes and `pg_sleep` for the median work after it; COMMIT. The sleeps are
+three messages, in the order intake takes the locks (the rollup row first, then the number
+row: civicgrid/cases/services/intake.py): BEGIN, the first upsert and `pg_sleep` for the
+median work between the statements; the second upsert and `pg_sleep` for the median work
+after it; COMMIT. The number upsert is on a random shard of the county's day, the rollup's
+on a (street, month, category) drawn like real intakes. The sleeps are
 the server's and the round trips between the messages stand for the application's between its
 statements, so the locks are held as an application server working between its statements
 would hold them: a little longer (the client's turnaround, pg_sleep's wake-up), so the
@@ -53,11 +55,13 @@ NUMBERS, ROLLUP = "bench_numbers", "bench_casestat"  # the scratch copies
 @dataclass
 class Holds:
     """Per intake (seconds): how long the number row and the rollup row were locked (from
-    the start of their statements to the end of the commit) and the time from the number
-    statement's start to the rollup statement's; the application's work while holding them:
-    from the end of the number statement to the start of the rollup statement (`between`),
-    from the end of that to the start of the commit (`after`)."""
+    the start of their statements to the end of the commit) and the time from the first of
+    the two statements' start to the second's; the application's work while holding them:
+    from the end of the first statement to the start of the second (`between`), from the
+    end of that to the start of the commit (`after`). `first`: which lock intake takes
+    first ("number" or "rollup"), as the emulation takes them."""
 
+    first: str = ""
     number: list[float] = field(default_factory=list)
     rollup: list[float] = field(default_factory=list)
     gap: list[float] = field(default_factory=list)
@@ -102,11 +106,15 @@ def lock_holds(wrapper: Any) -> Iterator[Holds]:
         commit()
         ended = time.perf_counter()
         if len(marks) == 2 * len(tables):
+            first, second = sorted(tables, key=lambda lock: marks[lock, "start"])
+            if holds.first not in ("", first):
+                raise RuntimeError("intake took its two locks in a different order")
+            holds.first = first
             holds.number.append(ended - marks["number", "start"])
             holds.rollup.append(ended - marks["rollup", "start"])
-            holds.gap.append(marks["rollup", "start"] - marks["number", "start"])
-            holds.between.append(marks["rollup", "start"] - marks["number", "end"])
-            holds.after.append(began - marks["rollup", "end"])
+            holds.gap.append(marks[second, "start"] - marks[first, "start"])
+            holds.between.append(marks[second, "start"] - marks[first, "end"])
+            holds.after.append(began - marks[second, "end"])
         marks.clear()
 
     wrapper._commit = timed_commit  # an instance attribute over the class's method
@@ -144,12 +152,17 @@ def _whole_ms(seconds: float, rng: random.Random) -> float:
 def _transaction(conn: Any, spec: dict[str, Any], rng: random.Random) -> None:
     street = rng.choices(spec["streets"], cum_weights=spec["street_cum"])[0]
     category = rng.choices(spec["categories"], cum_weights=spec["category_cum"])[0]
-    # Several statements in one message (the client cursor binds the parameters itself).
-    conn.execute(f"BEGIN; {spec['number_sql']}; SELECT pg_sleep(%s)",
-                 (street[:6], spec["day"], rng.randrange(spec["shards"]),
-                  _whole_ms(spec["between"], rng)))
-    conn.execute(f"{spec['rollup_sql']}; SELECT pg_sleep(%s)",
-                 (street, spec["month"], category, _whole_ms(spec["after"], rng)))
+    statements = {"number": (spec["number_sql"], (street[:6], spec["day"],
+                                                   rng.randrange(spec["shards"]))),
+                  "rollup": (spec["rollup_sql"], (street, spec["month"], category))}
+    (first_sql, first_args), (second_sql, second_args) = (
+        statements[lock] for lock in spec["order"])
+    # Several statements in one message (the client cursor binds the parameters itself),
+    # the locks in intake's order.
+    conn.execute(f"BEGIN; {first_sql}; SELECT pg_sleep(%s)",
+                 (*first_args, _whole_ms(spec["between"], rng)))
+    conn.execute(f"{second_sql}; SELECT pg_sleep(%s)",
+                 (*second_args, _whole_ms(spec["after"], rng)))
     conn.execute("COMMIT")
 
 
@@ -303,6 +316,7 @@ def run_phases(*, url: str, holds: Holds, city: dict[str, list[Any]],
     common: dict[str, Any] = {
         "day": day, "month": day.replace(day=1), "shards": shards,
         "between": holds.p50("between"), "after": holds.p50("after"),
+        "order": (holds.first, "rollup" if holds.first == "number" else "number"),
         "number_sql": number_sql, "rollup_sql": rollup_sql}
     processes = max(1, min(4, http.cores(), clients))
     seeds = [seed * 1000 + i for i in range(clients)]

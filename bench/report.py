@@ -152,7 +152,7 @@ def rows(report: Report) -> tuple[list[str], list[list[str]]]:
     for which, label in (
             ("number", "lock held per intake, ms: number row (p50 / p95)"),
             ("rollup", "lock held per intake, ms: rollup row (p50 / p95)"),
-            ("gap", "from the number statement to the rollup statement, ms (p50 / p95)")):
+            ("gap", "from the first of the two statements to the second, ms (p50 / p95)")):
         add(label, [_holds(_get(s, "lock_holds"), which) for s in stages])
     clients = _get(first, "ceiling_clients")
     load_rows("ceiling_county", f"emulated ceiling, one county ({clients} clients holding the "
@@ -387,14 +387,15 @@ it).
   (one of `CASE_NUMBER_SHARDS` shards) and the rollup row of its street, month and category
   (the audit chain is sealed in the background and takes none). During the in-process
   intakes the time from each of the two statements to the end of the commit is noted, and
-  the application's work while it holds them (from the end of the number statement to the
-  start of the rollup statement, from the end of that to the start of the commit); then 48
-  clients (tiny run: 16; fewer if the server's `max_connections` would not take them) on
-  scratch copies of the two tables do nothing but send, in three messages, BEGIN, the
-  number upsert on a random shard and `pg_sleep` for the median work between the
-  statements; the rollup upsert on a street and category drawn like real intakes and
-  `pg_sleep` for the median work after it; COMMIT: all in the measured district, then over
-  the whole deployment. The sleeps are the server's and the round trips between the
+  the application's work while it holds them (from the end of the first statement to the
+  start of the second, from the end of that to the start of the commit; intake takes the
+  rollup row first and the number as late as it can); then 48 clients (tiny run: 16; fewer
+  if the server's `max_connections` would not take them) on scratch copies of the two
+  tables do nothing but send, in three messages and intake's order, BEGIN, the first
+  upsert and `pg_sleep` for the median work between the statements; the second upsert and
+  `pg_sleep` for the median work after it; COMMIT (the number on a random shard, the
+  rollup on a street and category drawn like real intakes): all in the measured district,
+  then over the whole deployment. The sleeps are the server's and the round trips between the
   messages stand for the application's between its statements, so the locks are held as an
   application server working between its statements would hold them, a little longer (the
   client's turnaround, `pg_sleep`'s wake-up; it waits whole milliseconds, so each sleep is

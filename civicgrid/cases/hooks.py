@@ -1,8 +1,9 @@
 """The ports of the case pipeline (civicgrid/core/hooks.py): what higher apps connect to.
 
 - `case_changed(before, after)`: after every write that changes a case's row, in the same
-  transaction; `before` is the case as it was (None at intake). stats keeps the rollup by
-  the difference of the two.
+  transaction; `before` is the case as it was (None at intake, where it is sent just before
+  the new row is written, its facts final). stats keeps the rollup by the difference of
+  the two.
 - `case_event_recorded(event)`: after every timeline event is written, in the same
   transaction. webhooks writes a delivery per matching endpoint.
 - `drilldown`: which cases are behind a statistic's number (the case list's `stat=` filter);

@@ -282,6 +282,10 @@ def case_intake(
     )
     party_rows = [party_row(case, p) for p in parties]  # (checks each party: before writing)
     with transaction.atomic(savepoint=False):
+        # The rollup first: its row (street, month, category) is shared by few intakes at
+        # once, the county's number rows by every intake of the county, and each is locked
+        # until the commit; so the number is taken as late as the case's row allows.
+        hooks.case_changed.send(None, case)
         case.number = _next_number(place.code[:6], now)
         _insert_with_tracking_code(case)
         insert_rows(party_rows)
@@ -294,7 +298,6 @@ def _intake_written(case: Case, party_rows: list[Party], prepared_uploads: list[
                     *, actor: Actor, channel: str, category: Category, place: Area) -> None:
     # The rows as written, for a caller that answers from them (the JSON API's intake).
     case.intake_parties = party_rows  # type: ignore[attr-defined]
-    hooks.case_changed.send(None, case)
     record_event(case, E.Registered(channel=channel, level=case.level,
                                     routing=case.routing_note), actor, to_status=case.status)
     audit_record(actor=actor, event_type=AuditEventType.CASE_INTAKE, subject=case,

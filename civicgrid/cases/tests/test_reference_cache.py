@@ -51,10 +51,10 @@ def _statement(sql: str) -> str:
 INTAKE_STATEMENTS = [
     "SELECT core_revision",             # the reference counters, once a request
     "SAVEPOINT",                        # (the test's transaction: run_idempotent's block)
+    "INSERT stats_casestat",            # the rollup (first: see case_intake)
     "INSERT cases_casenumbersequence",  # the day's number
     "INSERT cases_case",                # unless its tracking code is taken (then drawn again)
     "INSERT cases_party",
-    "INSERT stats_casestat",            # the rollup
     "INSERT cases_caseevent",           # the timeline
     "INSERT audit_auditentry",          # unsealed: no lock, no read (ADR 0010)
     "INSERT api_idempotencyrecord",     # the answer, last
