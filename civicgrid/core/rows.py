@@ -7,11 +7,11 @@ of an intake's CPU. `insert_rows()` writes the same row — each field's own `pr
 `get_db_prep_save()`, so defaults, `auto_now_add`, JSON and encrypted fields come out as
 the ORM would write them — with the column list and placeholders built once.
 
-It is the ORM's plain insert, not a different one: no expressions as values (they raise),
-no field with its own placeholder, and no model that has `pre_save`/`post_save` receivers
-(reference data watched by core/refcache.py bumps its revision on save), and a database
-that returns no keys from an insert (SQLite before 3.35): those rows go through `save()` one
-by one instead, so no receiver is ever skipped.
+It is the ORM's plain insert, not a different one: no expressions as values (they raise).
+Rows go through `save()` one by one instead for a model that has `pre_save`/`post_save`
+receivers (reference data watched by core/refcache.py bumps its revision on save: no
+receiver is ever skipped), a model with a field that has its own placeholder, and a database
+that returns no keys from an insert (SQLite before 3.35).
 """
 
 from __future__ import annotations
