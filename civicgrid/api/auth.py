@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer
@@ -28,6 +28,7 @@ from civicgrid.api.rendering import ApiJSONEncoder
 from civicgrid.api.services import TOKEN_PREFIX, token_hash
 from civicgrid.core.refcache import ACCESS, RefCache
 from civicgrid.core.scope import get_scope
+from civicgrid.core.transactions import whole_or_nothing
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -229,7 +230,7 @@ def run_idempotent(request, produce, content_type: str = "application/json") -> 
     principal, body_hash = _principal(request), _body_hash(request)
     method_path = f"{request.method} {request.path}"[:300]
     try:
-        with transaction.atomic():
+        with whole_or_nothing():  # (any exception rolls it all back: no savepoints inside)
             status, body = produce()
             if not _record_answer(principal=principal, key=key, method_path=method_path,
                                   body_hash=body_hash, status=status, body=body):

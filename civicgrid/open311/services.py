@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +36,7 @@ from civicgrid.cases.services import (
 )
 from civicgrid.core.crypto import encrypt_text
 from civicgrid.core.text import xml_text
+from civicgrid.core.transactions import service_atomic
 from civicgrid.open311.models import Open311Request
 from civicgrid.portal.services import ANONYMOUS_NAME
 
@@ -196,7 +196,7 @@ def _description(category: Category, data: RequestInput, area: Area | None) -> s
     return f"{category.name}:{where}" if where else category.name
 
 
-@transaction.atomic
+@service_atomic
 def open311_request_create(*, api_token: ApiToken, category: Category,
                            data: RequestInput) -> Open311Request:
     """Register the request as a case and keep what else the client sent. Raises

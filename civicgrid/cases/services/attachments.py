@@ -53,6 +53,7 @@ from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.inputs import AttachInput
 from civicgrid.cases.models import Attachment, Case
 from civicgrid.cases.services.common import apply_transition, transition_service
+from civicgrid.core.transactions import service_atomic
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -266,7 +267,7 @@ def store_attachment(case: Case, upload: CleanUpload, actor: Actor) -> Attachmen
 
 
 @transition_service("attach")
-@transaction.atomic
+@service_atomic
 def case_attach(*, case: Case, actor: Actor, expected_version: int,
                 data: AttachInput) -> list[Attachment]:
     prepared = prepare_uploads(list(data.uploads))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Protocol, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from civicgrid.cases.models import Case, CaseEvent, Category, RoutingRule
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.rows import insert_rows
+from civicgrid.core.transactions import service_atomic
 from civicgrid.units.models import Unit
 from civicgrid.workcalendar.calendar import DayUnit, due_datetime
 
@@ -176,7 +177,7 @@ def refuse_longer_than_field(model: type[models.Model], name: str, text: str,
                            model_field.verbose_name)
 
 
-@transaction.atomic
+@service_atomic
 def apply_transition(case: Case, name: str, actor: Actor, expected_version: int,
                      fields: CaseFields, payload: EventData, *, note: str = "",
                      unit: Unit | None = None) -> Case:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from civicgrid.cases.services.common import record_event
 from civicgrid.cases.services.parties import party_document_info
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.scope import get_scope
+from civicgrid.core.transactions import service_atomic
 
 
 def _agreement_number(case: Case, year: int) -> str:
@@ -69,7 +69,7 @@ def may_download_agreement(user: User, case: Case) -> bool:
 
 
 
-@transaction.atomic
+@service_atomic
 def agreement_document(*, case: Case, actor: User) -> bytes:
     """The 人民调解协议书 PDF, parties in clear; every download is audited."""
     if not Case.objects.restrict(actor, "view").filter(pk=case.pk).exists():

@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -59,6 +58,7 @@ from civicgrid.cases.services.intake import intake_place
 from civicgrid.cases.services.parties import case_edit_check
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.transactions import service_atomic
 
 # Before dispatch: the statuses in which the category and the area may change (re-routed).
 ROUTING_STATUSES = frozenset({Status.REGISTERED, Status.ACCEPTED})
@@ -84,7 +84,7 @@ def _is_repeat(case: Case, category: Category) -> bool:
             .exclude(case=case).exists())
 
 
-@transaction.atomic
+@service_atomic
 def case_correct_facts(*, case: Case, data: FactsInput, actor: User,
                        expected_version: int) -> Case:
     """Correct the facts `data` gives (None: unchanged); refuse when nothing changes."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from civicgrid.cases.services.common import (
     transition_service,
 )
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.transactions import service_atomic
 from civicgrid.notices.models import NoticeKind
 from civicgrid.notices.services import notice_send
 from civicgrid.units.models import Unit, UnitKind
@@ -59,7 +59,7 @@ def _hand_off_unavailable(case: Case) -> str | None:
 
 
 @transition_service("hand_off", unavailable=_hand_off_unavailable)
-@transaction.atomic
+@service_atomic
 def case_hand_off(*, case: Case, actor: Actor, expected_version: int,
                   data: I.HandOffInput) -> HandOff:
     to_unit = data.to_unit
@@ -94,7 +94,7 @@ def _acknowledge_unavailable(case: Case) -> str | None:
 
 
 @transition_service("acknowledge_handoff", unavailable=_acknowledge_unavailable)
-@transaction.atomic
+@service_atomic
 def case_acknowledge_handoff(*, case: Case, actor: Actor, expected_version: int,
                              data: I.NoInput) -> HandOff:
     handoff = _open_handoff(case)
@@ -113,7 +113,7 @@ def _outcome_unavailable(case: Case) -> str | None:
 
 
 @transition_service("handoff_outcome", unavailable=_outcome_unavailable)
-@transaction.atomic
+@service_atomic
 def case_handoff_outcome(*, case: Case, actor: Actor, expected_version: int,
                          data: I.HandOffOutcomeInput) -> HandOff:
     outcome = require_reason(data.outcome, "outcome", I.HandOffOutcomeInput)

@@ -25,7 +25,6 @@ import re
 from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +49,7 @@ from civicgrid.core.errors import RuleViolation
 from civicgrid.core.idnumbers import IDNumberError, id_birth_date, id_sex, normalize_id_number
 from civicgrid.core.masking import mask_id_number, mask_phone, phone_last4
 from civicgrid.core.scope import get_scope
+from civicgrid.core.transactions import service_atomic
 
 # The one rule for a phone number, whoever types it (the staff intake and party pages, the
 # portal, the JSON API, Open311): an 11-digit mobile number (1[3-9] and 9 digits), or a
@@ -221,7 +221,7 @@ def _record(case: Case, actor: User, payload: E.EventData, event_type: AuditEven
                           **({"reason": note[:200]} if note else {})})
 
 
-@transaction.atomic
+@service_atomic
 def party_add(*, case: Case, data: PartyInput, actor: User, expected_version: int,
               note: str = "") -> Party:
     """补录当事人: the same checks and encryption as at intake (`party_row`)."""
@@ -247,7 +247,7 @@ _SECRET_COLUMNS = {
 }
 
 
-@transaction.atomic
+@service_atomic
 def party_update(*, party: Party, data: PartyUpdateInput, actor: User,
                  expected_version: int) -> Party:
     """更正当事人: the particulars given replace the stored ones, checked and encrypted as
@@ -285,7 +285,7 @@ def party_update(*, party: Party, data: PartyUpdateInput, actor: User,
     return party
 
 
-@transaction.atomic
+@service_atomic
 def party_remove(*, party: Party, reason: str, actor: User, expected_version: int) -> None:
     """移除当事人 (entered by mistake, or not a party after all), with a reason. The last
     applicant stays."""

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +51,7 @@ from civicgrid.cases.services.routing import (
     queue_area_for,
 )
 from civicgrid.core.errors import RuleViolation
+from civicgrid.core.transactions import service_atomic
 from civicgrid.notices.models import Notice, NoticeKind
 from civicgrid.notices.services import notice_send
 from civicgrid.notices.texts import each_language
@@ -75,7 +75,7 @@ def _tell_reporter(case: Case, actor: Actor, text_key: str, params: dict[str, An
 
 
 @transition_service("accept")
-@transaction.atomic
+@service_atomic
 def case_accept(*, case: Case, actor: Actor, expected_version: int,
                 data: I.NoteInput) -> Case:
     now = timezone.now()
@@ -89,7 +89,7 @@ def case_accept(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("reject")
-@transaction.atomic
+@service_atomic
 def case_reject(*, case: Case, actor: Actor, expected_version: int,
                 data: I.ReasonInput) -> Case:
     reason = require_reason(data.reason)
@@ -101,7 +101,7 @@ def case_reject(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("dispatch")
-@transaction.atomic
+@service_atomic
 def case_dispatch(*, case: Case, actor: Actor, expected_version: int,
                   data: I.DispatchInput) -> Case:
     unit = data.unit or case.suggested_unit
@@ -121,7 +121,7 @@ def case_dispatch(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("return")
-@transaction.atomic
+@service_atomic
 def case_return(*, case: Case, actor: Actor, expected_version: int,
                 data: I.ReasonInput) -> Case:
     reason = require_reason(data.reason)
@@ -141,7 +141,7 @@ def case_return(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("transfer")
-@transaction.atomic
+@service_atomic
 def case_transfer(*, case: Case, actor: Actor, expected_version: int,
                   data: I.TransferInput) -> Case:
     reason = require_reason(data.reason)
@@ -195,7 +195,7 @@ def escalation_note(*, from_level: str, route: Route, queue_area: Area, reason: 
 
 
 @transition_service("escalate", unavailable=_escalate_unavailable)
-@transaction.atomic
+@service_atomic
 def case_escalate(*, case: Case, actor: Actor, expected_version: int,
                   data: I.ReasonInput) -> Case:
     """上报: one level up (村→镇→区). 矛盾不上交: nothing goes above the district."""
@@ -234,7 +234,7 @@ def case_escalate(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("record_session")
-@transaction.atomic
+@service_atomic
 def case_record_session(*, case: Case, actor: Actor, expected_version: int,
                         data: I.SessionInput) -> MediationSession:
     attendees, notes = data.attendees.strip(), data.notes.strip()
@@ -252,7 +252,7 @@ def case_record_session(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("resolve")
-@transaction.atomic
+@service_atomic
 def case_resolve(*, case: Case, actor: Actor, expected_version: int,
                  data: I.ResolveInput) -> Case:
     if data.outcome not in Outcome.values:
@@ -274,7 +274,7 @@ def case_resolve(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("verify")
-@transaction.atomic
+@service_atomic
 def case_verify(*, case: Case, actor: Actor, expected_version: int,
                 data: I.NoteInput) -> Case:
     now = timezone.now()
@@ -285,7 +285,7 @@ def case_verify(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("rework")
-@transaction.atomic
+@service_atomic
 def case_rework(*, case: Case, actor: Actor, expected_version: int,
                 data: I.ReasonInput) -> Case:
     reason = require_reason(data.reason)
@@ -297,7 +297,7 @@ def case_rework(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("follow_up")
-@transaction.atomic
+@service_atomic
 def case_follow_up(*, case: Case, actor: Actor, expected_version: int,
                    data: I.FollowUpInput) -> Case:
     if data.satisfaction not in (1, 2, 3, 4, 5):
@@ -309,7 +309,7 @@ def case_follow_up(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("close")
-@transaction.atomic
+@service_atomic
 def case_close(*, case: Case, actor: Actor, expected_version: int,
                data: I.NoteInput) -> Case:
     apply_transition(case, "close", actor, expected_version, {
@@ -326,7 +326,7 @@ def _reopen_unavailable(case: Case) -> str | None:
 
 
 @transition_service("reopen", unavailable=_reopen_unavailable)
-@transaction.atomic
+@service_atomic
 def case_reopen(*, case: Case, actor: Actor, expected_version: int,
                 data: I.ReasonInput) -> Case:
     reason = require_reason(data.reason)
@@ -340,7 +340,7 @@ def case_reopen(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("suspend")
-@transaction.atomic
+@service_atomic
 def case_suspend(*, case: Case, actor: Actor, expected_version: int,
                  data: I.ReasonInput) -> Case:
     reason = require_reason(data.reason)
@@ -350,7 +350,7 @@ def case_suspend(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("resume")
-@transaction.atomic
+@service_atomic
 def case_resume(*, case: Case, actor: Actor, expected_version: int,
                 data: I.NoteInput) -> Case:
     """Back to where it was; the time spent suspended does not count against deadlines."""
@@ -389,7 +389,7 @@ def _request_extension_unavailable(case: Case) -> str | None:
 
 
 @transition_service("request_extension", unavailable=_request_extension_unavailable)
-@transaction.atomic
+@service_atomic
 def case_request_extension(*, case: Case, actor: Actor, expected_version: int,
                            data: I.ExtensionRequestInput) -> ExtensionRequest:
     reason = require_reason(data.reason)
@@ -415,7 +415,7 @@ def _decide_extension_unavailable(case: Case) -> str | None:
 
 
 @transition_service("decide_extension", unavailable=_decide_extension_unavailable)
-@transaction.atomic
+@service_atomic
 def case_decide_extension(*, case: Case, actor: Actor, expected_version: int,
                           data: I.ExtensionDecisionInput) -> ExtensionRequest:
     request = case.extensions.get(status=ExtensionStatus.PENDING)
@@ -444,7 +444,7 @@ def case_decide_extension(*, case: Case, actor: Actor, expected_version: int,
 # --- supervision --------------------------------------------------------------------------------
 
 @transition_service("supervise")
-@transaction.atomic
+@service_atomic
 def case_supervise(*, case: Case, actor: Actor, expected_version: int,
                    data: I.SuperviseInput) -> Case:
     level = data.level
@@ -465,7 +465,7 @@ def case_supervise(*, case: Case, actor: Actor, expected_version: int,
 
 
 @transition_service("remind")
-@transaction.atomic
+@service_atomic
 def case_remind(*, case: Case, actor: Actor, expected_version: int,
                 data: I.RemindInput) -> Notice:
     target = case.assigned_unit or dispatch_centre(case)
@@ -487,7 +487,7 @@ MASTER_NOT_FOUND = _("没有找到该编号的事件(或不在您的管辖范围
 
 
 @transition_service("merge")
-@transaction.atomic
+@service_atomic
 def case_merge(*, case: Case, actor: Actor, expected_version: int,
                data: I.MergeInput) -> Case:
     """Close `case` as a duplicate of `master`, carrying its parties and attachments over.

@@ -220,3 +220,6 @@ def test_an_action_through_the_api_reads_no_area(office, settings):
     assert "SELECT areas_area" not in statements
     assert not any("boundary" in q["sql"] for q in ctx.captured_queries)
     assert statements.count("SELECT cases_case") == 2  # the case, and the answer's re-read
+    # The request's transaction is all or nothing (core/transactions.py): the service takes
+    # no savepoint; the one pair is the test's own transaction around run_idempotent's.
+    assert statements.count("SAVEPOINT") == 1 and statements.count("RELEASE SAVEPOINT") == 1
