@@ -127,16 +127,29 @@ def _fresh_caches():
     translation.activate(settings.LANGUAGE_CODE)
 
 
-@pytest.fixture(autouse=True)
-def _builtin_data_after_flush(request, django_db_blocker):
+def _flushes(item: pytest.Item) -> bool:
+    """Does this test run as a TransactionTestCase, whose end flushes every table?"""
+    marker = item.get_closest_marker("django_db")
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+                or (marker is not None and marker.kwargs.get("transaction")))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """After a transactional test has flushed the tables, load the migrations' built-in
     data again (civicgrid/testing.py, `restore_builtin_data`): which tests a worker runs
-    after it must not decide whether they pass."""
+    after it — here or in bench/ — must not decide whether they pass. A hook, not a fixture:
+    the flush is pytest-django's own (autouse) fixture's teardown, which runs after every
+    fixture of ours has been torn down (the live server's tests and
+    `@pytest.mark.django_db(transaction=True)` left the taxonomy empty that way)."""
     yield
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
+    # (After the last test the test database is gone already, and no test needs the data.)
+    if nextitem is not None and _flushes(item):
+        from pytest_django.plugin import blocking_manager_key
+
         from civicgrid.testing import restore_builtin_data
 
-        with django_db_blocker.unblock():
+        with item.config.stash[blocking_manager_key].unblock():
             restore_builtin_data()
 
 
