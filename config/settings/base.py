@@ -84,8 +84,12 @@ TEMPLATES = [
 
 
 def database_from_url(url: str) -> dict[str, Any]:
-    """Parse a DATABASE_URL; SQLite gets WAL mode, a busy timeout and IMMEDIATE transactions."""
+    """Parse a DATABASE_URL; SQLite gets WAL mode, a busy timeout and IMMEDIATE transactions;
+    PostgreSQL Django's backend with a health check that costs no round trip
+    (civicgrid/core/db/postgresql)."""
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "civicgrid.core.db.postgresql"
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock
