@@ -10,8 +10,9 @@ lock in the request (a background writer seals it, ADR 0010); nothing else is co
 
 `lock_holds()` measures, around intakes made in this process, how long each lock is held
 (from the start of its statement to the end of the COMMIT) and how long the application works
-while holding them: from the end of the number statement to the start of the rollup statement,
-and from the end of that to the start of the COMMIT. `run_phases()` then runs clients that do
+while holding them: from the end of the first lock's statement to the start of the second's
+(none since one message carries both: civicgrid/core/rows.py `together`), and from the end of
+that to the start of the COMMIT. `run_phases()` then runs clients that do
 nothing but take the two locks and hold them as long, on scratch copies of the two tables, in
 three messages, in the order intake takes the locks (the rollup row first, then the number
 row: civicgrid/cases/services/intake.py): BEGIN, the first upsert and `pg_sleep` for the
@@ -88,16 +89,24 @@ def lock_holds(wrapper: Any) -> Iterator[Holds]:
     holds = Holds()
     marks: dict[tuple[str, str], float] = {}  # (lock, "start" or "end") -> perf_counter
 
+    order: list[str] = []  # the locks in the order taken (as they appear in the messages)
+
     def watch(execute: Callable[..., Any], sql: str, params: Any, many: bool,
               context: dict[str, Any]) -> Any:
-        lock = next((k for k, table in tables.items() if table in sql), None)
-        if lock is None or (lock, "start") in marks:
+        # A message may carry both statements (civicgrid/core/rows.py `together`): both start
+        # and end with it, taken in the order they stand in it.
+        found = sorted((sql.index(table), lock) for lock, table in tables.items()
+                       if table in sql and (lock, "start") not in marks)
+        if not found:
             return execute(sql, params, many, context)
-        marks[lock, "start"] = time.perf_counter()
+        for _position, lock in found:
+            marks[lock, "start"] = time.perf_counter()
+            order.append(lock)
         try:
             return execute(sql, params, many, context)
         finally:
-            marks[lock, "end"] = time.perf_counter()
+            for _position, lock in found:
+                marks[lock, "end"] = time.perf_counter()
 
     commit = wrapper._commit
 
@@ -106,16 +115,18 @@ def lock_holds(wrapper: Any) -> Iterator[Holds]:
         commit()
         ended = time.perf_counter()
         if len(marks) == 2 * len(tables):
-            first, second = sorted(tables, key=lambda lock: marks[lock, "start"])
+            first, second = order
             if holds.first not in ("", first):
                 raise RuntimeError("intake took its two locks in a different order")
             holds.first = first
             holds.number.append(ended - marks["number", "start"])
             holds.rollup.append(ended - marks["rollup", "start"])
             holds.gap.append(marks[second, "start"] - marks[first, "start"])
-            holds.between.append(marks[second, "start"] - marks[first, "end"])
+            # (none when one message takes both)
+            holds.between.append(max(0.0, marks[second, "start"] - marks[first, "end"]))
             holds.after.append(began - marks[second, "end"])
         marks.clear()
+        order.clear()
 
     wrapper._commit = timed_commit  # an instance attribute over the class's method
     try:

@@ -38,7 +38,9 @@ FIGURES = [
     ("release_naive", "the same counted from the cases table"),
 ]
 _QUERY_LABELS = {
-    "intake": "intake (mean of 40 after 5)", "ping": "ping",
+    "intake": "intake (mean of 40 after 5)",
+    "intake_messages": "Messages to the server: intake (round trips; the same 40)",
+    "ping": "ping",
     "inbox_page_mediator": "inbox page, mediator", "case_api_mediator": "case list API, mediator",
     "inbox_page_street": "inbox page, street supervisor",
     "case_api_street": "case list API, street supervisor",
@@ -197,7 +199,8 @@ def rows(report: Report) -> tuple[list[str], list[list[str]]]:
             0) for s in stages])
     names = list(dict.fromkeys(n for s in stages for n in (_get(s, "queries") or {})))
     for name in names:
-        add(f"SQL queries: {_QUERY_LABELS.get(name, name)}",
+        label = _QUERY_LABELS.get(name, name)
+        add(label if name.endswith("_messages") else f"SQL statements: {label}",
             [str((_get(s, "queries") or {}).get(name, "—")) for s in stages])
     add("**Point → grid** (7,000-grid city)" if report.city.get("grid") == 7000
         else f"**Point → grid** ({report.city.get('grid')} grids)", ["" for _ in stages])
@@ -418,9 +421,12 @@ it).
 - **Point → grid**: `grid_locator.locate_many` on 100,000 random points of the city (best of
   three) and `locate` one point at a time on 10,000.
 - **One request in process**: intake and ping through Django's test client in the benchmark's
-  own process, and the number of SQL queries of every measured request (of intake: the mean
-  over 40 intakes at random points after 5, i.e. a process that has served intakes before,
-  counting what the first intake of a county in the process still reads).
+  own process, and the number of SQL statements of every measured request (of intake: the
+  mean over 40 intakes at random points after 5, i.e. a process that has served intakes
+  before, counting what the first intake of a county in the process still reads), and of
+  intake also the messages that carry them (on PostgreSQL statements that need no answer at
+  once go with the next one: civicgrid/core/rows.py `together`, ADR 0012). BEGIN and COMMIT
+  are not counted.
 
 Latencies are medians (p50) and 95th percentiles (nearest rank) in milliseconds; ratios
 "1M ÷ 100k" are of the medians (and of the p95s after the slash).

@@ -26,6 +26,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from civicgrid.cases.models import Case
+from civicgrid.core.rows import later
 from civicgrid.stats.measures import MEASURES, NAMES, CaseFacts
 from civicgrid.stats.models import CaseStat
 
@@ -106,8 +107,8 @@ def _upsert(key: Key, deltas: dict[str, int]) -> None:
     increments: a CHECK on the proposed row would refuse a negative count before the
     conflict is seen."""
     values = [deltas.get(n, 0) for n in NAMES]
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(connection.vendor, tuple(deltas)), [*key, *values])
+    # Nothing to read back: inside rows.together() (intake), it goes with the next statement.
+    later(_upsert_sql(connection.vendor, tuple(deltas)), [*key, *values])
 
 
 def rollup_case_changed(before: Case | None, after: Case) -> None:

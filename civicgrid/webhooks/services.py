@@ -34,6 +34,7 @@ from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.crypto import decrypt_text, encrypt_text
 from civicgrid.core.refcache import REFERENCE, RefCache
+from civicgrid.core.rows import flush
 from civicgrid.core.times import api_time
 from civicgrid.webhooks.addresses import address_allowed
 from civicgrid.webhooks.models import URL_SCHEMES, DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -190,6 +191,7 @@ def webhook_enqueue_for_event(event: CaseEvent) -> list[WebhookDelivery]:
     endpoint_ids = matching_endpoint_ids(event)
     if not endpoint_ids:
         return []
+    flush()  # the event's row, if it waits to go with the next statement (core/rows.py)
     payload = webhook_payload(event)
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create([

@@ -55,7 +55,7 @@ from civicgrid.cases.services.common import (
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
-from civicgrid.core.rows import insert_rows, insert_unless_taken
+from civicgrid.core.rows import insert_rows, insert_unless_taken, together
 from civicgrid.core.scope import user_can
 from civicgrid.core.tracking import new_tracking_code
 
@@ -281,10 +281,12 @@ def case_intake(
         is_repeat=is_repeat,
     )
     party_rows = [party_row(case, p) for p in parties]  # (checks each party: before writing)
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False), together():
         # The rollup first: its row (street, month, category) is shared by few intakes at
         # once, the county's number rows by every intake of the county, and each is locked
-        # until the commit; so the number is taken as late as the case's row allows.
+        # until the commit; so the number is taken as late as the case's row allows. In three
+        # messages to the server (core/rows.py, ADR 0012): the rollup with the number, the
+        # case, then its parties, timeline event and audit entry together.
         hooks.case_changed.send(None, case)
         case.number = _next_number(place.code[:6], now)
         _insert_with_tracking_code(case)
