@@ -73,11 +73,15 @@ def together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     connection = connections[using]
     waiting: _Waiting = []
     _queues.by_alias[using] = waiting
+    # The outermost execute wrapper: the others (a benchmark's, a test's) see the message as
+    # it is sent, the waiting statements with the one that carries them.
+    wrapper = partial(_send_with, waiting)
+    connection.execute_wrappers.insert(0, wrapper)
     try:
-        with connection.execute_wrapper(partial(_send_with, waiting)):
-            yield
-            flush(using)
+        yield
+        flush(using)
     finally:
+        connection.execute_wrappers.remove(wrapper)
         del _queues.by_alias[using]
         waiting.clear()
 

@@ -204,3 +204,20 @@ def test_named_parameters_go_after_the_waiting_ones(office):
             assert cursor.fetchone() == (42,)
         assert event.pk is not None
     assert CaseEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_other_execute_wrappers_see_the_message_as_sent(office):
+    _combining()
+    case = new_case(office)
+    event = _event(case, "见")
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch), transaction.atomic(), together():
+        insert_rows([event])
+        assert Case.objects.filter(pk=case.pk).exists()
+    carried = [sql for sql in seen if "caseevent" in sql]
+    assert len(carried) == 1 and len(carried[0].split(SEPARATOR)) == 2
