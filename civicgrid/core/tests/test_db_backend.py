@@ -77,3 +77,18 @@ def test_a_connection_left_in_a_transaction_is_unusable(kept):
 def test_a_closed_connection_is_unusable(kept):
     kept.connection.close()
     assert kept.is_usable() is False
+
+
+def test_anything_waiting_on_an_idle_socket_counts_against_the_connection(kept):
+    # (A request's connection listens to nothing; here a notification stands for any
+    # message that arrives while idle: the server's farewell error arrives the same way.)
+    kept.connection.execute("LISTEN civicgrid_probe")
+    sender = connections.create_connection("default")
+    sender.ensure_connection()
+    try:
+        sender.connection.execute("NOTIFY civicgrid_probe")
+    finally:
+        sender.close()
+    readable, _, _ = select.select([kept.connection.pgconn.socket], [], [], 10)
+    assert readable
+    assert kept.is_usable() is False

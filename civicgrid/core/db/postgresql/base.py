@@ -8,6 +8,10 @@ has said so before it went: a last error message and the end of the stream wait 
 socket. So a connection kept between requests is usable when libpq sees it open and idle and
 nothing is waiting to be read on its socket (one `poll` with no wait, no message to the
 server); otherwise it is closed and the request opens a new one, as Django's own check does.
+(Whatever waits on an idle connection's socket counts against it: libpq reads a farewell
+error while idle as a mere notice, and the end of the stream may come a moment after it. A
+request's connection listens to no channel, so a notice or notification that is harmless
+costs at worst one new connection.)
 A connection whose peer vanished without a word (a cable cut) passes this check, as it
 would pass nothing better: `SELECT 1` would hang on it as long as the request's own first
 statement does."""
