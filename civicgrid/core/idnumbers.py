@@ -77,7 +77,9 @@ def check_digit(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
-def _clean(value: str) -> str:
+def clean_code(value: str) -> str:
+    """What people type or paste, as a code: full-width characters made ASCII (NFKC),
+    whitespace of any kind removed, upper case."""
     # NFKC turns full-width digits and letters (１２３Ｘ) into ASCII; whitespace of any
     # kind (people paste "110105 19491231 002X") goes.
     text = unicodedata.normalize("NFKC", value or "")
@@ -100,7 +102,7 @@ def normalize_id_number(value: str, *, today: date | None = None) -> str:
     to 18 digits. The birth date must be a real date between 1870-01-01 (see the module
     docstring) and `today` (default: the current date in the project's time zone).
     """
-    number = _clean(value)
+    number = clean_code(value)
     if len(number) not in (15, 18):
         raise _error_length()
     if len(number) == 15:
@@ -135,7 +137,7 @@ def normalize_id_number(value: str, *, today: date | None = None) -> str:
 
 
 def _parsed(normalized: str) -> str:
-    number = _clean(normalized)
+    number = clean_code(normalized)
     if len(number) != 18:
         raise _error_length()
     if not _ID18.fullmatch(number):
