@@ -41,6 +41,13 @@ WARNINGS_READ = frozenset({"warnings.weeklycheck.view", "warnings.areastatus.vie
 CHECK_REPORT = frozenset({"warnings.weeklycheck.add"})
 CHECK_REMIND = frozenset({"warnings.weeklycheck.remind"})
 
+# The registry's places (一标三实, civicgrid/registry): staff who work an area read its
+# buildings and rooms; grid workers and supervisors register and update them. Leaders see
+# counts only, the administrator no place (what a room is used for tells of its people).
+REGISTRY_READ = frozenset({"registry.building.view", "registry.room.view"})
+REGISTRY_WORK = frozenset({"registry.building.add", "registry.building.change",
+                           "registry.room.change"})
+
 # Dashboards and KPIs: aggregate numbers of the reader's jurisdiction, each leading to the
 # cases behind it (which the reader's case scope then shows).
 DASHBOARD = frozenset({"stats.dashboard.view"})
@@ -78,16 +85,17 @@ ADMINISTER = frozenset(
 ) | {"core.admin_site.view"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: VIEW_DIRECTORY | GRID_WORK | WARNINGS_READ | CHECK_REPORT,
-    Role.HANDLER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
-    Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT,
+    Role.GRID_WORKER: (VIEW_DIRECTORY | GRID_WORK | WARNINGS_READ | CHECK_REPORT
+                       | REGISTRY_READ | REGISTRY_WORK),
+    Role.HANDLER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ,
+    Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ,
     Role.SUPERVISOR: (VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND
-                      | DASHBOARD | REPORTS_READ),
+                      | DASHBOARD | REPORTS_READ | REGISTRY_READ | REGISTRY_WORK),
     Role.LEADER: VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH,
     Role.ADMINISTRATOR: ADMINISTER,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.
-    Role.AUDITOR: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ
+    Role.AUDITOR: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | REGISTRY_READ
                    | {"audit.auditentry.view"}),
 }
 

@@ -102,6 +102,10 @@ class AuditEventType(StrEnum):
     STATS_ROLLUP_REBUILT = "stats.rollup_rebuilt"
     RELEASE_PUBLISHED = "report.release_published"
     RELEASE_CORRECTED = "report.release_corrected"
+    # the registry's places (civicgrid/registry)
+    REGISTRY_BUILDING_CREATED = "registry.building_created"
+    REGISTRY_BUILDING_VERIFIED = "registry.building_verified"
+    REGISTRY_ROOM_USE_SET = "registry.room_use_set"
     # notices
     NOTICE_READ = "notice.read"
     # the demo district
@@ -191,6 +195,9 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.STATS_ROLLUP_REBUILT: _("重建统计数据"),
     AuditEventType.RELEASE_PUBLISHED: _("发布月度通报"),
     AuditEventType.RELEASE_CORRECTED: _("更正月度通报"),
+    AuditEventType.REGISTRY_BUILDING_CREATED: _("登记楼栋"),
+    AuditEventType.REGISTRY_BUILDING_VERIFIED: _("核实楼栋"),
+    AuditEventType.REGISTRY_ROOM_USE_SET: _("登记房屋用途"),
     AuditEventType.NOTICE_READ: _("阅读通知"),
     AuditEventType.DEMO_SEEDED: _("生成演示数据"),
 }

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "civicgrid.open311",
     "civicgrid.stats",
     "civicgrid.warnings",
+    "civicgrid.registry",
     "civicgrid.reports",
     "civicgrid.home",  # the top layer: home page, site URLs, JSON API, demo
 ]

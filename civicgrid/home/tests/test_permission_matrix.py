@@ -98,6 +98,11 @@ EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
     "open311.open311request.view":          (False, False, False, False, False, True, False),
     # Publishing a release speaks for the district: leaders, not dispatchers (ADR 0008).
     "reports.monthlyrelease.publish":       (False, False, False, False, True, False, False),
+    "registry.building.add":                (True, False, False, True, False, False, False),
+    "registry.building.change":             (True, False, False, True, False, False, False),
+    "registry.building.view":               (True, True, True, True, False, False, True),
+    "registry.room.change":                 (True, False, False, True, False, False, False),
+    "registry.room.view":                   (True, True, True, True, False, False, True),
     "reports.monthlyrelease.view":          (False, False, False, True, True, False, True),
     "reports.report.view":                  (False, False, False, True, True, False, True),
     "stats.dashboard.view":                 (False, False, False, True, True, False, True),
