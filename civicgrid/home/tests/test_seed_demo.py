@@ -17,12 +17,14 @@ def test_seed_demo_prints_each_stage_with_counts_and_time(db):
     out = StringIO()
     call_command("seed_demo", "--cases", "50", stdout=out)
     text = out.getvalue()
-    assert re.search(r"^\[1/3\] District .*\n\s+\d+ areas, \d+ units, \d+ users, 70 routing "
+    assert re.search(r"^\[1/4\] District .*\n\s+\d+ areas, \d+ units, \d+ users, 70 routing "
                      r"rules  \d+\.\d s$", text, re.M), text
-    assert re.search(r"^\[2/3\] Cases .*\(50\)", text, re.M)
+    assert re.search(r"^\[2/4\] Buildings and rooms .*\n\s+\d+ buildings with \d+ rooms  "
+                     r"\d+\.\d s$", text, re.M), text
+    assert re.search(r"^\[3/4\] Cases .*\(50\)", text, re.M)
     assert re.search(r"^\s+50/50 cases  \d+\.\d s$", text, re.M)
     assert re.search(r"^\s+50 demo cases created  \d+\.\d s$", text, re.M)
-    assert re.search(r"^\[3/3\] Weekly checks .*\n\s+\d+ demo weekly checks created  "
+    assert re.search(r"^\[4/4\] Weekly checks .*\n\s+\d+ demo weekly checks created  "
                      r"\d+\.\d s$", text, re.M), text
     assert re.search(r"^Demo district ready in \d+\.\d s\.$", text, re.M)
     assert "Civicgrid-Demo-2026" in text

@@ -12,14 +12,16 @@ from civicgrid.audit.context import acting_from
 from civicgrid.cases.models import RoutingRule
 from civicgrid.home.demo import DEMO_PASSWORD, demo_logins, demo_seed
 from civicgrid.home.demo_cases import demo_cases_seed
+from civicgrid.home.demo_registry import demo_places_seed
 from civicgrid.home.demo_warnings import demo_warnings_seed
 from civicgrid.units.models import Unit
 
-STAGES = 3
+STAGES = 4
 
 
 class Command(BaseCommand):
-    help = ("Load the demo district (idempotent): areas, units and people, then cases played "
+    help = ("Load the demo district (idempotent): areas, units and people, buildings and rooms, "
+            "then cases played "
             "through the workflow, then weekly checks and area statuses. Prints each stage "
             "with its counts and time, and the demo logins.")
 
@@ -39,7 +41,13 @@ class Command(BaseCommand):
             created = demo_seed(seed=options["seed"])
             self._done(t, self._district_counts() if created else "already present, nothing added")
 
-            self._stage(2, f"Cases played through the workflow ({options['cases']})")
+            self._stage(2, "Buildings and rooms of every grid (一标三实)")
+            t = time.monotonic()
+            buildings, rooms = demo_places_seed(seed=options["seed"])
+            self._done(t, f"{buildings} buildings with {rooms} rooms" if buildings
+                       else "already present, nothing added")
+
+            self._stage(3, f"Cases played through the workflow ({options['cases']})")
             t = time.monotonic()
             cases = 0
             if options["cases"]:
@@ -52,7 +60,7 @@ class Command(BaseCommand):
                        else "none added (the database has cases, or --cases 0)")
 
             # Weekly checks and area statuses (after the cases, which the statuses read).
-            self._stage(3, "Weekly checks and area statuses")
+            self._stage(4, "Weekly checks and area statuses")
             t = time.monotonic()
             checks = demo_warnings_seed(seed=options["seed"])
             self._done(t, f"{checks} demo weekly checks created" if checks
