@@ -144,6 +144,8 @@ def building_create(*, grid: Area, data: BuildingInput, actor: User) -> Building
     street = _street_name(grid)
     address = standard_address(street=street, road=data.road, house_number=data.house_number,
                                building=data.name)
+    # (its rooms' addresses add the unit and room: at most 12 characters more)
+    refuse_longer_than_field(Room, "address", address + "x" * 12, "name")
     with transaction.atomic():
         building = Building.objects.create(
             code=_next_code(grid), grid=grid, grid_code=grid.code, road=data.road,

@@ -203,3 +203,19 @@ def test_who_sees_which_buildings_and_rooms(world, who, sees):
         "pk", flat=True)} == sees
     assert {by_pk[pk] for pk in Room.objects.restrict(reader).values_list(
         "building_id", flat=True)} == sees
+
+
+def test_an_address_too_long_for_its_column_is_refused_not_cut(world):
+    from civicgrid.areas.models import Area
+    from civicgrid.core.refcache import RefCache
+
+    Area.objects.filter(pk=world.street_a.pk).update(name="街" * 90)  # a long street name
+    RefCache.clear_all()
+    before = _state()
+    with pytest.raises(ValidationError) as caught:  # 90 + 60 + 21 + 60 > 200
+        building_create(grid=world.grid_a1, actor=world.users[Role.GRID_WORKER],
+                        data=BuildingInput(name="楼" * 60, road="路" * 60,
+                                           house_number="9" * 20, units=50,
+                                           rooms_per_floor=1))
+    assert "标准地址" in caught.value.message_dict["name"][0]
+    assert _state() == before
