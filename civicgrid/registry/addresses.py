@@ -1,20 +1,18 @@
 """The standard address (标准地址) in its one normalised text form.
 
 A place is named street/road (街路巷), door number (门牌号), building (楼栋), unit (单元),
-room (室). People and other systems write the same place in many ways — full-width digits,
-spaces, "3号楼" or "3幢", "1单元301" or "1-301" — so a place is stored with one text made the
-same way every time: NFKC (full-width to ASCII), whitespace removed, the door number followed
-by 号 when it is a bare number, the unit by 单元 and the room by 室. The street's name leads.
-Matching an imported row to a building or room compares these texts (issue 16).
+room (室). People and other systems write the same place with full-width digits, spaces and
+lower-case letters, so a place is stored with one text made the same way every time: NFKC
+(full-width to ASCII), whitespace removed, Latin letters in capitals
+(`core.idnumbers.clean_code`), the door number followed by 号 when it is a bare number, the
+unit by 单元 and the room by 室. The street's name leads. Matching an imported row to a
+building or room compares these texts (issue 16); other spellings of the same place ("3号楼"
+for "3幢", "1-301" for 1单元301室) are not reconciled here.
 """
 
 from __future__ import annotations
 
-import unicodedata
-
-
-def _clean(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text or "").split())
+from civicgrid.core.idnumbers import clean_code as _clean
 
 
 def standard_address(*, street: str, road: str = "", house_number: str = "",

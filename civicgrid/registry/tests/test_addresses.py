@@ -15,6 +15,8 @@ from civicgrid.registry.addresses import standard_address
     ({"street": "城东街道", "road": "人民路", "house_number": "88-1", "building": "综合楼"},
      "城东街道人民路88-1综合楼"),  # a door number that is not a bare number keeps its form
     ({"street": "城东街道", "building": "3幢"}, "城东街道3幢"),
+    ({"street": "城东街道", "road": "g204国道", "building": "a座", "unit": 1, "room": "b1-02"},
+     "城东街道G204国道A座1单元B1-02室"),  # Latin letters in capitals
     ({"street": "城东街道", "road": "人民路", "house_number": "88号"}, "城东街道人民路88号"),
 ])
 def test_standard_address(parts, expected):
