@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import User
 from civicgrid.audit.events import AuditEventType
+from civicgrid.audit.privacy import reveal_sealed
 from civicgrid.audit.services import audit_record
 from civicgrid.cases import events as E  # noqa: N812
 from civicgrid.cases.documents import PartyInfo
@@ -44,10 +45,9 @@ from civicgrid.cases.services.common import (
     save_case,
 )
 from civicgrid.cases.workflow import ASSIGNEE, DISPATCHER, actor_kinds
-from civicgrid.core.crypto import decrypt_text, encrypt_text, keyed_hash
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.idnumbers import IDNumberError, id_birth_date, id_sex, normalize_id_number
-from civicgrid.core.masking import mask_id_number, mask_phone, phone_last4
+from civicgrid.core.privacy import seal_document, seal_phone, unseal
 from civicgrid.core.scope import get_scope
 from civicgrid.core.transactions import service_atomic
 
@@ -87,11 +87,9 @@ def phone_error(name: str = "") -> str:
 def party_search_hashes(*, phone: str = "", id_number: str = "") -> tuple[str, str]:
     """The keyed hashes intake stores for a phone and an ID number ("" when invalid), for
     exact search such as duplicate suggestions."""
-    digits = normalize_phone(phone)
-    phone_hash = keyed_hash(digits, "phone") if digits else ""
+    phone_hash = seal_phone(normalize_phone(phone)).hash
     try:
-        id_hash = (keyed_hash(normalize_id_number(id_number), "id_number")
-                   if id_number.strip() else "")
+        id_hash = seal_document(normalize_id_number(id_number)).hash if id_number.strip() else ""
     except IDNumberError:
         id_hash = ""
     return phone_hash, id_hash
@@ -116,20 +114,18 @@ def party_row(case: Case, party: PartyInput) -> Party:
         except IDNumberError as exc:
             raise ValidationError({"parties": _("%(name)s:%(err)s") % {
                 "name": name, "err": exc}}) from exc
-        row.id_number_encrypted = encrypt_text(normalized)
-        row.id_number_hash = keyed_hash(normalized, "id_number")
-        row.id_number_masked = mask_id_number(normalized)
+        sealed = seal_document(normalized)
+        row.id_number_encrypted, row.id_number_hash = sealed.encrypted, sealed.hash
+        row.id_number_masked = sealed.masked
         row.birth_date = row.birth_date or id_birth_date(normalized)
         row.sex = row.sex or id_sex(normalized)
     if party.phone.strip():
         digits = normalize_phone(party.phone)
         if not digits:
             raise ValidationError({"parties": phone_error(name)})
-        number = digits.split("-")[0]  # the mask and the last four: not the extension
-        row.phone_encrypted = encrypt_text(digits)
-        row.phone_hash = keyed_hash(digits, "phone")
-        row.phone_masked = mask_phone(number)
-        row.phone_last4 = phone_last4(number)
+        sealed = seal_phone(digits)
+        row.phone_encrypted, row.phone_hash = sealed.encrypted, sealed.hash
+        row.phone_masked, row.phone_last4 = sealed.masked, sealed.last4
     if row.age is None and row.birth_date is not None:
         today = timezone.localdate()
         row.age = today.year - row.birth_date.year - (
@@ -140,9 +136,7 @@ def party_row(case: Case, party: PartyInput) -> Party:
 
 def party_document_info(party: Party, *, clear: bool) -> PartyInfo:
     if clear:
-        phone = decrypt_text(party.phone_encrypted) if party.phone_encrypted else ""
-        id_number = (decrypt_text(party.id_number_encrypted)
-                     if party.id_number_encrypted else "")
+        phone, id_number = unseal(party.phone_encrypted), unseal(party.id_number_encrypted)
     else:
         phone, id_number = party.phone_masked, party.id_number_masked
     return PartyInfo(role=party.get_role_display(), name=party.name,
@@ -162,11 +156,9 @@ def party_reveal(*, party: Party, field_name: str, reason: str, actor: User) -> 
     if not Case.objects.restrict(actor, "view").filter(pk=party.case_id).exists():
         raise PermissionDenied
     reason = require_reason(reason)
-    token = getattr(party, f"{field_name}_encrypted")
-    value = decrypt_text(token) if token else ""
-    audit_record(actor=actor, event_type=AuditEventType.PII_REVEALED, subject=party.case,
-                 details={"party_id": party.pk, "field": field_name, "reason": reason[:200]})
-    return value
+    return reveal_sealed(subject=party.case, subject_repr=party.case.number,
+                         field_name=field_name, encrypted=getattr(party, f"{field_name}_encrypted"),
+                         reason=reason, actor=actor, details={"party_id": party.pk})
 
 
 # --- parties after intake ------------------------------------------------------------------
