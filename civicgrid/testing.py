@@ -158,3 +158,15 @@ def restore_builtin_data() -> None:
         load_default_rules(WarningRule=WarningRule)
         module, function = BUILTIN_DATA_MIGRATIONS[-1]
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+# Sample records for the permission-matrix test (civicgrid/home/tests/test_permission_matrix
+# .py): model -> (in scope, out of scope), each a function of the world returning a record in
+# grid A1 (every street-A user's scope) and one in grid B1. Apps register theirs in their
+# own tests/samples.py.
+SAMPLES: dict[type, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {}
+
+
+def register_samples(model: type, inside: Callable[[Any], Any],
+                     outside: Callable[[Any], Any]) -> None:
+    SAMPLES[model] = (inside, outside)

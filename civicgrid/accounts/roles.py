@@ -41,12 +41,23 @@ WARNINGS_READ = frozenset({"warnings.weeklycheck.view", "warnings.areastatus.vie
 CHECK_REPORT = frozenset({"warnings.weeklycheck.add"})
 CHECK_REMIND = frozenset({"warnings.weeklycheck.remind"})
 
-# The registry's places (一标三实, civicgrid/registry): staff who work an area read its
-# buildings and rooms; grid workers and supervisors register and update them. Leaders see
-# counts only, the administrator no place (what a room is used for tells of its people).
-REGISTRY_READ = frozenset({"registry.building.view", "registry.room.view"})
-REGISTRY_WORK = frozenset({"registry.building.add", "registry.building.change",
-                           "registry.room.change"})
+# The registry (一标三实, civicgrid/registry): staff who work an area read its places,
+# people, households and organisations (personal particulars masked); grid workers and
+# supervisors register and update them and may reveal a sealed particular with a reason.
+# Leaders see counts only (gridfigures), the administrator nothing of it (what a room is
+# used for tells of its people).
+REGISTRY_READ = frozenset({
+    "registry.building.view", "registry.room.view", "registry.person.view",
+    "registry.residence.view", "registry.household.view", "registry.residencepermit.view",
+    "registry.organisation.view", "registry.rental.view", "registry.dormitory.view",
+    "registry.gridfigures.view"})
+REGISTRY_WORK = frozenset({
+    "registry.building.add", "registry.building.change", "registry.room.change",
+    "registry.person.add", "registry.person.change", "registry.person.reveal",
+    "registry.household.add", "registry.household.change", "registry.organisation.add",
+    "registry.organisation.change", "registry.rental.add", "registry.rental.change",
+    "registry.dormitory.add"})
+REGISTRY_FIGURES = frozenset({"registry.gridfigures.view"})
 
 # Dashboards and KPIs: aggregate numbers of the reader's jurisdiction, each leading to the
 # cases behind it (which the reader's case scope then shows).
@@ -91,7 +102,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ,
     Role.SUPERVISOR: (VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND
                       | DASHBOARD | REPORTS_READ | REGISTRY_READ | REGISTRY_WORK),
-    Role.LEADER: VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH,
+    Role.LEADER: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH
+                  | REGISTRY_FIGURES),
     Role.ADMINISTRATOR: ADMINISTER,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.

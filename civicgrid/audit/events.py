@@ -106,6 +106,28 @@ class AuditEventType(StrEnum):
     REGISTRY_BUILDING_CREATED = "registry.building_created"
     REGISTRY_BUILDING_VERIFIED = "registry.building_verified"
     REGISTRY_ROOM_USE_SET = "registry.room_use_set"
+    # the registry's people, households and organisations; the privacy layer
+    REGISTRY_PERSON_CREATED = "registry.person_created"
+    REGISTRY_PERSON_UPDATED = "registry.person_updated"
+    REGISTRY_PERSON_ID_CORRECTED = "registry.person_id_corrected"
+    REGISTRY_PERSON_VIEWED = "registry.person_viewed"
+    REGISTRY_PERSON_USED_AS_PARTY = "registry.person_used_as_party"
+    REGISTRY_MOVED_IN = "registry.moved_in"
+    REGISTRY_MOVED_OUT = "registry.moved_out"
+    REGISTRY_PERSON_LEFT = "registry.person_left"
+    REGISTRY_CHANGE_UNDONE = "registry.change_undone"
+    REGISTRY_HOUSEHOLD_CREATED = "registry.household_created"
+    REGISTRY_HOUSEHOLD_MEMBER_ADDED = "registry.household_member_added"
+    REGISTRY_PERMIT_RECORDED = "registry.permit_recorded"
+    REGISTRY_ORGANISATION_CREATED = "registry.organisation_created"
+    REGISTRY_ORGANISATION_UPDATED = "registry.organisation_updated"
+    REGISTRY_RENTAL_RECORDED = "registry.rental_recorded"
+    REGISTRY_RENTAL_ENDED = "registry.rental_ended"
+    REGISTRY_RENTAL_OVERCROWDED = "registry.rental_overcrowded"
+    REGISTRY_DORMITORY_RECORDED = "registry.dormitory_recorded"
+    REGISTRY_RETENTION_APPLIED = "registry.retention_applied"
+    REGISTRY_FIGURES_REBUILT = "registry.figures_rebuilt"
+    ACCESS_LOG_EXPORTED = "pii.access_log_exported"
     # notices
     NOTICE_READ = "notice.read"
     # the demo district
@@ -198,6 +220,27 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.REGISTRY_BUILDING_CREATED: _("登记楼栋"),
     AuditEventType.REGISTRY_BUILDING_VERIFIED: _("核实楼栋"),
     AuditEventType.REGISTRY_ROOM_USE_SET: _("登记房屋用途"),
+    AuditEventType.REGISTRY_PERSON_CREATED: _("登记实有人口"),
+    AuditEventType.REGISTRY_PERSON_UPDATED: _("修改实有人口信息"),
+    AuditEventType.REGISTRY_PERSON_ID_CORRECTED: _("更正证件号码"),
+    AuditEventType.REGISTRY_PERSON_VIEWED: _("查看实有人口信息"),
+    AuditEventType.REGISTRY_PERSON_USED_AS_PARTY: _("引用实有人口为当事人"),
+    AuditEventType.REGISTRY_MOVED_IN: _("登记入住"),
+    AuditEventType.REGISTRY_MOVED_OUT: _("登记搬离"),
+    AuditEventType.REGISTRY_PERSON_LEFT: _("登记迁出、死亡或注销"),
+    AuditEventType.REGISTRY_CHANGE_UNDONE: _("撤销人口变动"),
+    AuditEventType.REGISTRY_HOUSEHOLD_CREATED: _("登记户"),
+    AuditEventType.REGISTRY_HOUSEHOLD_MEMBER_ADDED: _("登记户成员"),
+    AuditEventType.REGISTRY_PERMIT_RECORDED: _("登记居住证"),
+    AuditEventType.REGISTRY_ORGANISATION_CREATED: _("登记实有单位"),
+    AuditEventType.REGISTRY_ORGANISATION_UPDATED: _("修改实有单位"),
+    AuditEventType.REGISTRY_RENTAL_RECORDED: _("登记出租房屋"),
+    AuditEventType.REGISTRY_RENTAL_ENDED: _("出租房屋停租"),
+    AuditEventType.REGISTRY_RENTAL_OVERCROWDED: _("出租房屋超员提示"),
+    AuditEventType.REGISTRY_DORMITORY_RECORDED: _("登记集中居住点"),
+    AuditEventType.REGISTRY_RETENTION_APPLIED: _("清除过期个人信息"),
+    AuditEventType.REGISTRY_FIGURES_REBUILT: _("重建登记统计"),
+    AuditEventType.ACCESS_LOG_EXPORTED: _("导出个人信息访问记录"),
     AuditEventType.NOTICE_READ: _("阅读通知"),
     AuditEventType.DEMO_SEEDED: _("生成演示数据"),
 }

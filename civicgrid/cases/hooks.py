@@ -8,6 +8,9 @@
   transaction. webhooks writes a delivery per matching endpoint.
 - `drilldown`: which cases are behind a statistic's number (the case list's `stat=` filter);
   provided by stats, which defines the measures.
+- `party_from_registry(actor, person_id, given)`: a party's particulars completed from a
+  registered person the actor may see (intake's "pick from the registry"); provided by
+  registry. PermissionDenied when the person is missing or out of scope.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from civicgrid.core.hooks import Hook, Slot
 if TYPE_CHECKING:
     from django.utils.functional import Promise
 
+    from civicgrid.accounts.models import User
+    from civicgrid.cases.inputs import PartyInput
     from civicgrid.cases.models import Case, CaseEvent
 
 
@@ -38,3 +43,5 @@ class Drill:
 case_changed: Hook[[Case | None, Case]] = Hook("cases.case_changed")
 case_event_recorded: Hook[[CaseEvent]] = Hook("cases.case_event_recorded")
 drilldown: Slot[Callable[[str], Drill]] = Slot("cases.drilldown")
+party_from_registry: Slot[Callable[[User, int, PartyInput], PartyInput]] = Slot(
+    "cases.party_from_registry")

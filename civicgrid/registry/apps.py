@@ -6,3 +6,11 @@ class RegistryConfig(AppConfig):
     name = "civicgrid.registry"
     label = "registry"
     verbose_name = _("实有人口、房屋与单位(一标三实)")
+
+    def ready(self) -> None:
+        from civicgrid.cases import hooks
+        from civicgrid.registry.services.people import party_from_person
+
+        hooks.party_from_registry.provide(
+            lambda actor, person_id, given: party_from_person(actor=actor, person_id=person_id,
+                                                              given=given))

@@ -273,7 +273,13 @@ CELERY_BEAT_SCHEDULE = {
     "notices-send-digests": {"task": "notices.send_digests",
                              "schedule": crontab(hour=env_int("NOTICE_DIGEST_HOUR", 8),
                                                  minute=5)},
+    # The registry's retention: personal details of people who left long ago (daily).
+    "registry-retention": {"task": "registry.apply_retention",
+                           "schedule": crontab(hour=3, minute=30)},
 }
+# Months after which the personal details of a person who left the register (moved away,
+# died, deregistered) are removed (civicgrid/registry/services/retention.py).
+REGISTRY_RETENTION_MONTHS = env_int("REGISTRY_RETENTION_MONTHS", 24)
 
 # Secret query parameters (?api_key=, ?token=, …) are redacted in every record the console
 # writes and in the request lines of runserver and gunicorn (civicgrid/core/logging.py).

@@ -35,7 +35,7 @@ from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Attachment, Case, Party
 from civicgrid.core.access import Access
 from civicgrid.core.scope import get_scope
-from civicgrid.testing import build_world, once_per_module
+from civicgrid.testing import SAMPLES, build_world, once_per_module
 from civicgrid.units.models import Unit
 
 # Framework URLs with no civicgrid declaration, and what anyone gets there.
@@ -98,9 +98,29 @@ EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
     "open311.open311request.view":          (False, False, False, False, False, True, False),
     # Publishing a release speaks for the district: leaders, not dispatchers (ADR 0008).
     "reports.monthlyrelease.publish":       (False, False, False, False, True, False, False),
+    # The registry: leaders see counts only; the administrator nothing of it; grid workers
+    # and supervisors register, update and reveal (with a reason).
     "registry.building.add":                (True, False, False, True, False, False, False),
     "registry.building.change":             (True, False, False, True, False, False, False),
     "registry.building.view":               (True, True, True, True, False, False, True),
+    "registry.dormitory.add":               (True, False, False, True, False, False, False),
+    "registry.dormitory.view":              (True, True, True, True, False, False, True),
+    "registry.gridfigures.view":            (True, True, True, True, True, False, True),
+    "registry.household.add":               (True, False, False, True, False, False, False),
+    "registry.household.change":            (True, False, False, True, False, False, False),
+    "registry.household.view":              (True, True, True, True, False, False, True),
+    "registry.organisation.add":            (True, False, False, True, False, False, False),
+    "registry.organisation.change":         (True, False, False, True, False, False, False),
+    "registry.organisation.view":           (True, True, True, True, False, False, True),
+    "registry.person.add":                  (True, False, False, True, False, False, False),
+    "registry.person.change":               (True, False, False, True, False, False, False),
+    "registry.person.reveal":               (True, False, False, True, False, False, False),
+    "registry.person.view":                 (True, True, True, True, False, False, True),
+    "registry.rental.add":                  (True, False, False, True, False, False, False),
+    "registry.rental.change":               (True, False, False, True, False, False, False),
+    "registry.rental.view":                 (True, True, True, True, False, False, True),
+    "registry.residence.view":              (True, True, True, True, False, False, True),
+    "registry.residencepermit.view":        (True, True, True, True, False, False, True),
     "registry.room.change":                 (True, False, False, True, False, False, False),
     "registry.room.view":                   (True, True, True, True, False, False, True),
     "reports.monthlyrelease.view":          (False, False, False, True, True, False, True),
@@ -300,7 +320,32 @@ def _sample_attachment(world, grid):
     return case.attachments.get()
 
 
+# Sample factories by model: (in scope, out of scope), each called with the world; the in-
+# scope sample lies in grid A1 (every street-A user's scope), the other in grid B1. An app
+# registers the samples of its models in its own `tests/samples.py` (civicgrid.testing
+# .register_samples), found here by import: a page or endpoint added later is covered
+# without editing this file.
+def _load_app_samples() -> None:
+    import importlib
+    import pkgutil
+
+    import civicgrid
+
+    for app in pkgutil.iter_modules(civicgrid.__path__):
+        try:
+            importlib.import_module(f"civicgrid.{app.name}.tests.samples")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"civicgrid.{app.name}.tests.samples" and not (
+                    exc.name or "").startswith(f"civicgrid.{app.name}.tests"):
+                raise
+
+
+_load_app_samples()
+
+
 def in_scope(model, user: User, world):
+    if model in SAMPLES:
+        return SAMPLES[model][0](world)
     if model is Area:
         jurisdiction = user.jurisdictions.select_related("area").first()
         return jurisdiction.area if jurisdiction else world.street_a
@@ -324,6 +369,8 @@ def in_scope(model, user: User, world):
 
 
 def out_of_scope(model, world):
+    if model in SAMPLES:
+        return SAMPLES[model][1](world)
     if model is Area:
         return world.street_b
     if model is Unit:
@@ -475,6 +522,8 @@ def _module_world(django_db_setup, django_db_blocker):
         for grid in (world.grid_a1, world.grid_b1):
             _sample_attachment(world, grid)
             _sample_party(world, grid)
+        for inside, outside in SAMPLES.values():
+            inside(world), outside(world)
         _open311_record(world)
         return world
 
@@ -555,7 +604,8 @@ def _without_csrf(content: bytes) -> bytes:
 
 
 def test_out_of_scope_answers_like_missing(world, client):
-    """Out of scope and nonexistent are indistinguishable, in pages and API."""
+    """Out of scope and nonexistent are indistinguishable, in pages and API (the registry's:
+    civicgrid/registry/tests/test_scope.py)."""
     client.force_login(world.users[Role.GRID_WORKER])
     for missing, outside in [
         (reverse("areas:detail", args=["320602999"]),

@@ -4,11 +4,12 @@ and call these; the rules live here."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,8 +22,8 @@ from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.cases.services.common import refuse_longer_than_field
 from civicgrid.core.errors import RuleViolation
-from civicgrid.core.scope import get_scope, user_can
 from civicgrid.registry.addresses import standard_address
+from civicgrid.registry.figures import building_counts, figures_add, figures_move, room_counts
 from civicgrid.registry.models import (
     MAX_FLOORS_ABOVE,
     MAX_FLOORS_BELOW,
@@ -34,6 +35,7 @@ from civicgrid.registry.models import (
     Room,
     RoomUse,
 )
+from civicgrid.registry.services.common import allowed
 
 EARLIEST_BUILT_YEAR = 1600
 
@@ -54,12 +56,6 @@ class BuildingInput:
     lng: float | None = None
     lat: float | None = None
     built_year: int | None = None
-
-
-def _in_scope(actor: User, model: type[Building] | type[Room], action: str, code: str) -> None:
-    """The actor may `action` the model, here; otherwise refused like a missing record."""
-    if not user_can(actor, model, action) or not get_scope(actor).covers_code(code):
-        raise PermissionDenied
 
 
 def _text(value: str, field: str, *, required: bool = False) -> str:
@@ -137,7 +133,7 @@ def room_number(floor: int, position: int) -> str:
 def building_create(*, grid: Area, data: BuildingInput, actor: User) -> Building:
     """Register a building in a grid of the actor's jurisdiction, with its code and, if
     asked, its rooms laid out (the layout table, 楼盘表)."""
-    _in_scope(actor, Building, "add", grid.code)
+    allowed(actor, Building, "add", grid.code)
     if grid.level != Level.GRID:
         raise RuleViolation({"grid": _("楼栋只能登记在网格中。")})
     data = _clean_building(data, grid)
@@ -153,6 +149,10 @@ def building_create(*, grid: Area, data: BuildingInput, actor: User) -> Building
             floors_above=data.floors_above, floors_below=data.floors_below,
             units=data.units, lng=data.lng, lat=data.lat, built_year=data.built_year)
         rooms = Room.objects.bulk_create(lay_out_rooms(building, street, data.rooms_per_floor))
+        figures_add(building_counts(building))
+        if rooms:
+            figures_add({grid.code: Counter({"rooms": len(rooms),
+                                             f"rooms_{RoomUse.UNKNOWN}": len(rooms)})})
         audit_record(actor=actor, event_type=AuditEventType.REGISTRY_BUILDING_CREATED,
                      subject=building, details={"grid": grid.code, "rooms": len(rooms)})
     return building
@@ -177,7 +177,7 @@ def room_set_use(*, room: Room, use: str, actor: User, version: int | None = Non
     """Record what a room is used for (自住/出租/空置/经营/其他), as seen on the spot: also
     marks it verified now. `version`, when given, must be the room's current one (an edit
     made from an older view is refused, nothing changed)."""
-    _in_scope(actor, Room, "change", room.grid_code)
+    allowed(actor, Room, "change", room.grid_code)
     if use not in RoomUse.values or use == RoomUse.UNKNOWN:
         raise ValidationError({"use": _("房屋用途无效。")})
     if area_m2 is not None and not Decimal("0") < area_m2 <= Decimal("100000"):
@@ -188,21 +188,22 @@ def room_set_use(*, room: Room, use: str, actor: User, version: int | None = Non
     if area_m2 is not None:
         fields["area_m2"] = area_m2
     with transaction.atomic():
-        rows = Room.objects.filter(pk=room.pk)
-        if version is not None:
-            rows = rows.filter(version=version)
-        if rows.update(**fields) != 1:
+        # The room's row, locked for this short transaction: its counts move from what it
+        # was to what it is, whoever else writes it meanwhile.
+        current = Room.objects.select_for_update().get(pk=room.pk)
+        if version is not None and current.version != version:
             raise RuleViolation({"version": _("该房屋已被他人修改,请刷新后重试。")})
-        before = room.use
+        Room.objects.filter(pk=room.pk).update(**fields)
         room.refresh_from_db()
+        figures_move(room_counts(current), room_counts(room))
         audit_record(actor=actor, event_type=AuditEventType.REGISTRY_ROOM_USE_SET,
-                     subject=room, details={"from": before, "to": use})
+                     subject=room, details={"from": current.use, "to": use})
     return room
 
 
 def building_verify(*, building: Building, actor: User) -> Building:
     """The grid worker has seen the building today (核实): its verification time."""
-    _in_scope(actor, Building, "change", building.grid_code)
+    allowed(actor, Building, "change", building.grid_code)
     now = timezone.now()
     with transaction.atomic():
         Building.objects.filter(pk=building.pk).update(verified_at=now, updated_at=now,

@@ -5,6 +5,7 @@ from civicgrid.audit.context import acting_from
 from civicgrid.audit.services import audit_seal
 from civicgrid.cases.services import due_jobs_run
 from civicgrid.notices.services import notice_digests_send
+from civicgrid.registry.services.retention import retention_apply
 from civicgrid.warnings.services import area_status_evaluate_due, check_reminders_send
 from civicgrid.webhooks.services import webhook_retry_due
 
@@ -14,7 +15,8 @@ class Command(BaseCommand):
             "hand-off receipts, judicial-confirmation reminders, remind missing weekly "
             "checks, compute today's area warning statuses (once a day), send the daily "
             "notice digests (once a day per person, only with NOTICE_GATEWAY), due webhook "
-            "retries, purge API idempotency records older than 24 hours, and seal the audit "
+            "retries, purge API idempotency records older than 24 hours, remove the personal "
+            "details of people who left the registry long ago, and seal the audit "
             "entries left unsealed. In production "
             "Celery beat runs them (CELERY_BEAT_SCHEDULE); in the embedded set-up run this "
             "from cron.")
@@ -28,6 +30,7 @@ class Command(BaseCommand):
             webhooks_delivered = webhook_retry_due()
             # What the beat task api.purge_idempotency does hourly (civicgrid/api/tasks.py).
             idempotency_purged = idempotency_purge(older_than_hours=24)
+            retention = retention_apply()
             # What the beat task audit.seal does every few seconds: whatever the jobs above
             # (or a process that died before its own seal) left unsealed.
             sealed = audit_seal(wait=True)
@@ -40,6 +43,7 @@ class Command(BaseCommand):
             f"notice digests: {_digest_line(digests)}\n"
             f"webhook retries delivered: {webhooks_delivered}\n"
             f"idempotency records purged: {idempotency_purged}\n"
+            f"registry retention: {retention.people} people before {retention.cutoff}\n"
             f"audit entries sealed: {sealed}"
         )
 
