@@ -221,7 +221,8 @@ def run_idempotent(request, produce, content_type: str = "application/json") -> 
     earlier request or by a concurrent one that committed first, everything this request
     did is rolled back and the stored answer is replayed. Only successful responses are
     stored (`produce` raises on errors), so the client may retry after an error. The body
-    is stored as the exact text sent, so a replay is byte-identical.
+    is stored as the exact text sent, so a replay is byte-identical. A retry that fails
+    when run again (a stale version) while its key holds an answer gets that answer.
     """
     key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()[:200]
     if not key:
@@ -238,6 +239,15 @@ def run_idempotent(request, produce, content_type: str = "application/json") -> 
     except _AnsweredBefore:
         existing = IdempotencyRecord.objects.get(principal=principal, key=key)
         return _replay(existing, request, body_hash, content_type)
+    except Exception:
+        # A retry of a write that was answered already may itself be refused when run
+        # again: a versioned write (a case action, a room's use) finds its version stale.
+        # The caller asked for the first answer, not for that refusal. Looked up only
+        # after a failure, so a successful request costs no statement more.
+        answered = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+        if answered is None:
+            raise
+        return _replay(answered, request, body_hash, content_type)
     return _stored_response(status, body, content_type)
 
 
