@@ -20,7 +20,7 @@ def counts():
 
 def test_seed_demo_builds_the_district_and_is_idempotent(db):
     out = StringIO()
-    call_command("seed_demo", "--cases", "60", stdout=out)
+    call_command("seed_demo", "--cases", "60", "--residents", "0", stdout=out)
     assert "Civicgrid-Demo-2026" in out.getvalue()
     assert "60 demo cases created" in out.getvalue()
     streets = Area.objects.filter(level=Level.STREET, code__startswith="320602")
@@ -37,7 +37,7 @@ def test_seed_demo_builds_the_district_and_is_idempotent(db):
     assert GridAssignment.objects.filter(position__code="grid_worker").values("grid").distinct() \
         .count() == Area.objects.filter(level=Level.GRID).count()
     before = counts()
-    call_command("seed_demo", "--quiet", "--cases", "60", stdout=StringIO())
+    call_command("seed_demo", "--quiet", "--cases", "60", "--residents", "0", stdout=StringIO())
     assert counts() == before
 
 

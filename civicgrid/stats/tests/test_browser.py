@@ -39,7 +39,7 @@ def _sign_in(page, base: str) -> None:
 
 def test_leader_dashboard_charts_map_and_drilldown(transactional_db, live_server, browser,
                                                    screenshot_dir):
-    call_command("seed_demo", "--quiet", "--cases", "160")
+    call_command("seed_demo", "--quiet", "--cases", "160", "--residents", "0")
     base = live_server.url
     year = str(timezone.localdate().year)
     with open_page(browser, viewport=DESKTOP) as (_ctx, page, watch):

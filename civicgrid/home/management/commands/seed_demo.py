@@ -12,16 +12,20 @@ from civicgrid.audit.context import acting_from
 from civicgrid.cases.models import RoutingRule
 from civicgrid.home.demo import DEMO_PASSWORD, demo_logins, demo_seed
 from civicgrid.home.demo_cases import demo_cases_seed
-from civicgrid.home.demo_registry import demo_places_seed
+from civicgrid.home.demo_registry import (
+    POPULATED_PER_GRID,
+    demo_people_seed,
+    demo_places_seed,
+)
 from civicgrid.home.demo_warnings import demo_warnings_seed
 from civicgrid.units.models import Unit
 
-STAGES = 4
+STAGES = 5
 
 
 class Command(BaseCommand):
     help = ("Load the demo district (idempotent): areas, units and people, buildings and rooms, "
-            "then cases played "
+            "registered residents, households, rentals and organisations, then cases played "
             "through the workflow, then weekly checks and area statuses. Prints each stage "
             "with its counts and time, and the demo logins.")
 
@@ -31,6 +35,9 @@ class Command(BaseCommand):
                             help="Print nothing (no progress, no logins).")
         parser.add_argument("--cases", type=int, default=400,
                             help="How many demo cases to create (0: none).")
+        parser.add_argument("--residents", type=int, default=POPULATED_PER_GRID,
+                            help="In how many residential buildings of each grid to register "
+                                 "residents (0: organisations and dormitories only).")
 
     def handle(self, *args, **options):
         self.quiet = options["quiet"]
@@ -47,7 +54,13 @@ class Command(BaseCommand):
             self._done(t, f"{buildings} buildings with {rooms} rooms" if buildings
                        else "already present, nothing added")
 
-            self._stage(3, f"Cases played through the workflow ({options['cases']})")
+            self._stage(3, "People, households, rentals and organisations (一标三实)")
+            t = time.monotonic()
+            people = demo_people_seed(seed=options["seed"], per_grid=options["residents"])
+            self._done(t, ", ".join(f"{n} {what}" for what, n in people.items()) if people
+                       else "already present, nothing added")
+
+            self._stage(4, f"Cases played through the workflow ({options['cases']})")
             t = time.monotonic()
             cases = 0
             if options["cases"]:
@@ -60,7 +73,7 @@ class Command(BaseCommand):
                        else "none added (the database has cases, or --cases 0)")
 
             # Weekly checks and area statuses (after the cases, which the statuses read).
-            self._stage(4, "Weekly checks and area statuses")
+            self._stage(5, "Weekly checks and area statuses")
             t = time.monotonic()
             checks = demo_warnings_seed(seed=options["seed"])
             self._done(t, f"{checks} demo weekly checks created" if checks
