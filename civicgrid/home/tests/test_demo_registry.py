@@ -1,4 +1,4 @@
-"""The demo district's buildings and rooms (home/demo_registry.py)."""
+"""The demo district's registry (home/demo_registry.py): buildings and rooms, people."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db.models import Count
 from civicgrid.areas.demo_geometry import COUNTY_CODE
 from civicgrid.areas.locator import grid_locator
 from civicgrid.areas.models import Area, Level
-from civicgrid.home.demo_registry import BUILDINGS_PER_GRID, demo_places_seed
+from civicgrid.home.demo_registry import BUILDINGS_PER_GRID, demo_people_seed, demo_places_seed
 from civicgrid.registry.models import Building, Room, RoomUse
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +43,43 @@ def test_every_grid_has_buildings_laid_out_like_the_service_does(demo):
     assert {RoomUse.OWNER, RoomUse.RENTED, RoomUse.VACANT, RoomUse.UNKNOWN} <= uses
     assert demo_places_seed() == (0, 0)  # present: nothing added
     assert Building.objects.count() == buildings
+    _the_people_of_one_street(Area.objects.filter(level=Level.STREET,
+                                                  code__startswith=COUNTY_CODE)
+                              .order_by("code").first())
+
+
+def _the_people_of_one_street(street):
+    """Stage 3 for one street (the same function `seed_demo` runs for the district)."""
+    from civicgrid.core.idnumbers import normalize_id_number
+    from civicgrid.core.privacy import unseal
+    from civicgrid.registry.figures import figures_differences
+    from civicgrid.registry.models import (
+        Dormitory,
+        Household,
+        Organisation,
+        Person,
+        Rental,
+        Residence,
+    )
+
+    made = demo_people_seed(within=street.code)
+    assert made["people"] == Person.objects.count() > 0
+    assert set(Person.objects.values_list("kind", flat=True)) == {
+        "registered", "separated", "floating", "foreign"}
+    for person in Person.objects.filter(document_type="id_card")[:300]:
+        number = unseal(person.id_number_encrypted)
+        assert normalize_id_number(number) == number  # a valid check digit
+        assert person.id_number_masked == number[:3] + "*" * 13 + number[-2:]
+        assert person.birth_date.strftime("%Y%m%d") == number[6:14]
+    assert Person.objects.filter(phone_encrypted__startswith="gAAAA").count() > 0
+    for household in Household.objects.all()[:200]:
+        assert household.members.filter(relation="head", until__isnull=True).count() == 1
+    for rental in Rental.objects.all()[:200]:
+        living = Residence.objects.filter(room=rental.room, until__isnull=True).count()
+        assert 1 <= living <= rental.occupant_limit
+    dormitory = Dormitory.objects.get()
+    assert Residence.objects.filter(kind="dormitory").exclude(
+        room__building=dormitory.building).count() == 0
+    assert Organisation.objects.count() == made["organisations"]
+    assert figures_differences() == {}
+    assert demo_people_seed(within=street.code) == {}  # present: nothing added
