@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("portal/", include("civicgrid.portal.urls")),
     path("warnings/", include("civicgrid.warnings.urls")),
+    path("registry/", include("civicgrid.registry.urls")),
     path("open311/v2/", include("civicgrid.open311.urls")),
     path("dashboard/", include("civicgrid.stats.urls")),
     path("reports/", include("civicgrid.reports.urls")),

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
-from civicgrid.areas import selectors
+from civicgrid.areas import hooks, selectors
 from civicgrid.areas.models import Area, Level
-from civicgrid.core.access import access
+from civicgrid.core.access import access, has_permission
+from civicgrid.core.hooks import SlotEmpty
 
 
 @access("areas.area.view")
@@ -34,8 +35,20 @@ def area_detail_view(request, code: str):
         "summary": selectors.area_summary(area=area),
         "is_grid": area.level == Level.GRID,
         "tree_roots": list(selectors.area_roots(actor=request.user)),
+        "registry": _registry_figures(request.user, area),
     }
     return render(request, "areas/area_detail.html", context)
+
+
+def _registry_figures(user, area: Area):
+    """The registry's figures of the area for readers who may see them (None otherwise, or
+    without the registry app)."""
+    if not has_permission(user, "registry.gridfigures.view"):
+        return None
+    try:
+        return hooks.area_registry_figures.get()(area.code)
+    except SlotEmpty:
+        return None
 
 
 @access("areas.area.view", model=Area, lookup={"code": "code"})

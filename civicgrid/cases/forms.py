@@ -314,6 +314,10 @@ class PartyForm(StyledForm):
     address = forms.CharField(label=_("住址"), required=False, max_length=200)
     id_number = forms.CharField(label=_("身份证号"), required=False, max_length=30,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    # A person picked from the registry (实有人口): the particulars left blank are completed
+    # from the register when the case is registered (cases.hooks.party_from_registry).
+    registry_person = forms.IntegerField(required=False, min_value=1,
+                                         widget=forms.HiddenInput)
 
     OPTIONAL = ("sex", "ethnicity", "age", "occupation", "phone", "address", "id_number")
 
@@ -336,7 +340,8 @@ class PartyForm(StyledForm):
 
     def clean(self):
         data = super().clean() or {}
-        if not (data.get("name") or "").strip() and any(data.get(f) for f in self.OPTIONAL):
+        if not (data.get("name") or "").strip() and any(
+                data.get(f) for f in (*self.OPTIONAL, "registry_person")):
             self.add_error("name", _("请填写当事人姓名。"))
         return data
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.dateparse import parse_datetime
@@ -34,6 +34,7 @@ from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.selectors import area_roots
 from civicgrid.audit.context import client_ip
+from civicgrid.cases import hooks
 from civicgrid.cases.documents import (
     RegistrationForm,
     render_registration_form,
@@ -51,6 +52,7 @@ from civicgrid.cases.forms import (
     leaf_categories,
     visible_inboxes,
 )
+from civicgrid.cases.inputs import PartyInput
 from civicgrid.cases.models import (
     Agreement,
     Attachment,
@@ -105,6 +107,7 @@ from civicgrid.cases.workflow import (
     transition_check,
 )
 from civicgrid.core.access import access, has_permission
+from civicgrid.core.hooks import SlotEmpty
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.localized import enumeration
 from civicgrid.core.pagination import request_page
@@ -362,6 +365,7 @@ def _intake_context(request, form, parties, *, category: Category | None,
         "selected_group": category.code[:2] if category is not None else "",
         "attributes": attribute_rows(category, values, attribute_errors),
         "map_urls": " ".join(map_urls), "is_grid_worker": is_grid_worker,
+        "registry_pick_url": registry_pick_url(user),
         "more_open": more_open, "extra_errors": extra_errors,
         "has_errors": bool(form.errors or attribute_errors or any(extra_errors.values())
                            or any(f.errors for f in parties.forms)
@@ -410,7 +414,7 @@ def case_new_view(request):
                     lng=data.get("lng"), lat=data.get("lat"), address=data.get("address", ""),
                     happened_at=data.get("happened_at"),
                     attributes=attribute_values(category, request.POST),
-                    parties=[p for p in (f.to_input() for f in parties.forms) if p],
+                    parties=_party_inputs(parties, user),
                     people_band=data["people_band"], is_major=data["is_major"],
                     is_group=data["is_group"], uploads=uploads)
             except ValidationError as exc:
@@ -435,6 +439,43 @@ def case_new_view(request):
                               attribute_errors=attribute_errors, extra_errors=extra_errors)
     return render(request, "cases/case_new.html", context,
                   status=400 if request.method == "POST" else 200)
+
+
+def _party_inputs(parties, user) -> list[PartyInput]:
+    """The intake's parties; one picked from the registry is completed from the register
+    (its ID and phone never pass through the page). A pick the user may not see is refused
+    on the party's row."""
+    inputs: list[PartyInput] = []
+    errors: list[str] = []
+    for party_form in parties.forms:
+        given = party_form.to_input()
+        if given is None:
+            continue
+        person_id = party_form.cleaned_data.get("registry_person")
+        if person_id:
+            try:
+                given = hooks.party_from_registry.get()(user, person_id, given)
+            except (PermissionDenied, SlotEmpty):
+                errors.append(_("%(name)s:所选实有人口不存在或无权查看,请重新选择。")
+                              % {"name": given.name})
+        inputs.append(given)
+    if errors:
+        raise ValidationError({"parties": errors})
+    return inputs
+
+
+def registry_pick_url(user) -> str:
+    """Where the intake's party rows search the registry, for users who may read it."""
+    try:
+        hooks.party_from_registry.get()
+    except SlotEmpty:
+        return ""
+    if not get_scope(user).can("registry.person.view"):
+        return ""
+    try:
+        return reverse("registry:person_pick")
+    except NoReverseMatch:
+        return ""
 
 
 @access("cases.case.add")

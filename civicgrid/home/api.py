@@ -15,6 +15,8 @@ from civicgrid.areas.api import router as areas_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api_categories import router as categories_router
 from civicgrid.cases.api_errors import install_case_error_handlers
+from civicgrid.registry.api import router as registry_router
+from civicgrid.registry.people_api import router as registry_people_router
 from civicgrid.units.api import router as units_router
 
 api = NinjaAPI(
@@ -35,3 +37,5 @@ api.add_router("/areas", areas_router)
 api.add_router("/units", units_router)
 api.add_router("/cases", cases_router)
 api.add_router("/categories", categories_router)
+api.add_router("/registry", registry_router)
+api.add_router("/registry", registry_people_router)

@@ -22,6 +22,11 @@ def navigation(request):
             "areas": has_permission(user, "areas.area.view"),
             "warnings": has_permission(user, "warnings.areastatus.view"),
             "checks": has_permission(user, "warnings.weeklycheck.view"),
+            # "work" for the people who register and change places, "read" for readers
+            # (whose header is full at laptop widths: base.html shows them the entry in
+            # the phone menu and from 1400 px on).
+            "registry": ("work" if has_permission(user, "registry.building.add") else
+                         "read" if has_permission(user, "registry.building.view") else ""),
             "units": has_permission(user, "units.unit.view"),
             "users": has_permission(user, "accounts.user.view"),
             "audit": has_permission(user, "audit.auditentry.view"),

@@ -228,10 +228,11 @@ class AreaFigures:
     unverified_people: int
 
 
-def area_figures(code: str) -> AreaFigures:
+def area_figures(code: str, *, unverified: bool = True) -> AreaFigures:
     """The figures of the area with this code (a grid, community, street or district): the
-    sum of its grids' counters, the rates, and the records not verified in 12 months. The
-    caller decides whether the reader may see this area's counts."""
+    sum of its grids' counters, the rates, and (unless `unverified` is False: the
+    dashboard, which does not show them) the records not verified in 12 months. The caller
+    decides whether the reader may see this area's counts."""
     totals = GridFigures.objects.filter(grid_code__startswith=code).aggregate(
         **{n: Sum(n) for n in NAMES})
     counts = {n: int(totals[n] or 0) for n in NAMES}
@@ -243,8 +244,11 @@ def area_figures(code: str) -> AreaFigures:
         vacancy_rate=_rate(counts["rooms_vacant"], known),
         linkage_rate=_rate(counts["people_linked"], counts["people"]),
         dormitory_rate=_rate(counts["floating_in_dormitories"], counts["people_floating"]),
-        unverified_buildings=Building.objects.filter(stale, grid_code__startswith=code).count(),
-        unverified_rooms=Room.objects.filter(stale, grid_code__startswith=code).count(),
+        unverified_buildings=Building.objects.filter(stale, grid_code__startswith=code).count()
+        if unverified else 0,
+        unverified_rooms=Room.objects.filter(stale, grid_code__startswith=code).count()
+        if unverified else 0,
         unverified_people=Person.objects.filter(stale, grid_code__startswith=code,
-                                                status=PersonStatus.ACTIVE).count())
+                                                status=PersonStatus.ACTIVE).count()
+        if unverified else 0)
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.readers import area_for
-from civicgrid.core.access import access
+from civicgrid.core.access import access, has_permission
+from civicgrid.registry.figures import area_figures
 from civicgrid.stats.indicators import INDICATORS, KpiValue, tone
 from civicgrid.stats.models import Indicator
 from civicgrid.stats.selectors import (
@@ -169,6 +170,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "inbox": "overdue", "area": area.code, "ordering": "overdue"}),
         "kpi_url": f"{reverse('stats:kpis')}?" + urlencode({"area": area.code,
                                                             "period": period.key}),
+        # The registry's figures now (not of the period): counts, never a person.
+        "registry": area_figures(area.code, unverified=False)
+        if has_permission(request.user, "registry.gridfigures.view") else None,
     })
 
 

@@ -40,7 +40,7 @@ from civicgrid.home.tests.test_permission_matrix import (
     in_scope,
     url_for,
 )
-from civicgrid.testing import build_world, once_per_module
+from civicgrid.testing import SAMPLES, build_world, once_per_module
 from civicgrid.units.models import Specialty, Unit
 from civicgrid.warnings.models import AreaStatus, RuleKind, StatusColour, WarningRule
 
@@ -107,6 +107,14 @@ def people_entered_text() -> list[str]:
     # The test categories an administrator created with a Chinese name only: shown as
     # typed, the designed fallback (ADR 0009).
     texts.update(Category.objects.filter(code__startswith="99").values_list("name", flat=True))
+    # The registry's places, people and organisations: names and addresses as registered.
+    from civicgrid.registry.models import Building, Organisation, Person, Room
+
+    for building in Building.objects.all():
+        texts.update({building.name, building.road, building.address})
+    texts.update(Room.objects.values_list("address", flat=True))
+    texts.update(Person.objects.values_list("name", flat=True))
+    texts.update(Organisation.objects.values_list("name", flat=True))
     return sorted((t for t in texts if t and CJK.search(t)), key=len, reverse=True)
 
 
@@ -184,6 +192,8 @@ def _module_world(django_db_setup, django_db_blocker):
             _sample_attachment(world, grid)
             _sample_party(world, grid)
         _open311_record(world)
+        for inside, outside in SAMPLES.values():  # (the apps' records: tests/samples.py)
+            inside(world), outside(world)
         audit_record(actor=None, event_type="demo.seeded", username="system")
         walk = Walk(world, _builtin_case(world), _warning_status(world))
         _notices(world, walk.builtin_case, walk.status)

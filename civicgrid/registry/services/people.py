@@ -55,6 +55,7 @@ from civicgrid.registry.models import (
     StayPurpose,
 )
 from civicgrid.registry.services.common import allowed
+from civicgrid.registry.services.places import room_occupied
 
 REVEALABLE = ("id_number", "phone")
 MAX_DOCUMENT_LENGTH = 30
@@ -367,6 +368,7 @@ def _move_in(person: Person, room: Room, kind: str, since: date, source: str,
     facts = person_facts(current)
     residence = Residence.objects.create(person=person, room=room, grid_code=room.grid_code,
                                          kind=kind, since=since, source=source)
+    room_occupied(room=room, residence_kind=kind)
     before = {"grid_id": current.grid_id, "grid_code": current.grid_code}
     Person.objects.filter(pk=person.pk).update(
         grid_id=room.building.grid_id, grid_code=room.grid_code, verified_at=timezone.now(),

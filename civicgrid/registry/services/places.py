@@ -32,6 +32,7 @@ from civicgrid.registry.models import (
     MAX_UNITS,
     Building,
     BuildingUse,
+    Residence,
     Room,
     RoomUse,
 )
@@ -193,6 +194,9 @@ def room_set_use(*, room: Room, use: str, actor: User, version: int | None = Non
         current = Room.objects.select_for_update().get(pk=room.pk)
         if version is not None and current.version != version:
             raise RuleViolation({"version": _("该房屋已被他人修改,请刷新后重试。")})
+        if use == RoomUse.VACANT and Residence.objects.filter(room=room,
+                                                               until__isnull=True).exists():
+            raise RuleViolation({"use": _("该房屋登记有居住人员,请先登记其搬离,再记录空置。")})
         Room.objects.filter(pk=room.pk).update(**fields)
         room.refresh_from_db()
         figures_move(room_counts(current), room_counts(room))
@@ -212,3 +216,22 @@ def building_verify(*, building: Building, actor: User) -> Building:
         audit_record(actor=actor, event_type=AuditEventType.REGISTRY_BUILDING_VERIFIED,
                      subject=building)
     return building
+
+
+# What a room's use becomes when someone moves into it while it was recorded vacant or not
+# yet verified (a room people live in is not vacant): by how they live there.
+USE_ON_MOVE_IN = {"renting": RoomUse.RENTED, "living": RoomUse.OWNER,
+                  "lodging": RoomUse.OWNER, "dormitory": RoomUse.OTHER}
+
+
+def room_occupied(*, room: Room, residence_kind: str) -> None:
+    """In the caller's transaction (a move-in): a room recorded 空置 or 待核实 takes the use
+    its new resident shows (租住 → 出租, 居住/借住 → 自住, 集体宿舍 → 其他); any other use
+    stays as the grid worker recorded it."""
+    current = Room.objects.select_for_update().get(pk=room.pk)
+    if current.use not in (RoomUse.VACANT, RoomUse.UNKNOWN):
+        return
+    Room.objects.filter(pk=room.pk).update(use=USE_ON_MOVE_IN[residence_kind],
+                                           updated_at=timezone.now(), version=F("version") + 1)
+    room.refresh_from_db()
+    figures_move(room_counts(current), room_counts(room))

@@ -89,19 +89,21 @@ def _grid_a1(world):
 
 
 def test_the_figures_of_a_grid(world):
-    """Rooms 101 自住, 102 出租, 201 空置, 202 and the dormitory's two 待核实: vacancy 1 of 3
-    known. People: 张一 (户籍, in 101), 张二 (流动, renting 102), 张三 and 张四 (流动, in the
+    """Rooms 101 自住, 102 出租, 201 空置, 202 待核实, and the dormitory's two 其他 (待核实
+    until its workers moved in): vacancy 1 of 5 known. People: 张一 (户籍, in 101), 张二
+    (流动, renting 102), 张三 and 张四 (流动, in the
     dormitory), 张五 (流动, no room), KIM (境外, no room); 张六 moved away. Linkage 4 of 6;
     三集中率 2 of 4 floating."""
     _grid_a1(world)
     figures = area_figures(world.grid_a1.code)
     assert {k: v for k, v in figures.counts.items() if v} == {
-        "buildings": 2, "rooms": 6, "rooms_unknown": 3, "rooms_owner": 1, "rooms_rented": 1,
-        "rooms_vacant": 1, "people": 6, "people_registered": 1, "people_floating": 4,
+        "buildings": 2, "rooms": 6, "rooms_unknown": 1, "rooms_owner": 1, "rooms_rented": 1,
+        "rooms_vacant": 1, "rooms_other": 2, "people": 6, "people_registered": 1,
+        "people_floating": 4,
         "people_foreign": 1, "people_linked": 4, "floating_in_dormitories": 2,
         "organisations": 1, "non_public_economic": 1}
     assert (figures.vacancy_rate, figures.linkage_rate, figures.dormitory_rate) == (
-        Decimal("33.3"), Decimal("66.7"), Decimal("50.0"))
+        Decimal("20.0"), Decimal("66.7"), Decimal("50.0"))
     # The same three from the rows, counted here.
     active = Person.objects.filter(grid_code=world.grid_a1.code, status="active")
     living = Residence.objects.filter(until__isnull=True)
@@ -281,4 +283,27 @@ def test_the_figures_survive_a_later_id_correction_and_move(world):
     person = person_create(grid=world.grid_a1, actor=boss, data=PersonInput(
         name="王秀英", kind=PersonKind.REGISTERED, id_number=VALID_ID))
     person_move_in(person=person, room=block.rooms.get(number="202"), kind="living", actor=boss)
+    assert figures_differences() == {}
+
+
+def test_a_room_people_live_in_is_not_vacant(world):
+    boss = world.users[Role.SUPERVISOR]
+    block = building_create(grid=world.grid_a1, actor=boss, data=BuildingInput(
+        name="1幢", floors_above=1, rooms_per_floor=3))
+    lived, rented, owned = block.rooms.order_by("number")
+    room_set_use(room=rented, use=RoomUse.VACANT, actor=boss)
+    room_set_use(room=owned, use=RoomUse.BUSINESS, actor=boss)
+    for room, kind in ((lived, "living"), (rented, "renting"), (owned, "renting")):
+        person_create(grid=world.grid_a1, actor=boss, room=room, residence_kind=kind,
+                      data=PersonInput(name="住户", kind=PersonKind.FLOATING))
+    # 待核实 → 自住 and 空置 → 出租 by how they live there; a recorded 经营 stays.
+    assert [r.use for r in block.rooms.order_by("number")] == [
+        RoomUse.OWNER, RoomUse.RENTED, RoomUse.BUSINESS]
+    lived.refresh_from_db()
+    with pytest.raises(RuleViolation) as refused:
+        room_set_use(room=lived, use=RoomUse.VACANT, actor=boss, version=lived.version)
+    assert refused.value.message_dict == {
+        "use": ["该房屋登记有居住人员,请先登记其搬离,再记录空置。"]}
+    lived.refresh_from_db()
+    assert lived.use == RoomUse.OWNER
     assert figures_differences() == {}

@@ -189,6 +189,85 @@
     });
   });
 
+  // --- parties: pick a registered person (实有人口) ---------------------------------------------
+  // The search answers with buttons carrying the person's id and what the page may show
+  // (the ID and phone masked); picking fills the row and keeps the id in a hidden field:
+  // the server completes the blank particulars from the register.
+  function pickSearch(box) {
+    var query = box.querySelector("[data-pick-query]");
+    var button = box.querySelector("[data-pick-search]");
+    var results = box.querySelector("[data-pick-results]");
+    var text = query.value.trim();
+    if (!text) { results.innerHTML = ""; return; }
+    // Only the latest search of the row may fill its list (an earlier, slower answer is dropped).
+    var seq = String((parseInt(box.dataset.pickSeq || "0", 10) || 0) + 1);
+    box.dataset.pickSeq = seq;
+    button.disabled = true;
+    fetch(button.dataset.url + "?q=" + encodeURIComponent(text),
+          {headers: {"HX-Request": "true"}, credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { if (box.dataset.pickSeq === seq) { results.innerHTML = html; } })
+      .catch(function () {
+        if (box.dataset.pickSeq !== seq) { return; }
+        results.innerHTML = "";
+        var failed = document.createElement("div");
+        failed.className = "list-group-item text-danger small";
+        failed.textContent = button.dataset.failed || "";
+        results.appendChild(failed);
+      })
+      .then(function () { button.disabled = false; });
+  }
+  function setField(row, name, value) {
+    var input = row.querySelector('[name$="-' + name + '"]');
+    if (input && value !== undefined) { input.value = value; }
+  }
+  function pickEvent(event) {
+    var row = event.target.closest("[data-party-row]");
+    if (!row) { return false; }
+    var box = row.querySelector("[data-party-pick]");
+    if (!box) { return false; }
+    if (event.target.closest("[data-pick-search]")) { pickSearch(box); return true; }
+    var clear = event.target.closest("[data-pick-clear]");
+    if (clear) {
+      // Unpicking empties what the pick filled in, so that no particular of the person
+      // stays in a row that no longer refers to them.
+      setField(row, "registry_person", "");
+      ["name", "sex", "age", "ethnicity", "occupation", "address"].forEach(function (n) {
+        setField(row, n, "");
+      });
+      ["phone", "id_number"].forEach(function (n) {
+        var input = row.querySelector('[name$="-' + n + '"]');
+        if (input) { input.placeholder = ""; }
+      });
+      box.querySelector("[data-pick-chosen]").hidden = true;
+      return true;
+    }
+    var pick = event.target.closest("[data-pick-person]");
+    if (!pick) { return false; }
+    var d = pick.dataset;
+    setField(row, "registry_person", d.id);
+    ["name", "sex", "age", "ethnicity", "occupation", "address"].forEach(function (n) {
+      setField(row, n, d[n] || "");
+    });
+    [["phone", d.phoneMasked], ["id_number", d.idMasked]].forEach(function (pair) {
+      var input = row.querySelector('[name$="-' + pair[0] + '"]');
+      if (input) { input.value = ""; input.placeholder = pair[1] || ""; }
+    });
+    box.querySelector("[data-pick-results]").innerHTML = "";
+    box.querySelector("[data-pick-query]").value = "";
+    var chosen = box.querySelector("[data-pick-chosen]");
+    chosen.querySelector("[data-pick-chosen-text]").textContent = d.chosen || "";
+    chosen.hidden = false;
+    return true;
+  }
+  form.addEventListener("keydown", function (event) {
+    var query = event.target.closest && event.target.closest("[data-pick-query]");
+    if (query && event.key === "Enter") {
+      event.preventDefault();
+      pickSearch(query.closest("[data-party-pick]"));
+    }
+  });
+
   // --- parties: add a row from the template, "remove" empties and hides a row -----------------
   var addParty = form.querySelector("[data-party-add]");
   var rows = form.querySelector("[data-party-rows]");
@@ -209,6 +288,7 @@
       if (name) { name.focus(); }
     });
     rows.addEventListener("click", function (event) {
+      if (pickEvent(event)) { return; }
       var button = event.target.closest("[data-party-remove]");
       if (!button) { return; }
       var row = button.closest("[data-party-row]");

@@ -1,0 +1,379 @@
+"""The registry's people, organisations and figures in the JSON API.
+
+Personal particulars are masked in every answer (the ID, the phone); `POST
+/people/{id}/reveal` shows one in clear with a reason, recorded like the page's reveal. A
+record outside the caller's scope answers 404 like a missing one; writes honour
+Idempotency-Key; errors come in the API's one format (a duplicate ID is 409
+`rule_violation` naming the registered person's number).
+"""
+
+# No `from __future__ import annotations`: django-ninja reads the annotations.
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from ninja import Field, Query, Router, Schema
+
+from civicgrid.api.auth import IDEMPOTENCY_OPENAPI, idempotent, token_action
+from civicgrid.areas.models import Area, Level
+from civicgrid.core.access import access
+from civicgrid.core.pagination import keyset_page
+from civicgrid.core.schemas import ERRORS, Paged
+from civicgrid.registry import selectors, services
+from civicgrid.registry.figures import area_figures
+from civicgrid.registry.models import (
+    DocumentType,
+    Organisation,
+    OrganisationKind,
+    Person,
+    PersonKind,
+    PersonStatus,
+    Residence,
+    ResidenceKind,
+    ResidenceSource,
+    Room,
+)
+
+router = Router(tags=["registry"])
+READ, WRITE = "registry:read", "registry:write"  # (see registry/api.py: no token holds them)
+PERSON = {"model": Person, "lookup": {"person_id": "pk"}, "api": True}
+
+
+class ResidenceOut(Schema):
+    id: int
+    room_id: int
+    address: str
+    kind: ResidenceKind
+    since: date
+    until: date | None
+
+    @staticmethod
+    def resolve_address(obj):
+        return obj.room.address
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    kind: PersonKind
+    sex: str
+    birth_date: date | None
+    document_type: DocumentType
+    id_number_masked: str = Field(..., description="masked; reveal with a reason")
+    phone_masked: str
+    grid_code: str
+    status: PersonStatus
+    verified_at: datetime | None
+    version: int
+
+
+class PersonDetailOut(PersonOut):
+    ethnicity: str
+    hukou_code: str
+    nationality: str
+    stay_purpose: str
+    education: str
+    occupation: str
+    residences: list[ResidenceOut]
+
+
+class PersonPage(Paged):
+    items: list[PersonOut]
+
+
+class PersonFilters(Schema):
+    q: str = Field("", max_length=60, description="a name (starts with, then contains), or "
+                                                  "a complete ID or phone number (exact)")
+    grid: str = Field("", max_length=15, description="people registered in this area")
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class PersonIn(Schema):
+    grid: str = Field(..., max_length=15, description="grid code")
+    name: str = Field(..., max_length=60)
+    kind: PersonKind
+    sex: str = Field("", max_length=6)
+    birth_date: date | None = None
+    ethnicity: str = Field("", max_length=20)
+    document_type: DocumentType = DocumentType.ID_CARD
+    id_number: str = Field("", max_length=40)
+    phone: str = Field("", max_length=30)
+    hukou_code: str = Field("", max_length=6)
+    nationality: str = Field("", max_length=3)
+    stay_purpose: str = Field("", max_length=12)
+    education: str = Field("", max_length=24)
+    occupation: str = Field("", max_length=60)
+    room_id: int | None = Field(None, description="moves in at once (入住)")
+    residence_kind: ResidenceKind = ResidenceKind.LIVING
+    since: date | None = None
+    source: ResidenceSource = ResidenceSource.API
+
+
+class MoveInIn(Schema):
+    room_id: int
+    kind: ResidenceKind
+    since: date | None = None
+    source: ResidenceSource = ResidenceSource.API
+
+
+class MoveOutIn(Schema):
+    until: date | None = None
+    reason: str = Field("", max_length=200)
+
+
+class LeaveIn(Schema):
+    status: PersonStatus
+    reason: str = Field(..., max_length=200)
+    on: date | None = None
+    version: int = Field(..., ge=1)
+
+
+class RevealIn(Schema):
+    field: str = Field(..., pattern="^(id_number|phone)$")
+    reason: str = Field(..., max_length=200)
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+class OrganisationOut(Schema):
+    id: int
+    credit_code: str | None
+    name: str
+    kind: OrganisationKind
+    grid_code: str
+    address: str
+    staff_count: int | None
+    has_trade_union: bool
+    has_party_organisation: bool
+    active: bool
+    version: int
+
+
+class PageFilters(Schema):
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class OrganisationPage(Paged):
+    items: list[OrganisationOut]
+
+
+class OrganisationIn(Schema):
+    grid: str = Field(..., max_length=15)
+    name: str = Field(..., max_length=100)
+    kind: OrganisationKind
+    credit_code: str = Field("", max_length=30)
+    address: str = Field("", max_length=200)
+    staff_count: int | None = Field(None, ge=0)
+    has_trade_union: bool = False
+    has_party_organisation: bool = False
+
+
+class FiguresOut(Schema):
+    code: str
+    counts: dict[str, int]
+    vacancy_rate: float | None
+    linkage_rate: float | None
+    dormitory_rate: float | None
+    unverified_buildings: int
+    unverified_rooms: int
+    unverified_people: int
+
+
+def _grid(request, code: str) -> Area:
+    grid = (Area.objects.restrict(request.user, "view").filter(code=code, level=Level.GRID)
+            .defer("boundary").first())
+    if grid is None:
+        raise ValidationError({"grid": "Unknown grid code."})
+    return grid
+
+
+def _person(request, person_id: int) -> Person:
+    try:
+        return selectors.person_for(pk=person_id, reader=request.user)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _room(request, room_id: int) -> Room:
+    room = (Room.objects.restrict(request.user, "view").select_related("building__grid")
+            .filter(pk=room_id).first())
+    if room is None:
+        raise ValidationError({"room_id": "Unknown room."})
+    return room
+
+
+def _detail(request, person: Person) -> Person:
+    person.residences_out = selectors.person_residences(  # type: ignore[attr-defined]
+        person=person, reader=request.user)
+    return person
+
+
+class _Detail(PersonDetailOut):
+    @staticmethod
+    def resolve_residences(obj):
+        return getattr(obj, "residences_out", [])
+
+
+# --- people ---------------------------------------------------------------------------------
+
+@router.get("/people", response={200: PersonPage, **ERRORS}, url_name="registry_people")
+@access("registry.person.view", api=True)
+@token_action(READ)
+def list_people(request, filters: Query[PersonFilters]):
+    """People in the caller's scope, masked. With `q`: the search of the page (at most 20,
+    no further page); otherwise by id, a page at a time."""
+    if filters.q.strip():
+        return {"items": selectors.people_search(reader=request.user, query=filters.q),
+                "next_cursor": None}
+    rows = Person.objects.restrict(request.user, "view")
+    if filters.grid:
+        rows = rows.filter(Q(grid_code__startswith=filters.grid))
+    page = keyset_page(rows, ["id"], filters.cursor, filters.limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/people/{person_id}", response={200: _Detail, **ERRORS},
+            url_name="registry_person")
+@access("registry.person.view", **PERSON)
+@token_action(READ)
+def get_person(request, person_id: int):
+    return _detail(request, _person(request, person_id))
+
+
+@router.post("/people", response={201: _Detail, **ERRORS}, url_name="registry_person_create",
+             openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.person.add", api=True,
+        body={"grid": "320602001001001", "name": "李雷", "kind": "registered"})
+@token_action(WRITE)
+@idempotent(_Detail, status=201)
+def create_person(request, payload: PersonIn):
+    """Register a person in a grid of the caller's jurisdiction (with `room_id`, living
+    there). A document number registered already is refused (409) with that person's
+    number."""
+    values = payload.model_dump()
+    grid = _grid(request, values.pop("grid"))
+    room_id, kind = values.pop("room_id"), values.pop("residence_kind")
+    since, source = values.pop("since"), values.pop("source")
+    room = _room(request, room_id) if room_id is not None else None
+    person = services.person_create(grid=grid, data=services.PersonInput(**values),
+                                    actor=request.user, room=room, residence_kind=kind,
+                                    since=since, source=source)
+    return _detail(request, person)
+
+
+@router.post("/people/{person_id}/move-in", response={200: _Detail, **ERRORS},
+             url_name="registry_person_move_in", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.person.change", **PERSON, body={"room_id": 1, "kind": "living"})
+@token_action(WRITE)
+@idempotent(_Detail)
+def move_in(request, person_id: int, payload: MoveInIn):
+    """入住: the person lives in the room from `since` (default today)."""
+    person = _person(request, person_id)
+    services.person_move_in(person=person, room=_room(request, payload.room_id),
+                            kind=payload.kind, since=payload.since, source=payload.source,
+                            actor=request.user)
+    person.refresh_from_db()
+    return _detail(request, person)
+
+
+@router.post("/residences/{residence_id}/move-out", response={200: ResidenceOut, **ERRORS},
+             url_name="registry_residence_end", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.person.change", model=Residence, lookup={"residence_id": "pk"}, api=True,
+        body={})
+@token_action(WRITE)
+@idempotent(ResidenceOut)
+def move_out(request, residence_id: int, payload: MoveOutIn):
+    """搬离: the person no longer lives in the room from `until` (default today)."""
+    residence = (Residence.objects.restrict(request.user, "view")
+                 .select_related("person", "room").filter(pk=residence_id).first())
+    if residence is None:
+        raise Http404
+    try:
+        return services.person_move_out(residence=residence, actor=request.user,
+                                        until=payload.until, reason=payload.reason)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+
+
+@router.post("/people/{person_id}/leave", response={200: _Detail, **ERRORS},
+             url_name="registry_person_leave", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.person.change", **PERSON,
+        body={"status": "moved_away", "reason": "迁往外地", "version": 1})
+@token_action(WRITE)
+@idempotent(_Detail)
+def leave(request, person_id: int, payload: LeaveIn):
+    """迁出 / 死亡 / 注销 with a reason; `version` must be the person's."""
+    person = services.person_leave(person=_person(request, person_id), status=payload.status,
+                                   reason=payload.reason, on=payload.on,
+                                   version=payload.version, actor=request.user)
+    return _detail(request, person)
+
+
+@router.post("/people/{person_id}/reveal", response={200: RevealOut, **ERRORS},
+             url_name="registry_person_reveal")
+@access("registry.person.reveal", **PERSON, body={"field": "phone", "reason": "电话回访"})
+@token_action(READ)
+def reveal(request, person_id: int, payload: RevealIn):
+    """One sealed particular in clear, with the reason; recorded as an access to the
+    person. (Signed-in answers are never cached: core.middleware.)"""
+    value = services.person_reveal(person=_person(request, person_id), field_name=payload.field,
+                                   reason=payload.reason, actor=request.user)
+    return {"field": payload.field, "value": value}
+
+
+# --- organisations and figures ------------------------------------------------------------
+
+@router.get("/organisations", response={200: OrganisationPage, **ERRORS},
+            url_name="registry_organisations")
+@access("registry.organisation.view", api=True)
+@token_action(READ)
+def list_organisations(request, filters: Query[PageFilters]):
+    rows = Organisation.objects.restrict(request.user, "view")
+    page = keyset_page(rows, ["id"], filters.cursor, filters.limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS},
+            url_name="registry_organisation")
+@access("registry.organisation.view", model=Organisation,
+        lookup={"organisation_id": "pk"}, api=True)
+@token_action(READ)
+def get_organisation(request, organisation_id: int):
+    organisation = Organisation.objects.restrict(request.user, "view").filter(
+        pk=organisation_id).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+@router.post("/organisations", response={201: OrganisationOut, **ERRORS},
+             url_name="registry_organisation_create", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.organisation.add", api=True,
+        body={"grid": "320602001001001", "name": "桃坞社区书画社", "kind": "community_group"})
+@token_action(WRITE)
+@idempotent(OrganisationOut, status=201)
+def create_organisation(request, payload: OrganisationIn):
+    values = payload.model_dump()
+    grid = _grid(request, values.pop("grid"))
+    return services.organisation_create(grid=grid, data=services.OrganisationInput(**values),
+                                        actor=request.user)
+
+
+@router.get("/figures/{code}", response={200: FiguresOut, **ERRORS},
+            url_name="registry_figures")
+@access("registry.gridfigures.view", model=Area, lookup={"code": "code"}, api=True)
+@token_action(READ)
+def figures(request, code: str):
+    """An area's registry figures: counts and rates, never a person."""
+    area = Area.objects.restrict(request.user, "view").filter(code=code).defer(
+        "boundary").first()
+    if area is None:
+        raise Http404
+    return area_figures(area.code)

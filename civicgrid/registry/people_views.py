@@ -1,0 +1,434 @@
+"""Pages of the registry's people and organisations: search, a person's page (particulars
+masked; reveal with a reason), registering a person into a grid or a room (入住), moving out,
+leaving and undoing, the auditor's per-person access log and its export, the intake's pick
+from the registry, organisations, and an area's figures.
+
+Every record is read through `restrict()`; out of scope answers 404 like missing. Views
+parse input and call a selector or a service; the rules are the services'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from civicgrid.areas.models import Area, Level
+from civicgrid.audit.events import AuditEventType, event_label
+from civicgrid.audit.privacy import access_log, record_viewed, subject_label
+from civicgrid.audit.services import audit_record
+from civicgrid.core.access import access, has_permission
+from civicgrid.core.pagination import request_page
+from civicgrid.core.xlsx import cell_text, column_widths, header_row, workbook_bytes
+from civicgrid.registry.figures import area_figures
+from civicgrid.registry.forms import add_service_errors
+from civicgrid.registry.models import (
+    NON_PUBLIC_ECONOMIC,
+    SOCIAL_ORGANISATIONS,
+    Organisation,
+    Person,
+    PersonChange,
+    PersonStatus,
+    Residence,
+    Room,
+)
+from civicgrid.registry.people_forms import (
+    LeaveForm,
+    MoveOutForm,
+    OrganisationForm,
+    PersonForm,
+    PersonMoveInForm,
+    ReasonForm,
+)
+from civicgrid.registry.selectors import (
+    people_search,
+    permits_due,
+    person_cases,
+    person_for,
+    person_residences,
+)
+from civicgrid.registry.services import (
+    DuplicatePerson,
+    organisation_create,
+    person_change_undo,
+    person_create,
+    person_leave,
+    person_move_out,
+    person_reveal,
+    person_verify,
+)
+from civicgrid.registry.services.people import REVEALABLE
+from civicgrid.registry.views import area_or_404, choose_grid
+
+ORGANISATIONS_PER_PAGE = 50
+ACCESS_LOG_LIMIT = 5000
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    try:
+        return person_for(pk=pk, reader=request.user)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _room(request: HttpRequest, pk: str | None) -> Room | None:
+    if not pk:
+        return None
+    room = (Room.objects.restrict(request.user, "view").select_related("building__grid")
+            .filter(pk=int(pk) if str(pk).isdigit() else 0).first())
+    if room is None:
+        raise Http404
+    return room
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+# --- search and the intake's pick ----------------------------------------------------------
+
+@access("registry.person.view")
+def people_view(request):
+    """Search people by name within the reader's scope, or by exact ID or phone; the
+    residence permits whose endorsement (签注) is due, to remind their holders."""
+    query = request.GET.get("q", "").strip()
+    results = people_search(reader=request.user, query=query) if query else []
+    return render(request, "registry/people.html", {
+        "query": query, "results": results, "today": timezone.localdate(),
+        "permits_due": [] if query else permits_due(reader=request.user)})
+
+
+@access("registry.person.view")
+def person_pick_view(request):
+    """The intake's party search (htmx): people the reader may see, each a button that
+    fills the party's row with what the page may show (ID and phone masked)."""
+    query = request.GET.get("q", "").strip()
+    results = people_search(reader=request.user, query=query, limit=8) if query else []
+    today = timezone.localdate()
+    rows = []
+    for person in results:
+        age = None
+        if person.birth_date:
+            born = person.birth_date
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        rows.append({"person": person, "age": age,
+                     "address": _home_address(person)})
+    response = render(request, "registry/partials/person_pick.html",
+                      {"rows": rows, "query": query})
+    return _no_store(response)
+
+
+def _home_address(person: Person) -> str:
+    home = (Residence.objects.filter(person=person, until__isnull=True)
+            .select_related("room").order_by("-since", "-id").first())
+    return home.room.address if home else ""
+
+
+# --- a person -------------------------------------------------------------------------------
+
+@access("registry.person.view", model=Person, lookup={"pk": "pk"})
+def person_view(request, pk: int):
+    """A person's page: particulars masked, where they live and lived, their household,
+    permits, the cases they are a party to (those the reader may see), the changes that can
+    be undone. Opening it is recorded as an access to the person."""
+    user = request.user
+    person = _person(request, pk)
+    record_viewed(subject=person, actor=user, event_type=AuditEventType.REGISTRY_PERSON_VIEWED)
+    can_change = has_permission(user, "registry.person.change")
+    changes = list(PersonChange.objects.filter(person=person).select_related("actor")[:10])
+    undoable = next((c for c in changes if c.undone_at is None), None)
+    membership = person.memberships.filter(until__isnull=True).select_related(
+        "household").first()
+    response = render(request, "registry/person.html", {
+        "person": person, "residences": person_residences(person=person, reader=user),
+        "cases": person_cases(person=person, reader=user), "changes": changes,
+        "undoable": undoable if can_change else None, "membership": membership,
+        "members": list(membership.household.members.filter(until__isnull=True)
+                        .select_related("person")) if membership else [],
+        "permits": list(person.permits.all()), "can_change": can_change,
+        "can_reveal": has_permission(user, "registry.person.reveal") and any(
+            getattr(person, f"{f}_encrypted") for f in REVEALABLE),
+        "can_read_log": has_permission(user, "audit.auditentry.view"),
+        "active": person.status == PersonStatus.ACTIVE,
+        "leave_form": LeaveForm(), "reason_form": ReasonForm(),
+    })
+    return _no_store(response)
+
+
+@access("registry.person.reveal", model=Person, lookup={"pk": "pk"})
+def person_reveal_view(request, pk: int):
+    """GET: ask for the reason; POST: the person's ID and phone in clear, each reveal
+    recorded by `person_reveal`. Never cached."""
+    person = _person(request, pk)
+    context: dict[str, Any] = {"person": person, "error": "", "reason": ""}
+    template = "registry/partials/person_reveal.html"
+    if request.method == "POST":
+        reason = request.POST.get("reason", "").strip()
+        context["reason"] = reason
+        try:
+            with transaction.atomic():
+                context["clear"] = [
+                    (field, person_reveal(person=person, field_name=field, reason=reason,
+                                          actor=request.user))
+                    for field in REVEALABLE if getattr(person, f"{field}_encrypted")]
+        except ValidationError as exc:
+            context["error"] = " ".join(exc.messages)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+    return _no_store(render(request, template, context))
+
+
+@access("registry.person.add", model=Area, lookup={"code": "code"})
+def person_new_view(request, code: str):
+    """Register a person in a grid; with `?room=<id>` they move into that room at once
+    (入住, the quick action of the room page)."""
+    grid = area_or_404(request, code)
+    if grid.level != Level.GRID:
+        return choose_grid(grid)
+    room = _room(request, request.GET.get("room") or request.POST.get("room"))
+    if room is not None and room.grid_code != grid.code:
+        raise Http404
+    form_class = PersonMoveInForm if room is not None else PersonForm
+    duplicate: Person | None = None
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            extra: dict[str, Any] = {}
+            if room is not None:
+                extra = {"room": room, "residence_kind": form.cleaned_data["residence_kind"],
+                         "since": form.cleaned_data.get("since"),
+                         "source": form.cleaned_data["source"]}
+            try:
+                person = person_create(grid=grid, data=form.to_input(), actor=request.user,
+                                       **extra)
+            except DuplicatePerson as exc:
+                add_service_errors(form, exc)
+                duplicate = Person.objects.restrict(request.user).filter(
+                    pk=exc.existing_id).first()
+            except PermissionDenied as exc:
+                raise Http404 from exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记 %(name)s。") % {"name": person.name})
+                if room is not None:
+                    return redirect("registry:room", pk=room.pk)
+                return redirect("registry:person", pk=person.pk)
+    else:
+        form = form_class()
+    return _no_store(render(request, "registry/person_new.html", {
+        "grid": grid, "room": room, "form": form, "duplicate": duplicate},
+        status=200))
+
+
+def _back(request, person: Person):
+    return redirect("registry:person", pk=person.pk)
+
+
+@require_POST
+@access("registry.person.change", model=Residence, lookup={"pk": "pk"})
+def residence_end_view(request, pk: int):
+    """搬离 (the room page's and the person page's quick action)."""
+    residence = (Residence.objects.restrict(request.user).select_related("person", "room")
+                 .filter(pk=pk).first())
+    if residence is None:
+        raise Http404
+    form = MoveOutForm(request.POST)
+    if form.is_valid():
+        try:
+            person_move_out(residence=residence, actor=request.user,
+                            until=form.cleaned_data.get("until"),
+                            reason=form.cleaned_data.get("reason") or "")
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已登记 %(name)s 搬离。") % {"name": residence.person.name})
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    if request.POST.get("next") == "room":
+        return redirect("registry:room", pk=residence.room_id)
+    return _back(request, residence.person)
+
+
+@require_POST
+@access("registry.person.change", model=Person, lookup={"pk": "pk"})
+def person_leave_view(request, pk: int):
+    """迁出 / 死亡 / 注销, with a reason."""
+    person = _person(request, pk)
+    form = LeaveForm(request.POST)
+    if form.is_valid():
+        try:
+            person_leave(person=person, status=form.cleaned_data["status"],
+                         reason=form.cleaned_data["reason"], on=form.cleaned_data.get("on"),
+                         actor=request.user)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已登记,可在“变动记录”中撤销。"))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return _back(request, person)
+
+
+@require_POST
+@access("registry.person.change", model=PersonChange, lookup={"pk": "pk"})
+def change_undo_view(request, pk: int):
+    """Undo the person's latest change, with a reason."""
+    visible = Person.objects.restrict(request.user).values("pk")
+    change = PersonChange.objects.filter(pk=pk, person__in=visible).select_related(
+        "person").first()
+    if change is None:
+        raise Http404
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            person_change_undo(change=change, reason=form.cleaned_data["reason"],
+                               actor=request.user)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已撤销“%(kind)s”。") % {"kind": change.get_kind_display()})
+    else:
+        messages.error(request, _("请填写撤销理由。"))
+    return _back(request, change.person)
+
+
+@require_POST
+@access("registry.person.change", model=Person, lookup={"pk": "pk"})
+def person_verify_view(request, pk: int):
+    person = _person(request, pk)
+    try:
+        person_verify(person=person, actor=request.user)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    messages.success(request, _("已记录今日核实。"))
+    return _back(request, person)
+
+
+# --- the auditor's access log of one person (PIPL Art. 45) ----------------------------------
+
+def _log_rows(person: Person, reader) -> list[dict[str, Any]]:
+    entries = access_log(subject_type="registry.person", subject_id=str(person.pk),
+                         reader=reader)[:ACCESS_LOG_LIMIT]
+    return [{"time": timezone.localtime(e.time), "actor": e.actor_username,
+             "ip": e.source_ip or "", "event": str(event_label(e.event_type)),
+             "field": e.details.get("field", ""), "reason": e.details.get("reason", ""),
+             "entry": e.pk} for e in entries]
+
+
+@access("audit.auditentry.view", model=Person, lookup={"pk": "pk"})
+def person_access_log_view(request, pk: int):
+    """Every access to one person's record — views, reveals with their reasons, uses as a
+    party, changes — for the auditor; `?format=xlsx` exports it (the export is recorded)."""
+    person = _person(request, pk)
+    rows = _log_rows(person, request.user)
+    if request.GET.get("format") == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = _("访问记录")
+        header_row(sheet, [_("时间"), _("账号"), _("来源地址"), _("操作"), _("字段"), _("理由"),
+                           _("审计记录号")])
+        for row in rows:
+            sheet.append([cell_text(v) for v in (
+                row["time"].strftime("%Y-%m-%d %H:%M:%S"), row["actor"], row["ip"],
+                row["event"], row["field"], row["reason"], row["entry"])])
+        column_widths(sheet, [20, 16, 16, 22, 10, 40, 12])
+        audit_record(actor=request.user, event_type=AuditEventType.ACCESS_LOG_EXPORTED,
+                     subject=person, subject_repr=subject_label(person),
+                     details={"rows": len(rows)})
+        response = HttpResponse(
+            workbook_bytes(book),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"access-log-person-{person.pk}.xlsx")
+        return _no_store(response)
+    return _no_store(render(request, "registry/person_access_log.html",
+                            {"person": person, "rows": rows}))
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+@access("registry.organisation.view")
+def organisations_view(request):
+    """The organisations the reader may see; `?kind=economic|social` the 非公经济组织 or
+    社会组织 lists; `?q=` a name."""
+    rows = Organisation.objects.restrict(request.user).select_related("grid")
+    group = request.GET.get("kind", "")
+    if group == "economic":
+        rows = rows.filter(kind__in=NON_PUBLIC_ECONOMIC)
+    elif group == "social":
+        rows = rows.filter(kind__in=SOCIAL_ORGANISATIONS)
+    query = request.GET.get("q", "").strip()
+    if query:
+        rows = rows.filter(name__contains=query)
+    page = request_page(request, rows.defer("grid__boundary"), ["name", "id"],
+                        ORGANISATIONS_PER_PAGE)
+    return render(request, "registry/organisations.html",
+                  {"page": page, "group": group, "query": query})
+
+
+@access("registry.organisation.view", model=Organisation, lookup={"pk": "pk"})
+def organisation_view(request, pk: int):
+    organisation = (Organisation.objects.restrict(request.user)
+                    .select_related("grid", "building", "legal_representative", "safety_lead")
+                    .filter(pk=pk).first())
+    if organisation is None:
+        raise Http404
+    return render(request, "registry/organisation.html", {
+        "organisation": organisation,
+        "dormitories": list(organisation.dormitories.select_related("building"))})
+
+
+@access("registry.organisation.add", model=Area, lookup={"code": "code"})
+def organisation_new_view(request, code: str):
+    grid = area_or_404(request, code)
+    if grid.level != Level.GRID:
+        return choose_grid(grid)
+    if request.method == "POST":
+        form = OrganisationForm(request.POST)
+        if form.is_valid():
+            try:
+                organisation = organisation_create(grid=grid, data=form.to_input(),
+                                                   actor=request.user)
+            except PermissionDenied as exc:
+                raise Http404 from exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记 %(name)s。") % {"name": organisation.name})
+                return redirect("registry:organisation", pk=organisation.pk)
+    else:
+        form = OrganisationForm()
+    return render(request, "registry/organisation_new.html", {"grid": grid, "form": form})
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+@access("registry.gridfigures.view", model=Area, lookup={"code": "code"})
+def figures_view(request, code: str):
+    """The registry's figures of an area the reader may see: counts only, never a person."""
+    area = area_or_404(request, code)
+    figures = area_figures(area.code)
+    return render(request, "registry/figures.html", {
+        "area": area, "figures": figures, "counts": figures.counts,
+        "can_list": has_permission(request.user, "registry.building.view")})
+
