@@ -106,6 +106,7 @@ class AuditEventType(StrEnum):
     REGISTRY_BUILDING_CREATED = "registry.building_created"
     REGISTRY_BUILDING_VERIFIED = "registry.building_verified"
     REGISTRY_ROOM_USE_SET = "registry.room_use_set"
+    REGISTRY_ROOM_OWNER_SET = "registry.room_owner_set"
     # the registry's people, households and organisations; the privacy layer
     REGISTRY_PERSON_CREATED = "registry.person_created"
     REGISTRY_PERSON_UPDATED = "registry.person_updated"
@@ -220,6 +221,7 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.REGISTRY_BUILDING_CREATED: _("登记楼栋"),
     AuditEventType.REGISTRY_BUILDING_VERIFIED: _("核实楼栋"),
     AuditEventType.REGISTRY_ROOM_USE_SET: _("登记房屋用途"),
+    AuditEventType.REGISTRY_ROOM_OWNER_SET: _("登记房屋产权人"),
     AuditEventType.REGISTRY_PERSON_CREATED: _("登记实有人口"),
     AuditEventType.REGISTRY_PERSON_UPDATED: _("修改实有人口信息"),
     AuditEventType.REGISTRY_PERSON_ID_CORRECTED: _("更正证件号码"),

@@ -104,6 +104,13 @@ class Room(InGrid, models.Model):
                                   null=True, blank=True)
     use = models.CharField(_("用途"), max_length=10, choices=RoomUse.choices,
                            default=RoomUse.UNKNOWN)
+    # The owner (产权人): a registered person or an organisation, at most one of the two.
+    owner_person = models.ForeignKey("Person", on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="owned_rooms",
+                                     verbose_name=_("产权人"))
+    owner_organisation = models.ForeignKey("Organisation", on_delete=models.SET_NULL,
+                                           null=True, blank=True, related_name="owned_rooms",
+                                           verbose_name=_("产权单位"))
     verified_at = models.DateTimeField(_("最近核实时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -121,6 +128,9 @@ class Room(InGrid, models.Model):
             models.UniqueConstraint(fields=["building", "unit", "floor", "number"],
                                     name="registry_room_unique_place"),
             models.CheckConstraint(condition=~Q(floor=0), name="registry_room_floor_not_zero"),
+            models.CheckConstraint(
+                condition=Q(owner_person__isnull=True) | Q(owner_organisation__isnull=True),
+                name="registry_room_one_owner"),
         ]
 
     def __str__(self) -> str:

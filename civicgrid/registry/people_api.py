@@ -1,4 +1,5 @@
-"""The registry's people, organisations and figures in the JSON API.
+"""The registry's people, organisations, owners, rentals, households, permits,
+dormitories and figures in the JSON API.
 
 Personal particulars are masked in every answer (the ID, the phone); `POST
 /people/{id}/reveal` shows one in clear with a reason, recorded like the page's reveal. A
@@ -24,12 +25,19 @@ from civicgrid.core.schemas import ERRORS, Paged
 from civicgrid.registry import selectors, services
 from civicgrid.registry.figures import area_figures
 from civicgrid.registry.models import (
+    Building,
     DocumentType,
+    DormitoryService,
+    HazardLevel,
+    Household,
     Organisation,
     OrganisationKind,
     Person,
     PersonKind,
     PersonStatus,
+    Relation,
+    Rental,
+    RentalPurpose,
     Residence,
     ResidenceKind,
     ResidenceSource,
@@ -377,3 +385,263 @@ def figures(request, code: str):
     if area is None:
         raise Http404
     return area_figures(area.code)
+
+
+# --- owners, rentals, households, permits, dormitories ----------------------------------------
+
+def _visible_or_400(request, model, pk: int | None, field: str):
+    if pk is None:
+        return None
+    record = model.objects.restrict(request.user, "view").filter(pk=pk).first()
+    if record is None:
+        raise ValidationError({field: "Unknown or not visible."})
+    return record
+
+
+class OwnerIn(Schema):
+    person_id: int | None = None
+    organisation_id: int | None = None
+    version: int = Field(..., ge=1)
+
+
+class OwnerOut(Schema):
+    room_id: int
+    owner_person_id: int | None
+    owner_organisation_id: int | None
+    version: int
+
+    @staticmethod
+    def resolve_room_id(obj):
+        return obj.pk
+
+
+@router.post("/rooms/{room_id}/owner", response={200: OwnerOut, **ERRORS},
+             url_name="registry_room_owner", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.room.change", model=Room, lookup={"room_id": "pk"}, api=True,
+        body={"version": 1})
+@token_action(WRITE)
+@idempotent(OwnerOut)
+def set_owner(request, room_id: int, payload: OwnerIn):
+    """产权人: a registered person or an organisation (or neither: not known)."""
+    room = Room.objects.restrict(request.user, "view").filter(pk=room_id).first()
+    if room is None:
+        raise Http404
+    return services.room_set_owner(
+        room=room, actor=request.user, version=payload.version,
+        person=_visible_or_400(request, Person, payload.person_id, "person_id"),
+        organisation=_visible_or_400(request, Organisation, payload.organisation_id,
+                                     "organisation_id"))
+
+
+class RentalIn(Schema):
+    occupant_limit: int
+    lessor_person_id: int | None = None
+    lessor_organisation_id: int | None = None
+    filing_number: str = Field("", max_length=40)
+    lease_start: date | None = None
+    lease_end: date | None = None
+    purpose: RentalPurpose = RentalPurpose.DWELLING
+    fire_exits: int = 1
+    responsibility_signed_on: date | None = None
+    hazard_level: HazardLevel = HazardLevel.NONE
+    version: int | None = Field(None, description="the rental's, when updating one")
+
+
+class RentalOut(Schema):
+    id: int
+    room_id: int
+    lessor_person_id: int | None
+    lessor_organisation_id: int | None
+    filing_number: str
+    lease_start: date | None
+    lease_end: date | None
+    purpose: RentalPurpose
+    occupant_limit: int
+    occupants: int
+    fire_exits: int
+    responsibility_signed_on: date | None
+    hazard_level: HazardLevel
+    hazard_case: str | None = Field(None, description="the number of the open case suggested "
+                                                      "for overcrowding")
+    active: bool
+    version: int
+
+    @staticmethod
+    def resolve_occupants(obj):
+        return Residence.objects.filter(room_id=obj.room_id, until__isnull=True).count()
+
+    @staticmethod
+    def resolve_hazard_case(obj):
+        return obj.hazard_case.number if obj.hazard_case_id else None
+
+
+@router.post("/rooms/{room_id}/rental", response={200: RentalOut, **ERRORS},
+             url_name="registry_room_rental", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.rental.add", model=Room, lookup={"room_id": "pk"}, api=True,
+        body={"occupant_limit": 2})
+@token_action(WRITE)
+@idempotent(RentalOut)
+def record_rental(request, room_id: int, payload: RentalIn):
+    """登记出租 or update the room's rental. More occupants than the limit suggest a safety
+    hazard case about the dwelling (`hazard_case`)."""
+    room = Room.objects.restrict(request.user, "view").filter(pk=room_id).first()
+    if room is None:
+        raise Http404
+    values = payload.model_dump()
+    person = _visible_or_400(request, Person, values.pop("lessor_person_id"),
+                             "lessor_person_id")
+    organisation = _visible_or_400(request, Organisation, values.pop("lessor_organisation_id"),
+                                   "lessor_organisation_id")
+    version = values.pop("version")
+    return services.rental_record(
+        room=room, actor=request.user, version=version,
+        data=services.RentalInput(lessor_person=person, lessor_organisation=organisation,
+                                  **values))
+
+
+@router.get("/rooms/{room_id}/rental", response={200: RentalOut, **ERRORS},
+            url_name="registry_room_rental_get")
+@access("registry.rental.view", model=Room, lookup={"room_id": "pk"}, api=True)
+@token_action(READ)
+def get_rental(request, room_id: int):
+    rental = (Rental.objects.restrict(request.user, "view").select_related("hazard_case")
+              .filter(room_id=room_id).first())
+    if rental is None:
+        raise Http404
+    return rental
+
+
+class HouseholdIn(Schema):
+    head_id: int
+    room_id: int
+    number: str = Field("", max_length=20)
+
+
+class MemberIn(Schema):
+    person_id: int
+    relation: Relation
+
+
+class MemberOut(Schema):
+    person_id: int
+    relation: Relation
+    since: date
+    until: date | None
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str
+    room_id: int | None
+    members: list[MemberOut]
+    version: int
+
+    @staticmethod
+    def resolve_members(obj):
+        return list(obj.members.filter(until__isnull=True).order_by("id"))
+
+
+@router.post("/households", response={201: HouseholdOut, **ERRORS},
+             url_name="registry_household_create", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.household.add", api=True, body={"head_id": 1, "room_id": 1})
+@token_action(WRITE)
+@idempotent(HouseholdOut, status=201)
+def create_household(request, payload: HouseholdIn):
+    head = _visible_or_400(request, Person, payload.head_id, "head_id")
+    room = _visible_or_400(request, Room, payload.room_id, "room_id")
+    return services.household_create(room=room, head=head, number=payload.number,
+                                     actor=request.user)
+
+
+@router.get("/households/{household_id}", response={200: HouseholdOut, **ERRORS},
+            url_name="registry_household")
+@access("registry.household.view", model=Household, lookup={"household_id": "pk"}, api=True)
+@token_action(READ)
+def get_household(request, household_id: int):
+    household = Household.objects.restrict(request.user, "view").filter(pk=household_id).first()
+    if household is None:
+        raise Http404
+    return household
+
+
+@router.post("/households/{household_id}/members", response={200: HouseholdOut, **ERRORS},
+             url_name="registry_household_member", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.household.change", model=Household, lookup={"household_id": "pk"},
+        api=True, body={"person_id": 1, "relation": "child"})
+@token_action(WRITE)
+@idempotent(HouseholdOut)
+def add_member(request, household_id: int, payload: MemberIn):
+    household = Household.objects.restrict(request.user, "view").filter(pk=household_id).first()
+    if household is None:
+        raise Http404
+    services.household_add_member(
+        household=household, person=_visible_or_400(request, Person, payload.person_id,
+                                                     "person_id"),
+        relation=payload.relation, actor=request.user)
+    return household
+
+
+class PermitIn(Schema):
+    number: str = Field(..., max_length=30)
+    issued_on: date
+    expires_on: date
+    endorsed_until: date
+
+
+class PermitOut(Schema):
+    id: int
+    person_id: int
+    number_masked: str
+    issued_on: date
+    expires_on: date
+    endorsed_until: date
+
+
+@router.post("/people/{person_id}/permits", response={201: PermitOut, **ERRORS},
+             url_name="registry_permit_create", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.person.change", **PERSON,
+        body={"number": "3206020000001", "issued_on": "2025-01-01",
+              "expires_on": "2030-01-01", "endorsed_until": "2026-01-01"})
+@token_action(WRITE)
+@idempotent(PermitOut, status=201)
+def record_permit(request, person_id: int, payload: PermitIn):
+    """居住证: the number sealed and answered masked."""
+    return services.permit_record(person=_person(request, person_id), actor=request.user,
+                                  **payload.model_dump())
+
+
+class DormitoryIn(Schema):
+    name: str = Field(..., max_length=100)
+    operator_id: int
+    capacity: int
+    services: list[DormitoryService] = []
+
+
+class DormitoryOut(Schema):
+    id: int
+    building_code: str
+    name: str
+    operator_id: int
+    capacity: int
+    services: list[str]
+
+    @staticmethod
+    def resolve_building_code(obj):
+        return obj.building.code
+
+
+@router.post("/buildings/{code}/dormitory", response={201: DormitoryOut, **ERRORS},
+             url_name="registry_dormitory_create", openapi_extra=IDEMPOTENCY_OPENAPI)
+@access("registry.dormitory.add", model=Building, lookup={"code": "code"}, api=True,
+        body={"name": "员工宿舍", "operator_id": 1, "capacity": 40})
+@token_action(WRITE)
+@idempotent(DormitoryOut, status=201)
+def record_dormitory(request, code: str, payload: DormitoryIn):
+    """A building run as a concentrated dormitory (三集中) by an organisation."""
+    building = Building.objects.restrict(request.user, "view").filter(code=code).first()
+    if building is None:
+        raise Http404
+    return services.dormitory_record(
+        building=building, name=payload.name, capacity=payload.capacity,
+        services=[str(s) for s in payload.services], actor=request.user,
+        operator=_visible_or_400(request, Organisation, payload.operator_id, "operator_id"))

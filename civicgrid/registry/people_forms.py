@@ -11,8 +11,11 @@ from civicgrid.cases.forms import PHONE_ATTRS, StyledForm
 from civicgrid.registry.models import (
     DocumentType,
     Education,
+    HazardLevel,
     OrganisationKind,
     PersonKind,
+    Relation,
+    RentalPurpose,
     ResidenceKind,
     ResidenceSource,
     Sex,
@@ -115,3 +118,48 @@ class OrganisationForm(StyledForm):
             address=d.get("address") or "", staff_count=d.get("staff_count"),
             has_trade_union=bool(d.get("has_trade_union")),
             has_party_organisation=bool(d.get("has_party_organisation")))
+
+
+class RoomOwnerForm(StyledForm):
+    owner_person = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    owner_organisation = forms.IntegerField(required=False, min_value=1,
+                                            widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class RentalForm(StyledForm):
+    occupant_limit = forms.IntegerField(label=_("限住人数"), min_value=1, max_value=500,
+                                        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    lessor_person = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    lessor_organisation = forms.IntegerField(required=False, min_value=1,
+                                             widget=forms.HiddenInput)
+    filing_number = forms.CharField(label=_("租赁备案号"), required=False, max_length=40)
+    lease_start = forms.DateField(label=_("租赁起始日期"), required=False, widget=DATE)
+    lease_end = forms.DateField(label=_("租赁截止日期"), required=False, widget=DATE)
+    purpose = forms.ChoiceField(label=_("出租用途"), choices=RentalPurpose.choices)
+    fire_exits = forms.IntegerField(label=_("安全出口数"), min_value=0, max_value=20, initial=1,
+                                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    responsibility_signed_on = forms.DateField(label=_("治安责任书签订日期"), required=False,
+                                               widget=DATE)
+    hazard_level = forms.ChoiceField(label=_("隐患等级"), choices=HazardLevel.choices)
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class HouseholdForm(StyledForm):
+    number = forms.CharField(label=_("户号"), required=False, max_length=20,
+                             help_text=_("不填则按网格自动编号。"))
+    residence = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class MemberForm(StyledForm):
+    person = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=[
+        (value, label) for value, label in Relation.choices if value != Relation.HEAD])
+
+
+class PermitForm(StyledForm):
+    number = forms.CharField(label=_("居住证号"), max_length=30,
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    issued_on = forms.DateField(label=_("签发日期"), widget=DATE)
+    expires_on = forms.DateField(label=_("有效期至"), widget=DATE)
+    endorsed_until = forms.DateField(label=_("签注有效期至"), widget=DATE)

@@ -9,11 +9,14 @@ parse input and call a selector or a service; the rules are the services'.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,16 +42,22 @@ from civicgrid.registry.models import (
     Person,
     PersonChange,
     PersonStatus,
+    Rental,
     Residence,
     Room,
 )
 from civicgrid.registry.people_forms import (
+    HouseholdForm,
     LeaveForm,
+    MemberForm,
     MoveOutForm,
     OrganisationForm,
+    PermitForm,
     PersonForm,
     PersonMoveInForm,
     ReasonForm,
+    RentalForm,
+    RoomOwnerForm,
 )
 from civicgrid.registry.selectors import (
     people_search,
@@ -59,13 +68,20 @@ from civicgrid.registry.selectors import (
 )
 from civicgrid.registry.services import (
     DuplicatePerson,
+    RentalInput,
+    household_add_member,
+    household_create,
     organisation_create,
+    permit_record,
     person_change_undo,
     person_create,
     person_leave,
     person_move_out,
     person_reveal,
     person_verify,
+    rental_end,
+    rental_record,
+    room_set_owner,
 )
 from civicgrid.registry.services.people import REVEALABLE
 from civicgrid.registry.views import area_or_404, choose_grid
@@ -126,7 +142,7 @@ def person_pick_view(request):
         rows.append({"person": person, "age": age,
                      "address": _home_address(person)})
     response = render(request, "registry/partials/person_pick.html",
-                      {"rows": rows, "query": query})
+                      {"rows": rows, "query": query, "generic": request.GET.get("for") == "form"})
     return _no_store(response)
 
 
@@ -151,8 +167,9 @@ def person_view(request, pk: int):
     undoable = next((c for c in changes if c.undone_at is None), None)
     membership = person.memberships.filter(until__isnull=True).select_related(
         "household").first()
+    residences = person_residences(person=person, reader=user)
     response = render(request, "registry/person.html", {
-        "person": person, "residences": person_residences(person=person, reader=user),
+        "person": person, "residences": residences,
         "cases": person_cases(person=person, reader=user), "changes": changes,
         "undoable": undoable if can_change else None, "membership": membership,
         "members": list(membership.household.members.filter(until__isnull=True)
@@ -163,6 +180,9 @@ def person_view(request, pk: int):
         "can_read_log": has_permission(user, "audit.auditentry.view"),
         "active": person.status == PersonStatus.ACTIVE,
         "leave_form": LeaveForm(), "reason_form": ReasonForm(),
+        "member_form": MemberForm(), "permit_form": PermitForm(),
+        "can_household": has_permission(user, "registry.household.add"),
+        "home": next((r for r in residences if r.until is None), None),
     })
     return _no_store(response)
 
@@ -247,16 +267,10 @@ def residence_end_view(request, pk: int):
         raise Http404
     form = MoveOutForm(request.POST)
     if form.is_valid():
-        try:
+        with _outcome(request, _("已登记 %(name)s 搬离。") % {"name": residence.person.name}):
             person_move_out(residence=residence, actor=request.user,
                             until=form.cleaned_data.get("until"),
                             reason=form.cleaned_data.get("reason") or "")
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("已登记 %(name)s 搬离。") % {"name": residence.person.name})
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     if request.POST.get("next") == "room":
@@ -271,16 +285,10 @@ def person_leave_view(request, pk: int):
     person = _person(request, pk)
     form = LeaveForm(request.POST)
     if form.is_valid():
-        try:
+        with _outcome(request, _("已登记,可在“变动记录”中撤销。")):
             person_leave(person=person, status=form.cleaned_data["status"],
                          reason=form.cleaned_data["reason"], on=form.cleaned_data.get("on"),
                          actor=request.user)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("已登记,可在“变动记录”中撤销。"))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return _back(request, person)
@@ -297,15 +305,9 @@ def change_undo_view(request, pk: int):
         raise Http404
     form = ReasonForm(request.POST)
     if form.is_valid():
-        try:
+        with _outcome(request, _("已撤销“%(kind)s”。") % {"kind": change.get_kind_display()}):
             person_change_undo(change=change, reason=form.cleaned_data["reason"],
                                actor=request.user)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("已撤销“%(kind)s”。") % {"kind": change.get_kind_display()})
     else:
         messages.error(request, _("请填写撤销理由。"))
     return _back(request, change.person)
@@ -432,3 +434,177 @@ def figures_view(request, code: str):
         "area": area, "figures": figures, "counts": figures.counts,
         "can_list": has_permission(request.user, "registry.building.view")})
 
+
+
+# --- pickers -----------------------------------------------------------------------------------
+
+@access("registry.organisation.view")
+def organisation_pick_view(request):
+    """The registry forms' organisation search (htmx): by name or credit code, in scope."""
+    query = request.GET.get("q", "").strip()
+    rows = []
+    if query:
+        code = query.replace(" ", "").upper()
+        rows = list(Organisation.objects.restrict(request.user)
+                    .filter(Q(name__contains=query) | Q(credit_code=code))
+                    .order_by("name", "id")[:8])
+    return _no_store(render(request, "registry/partials/organisation_pick.html",
+                            {"rows": rows, "query": query}))
+
+
+def _picked(request, model, pk: int | None, form):
+    """The record a picker named, if the user may see it; an error on the form if not."""
+    if not pk:
+        return None
+    record = model.objects.restrict(request.user).filter(pk=pk).first()
+    if record is None:
+        form.add_error(None, _("所选人员或单位不存在或无权查看,请重新选择。"))
+    return record
+
+
+def _room_for_change(request, pk: int) -> Room:
+    room = (Room.objects.restrict(request.user).select_related("building__grid")
+            .filter(pk=pk).first())
+    if room is None:
+        raise Http404
+    return room
+
+
+@contextmanager
+def _outcome(request: HttpRequest, done: str) -> Iterator[None]:
+    """Run a small action's service call: its refusal becomes the page's error message (out
+    of scope: 404 like missing), success the message `done`."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# --- owner and rental of a room ------------------------------------------------------------------
+
+@require_POST
+@access("registry.room.change", model=Room, lookup={"pk": "pk"})
+def room_owner_view(request, pk: int):
+    """产权人 of a room: a registered person or organisation, or none."""
+    room = _room_for_change(request, pk)
+    form = RoomOwnerForm(request.POST)
+    if form.is_valid():
+        person = _picked(request, Person, form.cleaned_data.get("owner_person"), form)
+        organisation = _picked(request, Organisation,
+                               form.cleaned_data.get("owner_organisation"), form)
+    if form.is_valid():
+        with _outcome(request, _("已记录产权人。")):
+            room_set_owner(room=room, person=person, organisation=organisation,
+                           version=form.cleaned_data["version"], actor=request.user)
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("registry:room", pk=room.pk)
+
+
+@require_POST
+@access("registry.rental.add", model=Room, lookup={"pk": "pk"})
+def room_rental_view(request, pk: int):
+    """登记出租 (or update the rental): the occupancy is checked against the limit."""
+    room = _room_for_change(request, pk)
+    form = RentalForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        person = _picked(request, Person, d.get("lessor_person"), form)
+        organisation = _picked(request, Organisation, d.get("lessor_organisation"), form)
+    if form.is_valid():
+        data = RentalInput(
+            occupant_limit=d["occupant_limit"], lessor_person=person,
+            lessor_organisation=organisation, filing_number=d.get("filing_number") or "",
+            lease_start=d.get("lease_start"), lease_end=d.get("lease_end"),
+            purpose=d["purpose"], fire_exits=d["fire_exits"],
+            responsibility_signed_on=d.get("responsibility_signed_on"),
+            hazard_level=d["hazard_level"])
+        with _outcome(request, _("已登记出租房屋信息。")):
+            rental_record(room=room, data=data, actor=request.user, version=d.get("version"))
+    else:
+        messages.error(request, _form_errors(form))
+    return redirect("registry:room", pk=room.pk)
+
+
+@require_POST
+@access("registry.rental.change", model=Room, lookup={"pk": "pk"})
+def room_rental_end_view(request, pk: int):
+    room = _room_for_change(request, pk)
+    rental = Rental.objects.filter(room=room, active=True).first()
+    if rental is None:
+        messages.error(request, _("该房屋未登记出租。"))
+        return redirect("registry:room", pk=room.pk)
+    version = request.POST.get("version", "")
+    with _outcome(request, _("已登记停租。")):
+        rental_end(rental=rental, actor=request.user,
+                   version=int(version) if version.isdigit() else 0)
+    return redirect("registry:room", pk=room.pk)
+
+
+# --- households and permits ------------------------------------------------------------------
+
+@require_POST
+@access("registry.household.add", model=Person, lookup={"pk": "pk"})
+def household_new_view(request, pk: int):
+    """建立户: the person heads a new household in the room they live in."""
+    person = _person(request, pk)
+    form = HouseholdForm(request.POST)
+    if form.is_valid():
+        residence = (Residence.objects.restrict(request.user).select_related("room")
+                     .filter(pk=form.cleaned_data["residence"], person=person,
+                             until__isnull=True).first())
+        if residence is None:
+            messages.error(request, _("请先登记该人员的居住房屋。"))
+            return _back(request, person)
+        with _outcome(request, _("已建立户。")):
+            household_create(room=residence.room, head=person, actor=request.user,
+                             number=form.cleaned_data.get("number") or "")
+    else:
+        messages.error(request, _form_errors(form))
+    return _back(request, person)
+
+
+@require_POST
+@access("registry.household.change", model=Person, lookup={"pk": "pk"})
+def household_member_view(request, pk: int):
+    """A member joins the household this person heads or belongs to."""
+    person = _person(request, pk)
+    membership = person.memberships.filter(until__isnull=True).select_related(
+        "household").first()
+    form = MemberForm(request.POST)
+    member = None
+    if form.is_valid():
+        member = _picked(request, Person, form.cleaned_data.get("person"), form)
+    if membership is None:
+        messages.error(request, _("该人员不属于任何户。"))
+    elif not form.is_valid() or member is None:
+        messages.error(request, _form_errors(form) or _("请选择要加入的人员。"))
+    else:
+        with _outcome(request, _("已登记户成员 %(name)s。") % {"name": member.name}):
+            household_add_member(household=membership.household, person=member,
+                                 relation=form.cleaned_data["relation"], actor=request.user)
+    return _back(request, person)
+
+
+@require_POST
+@access("registry.person.change", model=Person, lookup={"pk": "pk"})
+def permit_new_view(request, pk: int):
+    person = _person(request, pk)
+    form = PermitForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        with _outcome(request, _("已登记居住证。")):
+            permit_record(person=person, number=d["number"], issued_on=d["issued_on"],
+                          expires_on=d["expires_on"], endorsed_until=d["endorsed_until"],
+                          actor=request.user)
+    else:
+        messages.error(request, _form_errors(form))
+    return _back(request, person)

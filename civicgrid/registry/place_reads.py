@@ -63,5 +63,6 @@ def building_rooms(*, building: Building, reader: User) -> QuerySet[Room]:
 def room_for(*, pk: int, reader: User) -> Room:
     """The room with its building if the reader may see it; Room.DoesNotExist otherwise
     (missing or out of scope alike)."""
-    return (Room.objects.restrict(reader, "view").select_related("building", "building__grid")
+    return (Room.objects.restrict(reader, "view")
+            .select_related("building", "building__grid", "owner_person", "owner_organisation")
             .defer("building__grid__boundary").get(pk=pk))

@@ -27,4 +27,13 @@ urlpatterns = [
     path("grids/<str:code>/organisations/new/", people_views.organisation_new_view,
          name="organisation_new"),
     path("figures/<str:code>/", people_views.figures_view, name="figures"),
+    path("organisations/pick/", people_views.organisation_pick_view, name="organisation_pick"),
+    path("rooms/<int:pk>/owner/", people_views.room_owner_view, name="room_owner"),
+    path("rooms/<int:pk>/rental/", people_views.room_rental_view, name="room_rental"),
+    path("rooms/<int:pk>/rental/end/", people_views.room_rental_end_view,
+         name="room_rental_end"),
+    path("people/<int:pk>/household/", people_views.household_new_view, name="household_new"),
+    path("people/<int:pk>/household/members/", people_views.household_member_view,
+         name="household_member"),
+    path("people/<int:pk>/permits/", people_views.permit_new_view, name="permit_new"),
 ]

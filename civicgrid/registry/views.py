@@ -25,6 +25,7 @@ from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import keyset_page, request_page
 from civicgrid.registry.forms import BuildingForm, RoomUseForm
 from civicgrid.registry.models import Building, Rental, Room, RoomUse
+from civicgrid.registry.people_forms import RentalForm
 from civicgrid.registry.place_reads import (
     grid_buildings,
     grids_with_counts,
@@ -168,9 +169,30 @@ def building_verify_view(request, code: str):
     return redirect("registry:building", code=building.code)
 
 
+def _name(record) -> str:
+    return record.name if record is not None else ""
+
+
 def _room_page(request, room: Room, form: RoomUseForm, *, stale: bool = False):
-    rental = Rental.objects.filter(room=room, active=True).first()
+    rental = (Rental.objects.filter(room=room, active=True)
+              .select_related("lessor_person", "lessor_organisation", "hazard_case").first())
     return render(request, "registry/room.html", {
+        "rental_form": RentalForm(initial={
+            "occupant_limit": rental.occupant_limit, "purpose": rental.purpose,
+            "filing_number": rental.filing_number, "lease_start": rental.lease_start,
+            "lease_end": rental.lease_end, "fire_exits": rental.fire_exits,
+            "responsibility_signed_on": rental.responsibility_signed_on,
+            "hazard_level": rental.hazard_level, "version": rental.version,
+            "lessor_person": rental.lessor_person_id,
+            "lessor_organisation": rental.lessor_organisation_id,
+        } if rental else {"purpose": "dwelling", "hazard_level": "none", "fire_exits": 1,
+                          "lessor_person": room.owner_person_id,
+                          "lessor_organisation": room.owner_organisation_id}),
+        "lessor": (rental.lessor_person or rental.lessor_organisation) if rental else None,
+        "lessor_person_name": _name(rental.lessor_person if rental else room.owner_person),
+        "lessor_organisation_name": _name(rental.lessor_organisation if rental
+                                          else room.owner_organisation),
+        "can_rent": has_permission(request.user, "registry.rental.add"),
         "room": room, "building": room.building, "form": form, "stale": stale,
         "floor": floor_label(room.floor),
         "residents": room_residents(room=room, reader=request.user), "rental": rental,

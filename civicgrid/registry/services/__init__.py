@@ -11,6 +11,7 @@ from civicgrid.registry.services.housing import (
     rental_check_occupancy,
     rental_end,
     rental_record,
+    room_set_owner,
 )
 from civicgrid.registry.services.organisations import (
     OrganisationInput,
@@ -47,5 +48,5 @@ __all__ = [
     "permit_record", "person_change_undo", "person_correct_id", "person_create",
     "person_leave", "person_move_in", "person_move_out", "person_reveal", "person_update",
     "person_verify", "rental_check_occupancy", "rental_end", "rental_record",
-    "retention_apply", "room_number", "room_set_use",
+    "retention_apply", "room_number", "room_set_owner", "room_set_use",
 ]

@@ -303,3 +303,30 @@ def dormitory_record(*, building: Building, name: str, operator: Organisation, c
     except IntegrityError as exc:
         raise RuleViolation({"building": _("该楼栋已登记为集中居住点。")}) from exc
     return dormitory
+
+
+# --- owners ---------------------------------------------------------------------------------
+
+def room_set_owner(*, room: Room, actor: User, version: int, person: Person | None = None,
+                   organisation: Organisation | None = None) -> Room:
+    """产权人: a registered person or an organisation the actor may see, or nobody (both
+    None: not known). `version` must be the room's."""
+    allowed(actor, Room, "change", room.grid_code)
+    if person is not None and organisation is not None:
+        raise ValidationError({"owner": _("产权人只能是个人或单位之一。")})
+    _visible(actor, Person, person.pk if person else None)
+    _visible(actor, Organisation, organisation.pk if organisation else None)
+    with transaction.atomic():
+        current = Room.objects.select_for_update().get(pk=room.pk)
+        if current.version != version:
+            raise RuleViolation({"version": _("该房屋已被他人修改,请刷新后重试。")})
+        Room.objects.filter(pk=room.pk).update(owner_person=person,
+                                               owner_organisation=organisation,
+                                               updated_at=timezone.now(),
+                                               version=F("version") + 1)
+        room.refresh_from_db()
+        audit_record(actor=actor, event_type=AuditEventType.REGISTRY_ROOM_OWNER_SET,
+                     subject=room, details={
+                         "person": subject_label(person) if person else None,
+                         "organisation": organisation.pk if organisation else None})
+    return room

@@ -8,9 +8,11 @@ from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
 from civicgrid.registry.models import (
     Building,
+    Household,
     Organisation,
     Person,
     PersonChange,
+    Rental,
     Residence,
     Room,
 )
@@ -18,9 +20,12 @@ from civicgrid.registry.services import (
     BuildingInput,
     OrganisationInput,
     PersonInput,
+    RentalInput,
     building_create,
+    household_create,
     organisation_create,
     person_create,
+    rental_record,
 )
 from civicgrid.testing import register_samples
 
@@ -74,8 +79,29 @@ def sample_organisation(world, grid: Area) -> Organisation:
         name=f"{grid.name}书画社", kind="community_group"))
 
 
+def sample_household(world, grid: Area) -> Household:
+    """The resident's household, headed by them, in their room."""
+    existing = Household.objects.filter(grid_code=grid.code).first()
+    if existing:
+        return existing
+    person = sample_person(world, grid)
+    return household_create(room=sample_room(world, grid), head=person,
+                            actor=_worker(world, grid))
+
+
+def sample_rental(world, grid: Area) -> Rental:
+    """The first room let out by its organisation (the rental endpoints name the room)."""
+    existing = Rental.objects.filter(grid_code=grid.code).first()
+    if existing:
+        return existing
+    return rental_record(room=sample_room(world, grid), actor=_worker(world, grid),
+                         data=RentalInput(occupant_limit=4,
+                                          lessor_organisation=sample_organisation(world, grid)))
+
+
 for _model, _factory in ((Building, sample_building), (Room, sample_room),
                          (Person, sample_person), (Residence, sample_residence),
-                         (PersonChange, sample_change), (Organisation, sample_organisation)):
+                         (PersonChange, sample_change), (Organisation, sample_organisation),
+                         (Household, sample_household), (Rental, sample_rental)):
     register_samples(_model, lambda w, f=_factory: f(w, w.grid_a1),
                      lambda w, f=_factory: f(w, w.grid_b1))

@@ -17,7 +17,7 @@ from civicgrid.accounts.roles import Role
 from civicgrid.cases.models import Case, Category
 from civicgrid.cases.tests.conftest import sla
 from civicgrid.core.tests.test_browser import open_page, shot, sign_in
-from civicgrid.registry.models import PersonKind, Residence, Room, RoomUse
+from civicgrid.registry.models import PersonKind, Rental, Residence, Room, RoomUse
 from civicgrid.registry.services import (
     BuildingInput,
     PersonInput,
@@ -188,6 +188,24 @@ def test_grid_worker_acceptance_walk_on_a_phone(transactional_db, live_server, w
         newcomer = Residence.objects.select_related("person").get(room=newcomer_room)
         assert (newcomer.person.name, newcomer.person.kind, newcomer.until) == (
             "钱小梅", PersonKind.FLOATING, None)
+
+        # 2b. The same room is let: 登记出租 with the resident of 1-101 picked as the lessor.
+        page.locator("summary", has_text="登记出租").tap()
+        rental = page.locator('[data-testid="rental-form"]')
+        picker = rental.locator("[data-picker]").first
+        picker.locator("[data-picker-query]").fill(resident.name)
+        picker.locator("[data-picker-search]").tap()
+        picker.locator(f'[data-pick-choice][data-id="{resident.pk}"]').tap()
+        assert picker.locator("[data-picker-chosen-text]").inner_text() == resident.name
+        rental.locator("#id_occupant_limit").fill("3")
+        _no_sideways_scroll(page, "rental form")
+        shot(page, shots, "registry-walk-05b-rental-form-390.png")
+        with page.expect_navigation():
+            rental.locator('[data-testid="save-rental"]').tap()
+        assert page.locator('[data-testid="occupant-limit"]').inner_text() == "3"
+        watch.assert_clean("rental")
+        let = Rental.objects.get(room=newcomer_room)
+        assert (let.lessor_person_id, let.occupant_limit, let.active) == (resident.pk, 3, True)
 
         # 3. Another room → the one-tap 空置.
         page.goto(f"{base}/registry/buildings/{building.code}/")

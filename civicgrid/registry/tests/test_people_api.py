@@ -114,3 +114,44 @@ def test_organisations_and_figures(client, world):
     assert client.get(f"{API}/people").status_code == 403
     client.force_login(world.outsider)
     assert client.get(f"{API}/figures/{world.street_a.code}").status_code == 404
+
+
+def test_owner_rental_household_permit_and_dormitory(client, world):
+    from civicgrid.registry.models import Dormitory
+    from civicgrid.registry.tests.samples import sample_building
+
+    room = sample_room(world, world.grid_a1)
+    client.force_login(world.users[Role.SUPERVISOR])
+    person = _post(client, "/people", {"grid": world.grid_a1.code, "name": "王秀英",
+                                       "kind": "registered", "room_id": room.pk}).json()
+    org = _post(client, "/organisations", {"grid": world.grid_a1.code, "name": "南通某物业公司",
+                                           "kind": "enterprise",
+                                           "credit_code": "91350100M000100Y43"}).json()
+    room.refresh_from_db()
+    owner = _post(client, f"/rooms/{room.pk}/owner",
+                  {"organisation_id": org["id"], "version": room.version})
+    assert owner.status_code == 200 and owner.json()["owner_organisation_id"] == org["id"]
+    both = _post(client, f"/rooms/{room.pk}/owner", {"organisation_id": org["id"],
+                                                     "person_id": person["id"],
+                                                     "version": owner.json()["version"]})
+    assert both.status_code == 400
+    rental = _post(client, f"/rooms/{room.pk}/rental",
+                   {"occupant_limit": 1, "lessor_organisation_id": org["id"]}, key="rent-1")
+    assert rental.status_code == 200 and rental.json()["occupants"] == 1
+    assert rental.json()["hazard_case"] is None
+    assert client.get(f"{API}/rooms/{room.pk}/rental").json()["id"] == rental.json()["id"]
+    household = _post(client, "/households", {"head_id": person["id"], "room_id": room.pk})
+    assert household.status_code == 201
+    assert household.json()["members"][0]["relation"] == "head"
+    permit = _post(client, f"/people/{person['id']}/permits", {
+        "number": "3206020012", "issued_on": "2025-01-01", "expires_on": "2030-01-01",
+        "endorsed_until": "2026-01-01"})
+    assert permit.status_code == 201 and permit.json()["number_masked"] == "320*****12"
+    building = sample_building(world, world.grid_a1)
+    dorm = _post(client, f"/buildings/{building.code}/dormitory",
+                 {"name": "物业员工宿舍", "operator_id": org["id"], "capacity": 20,
+                  "services": ["canteen"]})
+    assert dorm.status_code == 201 and Dormitory.objects.get().services == ["canteen"]
+    again = _post(client, f"/buildings/{building.code}/dormitory",
+                  {"name": "又一个", "operator_id": org["id"], "capacity": 20})
+    assert again.status_code == 409 and Dormitory.objects.count() == 1

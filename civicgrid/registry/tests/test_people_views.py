@@ -183,3 +183,55 @@ def test_the_area_page_shows_the_registry_figures_to_who_may_see_them(world, cli
     client.force_login(world.users[Role.ADMINISTRATOR])  # the administrator: nothing of it
     html = client.get(reverse("areas:detail", args=[world.street_a.code])).content.decode()
     assert 'data-testid="registry-figures"' not in html
+
+
+def test_owner_rental_household_and_permit_from_the_pages(world, client):
+    from civicgrid.cases.models import Case
+    from civicgrid.registry.models import Household, Rental, ResidencePermit
+
+    person = _resident(world)
+    room = person.residences.get().room
+    client.force_login(world.users[Role.GRID_WORKER])
+    client.post(reverse("registry:room_owner", args=[room.pk]),
+                {"owner_person": person.pk, "version": room.version})
+    room.refresh_from_db()
+    assert room.owner_person == person
+    page = client.get(reverse("registry:room", args=[room.pk])).content.decode()
+    assert 'data-testid="owner"' in page and "王秀英" in page
+    # A rental for one occupant: the resident is one; a newcomer makes two → a case.
+    client.post(reverse("registry:room_rental", args=[room.pk]), {
+        "occupant_limit": 1, "lessor_person": person.pk, "purpose": "dwelling",
+        "fire_exits": 1, "hazard_level": "none", "filing_number": "nt-1"})
+    rental = Rental.objects.get(room=room)
+    assert (rental.occupant_limit, rental.lessor_person, rental.filing_number) == (
+        1, person, "NT-1")
+    assert not Case.objects.exists()
+    client.post(reverse("registry:person_new", args=[world.grid_a1.code]) + f"?room={room.pk}",
+                {"name": "李雷", "kind": "floating", "document_type": "id_card",
+                 "residence_kind": "renting", "source": "visit", "room": room.pk})
+    case = Case.objects.get()
+    rental.refresh_from_db()
+    assert rental.hazard_case == case
+    assert case.number in client.get(reverse("registry:room", args=[room.pk])).content.decode()
+    # Household headed by the resident, the newcomer a member; a permit.
+    home = person.residences.get()
+    client.post(reverse("registry:household_new", args=[person.pk]), {"residence": home.pk})
+    household = Household.objects.get()
+    lei = Person.objects.get(name="李雷")
+    client.post(reverse("registry:household_member", args=[person.pk]),
+                {"person": lei.pk, "relation": "other"})
+    assert sorted(household.members.values_list("relation", flat=True)) == ["head", "other"]
+    client.post(reverse("registry:permit_new", args=[lei.pk]), {
+        "number": "3206020011", "issued_on": "2025-03-01", "expires_on": "2030-03-01",
+        "endorsed_until": "2026-03-01"})
+    assert ResidencePermit.objects.get().person == lei
+    # A member the user may not see is refused, nothing added.
+    elsewhere = person_create(grid=world.grid_b1, actor=world.outsider,
+                              data=PersonInput(name="外人", kind="registered"))
+    client.post(reverse("registry:household_member", args=[person.pk]),
+                {"person": elsewhere.pk, "relation": "child"})
+    assert household.members.count() == 2
+    client.post(reverse("registry:room_rental_end", args=[room.pk]),
+                {"version": rental.version})
+    rental.refresh_from_db()
+    assert not rental.active
