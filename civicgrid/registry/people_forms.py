@@ -55,6 +55,7 @@ class PersonForm(StyledForm):
     education = forms.ChoiceField(label=_("学历"), required=False,
                                   choices=_blank(Education.choices))
     occupation = forms.CharField(label=_("职业"), required=False, max_length=60)
+    employer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def to_input(self) -> PersonInput:
         d = self.cleaned_data
@@ -110,6 +111,9 @@ class OrganisationForm(StyledForm):
                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     has_trade_union = forms.BooleanField(label=_("建立工会"), required=False)
     has_party_organisation = forms.BooleanField(label=_("建立党组织"), required=False)
+    legal_representative = forms.IntegerField(required=False, min_value=1,
+                                              widget=forms.HiddenInput)
+    safety_lead = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def to_input(self) -> OrganisationInput:
         d = self.cleaned_data

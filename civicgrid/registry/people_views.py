@@ -9,6 +9,7 @@ parse input and call a selector or a service; the rules are the services'.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -230,9 +231,11 @@ def person_new_view(request, code: str):
                 extra = {"room": room, "residence_kind": form.cleaned_data["residence_kind"],
                          "since": form.cleaned_data.get("since"),
                          "source": form.cleaned_data["source"]}
+            employer = _picked(request, Organisation, form.cleaned_data.get("employer"), form)
+            data = dataclasses.replace(form.to_input(), employer=employer)
             try:
-                person = person_create(grid=grid, data=form.to_input(), actor=request.user,
-                                       **extra)
+                person = _unless_errors(form, lambda: person_create(
+                    grid=grid, data=data, actor=request.user, **extra))
             except DuplicatePerson as exc:
                 add_service_errors(form, exc)
                 duplicate = Person.objects.restrict(request.user).filter(
@@ -241,6 +244,8 @@ def person_new_view(request, code: str):
                 raise Http404 from exc
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except _FormHasErrors:
+                pass
             else:
                 messages.success(request, _("已登记 %(name)s。") % {"name": person.name})
                 if room is not None:
@@ -248,9 +253,22 @@ def person_new_view(request, code: str):
                 return redirect("registry:person", pk=person.pk)
     else:
         form = form_class()
+    picked = str(form["employer"].value() or "")
+    employer = Organisation.objects.restrict(request.user).filter(
+        pk=int(picked) if picked.isdigit() else 0).values_list("name", flat=True).first()
     return _no_store(render(request, "registry/person_new.html", {
-        "grid": grid, "room": room, "form": form, "duplicate": duplicate},
-        status=200))
+        "grid": grid, "room": room, "form": form, "duplicate": duplicate,
+        "employer_name": employer or ""}))
+
+
+class _FormHasErrors(Exception):
+    """A picked record could not be used: the form says why; the service is not called."""
+
+
+def _unless_errors(form, call):
+    if form.errors:
+        raise _FormHasErrors
+    return call()
 
 
 def _back(request, person: Person):
@@ -408,13 +426,18 @@ def organisation_new_view(request, code: str):
     if request.method == "POST":
         form = OrganisationForm(request.POST)
         if form.is_valid():
+            people = {field: _picked(request, Person, form.cleaned_data.get(field), form)
+                      for field in ("legal_representative", "safety_lead")}
+            data = dataclasses.replace(form.to_input(), **people)
             try:
-                organisation = organisation_create(grid=grid, data=form.to_input(),
-                                                   actor=request.user)
+                organisation = _unless_errors(form, lambda: organisation_create(
+                    grid=grid, data=data, actor=request.user))
             except PermissionDenied as exc:
                 raise Http404 from exc
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except _FormHasErrors:
+                pass
             else:
                 messages.success(request, _("已登记 %(name)s。") % {"name": organisation.name})
                 return redirect("registry:organisation", pk=organisation.pk)

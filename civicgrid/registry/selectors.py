@@ -96,6 +96,7 @@ def building_layout(*, building: Building, reader: User) -> Layout:
 # --- people ----------------------------------------------------------------------------------
 
 SEARCH_LIMIT = 20
+ADDRESS_MIN_LENGTH = 3  # characters of an address to search by
 
 
 def person_for(*, pk: int, reader: User) -> Person:
@@ -105,8 +106,9 @@ def person_for(*, pk: int, reader: User) -> Person:
 
 def people_search(*, reader: User, query: str, limit: int = SEARCH_LIMIT) -> list[Person]:
     """People the reader may see, found by exact citizen ID or phone (through their keyed
-    hashes: nothing is decrypted) or by name (names starting with the text first, then
-    containing it). In the register (active) first, at most `limit`."""
+    hashes: nothing is decrypted), or by name (names starting with the text first, then
+    containing it) and then by where they live now (a room whose standard address contains
+    the text: "3幢1单元", "人民路88号"). In the register (active) first, at most `limit`."""
     text = (query or "").strip()
     if not text:
         return []
@@ -120,6 +122,12 @@ def people_search(*, reader: User, query: str, limit: int = SEARCH_LIMIT) -> lis
         more = (visible.filter(name__contains=text).exclude(pk__in=[p.pk for p in starts])
                 .order_by("status", "name", "id")[:limit - len(starts)])
         starts.extend(more)
+    address = clean_code(text)  # (written as standard addresses are: addresses.py)
+    if len(starts) < limit and len(address) >= ADDRESS_MIN_LENGTH:
+        living = Residence.objects.filter(until__isnull=True, room__address__contains=address)
+        at = (visible.filter(pk__in=living.values("person_id"))
+              .exclude(pk__in=[p.pk for p in starts]).order_by("status", "name", "id"))
+        starts.extend(at[:limit - len(starts)])
     return starts
 
 

@@ -134,6 +134,11 @@ def test_people_search_by_name_and_by_exact_id(world, client):
         assert reverse("registry:person", args=[person.pk]) in html, query
     html = client.get(reverse("registry:people"), {"q": "1101051949"}).content.decode()
     assert "没有找到" in html  # part of an ID finds nobody: exact only
+    # By where they live: part of the room's standard address, typed loosely.
+    room = person.residences.get().room
+    assert room.address.endswith("1幢1单元101室")
+    html = client.get(reverse("registry:people"), {"q": "1幢 1单元"}).content.decode()
+    assert reverse("registry:person", args=[person.pk]) in html
 
 
 def test_organisation_registration_and_lists(world, client):
@@ -235,3 +240,33 @@ def test_owner_rental_household_and_permit_from_the_pages(world, client):
                 {"version": rental.version})
     rental.refresh_from_db()
     assert not rental.active
+
+
+def test_employer_and_legal_representative_are_picked_from_the_registry(world, client):
+    from civicgrid.registry.models import Organisation as Org
+
+    person = _resident(world)
+    client.force_login(world.users[Role.GRID_WORKER])
+    client.post(reverse("registry:organisation_new", args=[world.grid_a1.code]), {
+        "name": "某公司", "kind": "enterprise", "credit_code": "91350100M000100Y43",
+        "legal_representative": person.pk, "safety_lead": "abc"})
+    assert not Org.objects.exists()  # a pick that is no number: nothing registered
+    client.post(reverse("registry:organisation_new", args=[world.grid_a1.code]), {
+        "name": "某公司", "kind": "enterprise", "credit_code": "91350100M000100Y43",
+        "legal_representative": person.pk})
+    company = Org.objects.get()
+    assert company.legal_representative == person
+    found = client.get(reverse("registry:organisation_pick"), {"q": "某公司"}).content.decode()
+    assert f'data-id="{company.pk}"' in found
+    client.post(reverse("registry:person_new", args=[world.grid_a1.code]), {
+        "name": "李雷", "kind": "floating", "document_type": "id_card",
+        "employer": company.pk})
+    assert Person.objects.get(name="李雷").employer == company
+    # An employer out of scope: refused on the form, nobody registered.
+    elsewhere = Org.objects.create(name="外地公司", kind="community_group", grid=world.grid_b1,
+                                   grid_code=world.grid_b1.code)
+    page = client.post(reverse("registry:person_new", args=[world.grid_a1.code]), {
+        "name": "韩梅梅", "kind": "floating", "document_type": "id_card",
+        "employer": elsewhere.pk})
+    assert page.status_code == 200 and "所选人员或单位不存在或无权查看" in page.content.decode()
+    assert not Person.objects.filter(name="韩梅梅").exists()
