@@ -19,6 +19,8 @@ from ninja import Field, Query, Router, Schema
 
 from civicgrid.api.auth import IDEMPOTENCY_OPENAPI, idempotent, token_action
 from civicgrid.areas.models import Area, Level
+from civicgrid.audit.events import AuditEventType
+from civicgrid.audit.privacy import record_viewed
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
 from civicgrid.core.schemas import ERRORS, Paged
@@ -252,7 +254,11 @@ def list_people(request, filters: Query[PersonFilters]):
 @access("registry.person.view", **PERSON)
 @token_action(READ)
 def get_person(request, person_id: int):
-    return _detail(request, _person(request, person_id))
+    """One person, masked; reading it is recorded as an access to the person, as the page."""
+    person = _person(request, person_id)
+    record_viewed(subject=person, actor=request.user,
+                  event_type=AuditEventType.REGISTRY_PERSON_VIEWED)
+    return _detail(request, person)
 
 
 @router.post("/people", response={201: _Detail, **ERRORS}, url_name="registry_person_create",

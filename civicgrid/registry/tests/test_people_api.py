@@ -74,6 +74,8 @@ def test_reveal_through_the_api_needs_a_reason_and_is_recorded(client, world):
     assert (entry.subject_id, entry.details["reason"]) == (str(person_id), "核对身份")
     client.force_login(world.users[Role.HANDLER])  # reads people, may not reveal
     assert client.get(f"{API}/people/{person_id}").status_code == 200
+    viewed = AuditEntry.objects.get(event_type="registry.person_viewed")
+    assert (viewed.subject_id, viewed.actor_username) == (str(person_id), "t_handler")
     assert _post(client, f"/people/{person_id}/reveal",
                  {"field": "id_number", "reason": "x"}).status_code == 403
 
