@@ -251,10 +251,10 @@ def _insert(rows: list, per_statement: int) -> None:
 def demo_people_seed(*, seed: int = 2026, per_grid: int = POPULATED_PER_GRID,
                      within: str = COUNTY_CODE) -> dict[str, int]:
     """Residents of every kind in the first unit (单元) of the first `per_grid` residential
-    buildings of each grid below `within` (households in the rooms lived in by their owners, rentals with their
-    tenants, residence permits), a concentrated dormitory per street, organisations in
-    every grid; then the figures counted from the rows. Idempotent: nothing when people
-    exist."""
+    buildings of each grid below `within` (households in the rooms lived in by their
+    owners, rentals with their tenants, residence permits), a concentrated dormitory per
+    street, organisations in every grid; then the figures counted from the rows.
+    Idempotent: nothing when people exist."""
     if Person.objects.filter(grid_code__startswith=COUNTY_CODE).exists():
         return {}
     rng = random.Random(f"{seed}:people")  # noqa: S311  (demo data, not security)
