@@ -113,6 +113,7 @@ class AuditEventType(StrEnum):
     REGISTRY_PERSON_ID_CORRECTED = "registry.person_id_corrected"
     REGISTRY_PERSON_VIEWED = "registry.person_viewed"
     REGISTRY_PERSON_USED_AS_PARTY = "registry.person_used_as_party"
+    REGISTRY_DUPLICATE_REFUSED = "registry.duplicate_refused"
     REGISTRY_MOVED_IN = "registry.moved_in"
     REGISTRY_MOVED_OUT = "registry.moved_out"
     REGISTRY_PERSON_LEFT = "registry.person_left"
@@ -227,6 +228,7 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.REGISTRY_PERSON_ID_CORRECTED: _("更正证件号码"),
     AuditEventType.REGISTRY_PERSON_VIEWED: _("查看实有人口信息"),
     AuditEventType.REGISTRY_PERSON_USED_AS_PARTY: _("引用实有人口为当事人"),
+    AuditEventType.REGISTRY_DUPLICATE_REFUSED: _("重复登记被拒(证件号码已登记)"),
     AuditEventType.REGISTRY_MOVED_IN: _("登记入住"),
     AuditEventType.REGISTRY_MOVED_OUT: _("登记搬离"),
     AuditEventType.REGISTRY_PERSON_LEFT: _("登记迁出、死亡或注销"),

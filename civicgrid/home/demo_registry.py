@@ -323,8 +323,13 @@ def demo_people_seed(*, seed: int = 2026, per_grid: int = POPULATED_PER_GRID,
             permit.number_encrypted, permit.number_hash = sealed.encrypted, sealed.hash
             permit.number_masked = sealed.masked
         ResidencePermit.objects.bulk_create([p for _i, p in data.permits], batch_size=2000)
+        # The lessor: a head of household of the same grid (a landlord the grid worker
+        # knows), when the grid has one.
+        landlords: dict[str, Person] = {}
+        for household, members in data.households:
+            landlords.setdefault(household.grid_code, data.people[members[0][0]])
         for rental in rentals:
-            rental.lessor_person = data.people[rng.randrange(len(data.people))]
+            rental.lessor_person = landlords.get(rental.grid_code)
         Rental.objects.bulk_create(rentals, batch_size=2000)
         for organisation in organisations:
             organisation.save()

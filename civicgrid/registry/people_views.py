@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,6 +33,7 @@ from civicgrid.audit.privacy import access_log, record_viewed, subject_label
 from civicgrid.audit.services import audit_record
 from civicgrid.core.access import access, has_permission
 from civicgrid.core.pagination import request_page
+from civicgrid.core.scope import get_scope
 from civicgrid.core.xlsx import cell_text, column_widths, header_row, workbook_bytes
 from civicgrid.registry.figures import area_figures
 from civicgrid.registry.forms import add_service_errors
@@ -85,7 +86,7 @@ from civicgrid.registry.services import (
     room_set_owner,
 )
 from civicgrid.registry.services.people import REVEALABLE
-from civicgrid.registry.views import area_or_404, choose_grid
+from civicgrid.registry.views import area_or_404, choose_grid, shown
 
 ORGANISATIONS_PER_PAGE = 50
 ACCESS_LOG_LIMIT = 5000
@@ -102,10 +103,19 @@ def _room(request: HttpRequest, pk: str | None) -> Room | None:
     if not pk:
         return None
     room = (Room.objects.restrict(request.user, "view").select_related("building__grid")
-            .filter(pk=int(pk) if str(pk).isdigit() else 0).first())
+            .filter(pk=_number(pk)).first())
     if room is None:
         raise Http404
     return room
+
+
+def _number(value: object) -> int:
+    """A record number or version as typed into a URL or form, 0 when it is none (ASCII
+    digits only: "²" or "١" are no number here)."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return 0
+    return int(text)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -133,6 +143,11 @@ def person_pick_view(request):
     fills the party's row with what the page may show (ID and phone masked)."""
     query = request.GET.get("q", "").strip()
     results = people_search(reader=request.user, query=query, limit=8) if query else []
+    # Where each lives now, as far as the reader may see: one query for all of them.
+    prefetch_related_objects(results, Prefetch(
+        "residences", to_attr="open_residences",
+        queryset=Residence.objects.restrict(request.user, "view").filter(until__isnull=True)
+        .select_related("room").order_by("-since", "-id")))
     today = timezone.localdate()
     rows = []
     for person in results:
@@ -140,17 +155,12 @@ def person_pick_view(request):
         if person.birth_date:
             born = person.birth_date
             age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        homes = person.open_residences  # type: ignore[attr-defined]
         rows.append({"person": person, "age": age,
-                     "address": _home_address(person)})
+                     "address": homes[0].room.address if homes else ""})
     response = render(request, "registry/partials/person_pick.html",
                       {"rows": rows, "query": query, "generic": request.GET.get("for") == "form"})
     return _no_store(response)
-
-
-def _home_address(person: Person) -> str:
-    home = (Residence.objects.filter(person=person, until__isnull=True)
-            .select_related("room").order_by("-since", "-id").first())
-    return home.room.address if home else ""
 
 
 # --- a person -------------------------------------------------------------------------------
@@ -163,18 +173,31 @@ def person_view(request, pk: int):
     user = request.user
     person = _person(request, pk)
     record_viewed(subject=person, actor=user, event_type=AuditEventType.REGISTRY_PERSON_VIEWED)
-    can_change = has_permission(user, "registry.person.change")
+    # The buttons of what the services will let this reader do here: a reader who sees the
+    # person because they live in the reader's grid changes only that residence.
+    scope = get_scope(user)
+    can_change = (has_permission(user, "registry.person.change")
+                  and scope.covers_code(person.grid_code))
     changes = list(PersonChange.objects.filter(person=person).select_related("actor")[:10])
     undoable = next((c for c in changes if c.undone_at is None), None)
     membership = person.memberships.filter(until__isnull=True).select_related(
         "household").first()
     residences = person_residences(person=person, reader=user)
+    may_move = has_permission(user, "registry.person.change")
+    for residence in residences:
+        residence.can_end = may_move and scope.covers_code(residence.grid_code)  # type: ignore[attr-defined]
+    members, hidden_members = [], 0
+    if membership is not None:
+        visible = Person.objects.restrict(user, "view").values("pk")
+        current = membership.household.members.filter(until__isnull=True)
+        members = list(current.filter(person__in=visible).select_related("person"))
+        hidden_members = current.count() - len(members)
     response = render(request, "registry/person.html", {
         "person": person, "residences": residences,
         "cases": person_cases(person=person, reader=user), "changes": changes,
         "undoable": undoable if can_change else None, "membership": membership,
-        "members": list(membership.household.members.filter(until__isnull=True)
-                        .select_related("person")) if membership else [],
+        # (only the members the reader may see; the others are counted, not named)
+        "members": members, "members_hidden": hidden_members,
         "permits": list(person.permits.all()), "can_change": can_change,
         "can_reveal": has_permission(user, "registry.person.reveal") and any(
             getattr(person, f"{f}_encrypted") for f in REVEALABLE),
@@ -182,7 +205,7 @@ def person_view(request, pk: int):
         "active": person.status == PersonStatus.ACTIVE,
         "leave_form": LeaveForm(), "reason_form": ReasonForm(),
         "member_form": MemberForm(), "permit_form": PermitForm(),
-        "can_household": has_permission(user, "registry.household.add"),
+        "can_household": has_permission(user, "registry.household.add") and can_change,
         "home": next((r for r in residences if r.until is None), None),
     })
     return _no_store(response)
@@ -255,7 +278,7 @@ def person_new_view(request, code: str):
         form = form_class()
     picked = str(form["employer"].value() or "")
     employer = Organisation.objects.restrict(request.user).filter(
-        pk=int(picked) if picked.isdigit() else 0).values_list("name", flat=True).first()
+        pk=_number(picked)).values_list("name", flat=True).first()
     return _no_store(render(request, "registry/person_new.html", {
         "grid": grid, "room": room, "form": form, "duplicate": duplicate,
         "employer_name": employer or ""}))
@@ -415,6 +438,8 @@ def organisation_view(request, pk: int):
         raise Http404
     return render(request, "registry/organisation.html", {
         "organisation": organisation,
+        "legal_representative": shown(request.user, organisation.legal_representative),
+        "safety_lead": shown(request.user, organisation.safety_lead),
         "dormitories": list(organisation.dormitories.select_related("building"))})
 
 
@@ -568,7 +593,7 @@ def room_rental_end_view(request, pk: int):
     version = request.POST.get("version", "")
     with _outcome(request, _("已登记停租。")):
         rental_end(rental=rental, actor=request.user,
-                   version=int(version) if version.isdigit() else 0)
+                   version=_number(version))
     return redirect("registry:room", pk=room.pk)
 
 

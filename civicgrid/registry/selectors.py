@@ -16,6 +16,7 @@ from civicgrid.cases.models import OPEN_STATUSES, Case, Party
 from civicgrid.cases.services.parties import normalize_phone
 from civicgrid.core.idnumbers import IDNumberError, clean_code, normalize_id_number
 from civicgrid.core.privacy import seal_document, seal_phone
+from civicgrid.core.scope import user_can
 from civicgrid.registry.models import (
     Building,
     DocumentType,
@@ -182,7 +183,11 @@ def permits_due(*, reader: User, within_days: int = 30) -> list[ResidencePermit]
     """Residence permits whose annual endorsement (签注) falls due within `within_days` (or
     is overdue) and whose holder is still in the register: whom the grid worker reminds."""
     until = timezone.localdate() + timedelta(days=within_days)
-    return list(ResidencePermit.objects.restrict(reader, "view")
+    if not user_can(reader, ResidencePermit, "view"):
+        return []
+    holders = Person.objects.restrict(reader, "view").filter(status=PersonStatus.ACTIVE)
+    # (by where the holder lives now, not where the permit was recorded)
+    return list(ResidencePermit.objects
                 .filter(endorsed_until__lte=until, expires_on__gte=timezone.localdate(),
-                        person__status=PersonStatus.ACTIVE)
+                        person__in=holders.values("pk"))
                 .select_related("person").order_by("endorsed_until", "id"))

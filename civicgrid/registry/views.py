@@ -9,6 +9,8 @@ fixed number of queries (keyset pages, counts annotated).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
@@ -24,7 +26,7 @@ from civicgrid.core.errors import RuleViolation
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import keyset_page, request_page
 from civicgrid.registry.forms import BuildingForm, RoomUseForm
-from civicgrid.registry.models import Building, Rental, Room, RoomUse
+from civicgrid.registry.models import Building, Person, Rental, Room, RoomUse
 from civicgrid.registry.people_forms import RentalForm
 from civicgrid.registry.place_reads import (
     grid_buildings,
@@ -169,8 +171,25 @@ def building_verify_view(request, code: str):
     return redirect("registry:building", code=building.code)
 
 
-def _name(record) -> str:
-    return record.name if record is not None else ""
+@dataclass(frozen=True)
+class Shown:
+    """A registered person or organisation named on another record's page: their name and
+    page, or neither (`hidden`) when the reader may not see them — a name is personal data
+    like the rest (the owner of a room in my grid may live in another street)."""
+
+    name: str
+    url: str
+    hidden: bool
+    pk: int | None
+
+
+def shown(reader, record) -> Shown | None:
+    if record is None:
+        return None
+    if not type(record).objects.restrict(reader, "view").filter(pk=record.pk).exists():
+        return Shown("", "", True, None)
+    name = "registry:person" if isinstance(record, Person) else "registry:organisation"
+    return Shown(record.name, reverse(name, args=[record.pk]), False, record.pk)
 
 
 def _room_page(request, room: Room, form: RoomUseForm, *, stale: bool = False):
@@ -183,15 +202,16 @@ def _room_page(request, room: Room, form: RoomUseForm, *, stale: bool = False):
             "lease_end": rental.lease_end, "fire_exits": rental.fire_exits,
             "responsibility_signed_on": rental.responsibility_signed_on,
             "hazard_level": rental.hazard_level, "version": rental.version,
-            "lessor_person": rental.lessor_person_id,
-            "lessor_organisation": rental.lessor_organisation_id,
-        } if rental else {"purpose": "dwelling", "hazard_level": "none", "fire_exits": 1,
-                          "lessor_person": room.owner_person_id,
-                          "lessor_organisation": room.owner_organisation_id}),
-        "lessor": (rental.lessor_person or rental.lessor_organisation) if rental else None,
-        "lessor_person_name": _name(rental.lessor_person if rental else room.owner_person),
-        "lessor_organisation_name": _name(rental.lessor_organisation if rental
-                                          else room.owner_organisation),
+        } if rental else {"purpose": "dwelling", "hazard_level": "none", "fire_exits": 1}),
+        "owner": shown(request.user, room.owner_person or room.owner_organisation),
+        "owner_person": shown(request.user, room.owner_person),
+        "owner_organisation": shown(request.user, room.owner_organisation),
+        "lessor": shown(request.user, (rental.lessor_person or rental.lessor_organisation)
+                        if rental else None),
+        "lessor_person": shown(request.user, rental.lessor_person if rental
+                               else room.owner_person),
+        "lessor_organisation": shown(request.user, rental.lessor_organisation if rental
+                                     else room.owner_organisation),
         "can_rent": has_permission(request.user, "registry.rental.add"),
         "room": room, "building": room.building, "form": form, "stale": stale,
         "floor": floor_label(room.floor),

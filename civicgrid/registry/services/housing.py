@@ -8,6 +8,7 @@ address and the counts, naming nobody; one open case per rental.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
+from civicgrid.areas.models import Area
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.privacy import subject_label
 from civicgrid.audit.services import audit_record
@@ -26,7 +28,7 @@ from civicgrid.cases.services import case_intake
 from civicgrid.cases.services.common import refuse_longer_than_field
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.idnumbers import clean_code
-from civicgrid.core.privacy import seal_document
+from civicgrid.core.privacy import Sealed, seal_document
 from civicgrid.core.scope import user_can
 from civicgrid.registry.figures import figures_move, household_counts, rental_counts
 from civicgrid.registry.models import (
@@ -63,12 +65,23 @@ def _visible(actor: User, model: Named, pk: int | None) -> None:
 
 # --- households ------------------------------------------------------------------------------
 
-def _next_household_number(grid_code: str) -> str:
-    """`<grid code>H<4-digit sequence>` when the household has no number from the police."""
-    last = (Household.objects.filter(number__startswith=f"{grid_code}H")
-            .order_by("-number").values_list("number", flat=True).first())
-    sequence = int(last[len(grid_code) + 1:]) + 1 if last else 1
-    return f"{grid_code}H{sequence:04d}"
+AUTOMATIC_NUMBER = re.compile(r"\d{15}H\d+")
+MAX_AUTOMATIC_HOUSEHOLDS = 9999  # `<15-digit grid>H<4 digits>`: the column's 20 characters
+
+
+def _next_household_number(room: Room) -> str:
+    """`<grid code>H<4-digit sequence>` when the household has no number from the police,
+    taken with the grid's row locked (two registrations in one grid wait for each other; no
+    other grid does). Typed numbers never have this form (`household_create`)."""
+    Area.objects.select_for_update().filter(pk=room.building.grid_id).values_list("pk").get()
+    prefix = f"{room.grid_code}H"
+    numbers = Household.objects.filter(number__startswith=prefix).values_list("number",
+                                                                                flat=True)
+    sequence = max((int(n[len(prefix):]) for n in numbers
+                    if AUTOMATIC_NUMBER.fullmatch(n)), default=0) + 1
+    if sequence > MAX_AUTOMATIC_HOUSEHOLDS:
+        raise RuleViolation({"number": _("该网格的自动户号已用完,请填写户号。")})
+    return f"{prefix}{sequence:04d}"
 
 
 def household_create(*, room: Room, head: Person, actor: User, number: str = "",
@@ -83,21 +96,27 @@ def household_create(*, room: Room, head: Person, actor: User, number: str = "",
     number = clean_code(number)
     if number:
         refuse_longer_than_field(Household, "number", number)
+        if AUTOMATIC_NUMBER.fullmatch(number):
+            raise ValidationError({"number": _(
+                "“网格代码+H+序号”形式的户号由系统自动编排,请填写公安机关的户号或留空。")})
     when = since or timezone.localdate()
-    with transaction.atomic():
-        if number and Household.objects.filter(number=number).exists():
-            raise RuleViolation({"number": _("该户号已登记。")})
-        if HouseholdMember.objects.filter(person=head, until__isnull=True).exists():
-            raise RuleViolation({"head": _("该人员已是其他户的成员,请先办理离户。")})
-        household = Household.objects.create(
-            number=number or _next_household_number(room.grid_code), room=room,
-            grid_code=room.grid_code)
-        HouseholdMember.objects.create(household=household, person=head,
-                                       relation=Relation.HEAD, since=when)
-        figures_move({}, household_counts(household))
-        audit_record(actor=actor, event_type=AuditEventType.REGISTRY_HOUSEHOLD_CREATED,
-                     subject=household, details={"room": room.pk,
-                                                 "head": subject_label(head)})
+    try:
+        with transaction.atomic():
+            if number and Household.objects.filter(number=number).exists():
+                raise RuleViolation({"number": _("该户号已登记。")})
+            if HouseholdMember.objects.filter(person=head, until__isnull=True).exists():
+                raise RuleViolation({"head": _("该人员已是其他户的成员,请先办理离户。")})
+            household = Household.objects.create(
+                number=number or _next_household_number(room), room=room,
+                grid_code=room.grid_code)
+            HouseholdMember.objects.create(household=household, person=head,
+                                           relation=Relation.HEAD, since=when)
+            figures_move({}, household_counts(household))
+            audit_record(actor=actor, event_type=AuditEventType.REGISTRY_HOUSEHOLD_CREATED,
+                         subject=household, details={"room": room.pk,
+                                                     "head": subject_label(head)})
+    except IntegrityError as exc:  # (the same number or head registered meanwhile)
+        raise RuleViolation(_("该户号或户主刚被他人登记,请刷新后重试。")) from exc
     return household
 
 
@@ -109,17 +128,22 @@ def household_add_member(*, household: Household, person: Person, relation: str,
         raise ValidationError({"relation": _("请选择与户主的关系。")})
     if person.status != PersonStatus.ACTIVE:
         raise RuleViolation({"person": _("该人员已迁出、死亡或注销。")})
-    with transaction.atomic():
-        Household.objects.select_for_update().filter(pk=household.pk).get()
-        if HouseholdMember.objects.filter(person=person, until__isnull=True).exists():
-            raise RuleViolation({"person": _("该人员已是某户的成员,请先办理离户。")})
-        member = HouseholdMember.objects.create(household=household, person=person,
-                                                relation=relation,
-                                                since=since or timezone.localdate())
-        Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
-        audit_record(actor=actor, event_type=AuditEventType.REGISTRY_HOUSEHOLD_MEMBER_ADDED,
-                     subject=household, details={"person": subject_label(person),
-                                                 "relation": relation})
+    busy = RuleViolation({"person": _("该人员已是某户的成员,请先办理离户。")})
+    try:
+        with transaction.atomic():
+            Household.objects.select_for_update().filter(pk=household.pk).get()
+            if HouseholdMember.objects.filter(person=person, until__isnull=True).exists():
+                raise busy
+            member = HouseholdMember.objects.create(household=household, person=person,
+                                                    relation=relation,
+                                                    since=since or timezone.localdate())
+            Household.objects.filter(pk=household.pk).update(version=F("version") + 1)
+            audit_record(actor=actor,
+                         event_type=AuditEventType.REGISTRY_HOUSEHOLD_MEMBER_ADDED,
+                         subject=household, details={"person": subject_label(person),
+                                                     "relation": relation})
+    except IntegrityError as exc:  # (they joined another household meanwhile)
+        raise busy from exc
     return member
 
 
@@ -137,10 +161,21 @@ def permit_record(*, person: Person, number: str, issued_on: date, expires_on: d
             "日期应依次为:签发日期 ≤ 签注有效期至 ≤ 有效期至。")})
     if issued_on > timezone.localdate():
         raise ValidationError({"issued_on": _("签发日期不能晚于今天。")})
+    if person.status != PersonStatus.ACTIVE or person.scrubbed_at is not None:
+        raise RuleViolation(_("该人员已迁出、死亡或注销。"))
     sealed = seal_document(number, "residence_permit")
+    taken = RuleViolation({"number": _("该居住证号已登记。")})
+    if ResidencePermit.objects.filter(number_hash=sealed.hash).exists():
+        raise taken
+    try:
+        return _record_permit(person, sealed, issued_on, expires_on, endorsed_until, actor)
+    except IntegrityError as exc:  # (registered meanwhile)
+        raise taken from exc
+
+
+def _record_permit(person: Person, sealed: Sealed, issued_on: date, expires_on: date,
+                   endorsed_until: date, actor: User) -> ResidencePermit:
     with transaction.atomic():
-        if ResidencePermit.objects.filter(number_hash=sealed.hash).exists():
-            raise RuleViolation({"number": _("该居住证号已登记。")})
         permit = ResidencePermit.objects.create(
             person=person, grid_code=person.grid_code, number_encrypted=sealed.encrypted,
             number_hash=sealed.hash, number_masked=sealed.masked, issued_on=issued_on,
@@ -205,6 +240,8 @@ def rental_record(*, room: Room, data: RentalInput, actor: User,
     _visible(actor, Room, room.pk)
     fields = _clean_rental(actor, data)
     with transaction.atomic():
+        # (the room's row first: two first registrations of one room wait for each other)
+        Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").get()
         existing = Rental.objects.select_for_update().filter(room=room).first()
         if existing is not None and version is not None and existing.version != version:
             raise RuleViolation({"version": _("该出租房屋信息已被他人修改,请刷新后重试。")})

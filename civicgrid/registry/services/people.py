@@ -10,6 +10,7 @@ The audit log names a person by record number, never by name (`audit.privacy.sub
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
@@ -63,12 +64,19 @@ EARLIEST_RESIDENCE = date(1900, 1, 1)
 
 
 class DuplicatePerson(RuleViolation):
-    """The document number is already registered: `existing_id` is that person's record
-    (pages link to it when the reader may see it)."""
+    """The document number is already registered. `existing_id` is that person's record when
+    the actor may see them (the message names it, pages link to it); otherwise None, and the
+    message only says that someone elsewhere holds it — a registration is no look-up of who
+    lives where in the district."""
 
-    def __init__(self, existing_id: int) -> None:
-        super().__init__({"id_number": _("该证件号码已登记(实有人口编号 %(n)d),请勿重复登记。")
-                          % {"n": existing_id}}, code="duplicate")
+    def __init__(self, existing_id: int | None) -> None:
+        if existing_id is not None:
+            message = _("该证件号码已登记(实有人口编号 %(n)d),请勿重复登记。") % {
+                "n": existing_id}
+        else:
+            message = _("该证件号码已在其他辖区登记,请勿重复登记;如需迁入,请联系该人员现居住地"
+                        "的网格员办理。")
+        super().__init__({"id_number": message}, code="duplicate")
         self.existing_id = existing_id
 
 
@@ -109,6 +117,11 @@ def normalize_document(document_type: str, raw: str) -> str:
     text = clean_code(raw)
     if not (4 <= len(text) <= MAX_DOCUMENT_LENGTH and text.isalnum() and text.isascii()):
         raise ValidationError({"id_number": _("证件号码应为4至30位字母或数字。")})
+    if len(text) == 18:  # (one person per citizen ID: never under another document's name)
+        with contextlib.suppress(IDNumberError):
+            _normalize_citizen_id(text)
+            raise ValidationError({"document_type": _(
+                "这是居民身份证号码,证件类型请选择“居民身份证”。")})
     return text
 
 
@@ -118,9 +131,10 @@ def _choice(value: str, choices: type[models.TextChoices], field: str) -> str:
     return value
 
 
-def _clean_particulars(data: PersonInput) -> dict[str, Any]:
+def _clean_particulars(data: PersonInput, *, document_kept: bool = False) -> dict[str, Any]:
     """The person's columns from the input, every rule checked; the document and phone
-    sealed. Reads nothing."""
+    sealed. Reads nothing. `document_kept`: the stored document stays (an update), so none
+    is required here."""
     name = refuse_longer_than_field(Person, "name", (data.name or "").strip())
     if not name:
         raise ValidationError({"name": _("请填写姓名。")})
@@ -163,7 +177,8 @@ def _clean_particulars(data: PersonInput) -> dict[str, Any]:
             if data.sex and data.sex != sex:
                 raise ValidationError({"sex": _("性别与身份证号码不符。")})
             fields.update(birth_date=born, sex=sex)
-    elif data.kind != PersonKind.FOREIGN and data.document_type != DocumentType.ID_CARD:
+    elif (data.kind != PersonKind.FOREIGN and data.document_type != DocumentType.ID_CARD
+          and not document_kept):
         raise ValidationError({"id_number": _("请填写证件号码。")})
     fields.update(_phone_fields(data.phone))
     return fields
@@ -180,15 +195,24 @@ def _phone_fields(raw: str) -> dict[str, str]:
             "phone_masked": sealed.masked, "phone_last4": sealed.last4}
 
 
-def _refuse_duplicate(id_hash: str, but: int | None = None) -> None:
+def _refuse_duplicate(id_hash: str, actor: User, but: int | None = None, *,
+                      record: bool = True) -> None:
+    """Refuse a document number someone else holds. The refusal names the holder only to an
+    actor who may see them; with `record` it is an access to the holder's record (who tried
+    to register that number), audited — callers check before their own transaction, so that
+    the entry stays although the write is refused."""
     if not id_hash:
         return
     same = Person.objects.filter(id_number_hash=id_hash)
     if but is not None:
         same = same.exclude(pk=but)
-    existing = same.values_list("pk", flat=True).first()
-    if existing is not None:
-        raise DuplicatePerson(existing)
+    holder = same.first()
+    if holder is None:
+        return
+    if record:
+        _audit(actor, AuditEventType.REGISTRY_DUPLICATE_REFUSED, holder)
+    visible = Person.objects.restrict(actor, "view").filter(pk=holder.pk).exists()
+    raise DuplicatePerson(holder.pk if visible else None)
 
 
 def _check_employer(actor: User, employer: Organisation | None) -> None:
@@ -209,16 +233,16 @@ def person_create(*, grid: Area, data: PersonInput, actor: User, room: Room | No
     _check_employer(actor, data.employer)
     if room is not None:
         _check_move_in(actor, room, residence_kind, since or timezone.localdate(), source)
+    _refuse_duplicate(fields.get("id_number_hash", ""), actor)
     with transaction.atomic():
-        _refuse_duplicate(fields.get("id_number_hash", ""))
         now = timezone.now()
         try:
             with transaction.atomic():
                 person = Person.objects.create(grid=grid, grid_code=grid.code, verified_at=now,
                                                **fields)
         except IntegrityError:
-            # (another registration of the same document won the race: say whose)
-            _refuse_duplicate(fields.get("id_number_hash", ""))
+            # (another registration of the same document won the race: say so)
+            _refuse_duplicate(fields.get("id_number_hash", ""), actor, record=False)
             raise
         figures_move({}, person_counts(person_facts(person)))
         _audit(actor, AuditEventType.REGISTRY_PERSON_CREATED, person,
@@ -243,7 +267,8 @@ def person_update(*, person: Person, data: PersonInput, actor: User, version: in
         given = PersonInput(**{**data.__dict__, "birth_date": data.birth_date or person.birth_date,
                                "sex": data.sex or person.sex})
     fields = _clean_particulars(PersonInput(**{**given.__dict__, "id_number": "",
-                                               "document_type": person.document_type}))
+                                               "document_type": person.document_type}),
+                                document_kept=True)
     if data.document_type != person.document_type or data.id_number.strip():
         raise ValidationError({"id_number": _("证件号码请通过“更正证件号码”修改。")})
     _check_employer(actor, data.employer)
@@ -287,6 +312,8 @@ def person_correct_id(*, person: Person, document_type: str, id_number: str, rea
     _refuse_if_scrubbed(person)
     reason = refuse_longer_than_field(PersonIdHistory, "reason", require_reason(reason))
     normalized = normalize_document(document_type, id_number)
+    if person.kind == PersonKind.FOREIGN and document_type == DocumentType.ID_CARD:
+        raise ValidationError({"document_type": _("境外人员请选择护照等证件。")})
     sealed = seal_document(normalized, document_type)
     if sealed.hash == person.id_number_hash:
         raise ValidationError({"id_number": _("新号码与原号码相同。")})
@@ -295,18 +322,27 @@ def person_correct_id(*, person: Person, document_type: str, id_number: str, rea
                                "id_number_hash": sealed.hash, "id_number_masked": sealed.masked}
     if document_type == DocumentType.ID_CARD:
         changes.update(birth_date=id_birth_date(normalized), sex=id_sex(normalized))
-    with transaction.atomic():
-        current = _locked(person, version)
-        _refuse_duplicate(sealed.hash, but=person.pk)
-        PersonIdHistory.objects.create(
-            person=person, document_type=current.document_type,
-            id_number_encrypted=current.id_number_encrypted,
-            id_number_hash=current.id_number_hash, id_number_masked=current.id_number_masked,
-            replaced_at=timezone.now(), replaced_by=actor, reason=reason)
-        Person.objects.filter(pk=person.pk).update(version=F("version") + 1, **changes)
-        person.refresh_from_db()
-        _audit(actor, AuditEventType.REGISTRY_PERSON_ID_CORRECTED, person, {"reason": reason})
+    _refuse_duplicate(sealed.hash, actor, but=person.pk)
+    try:
+        with transaction.atomic():
+            current = _locked(person, version)
+            _record_correction(person, current, changes, actor, reason)
+    except IntegrityError as exc:  # (the number was registered meanwhile)
+        raise DuplicatePerson(None) from exc
     return person
+
+
+def _record_correction(person: Person, current: Person, changes: dict[str, Any], actor: User,
+                       reason: str) -> None:
+    """The writes of an ID correction: the old number into the history, the new one in."""
+    PersonIdHistory.objects.create(
+        person=person, document_type=current.document_type,
+        id_number_encrypted=current.id_number_encrypted,
+        id_number_hash=current.id_number_hash, id_number_masked=current.id_number_masked,
+        replaced_at=timezone.now(), replaced_by=actor, reason=reason)
+    Person.objects.filter(pk=person.pk).update(version=F("version") + 1, **changes)
+    person.refresh_from_db()
+    _audit(actor, AuditEventType.REGISTRY_PERSON_ID_CORRECTED, person, {"reason": reason})
 
 
 def person_reveal(*, person: Person, field_name: str, reason: str, actor: User) -> str:
@@ -440,6 +476,9 @@ def person_leave(*, person: Person, status: str, reason: str, actor: User,
     when = on or timezone.localdate()
     if when > timezone.localdate():
         raise ValidationError({"on": _("日期不能晚于今天。")})
+    if when < EARLIEST_RESIDENCE or (person.birth_date is not None and when < person.birth_date):
+        raise ValidationError({"on": _("日期早于该人员的出生日期或1900年。")})
+    _refuse_if_scrubbed(person)
     with transaction.atomic():
         current = _locked(person, version)
         if current.status != PersonStatus.ACTIVE:
@@ -469,6 +508,11 @@ def person_change_undo(*, change: PersonChange, reason: str, actor: User) -> Per
     not undone yet (a later one is undone first), while what it did still stands."""
     person = change.person
     allowed(actor, Person, "change", person.grid_code)
+    for code in Residence.objects.filter(pk__in=[int(i) for i in change.residence_ids]) \
+            .values_list("grid_code", flat=True):
+        allowed(actor, Person, "change", code)  # (a residence in another grid is theirs)
+    if person.scrubbed_at is not None:
+        raise RuleViolation(_("该人员的个人信息已按保存期限清除,变动不能再撤销。"))
     reason = refuse_longer_than_field(PersonChange, "reason", require_reason(reason))
     stale = RuleViolation(_("该变动之后人员信息又有变化,请先撤销后来的变动。"))
     with transaction.atomic():
@@ -490,10 +534,12 @@ def person_change_undo(*, change: PersonChange, reason: str, actor: User) -> Per
                                         until__isnull=True).exists():
                 raise stale
             residences.update(until=None, end_reason="")
+            _lived_in_again(residences, actor)
         else:
             if current.status == PersonStatus.ACTIVE:
                 raise stale
             residences.update(until=None, end_reason="")
+            _lived_in_again(residences, actor)
             HouseholdMember.objects.filter(pk__in=change.before.get("members", [])).update(
                 until=None)
             Person.objects.filter(pk=person.pk).update(status=PersonStatus.ACTIVE,
@@ -505,6 +551,16 @@ def person_change_undo(*, change: PersonChange, reason: str, actor: User) -> Per
         _audit(actor, AuditEventType.REGISTRY_CHANGE_UNDONE, person,
                {"change": change.pk, "kind": change.kind, "reason": reason})
     return person
+
+
+def _lived_in_again(residences: models.QuerySet[Residence], actor: User) -> None:
+    """Residences reopened by an undo: their rooms are lived in again, as at a move-in (a
+    vacant room takes its use; a rental's occupancy is checked)."""
+    from civicgrid.registry.services.housing import rental_check_occupancy
+
+    for residence in residences.select_related("room__building__grid"):
+        room_occupied(room=residence.room, residence_kind=residence.kind)
+        rental_check_occupancy(room=residence.room, actor=actor)
 
 
 def party_from_person(*, actor: User, person_id: int, given: PartyInput) -> PartyInput:

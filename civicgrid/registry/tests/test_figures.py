@@ -241,22 +241,28 @@ def test_retention_removes_the_particulars_of_those_who_left_long_ago(world, set
     room = block.rooms.get(number="201")
     today = date(2026, 12, 5)
 
-    def leaver(name, id17, left_on):
+    def leaver(name, id17, left_on, before_leaving=None):
         person = person_create(grid=world.grid_a1, actor=boss, room=room, since=date(2020, 1, 1),
                                data=PersonInput(name=name, kind=PersonKind.FLOATING,
                                                 id_number=citizen_id(id17),
                                                 phone="13900001111"))
+        if before_leaving is not None:
+            before_leaving(person)
         person_leave(person=person, status="moved_away", reason=f"{name}回老家",
                      actor=boss, on=left_on)
+        person.refresh_from_db()
         return person
 
-    long_gone = leaver("钱七", "32060219900101123", date(2024, 11, 4))  # 25 months
+    def corrected_with_a_permit(person):
+        person_correct_id(person=person, document_type="id_card",
+                          id_number=citizen_id("32060219900303123"), reason="录入错误",
+                          actor=boss, version=person.version)
+        permit_record(person=person, number="3206029999", issued_on=date(2021, 1, 1),
+                      expires_on=date(2024, 1, 1), endorsed_until=date(2023, 1, 1), actor=boss)
+
+    long_gone = leaver("钱七", "32060219900101123", date(2024, 11, 4),  # 25 months
+                       corrected_with_a_permit)
     recent = leaver("孙八", "32060219900202123", date(2025, 1, 5))  # 23 months
-    person_correct_id(person=long_gone, document_type="id_card",
-                      id_number=citizen_id("32060219900303123"), reason="录入错误",
-                      actor=boss, version=long_gone.version)
-    permit_record(person=long_gone, number="3206029999", issued_on=date(2021, 1, 1),
-                  expires_on=date(2024, 1, 1), endorsed_until=date(2023, 1, 1), actor=boss)
     counts = area_figures(world.grid_a1.code).counts
     report = retention_apply(today=today)
     assert (report.cutoff, report.people) == (date(2024, 12, 5), 1)

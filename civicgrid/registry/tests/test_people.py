@@ -101,7 +101,10 @@ def test_a_second_person_with_the_same_id_is_refused_with_the_first_ones_number(
     assert refused.value.existing_id == first.pk
     assert refused.value.message_dict == {
         "id_number": [f"该证件号码已登记(实有人口编号 {first.pk}),请勿重复登记。"]}
-    assert _counts() == before
+    people, residences, entries, changes = before
+    assert _counts() == (people, residences, entries + 1, changes)  # the attempt, audited
+    assert AuditEntry.objects.filter(event_type="registry.duplicate_refused",
+                                     subject_id=str(first.pk)).count() == 1
 
 
 @pytest.mark.parametrize(("data", "field"), [

@@ -99,7 +99,7 @@ def test_registering_into_a_room_and_a_duplicate_links_to_the_first(world, clien
     elsewhere = {k: v for k, v in form.items() if k != "room"}
     html = client.post(reverse("registry:person_new", args=[world.grid_a2.code]),
                        {**elsewhere, "name": "王秀英", "id_number": VALID_ID}).content.decode()
-    assert "该证件号码已登记" in html
+    assert "该证件号码已在其他辖区登记" in html and f"编号 {first.pk}" not in html
     assert reverse("registry:person", args=[first.pk]) not in html
 
 
