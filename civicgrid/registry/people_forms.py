@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.cases.forms import PHONE_ATTRS, StyledForm
 from civicgrid.registry.models import (
     DocumentType,
+    DormitoryService,
     Education,
     HazardLevel,
     OrganisationKind,
@@ -167,3 +168,13 @@ class PermitForm(StyledForm):
     issued_on = forms.DateField(label=_("签发日期"), widget=DATE)
     expires_on = forms.DateField(label=_("有效期至"), widget=DATE)
     endorsed_until = forms.DateField(label=_("签注有效期至"), widget=DATE)
+
+
+class DormitoryForm(StyledForm):
+    name = forms.CharField(label=_("名称"), max_length=100)
+    operator = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    capacity = forms.IntegerField(label=_("可容纳人数"), min_value=1, max_value=100_000,
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    services = forms.MultipleChoiceField(label=_("服务内容"), required=False,
+                                         choices=DormitoryService.choices,
+                                         widget=forms.CheckboxSelectMultiple)

@@ -40,6 +40,7 @@ from civicgrid.registry.forms import add_service_errors
 from civicgrid.registry.models import (
     NON_PUBLIC_ECONOMIC,
     SOCIAL_ORGANISATIONS,
+    Building,
     Organisation,
     Person,
     PersonChange,
@@ -49,6 +50,7 @@ from civicgrid.registry.models import (
     Room,
 )
 from civicgrid.registry.people_forms import (
+    DormitoryForm,
     HouseholdForm,
     LeaveForm,
     MemberForm,
@@ -71,6 +73,7 @@ from civicgrid.registry.selectors import (
 from civicgrid.registry.services import (
     DuplicatePerson,
     RentalInput,
+    dormitory_record,
     household_add_member,
     household_create,
     organisation_create,
@@ -656,3 +659,25 @@ def permit_new_view(request, pk: int):
     else:
         messages.error(request, _form_errors(form))
     return _back(request, person)
+
+
+@require_POST
+@access("registry.dormitory.add", model=Building, lookup={"code": "code"})
+def dormitory_new_view(request, code: str):
+    """登记为集中居住点: the building, run by an organisation (三集中)."""
+    building = Building.objects.restrict(request.user).filter(code=code).first()
+    if building is None:
+        raise Http404
+    form = DormitoryForm(request.POST)
+    operator = None
+    if form.is_valid():
+        operator = _picked(request, Organisation, form.cleaned_data.get("operator"), form)
+    if not form.is_valid() or operator is None:
+        messages.error(request, _form_errors(form) or _("请选择管理单位。"))
+    else:
+        d = form.cleaned_data
+        with _outcome(request, _("已登记为集中居住点。")):
+            dormitory_record(building=building, name=d["name"], operator=operator,
+                             capacity=d["capacity"], services=d.get("services") or [],
+                             actor=request.user)
+    return redirect("registry:building", code=building.code)

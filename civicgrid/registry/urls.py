@@ -36,4 +36,6 @@ urlpatterns = [
     path("people/<int:pk>/household/members/", people_views.household_member_view,
          name="household_member"),
     path("people/<int:pk>/permits/", people_views.permit_new_view, name="permit_new"),
+    path("buildings/<str:code>/dormitory/", people_views.dormitory_new_view,
+         name="dormitory_new"),
 ]

@@ -26,8 +26,8 @@ from civicgrid.core.errors import RuleViolation
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import keyset_page, request_page
 from civicgrid.registry.forms import BuildingForm, RoomUseForm
-from civicgrid.registry.models import Building, Person, Rental, Room, RoomUse
-from civicgrid.registry.people_forms import RentalForm
+from civicgrid.registry.models import Building, Dormitory, Person, Rental, Room, RoomUse
+from civicgrid.registry.people_forms import DormitoryForm, RentalForm
 from civicgrid.registry.place_reads import (
     grid_buildings,
     grids_with_counts,
@@ -149,6 +149,7 @@ def building_view(request, code: str):
     each room coloured and named by its use; the rooms counted by use, the vacancy rate."""
     building = _building(request, code)
     layout = building_layout(building=building, reader=request.user)
+    dormitory = Dormitory.objects.filter(building=building).select_related("operator").first()
     return render(request, "registry/building.html", {
         "building": building, "layout": layout, "legend": use_legend(layout.by_use),
         "rows": layout_rows(layout),
@@ -158,7 +159,11 @@ def building_view(request, code: str):
         "can_verify": has_permission(request.user, "registry.building.change"),
         "can_change_rooms": has_permission(request.user, "registry.room.change"),
         "open_cases": building_open_cases(building=building, reader=request.user),
-        "occupants": sum(c.occupants for f in layout.floors for u in f.units for c in u)})
+        "occupants": sum(c.occupants for f in layout.floors for u in f.units for c in u),
+        "dormitory": dormitory, "operator": shown(request.user, dormitory.operator)
+        if dormitory else None,
+        "can_add_dormitory": has_permission(request.user, "registry.dormitory.add"),
+        "dormitory_form": DormitoryForm()})
 
 
 @access("registry.building.change", model=Building, lookup={"code": "code"})

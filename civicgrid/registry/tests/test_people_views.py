@@ -270,3 +270,29 @@ def test_employer_and_legal_representative_are_picked_from_the_registry(world, c
         "employer": elsewhere.pk})
     assert page.status_code == 200 and "所选人员或单位不存在或无权查看" in page.content.decode()
     assert not Person.objects.filter(name="韩梅梅").exists()
+
+
+def test_a_building_registered_as_a_dormitory_from_its_page(world, client):
+    from civicgrid.registry.models import Dormitory
+    from civicgrid.registry.services import OrganisationInput, organisation_create
+    from civicgrid.registry.tests.samples import sample_building
+
+    building = sample_building(world, world.grid_a1)
+    company = organisation_create(grid=world.grid_a1, actor=world.users[Role.SUPERVISOR],
+                                  data=OrganisationInput(name="某纺织公司", kind="enterprise",
+                                                         credit_code="91350100M000100Y43"))
+    client.force_login(world.users[Role.GRID_WORKER])
+    url = reverse("registry:dormitory_new", args=[building.code])
+    client.post(url, {"name": "员工宿舍", "capacity": 40})  # no operator picked
+    assert not Dormitory.objects.exists()
+    client.post(url, {"name": "员工宿舍", "capacity": 40, "operator": company.pk,
+                      "services": ["canteen", "security"]})
+    dormitory = Dormitory.objects.get()
+    assert (dormitory.operator, dormitory.services) == (company, ["canteen", "security"])
+    page = client.get(reverse("registry:building", args=[building.code])).content.decode()
+    assert 'data-testid="dormitory"' in page and "某纺织公司" in page
+    # Now a 集体宿舍 residence may be recorded in its rooms.
+    person = person_create(grid=world.grid_a1, actor=world.users[Role.GRID_WORKER],
+                           room=building.rooms.first(), residence_kind="dormitory",
+                           data=PersonInput(name="工人", kind="floating"))
+    assert person.residences.get().kind == "dormitory"
