@@ -323,3 +323,57 @@ def test_person_search_and_figures_pages(transactional_db, live_server, world, b
         _no_sideways_scroll(page, "figures")
         shot(page, shots, f"registry-figures-{size}.png")
         watch.assert_clean("figures")
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("390", PHONE), ("1280", DESKTOP)])
+def test_organisation_registration_and_access_log_pages(transactional_db, live_server, world,
+                                                        browser, shots, size, viewport):
+    """The pages not walked above: registering a person and an organisation (its legal
+    representative picked), the organisations list and page, the building's dormitory form,
+    and the auditor's access log of a person — laid out without sideways scrolling."""
+    base = live_server.url
+    building, resident, _category = _resident_street(world)
+    phone = size == "390"
+    options = {"viewport": viewport, **({"is_mobile": True, "has_touch": True} if phone else {})}
+    with open_page(browser, **options) as (_c, page, watch):
+        sign_in(page, watch, base, world.users[Role.GRID_WORKER].username)
+        page.goto(f"{base}/registry/grids/{world.grid_a1.code}/people/new/")
+        _no_sideways_scroll(page, "new person")
+        shot(page, shots, f"registry-person-new-{size}.png")
+
+        page.goto(f"{base}/registry/grids/{world.grid_a1.code}/organisations/new/")
+        page.fill("#id_name", "南通桃坞纺织有限公司")
+        page.select_option("#id_kind", "enterprise")
+        page.fill("#id_credit_code", "91350100M000100Y43")
+        picker = page.locator('[data-picker]').first
+        picker.locator("[data-picker-query]").fill(resident.name)
+        picker.locator("[data-picker-search]").click()
+        picker.locator(f'[data-pick-choice][data-id="{resident.pk}"]').click()
+        _no_sideways_scroll(page, "new organisation")
+        shot(page, shots, f"registry-organisation-new-{size}.png")
+        with page.expect_navigation():
+            page.locator('form button[type="submit"]').last.click()
+        assert "南通桃坞纺织有限公司" in page.locator("h2.page-title").inner_text()
+        assert page.locator('[data-testid="legal-representative"]').inner_text() == resident.name
+        _no_sideways_scroll(page, "organisation")
+        shot(page, shots, f"registry-organisation-{size}.png")
+
+        page.goto(f"{base}/registry/organisations/?kind=economic")
+        assert page.locator(".list-group-item-action").count() == 1
+        _no_sideways_scroll(page, "organisations")
+        shot(page, shots, f"registry-organisations-{size}.png")
+
+        page.goto(f"{base}/registry/buildings/{building.code}/")
+        page.locator("summary", has_text="登记为集中居住点").click()
+        _no_sideways_scroll(page, "dormitory form")
+        shot(page, shots, f"registry-dormitory-form-{size}.png")
+        watch.assert_clean("organisation pages")
+
+    with open_page(browser, **options) as (_c, page, watch):
+        sign_in(page, watch, base, world.users[Role.AUDITOR].username)
+        page.goto(f"{base}/registry/people/{resident.pk}/access-log/")
+        log = page.locator('[data-testid="access-log"]')
+        assert "登记实有人口" in log.inner_text()
+        _no_sideways_scroll(page, "access log")
+        shot(page, shots, f"registry-access-log-{size}.png")
+        watch.assert_clean("access log")

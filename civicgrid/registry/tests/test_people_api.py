@@ -78,6 +78,7 @@ def test_reveal_through_the_api_needs_a_reason_and_is_recorded(client, world):
     assert (viewed.subject_id, viewed.actor_username) == (str(person_id), "t_handler")
     assert _post(client, f"/people/{person_id}/reveal",
                  {"field": "id_number", "reason": "x"}).status_code == 403
+    assert AuditEntry.objects.filter(event_type="pii.revealed").count() == 1  # refused: none
 
 
 def test_move_out_and_leave(client, world):

@@ -53,6 +53,7 @@ def test_reveal_with_a_reason_then_the_auditor_sees_and_exports_it(world, client
     # The handler may read the person but not reveal.
     client.force_login(world.users[Role.HANDLER])
     assert client.post(url, {"reason": "x"}).status_code == 403
+    assert AuditEntry.objects.filter(event_type="pii.revealed").count() == 2  # no third
     client.force_login(world.users[Role.AUDITOR])
     log = client.get(reverse("registry:person_access_log", args=[person.pk]))
     text = log.content.decode()
