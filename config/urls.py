@@ -15,6 +15,7 @@ urlpatterns = [
     path("portal/", include("civicgrid.portal.urls")),
     path("warnings/", include("civicgrid.warnings.urls")),
     path("registry/", include("civicgrid.registry.urls")),
+    path("imports/", include("civicgrid.imports.urls")),
     path("open311/v2/", include("civicgrid.open311.urls")),
     path("dashboard/", include("civicgrid.stats.urls")),
     path("reports/", include("civicgrid.reports.urls")),

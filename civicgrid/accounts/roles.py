@@ -56,8 +56,35 @@ REGISTRY_WORK = frozenset({
     "registry.person.add", "registry.person.change", "registry.person.reveal",
     "registry.household.add", "registry.household.change", "registry.organisation.add",
     "registry.organisation.change", "registry.rental.add", "registry.rental.change",
-    "registry.dormitory.add"})
+    "registry.dormitory.add",
+    # change review (issue 16): a grid worker's edit where a review rule applies becomes a
+    # request they see and may withdraw (ChangeRequest.scope_q: their own only)
+    "registry.changerequest.add", "registry.changerequest.view"})
 REGISTRY_FIGURES = frozenset({"registry.gridfigures.view"})
+# The community reviewers: supervisors (指挥调度员 of the social governance centre) approve
+# or return the grid workers' registry changes of their jurisdiction and decide where
+# review applies. Not the administrator, who holds nothing of the registry (and a rule set
+# by someone who cannot review would leave requests with no reviewer).
+REGISTRY_REVIEW = frozenset({"registry.changerequest.approve", "registry.reviewrule.change"})
+# Imports of registry data from other systems (civicgrid/imports): the administrator (the
+# district's data steward) and supervisors of an area upload files, read the dry-run
+# reports — counts, column names, row numbers and reasons, no person's particulars — and
+# apply or undo a run within their jurisdiction.
+IMPORTS = frozenset({"imports.importrun.view", "imports.importrun.add",
+                     "imports.importrun.apply"})
+# Export of an area's registry as a file (civicgrid/imports/exports.py): a bulk copy of
+# personal data that leaves the system, so reading the registry is not enough. Supervisors
+# (the street and community centres, who exchange data with the police, civil affairs and
+# statistics systems and check the grids' collection) may export their jurisdiction,
+# masked, or with the ID numbers and phones in clear when they also hold
+# registry.person.reveal and give a reason (audited). Not grid workers: they are many, work
+# on their phones and do their work record by record on the pages, where every view and
+# reveal is recorded against one person; a copy of a whole grid's residents on a personal
+# phone is the leak the registry's minimisation exists to prevent. Not handlers, unit
+# leaders or leaders (who read single records or counts), nor the administrator or the
+# auditor (who hold no or read-only access to the registry's people). Everyone who reads
+# the registry's figures reads the data-quality report (counts only).
+EXPORTS = frozenset({"imports.export.view"})
 
 # Dashboards and KPIs: aggregate numbers of the reader's jurisdiction, each leading to the
 # cases behind it (which the reader's case scope then shows).
@@ -101,14 +128,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HANDLER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ,
     Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ,
     Role.SUPERVISOR: (VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND
-                      | DASHBOARD | REPORTS_READ | REGISTRY_READ | REGISTRY_WORK),
+                      | DASHBOARD | REPORTS_READ | REGISTRY_READ | REGISTRY_WORK
+                      | REGISTRY_REVIEW | IMPORTS | EXPORTS),
     Role.LEADER: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH
                   | REGISTRY_FIGURES),
-    Role.ADMINISTRATOR: ADMINISTER,
+    Role.ADMINISTRATOR: ADMINISTER | IMPORTS,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.
     Role.AUDITOR: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | REGISTRY_READ
-                   | {"audit.auditentry.view"}),
+                   | {"registry.changerequest.view", "audit.auditentry.view"}),
 }
 
 # Roles whose scope is the whole deployment rather than their jurisdiction subtrees.

@@ -129,6 +129,20 @@ class AuditEventType(StrEnum):
     REGISTRY_DORMITORY_RECORDED = "registry.dormitory_recorded"
     REGISTRY_RETENTION_APPLIED = "registry.retention_applied"
     REGISTRY_FIGURES_REBUILT = "registry.figures_rebuilt"
+    # the registry's change review (civicgrid/registry/services/review.py)
+    REGISTRY_REVIEW_RULE_SET = "registry.review_rule_set"
+    REGISTRY_CHANGE_SUBMITTED = "registry.change_submitted"
+    REGISTRY_CHANGE_APPROVED = "registry.change_approved"
+    REGISTRY_CHANGE_RETURNED = "registry.change_returned"
+    REGISTRY_CHANGE_WITHDRAWN = "registry.change_withdrawn"
+    # imports of registry data (civicgrid/imports)
+    IMPORT_UPLOADED = "import.uploaded"
+    IMPORT_APPLIED = "import.applied"
+    IMPORT_UNDONE = "import.undone"
+    IMPORT_DISCARDED = "import.discarded"
+    IMPORT_FILES_DELETED = "import.files_deleted"
+    # export of an area's registry (civicgrid/imports/exports.py)
+    REGISTRY_EXPORTED = "registry.exported"
     ACCESS_LOG_EXPORTED = "pii.access_log_exported"
     # notices
     NOTICE_READ = "notice.read"
@@ -244,6 +258,17 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.REGISTRY_DORMITORY_RECORDED: _("登记集中居住点"),
     AuditEventType.REGISTRY_RETENTION_APPLIED: _("清除过期个人信息"),
     AuditEventType.REGISTRY_FIGURES_REBUILT: _("重建登记统计"),
+    AuditEventType.REGISTRY_REVIEW_RULE_SET: _("设置登记变更审核"),
+    AuditEventType.REGISTRY_CHANGE_SUBMITTED: _("提交登记变更待审核"),
+    AuditEventType.REGISTRY_CHANGE_APPROVED: _("审核通过登记变更"),
+    AuditEventType.REGISTRY_CHANGE_RETURNED: _("退回登记变更"),
+    AuditEventType.REGISTRY_CHANGE_WITHDRAWN: _("撤回登记变更"),
+    AuditEventType.IMPORT_UPLOADED: _("上传导入文件"),
+    AuditEventType.IMPORT_APPLIED: _("执行数据导入"),
+    AuditEventType.IMPORT_UNDONE: _("撤销数据导入"),
+    AuditEventType.IMPORT_DISCARDED: _("放弃数据导入"),
+    AuditEventType.IMPORT_FILES_DELETED: _("删除过期导入原文件"),
+    AuditEventType.REGISTRY_EXPORTED: _("导出一标三实数据"),
     AuditEventType.ACCESS_LOG_EXPORTED: _("导出个人信息访问记录"),
     AuditEventType.NOTICE_READ: _("阅读通知"),
     AuditEventType.DEMO_SEEDED: _("生成演示数据"),

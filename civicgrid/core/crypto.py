@@ -45,6 +45,14 @@ def decrypt_text(token: str) -> str:
     return _current().decrypt(token.encode("ascii")).decode("utf-8")
 
 
+def encrypt_bytes(plain: bytes) -> bytes:
+    return _current().encrypt(plain)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _current().decrypt(token)
+
+
 def reencrypt_text(token: str) -> str:
     """Re-encrypt under the newest key (for key rotation)."""
     return _current().rotate(token.encode("ascii")).decode("ascii")

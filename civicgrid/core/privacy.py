@@ -34,12 +34,21 @@ def document_purpose(document_type: str) -> str:
     return ID_NUMBER_PURPOSE if document_type in ("", "id_card") else f"document:{document_type}"
 
 
+def document_hash(normalized: str, document_type: str = "id_card") -> str:
+    """The keyed hash alone (to find or compare a document without encrypting it)."""
+    return keyed_hash(normalized, document_purpose(document_type)) if normalized else ""
+
+
+def phone_hash(digits: str) -> str:
+    return keyed_hash(digits, PHONE_PURPOSE) if digits else ""
+
+
 def seal_document(normalized: str, document_type: str = "id_card") -> Sealed:
     """A normalised document number, sealed ("" gives the empty seal)."""
     if not normalized:
         return Sealed()
     return Sealed(encrypted=encrypt_text(normalized),
-                  hash=keyed_hash(normalized, document_purpose(document_type)),
+                  hash=document_hash(normalized, document_type),
                   masked=mask_id_number(normalized))
 
 
@@ -49,7 +58,7 @@ def seal_phone(digits: str) -> Sealed:
     if not digits:
         return Sealed()
     number = digits.split("-")[0]
-    return Sealed(encrypted=encrypt_text(digits), hash=keyed_hash(digits, PHONE_PURPOSE),
+    return Sealed(encrypted=encrypt_text(digits), hash=phone_hash(digits),
                   masked=mask_phone(number), last4=phone_last4(number))
 
 

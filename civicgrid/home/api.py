@@ -15,8 +15,10 @@ from civicgrid.areas.api import router as areas_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api_categories import router as categories_router
 from civicgrid.cases.api_errors import install_case_error_handlers
+from civicgrid.imports.api import router as imports_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.registry.people_api import router as registry_people_router
+from civicgrid.registry.review_api import router as registry_review_router
 from civicgrid.units.api import router as units_router
 
 api = NinjaAPI(
@@ -39,3 +41,5 @@ api.add_router("/cases", cases_router)
 api.add_router("/categories", categories_router)
 api.add_router("/registry", registry_router)
 api.add_router("/registry", registry_people_router)
+api.add_router("/registry", registry_review_router)
+api.add_router("/imports", imports_router)

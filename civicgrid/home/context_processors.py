@@ -27,6 +27,7 @@ def navigation(request):
             # the phone menu and from 1400 px on).
             "registry": ("work" if has_permission(user, "registry.building.add") else
                          "read" if has_permission(user, "registry.building.view") else ""),
+            "imports": has_permission(user, "imports.importrun.view"),
             "units": has_permission(user, "units.unit.view"),
             "users": has_permission(user, "accounts.user.view"),
             "audit": has_permission(user, "audit.auditentry.view"),

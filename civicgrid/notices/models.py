@@ -30,6 +30,9 @@ class NoticeKind(models.TextChoices):
     # Notices about an area rather than a case (civicgrid/warnings).
     WEEKLY_CHECK = "weekly_check", _("周排查未报")
     AREA_STATUS = "area_status", _("区域预警变化")
+    # A grid worker's registry change reviewed (civicgrid/registry/services/review.py).
+    REGISTRY_APPROVED = "reg_approved", _("登记变更已通过")
+    REGISTRY_RETURNED = "reg_returned", _("登记变更被退回")
 
 
 class NoticeCategory(models.TextChoices):
@@ -38,6 +41,7 @@ class NoticeCategory(models.TextChoices):
     CASES = "cases", _("事件")
     WARNINGS = "warnings", _("预警")
     CHECKS = "checks", _("排查")
+    REGISTRY = "registry", _("登记")
     SYSTEM = "system", _("系统")
 
 
@@ -51,6 +55,8 @@ KIND_CATEGORY: dict[str, str] = {
         NoticeKind.HANDOFF_BACK, NoticeKind.PROGRESS), NoticeCategory.CASES),
     NoticeKind.AREA_STATUS: NoticeCategory.WARNINGS,
     NoticeKind.WEEKLY_CHECK: NoticeCategory.CHECKS,
+    NoticeKind.REGISTRY_APPROVED: NoticeCategory.REGISTRY,
+    NoticeKind.REGISTRY_RETURNED: NoticeCategory.REGISTRY,
 }
 
 

@@ -71,6 +71,11 @@ TEXTS: dict[str, NoticeText] = {
     "area_status_changed": NoticeText(gettext_lazy("%(area)s 预警状态由%(before)s变为%(after)s"),
                                       tail="reasons"),
     "area_status_new": NoticeText(gettext_lazy("%(area)s 出现%(after)s预警"), tail="reasons"),
+    # --- about a grid: a registry change reviewed (civicgrid/registry/services/review.py) ---
+    "registry_change_approved": NoticeText(
+        gettext_lazy("您提交的登记变更 %(no)s(%(kind)s)已审核通过。")),
+    "registry_change_returned": NoticeText(
+        gettext_lazy("您提交的登记变更 %(no)s(%(kind)s)被退回:%(reason)s")),
 }
 
 

@@ -31,6 +31,7 @@ from civicgrid.core.pagination import keyset_page
 from civicgrid.core.schemas import ERRORS, Paged
 from civicgrid.registry import place_reads, selectors, services
 from civicgrid.registry.models import Building, BuildingUse, Room, RoomUse
+from civicgrid.registry.review_api import ChangeOut, queued_or
 
 router = Router(tags=["registry"])
 
@@ -234,17 +235,19 @@ def get_room(request, room_id: int):
     return _room(request, room_id)
 
 
-@router.post("/rooms/{room_id}/use", response={200: RoomOut, **ERRORS},
+@router.post("/rooms/{room_id}/use", response={200: RoomOut, 202: ChangeOut, **ERRORS},
              url_name="registry_room_use", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("registry.room.change", **ROOM, body={"use": "vacant", "version": 1})
 @token_action(WRITE)
-@idempotent(RoomOut)
+@queued_or(RoomOut)
 def set_room_use(request, room_id: int, payload: RoomUseIn):
     """Record what the room is used for (and its area), as seen on the spot; marks it
-    verified. A `version` older than the room's is refused (409), nothing changed."""
+    verified. A `version` older than the room's is refused (409), nothing changed. Where
+    the grid workers' registry changes wait for review, 202 with the request."""
     room = _room(request, room_id)
-    return services.room_set_use(room=room, use=payload.use, actor=request.user,
-                                 version=payload.version, area_m2=payload.area_m2)
+    submitted = services.change_submit(actor=request.user, change=services.RoomUseSet(
+        room=room, use=payload.use, version=payload.version, area_m2=payload.area_m2))
+    return submitted.request or submitted.record
 
 
 def _room(request, room_id: int) -> Room:

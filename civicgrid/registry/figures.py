@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from civicgrid.core.rows import later
@@ -144,18 +145,38 @@ def figures_add(counts: Counts) -> None:
 
 def figures_recount() -> Counts:
     """Every grid's counts, counted from the tables."""
+    return _counted(Building.objects.all(), Room.objects.all(), Person.objects.all(),
+                    Household.objects.all(), Rental.objects.all(), Organisation.objects.all())
+
+
+def contributions(*, buildings: Iterable[int] = (), rooms: Iterable[int] = (),
+                  people: Iterable[int] = (), organisations: Iterable[int] = ()) -> Counts:
+    """What these records add to the figures now, counted from the tables (a bulk write
+    moves the figures by the difference of its records' contributions before and after:
+    `figures_move(before, after)`, as the one-record services do)."""
+    return _counted(Building.objects.filter(pk__in=list(buildings)),
+                    Room.objects.filter(pk__in=list(rooms)),
+                    Person.objects.filter(pk__in=list(people)),
+                    Household.objects.none(), Rental.objects.none(),
+                    Organisation.objects.filter(pk__in=list(organisations)))
+
+
+def _counted(buildings: QuerySet[Building], rooms: QuerySet[Room], people: QuerySet[Person],
+             households: QuerySet[Household], rentals: QuerySet[Rental],
+             organisations: QuerySet[Organisation]) -> Counts:
     out: Counts = defaultdict(Counter)
-    for row in Building.objects.values("grid_code").annotate(n=Count("id")).order_by():
+    for row in buildings.values("grid_code").annotate(n=Count("id")).order_by():
         out[row["grid_code"]]["buildings"] += row["n"]
-    for row in Room.objects.values("grid_code", "use").annotate(n=Count("id")).order_by():
+    for row in rooms.values("grid_code", "use").annotate(n=Count("id")).order_by():
         out[row["grid_code"]]["rooms"] += row["n"]
         out[row["grid_code"]][f"rooms_{row['use']}"] += row["n"]
     living = Residence.objects.filter(person=OuterRef("pk"), until__isnull=True)
-    people = (Person.objects.filter(status=PersonStatus.ACTIVE)
-              .annotate(linked=Exists(living),
-                        dorm=Exists(living.filter(kind=ResidenceKind.DORMITORY)))
-              .values("grid_code", "kind", "linked", "dorm").annotate(n=Count("id")).order_by())
-    for row in people:
+    counted_people = (people.filter(status=PersonStatus.ACTIVE)
+                      .annotate(linked=Exists(living),
+                                dorm=Exists(living.filter(kind=ResidenceKind.DORMITORY)))
+                      .values("grid_code", "kind", "linked", "dorm").annotate(n=Count("id"))
+                      .order_by())
+    for row in counted_people:
         counts = out[row["grid_code"]]
         counts["people"] += row["n"]
         counts[f"people_{row['kind']}"] += row["n"]
@@ -163,13 +184,13 @@ def figures_recount() -> Counts:
             counts["people_linked"] += row["n"]
         if row["dorm"] and row["kind"] == PersonKind.FLOATING:
             counts["floating_in_dormitories"] += row["n"]
-    for row in (Household.objects.filter(active=True).values("grid_code")
+    for row in (households.filter(active=True).values("grid_code")
                 .annotate(n=Count("id")).order_by()):
         out[row["grid_code"]]["households"] += row["n"]
-    for row in (Rental.objects.filter(active=True).values("grid_code")
+    for row in (rentals.filter(active=True).values("grid_code")
                 .annotate(n=Count("id")).order_by()):
         out[row["grid_code"]]["rentals"] += row["n"]
-    for row in (Organisation.objects.filter(active=True).values("grid_code", "kind")
+    for row in (organisations.filter(active=True).values("grid_code", "kind")
                 .annotate(n=Count("id")).order_by()):
         counts = out[row["grid_code"]]
         counts["organisations"] += row["n"]

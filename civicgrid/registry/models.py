@@ -123,7 +123,9 @@ class Room(InGrid, models.Model):
         ordering = ["building_id", "unit", "floor", "number"]
         indexes = [models.Index(fields=["grid_code", "use"], name="registry_room_grid_use"),
                    models.Index(fields=["grid_code", "verified_at"],
-                                name="registry_room_verified")]
+                                name="registry_room_verified"),
+                   # an import finds a room by its standard address (civicgrid/imports)
+                   models.Index(fields=["address"], name="registry_room_address")]
         constraints = [
             models.UniqueConstraint(fields=["building", "unit", "floor", "number"],
                                     name="registry_room_unique_place"),
@@ -633,3 +635,128 @@ class GridFigures(InGrid, models.Model):
 
     def __str__(self) -> str:
         return self.grid_code
+
+
+# --- change review (issue 16) -------------------------------------------------------------
+
+REVIEW_LEVELS = ("street", "community", "grid")  # the areas a review rule may be set on
+
+
+class ReviewRule(models.Model):
+    """Whether the registry edits of the grid workers of an area (a street, a community or a
+    grid) wait for a reviewer's approval. The nearest rule above a grid decides — a grid's
+    own rule before its community's, a community's before its street's; no rule: edits apply
+    at once (registry/services/review.py)."""
+
+    area = models.OneToOneField(Area, on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("区域"))
+    area_code = models.CharField(_("区域代码"), max_length=15, unique=True)
+    needs_review = models.BooleanField(_("网格员变更需审核"))
+    set_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("设置人"))
+    set_at = models.DateTimeField(_("设置时间"))
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("变更审核设置")
+        verbose_name_plural = _("变更审核设置")
+        ordering = ["area_code"]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {'review' if self.needs_review else 'direct'}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return scope.subtree_q("area_code")
+
+
+class ChangeRequestKind(models.TextChoices):
+    MOVE_IN = "move_in", _("入住")
+    MOVE_OUT = "move_out", _("搬离")
+    HOUSEHOLD_MEMBER = "household_member", _("登记户成员")
+    ORGANISATION = "organisation", _("登记实有单位")
+    ROOM_USE = "room_use", _("房屋用途")
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class ChangeRequest(InGrid, models.Model):
+    """A grid worker's registry edit waiting for a reviewer (变更审核): the service's input
+    (`payload`: record numbers, choices, dates and numbers — never an ID number or a phone),
+    what the record looked like when it was submitted and what it would become (`before`,
+    `after`: facts of places and choices, no person's name: a person is named through
+    `person`, as far as the reader may see them), and its outcome. Approving calls the same
+    service as a direct edit, with the reviewer as its actor."""
+
+    kind = models.CharField(_("变更类型"), max_length=20, choices=ChangeRequestKind.choices)
+    grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("网格"))
+    grid_code = models.CharField(_("网格代码"), max_length=15)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("提交人"))
+    payload = models.JSONField(default=dict)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    # What the request is about (for the room and person pages, and to name them).
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="change_requests", verbose_name=_("人员"))
+    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="change_requests", verbose_name=_("房屋"))
+    household = models.ForeignKey(Household, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("户"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+", verbose_name=_("单位"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)  # (a move-out's reason)
+    base_version = models.PositiveIntegerField(_("提交时的版本"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ChangeRequestStatus.choices,
+                              default=ChangeRequestStatus.PENDING)
+    reviewer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name=_("审核人"))
+    reviewed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    reason = models.CharField(_("退回理由"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提交时间"))
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("登记变更申请")
+        verbose_name_plural = _("登记变更申请")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view", "add")
+        permissions = [("approve", _("审核登记变更"))]
+        indexes = [
+            # The reviewer's queue: the pending ones of a subtree, oldest first.
+            models.Index(fields=["status", "grid_code", "created_at", "id"],
+                         name="registry_change_queue"),
+            # A grid worker's own requests, newest first.
+            models.Index(fields=["requested_by", "created_at", "id"],
+                         name="registry_change_mine"),
+        ]
+        constraints = [
+            # Pending: nobody decided yet; withdrawn: by the requester, at `reviewed_at`;
+            # approved or returned: by a reviewer.
+            models.CheckConstraint(
+                condition=Q(status="pending", reviewer__isnull=True, reviewed_at__isnull=True)
+                | Q(status="withdrawn", reviewer__isnull=True, reviewed_at__isnull=False)
+                | Q(status__in=["approved", "returned"], reviewer__isnull=False,
+                    reviewed_at__isnull=False),
+                name="registry_change_decided"),
+        ]
+
+    def __str__(self) -> str:  # (the audit log's name for it: never a person's name)
+        return f"{self.kind} #{self.pk}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """A reviewer sees the requests of their subtree; anyone else (a grid worker) only
+        their own, in their grids."""
+        mine = scope.subtree_q("grid_code")
+        if scope.can("registry.changerequest.approve"):
+            return mine
+        return mine & Q(requested_by_id=scope.user_id)

@@ -45,6 +45,7 @@ from civicgrid.registry.models import (
     ResidenceSource,
     Room,
 )
+from civicgrid.registry.review_api import ChangeOut, queued_or
 
 router = Router(tags=["registry"])
 READ, WRITE = "registry:read", "registry:write"  # (see registry/api.py: no token holds them)
@@ -231,6 +232,16 @@ class _Detail(PersonDetailOut):
         return getattr(obj, "residences_out", [])
 
 
+class _Created(_Detail):
+    pending_change: ChangeOut | None = Field(
+        None, description="with `room_id` where changes wait for review: the person is "
+                          "registered, their move-in waits (the request)")
+
+    @staticmethod
+    def resolve_pending_change(obj):
+        return getattr(obj, "pending_change", None)
+
+
 # --- people ---------------------------------------------------------------------------------
 
 @router.get("/people", response={200: PersonPage, **ERRORS}, url_name="registry_people")
@@ -261,59 +272,70 @@ def get_person(request, person_id: int):
     return _detail(request, person)
 
 
-@router.post("/people", response={201: _Detail, **ERRORS}, url_name="registry_person_create",
+@router.post("/people", response={201: _Created, **ERRORS}, url_name="registry_person_create",
              openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("registry.person.add", api=True,
         body={"grid": "320602001001001", "name": "李雷", "kind": "registered"})
 @token_action(WRITE)
-@idempotent(_Detail, status=201)
+@idempotent(_Created, status=201)
 def create_person(request, payload: PersonIn):
     """Register a person in a grid of the caller's jurisdiction (with `room_id`, living
-    there). A document number registered already is refused (409) with that person's
-    number."""
+    there; where the grid workers' changes wait for review, the move-in waits:
+    `pending_change`). A document number registered already is refused (409) with that
+    person's number."""
     values = payload.model_dump()
     grid = _grid(request, values.pop("grid"))
     room_id, kind = values.pop("room_id"), values.pop("residence_kind")
     since, source = values.pop("since"), values.pop("source")
-    room = _room(request, room_id) if room_id is not None else None
-    person = services.person_create(grid=grid, data=services.PersonInput(**values),
-                                    actor=request.user, room=room, residence_kind=kind,
-                                    since=since, source=source)
+    data = services.PersonInput(**values)
+    if room_id is None:
+        return _detail(request, services.person_create(grid=grid, data=data,
+                                                       actor=request.user))
+    person, pending = services.person_create_with_move_in(
+        grid=grid, data=data, actor=request.user, room=_room(request, room_id),
+        residence_kind=kind, since=since, source=source)
+    person.pending_change = pending  # type: ignore[attr-defined]
     return _detail(request, person)
 
 
-@router.post("/people/{person_id}/move-in", response={200: _Detail, **ERRORS},
+@router.post("/people/{person_id}/move-in", response={200: _Detail, 202: ChangeOut, **ERRORS},
              url_name="registry_person_move_in", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("registry.person.change", **PERSON, body={"room_id": 1, "kind": "living"})
 @token_action(WRITE)
-@idempotent(_Detail)
+@queued_or(_Detail)
 def move_in(request, person_id: int, payload: MoveInIn):
-    """入住: the person lives in the room from `since` (default today)."""
+    """入住: the person lives in the room from `since` (default today). Where the grid
+    workers' registry changes wait for review, 202 with the request."""
     person = _person(request, person_id)
-    services.person_move_in(person=person, room=_room(request, payload.room_id),
-                            kind=payload.kind, since=payload.since, source=payload.source,
-                            actor=request.user)
+    submitted = services.change_submit(actor=request.user, change=services.MoveIn(
+        person=person, room=_room(request, payload.room_id), kind=payload.kind,
+        since=payload.since, source=payload.source))
+    if submitted.request is not None:
+        return submitted.request
     person.refresh_from_db()
     return _detail(request, person)
 
 
-@router.post("/residences/{residence_id}/move-out", response={200: ResidenceOut, **ERRORS},
+@router.post("/residences/{residence_id}/move-out",
+             response={200: ResidenceOut, 202: ChangeOut, **ERRORS},
              url_name="registry_residence_end", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("registry.person.change", model=Residence, lookup={"residence_id": "pk"}, api=True,
         body={})
 @token_action(WRITE)
-@idempotent(ResidenceOut)
+@queued_or(ResidenceOut)
 def move_out(request, residence_id: int, payload: MoveOutIn):
-    """搬离: the person no longer lives in the room from `until` (default today)."""
+    """搬离: the person no longer lives in the room from `until` (default today). Where
+    the grid workers' registry changes wait for review, 202 with the request."""
     residence = (Residence.objects.restrict(request.user, "view")
                  .select_related("person", "room").filter(pk=residence_id).first())
     if residence is None:
         raise Http404
     try:
-        return services.person_move_out(residence=residence, actor=request.user,
-                                        until=payload.until, reason=payload.reason)
+        submitted = services.change_submit(actor=request.user, change=services.MoveOut(
+            residence=residence, until=payload.until, reason=payload.reason))
     except PermissionDenied as exc:
         raise Http404 from exc
+    return submitted.request or submitted.record
 
 
 @router.post("/people/{person_id}/leave", response={200: _Detail, **ERRORS},
@@ -367,17 +389,20 @@ def get_organisation(request, organisation_id: int):
     return organisation
 
 
-@router.post("/organisations", response={201: OrganisationOut, **ERRORS},
+@router.post("/organisations", response={201: OrganisationOut, 202: ChangeOut, **ERRORS},
              url_name="registry_organisation_create", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("registry.organisation.add", api=True,
         body={"grid": "320602001001001", "name": "桃坞社区书画社", "kind": "community_group"})
 @token_action(WRITE)
-@idempotent(OrganisationOut, status=201)
+@queued_or(OrganisationOut, status=201)
 def create_organisation(request, payload: OrganisationIn):
+    """Register an organisation in a grid of the caller's jurisdiction. Where the grid
+    workers' registry changes wait for review, 202 with the request."""
     values = payload.model_dump()
     grid = _grid(request, values.pop("grid"))
-    return services.organisation_create(grid=grid, data=services.OrganisationInput(**values),
-                                        actor=request.user)
+    submitted = services.change_submit(actor=request.user, change=services.OrganisationAdd(
+        grid=grid, data=services.OrganisationInput(**values)))
+    return submitted.request or submitted.record
 
 
 @router.get("/figures/{code}", response={200: FiguresOut, **ERRORS},
@@ -570,21 +595,24 @@ def get_household(request, household_id: int):
     return household
 
 
-@router.post("/households/{household_id}/members", response={200: HouseholdOut, **ERRORS},
+@router.post("/households/{household_id}/members",
+             response={200: HouseholdOut, 202: ChangeOut, **ERRORS},
              url_name="registry_household_member", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("registry.household.change", model=Household, lookup={"household_id": "pk"},
         api=True, body={"person_id": 1, "relation": "child"})
 @token_action(WRITE)
-@idempotent(HouseholdOut)
+@queued_or(HouseholdOut)
 def add_member(request, household_id: int, payload: MemberIn):
+    """A member joins the household. Where the grid workers' registry changes wait for
+    review, 202 with the request."""
     household = Household.objects.restrict(request.user, "view").filter(pk=household_id).first()
     if household is None:
         raise Http404
-    services.household_add_member(
+    submitted = services.change_submit(actor=request.user, change=services.MemberAdd(
         household=household, person=_visible_or_400(request, Person, payload.person_id,
                                                      "person_id"),
-        relation=payload.relation, actor=request.user)
-    return household
+        relation=payload.relation))
+    return submitted.request or household
 
 
 class PermitIn(Schema):

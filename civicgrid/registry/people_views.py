@@ -63,6 +63,8 @@ from civicgrid.registry.people_forms import (
     RentalForm,
     RoomOwnerForm,
 )
+from civicgrid.registry.review_forms import MoveInForm
+from civicgrid.registry.review_reads import pending_about, review_rows
 from civicgrid.registry.selectors import (
     people_search,
     permits_due,
@@ -72,16 +74,20 @@ from civicgrid.registry.selectors import (
 )
 from civicgrid.registry.services import (
     DuplicatePerson,
+    MemberAdd,
+    MoveIn,
+    MoveOut,
+    OrganisationAdd,
     RentalInput,
+    Submitted,
+    change_submit,
     dormitory_record,
-    household_add_member,
     household_create,
-    organisation_create,
     permit_record,
     person_change_undo,
     person_create,
+    person_create_with_move_in,
     person_leave,
-    person_move_out,
     person_reveal,
     person_verify,
     rental_end,
@@ -187,8 +193,11 @@ def person_view(request, pk: int):
         "household").first()
     residences = person_residences(person=person, reader=user)
     may_move = has_permission(user, "registry.person.change")
+    pending = pending_about(reader=user, person_id=person.pk)
+    leaving = {r.payload.get("residence") for r in pending if r.kind == "move_out"}
     for residence in residences:
         residence.can_end = may_move and scope.covers_code(residence.grid_code)  # type: ignore[attr-defined]
+        residence.leaving = residence.pk in leaving  # type: ignore[attr-defined]
     members, hidden_members = [], 0
     if membership is not None:
         visible = Person.objects.restrict(user, "view").values("pk")
@@ -210,6 +219,7 @@ def person_view(request, pk: int):
         "member_form": MemberForm(), "permit_form": PermitForm(),
         "can_household": has_permission(user, "registry.household.add") and can_change,
         "home": next((r for r in residences if r.until is None), None),
+        "pending": review_rows(pending, user),
     })
     return _no_store(response)
 
@@ -259,9 +269,14 @@ def person_new_view(request, code: str):
                          "source": form.cleaned_data["source"]}
             employer = _picked(request, Organisation, form.cleaned_data.get("employer"), form)
             data = dataclasses.replace(form.to_input(), employer=employer)
+            queued = None
             try:
-                person = _unless_errors(form, lambda: person_create(
-                    grid=grid, data=data, actor=request.user, **extra))
+                if room is not None:
+                    person, queued = _unless_errors(form, lambda: person_create_with_move_in(
+                        grid=grid, data=data, actor=request.user, **extra))
+                else:
+                    person = _unless_errors(form, lambda: person_create(
+                        grid=grid, data=data, actor=request.user))
             except DuplicatePerson as exc:
                 add_service_errors(form, exc)
                 duplicate = Person.objects.restrict(request.user).filter(
@@ -273,7 +288,11 @@ def person_new_view(request, code: str):
             except _FormHasErrors:
                 pass
             else:
-                messages.success(request, _("已登记 %(name)s。") % {"name": person.name})
+                if queued is not None:
+                    messages.success(request, _(
+                        "已登记 %(name)s;入住已提交审核,审核通过后生效。") % {"name": person.name})
+                else:
+                    messages.success(request, _("已登记 %(name)s。") % {"name": person.name})
                 if room is not None:
                     return redirect("registry:room", pk=room.pk)
                 return redirect("registry:person", pk=person.pk)
@@ -311,10 +330,11 @@ def residence_end_view(request, pk: int):
         raise Http404
     form = MoveOutForm(request.POST)
     if form.is_valid():
-        with _outcome(request, _("已登记 %(name)s 搬离。") % {"name": residence.person.name}):
-            person_move_out(residence=residence, actor=request.user,
-                            until=form.cleaned_data.get("until"),
-                            reason=form.cleaned_data.get("reason") or "")
+        with _submitting(request, _("已登记 %(name)s 搬离。") % {
+                "name": residence.person.name}) as outcome:
+            outcome.submitted = change_submit(actor=request.user, change=MoveOut(
+                residence=residence, until=form.cleaned_data.get("until"),
+                reason=form.cleaned_data.get("reason") or ""))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     if request.POST.get("next") == "room":
@@ -458,8 +478,8 @@ def organisation_new_view(request, code: str):
                       for field in ("legal_representative", "safety_lead")}
             data = dataclasses.replace(form.to_input(), **people)
             try:
-                organisation = _unless_errors(form, lambda: organisation_create(
-                    grid=grid, data=data, actor=request.user))
+                submitted: Submitted = _unless_errors(form, lambda: change_submit(
+                    change=OrganisationAdd(grid=grid, data=data), actor=request.user))
             except PermissionDenied as exc:
                 raise Http404 from exc
             except ValidationError as exc:
@@ -467,6 +487,11 @@ def organisation_new_view(request, code: str):
             except _FormHasErrors:
                 pass
             else:
+                if submitted.request is not None:
+                    messages.success(request, _("已提交审核,审核通过后生效。"))
+                    return redirect("registry:review", pk=submitted.request.pk)
+                organisation = submitted.record
+                assert isinstance(organisation, Organisation)
                 messages.success(request, _("已登记 %(name)s。") % {"name": organisation.name})
                 return redirect("registry:organisation", pk=organisation.pk)
     else:
@@ -533,6 +558,29 @@ def _outcome(request: HttpRequest, done: str) -> Iterator[None]:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, done)
+
+
+@dataclasses.dataclass
+class _Submission:
+    submitted: Submitted | None = None
+
+
+@contextmanager
+def _submitting(request: HttpRequest, done: str) -> Iterator[_Submission]:
+    """`_outcome` for an edit that may wait for review (`change_submit`): its message says
+    whether it applied (`done`) or was submitted for review."""
+    outcome = _Submission()
+    try:
+        yield outcome
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if outcome.submitted is not None and outcome.submitted.queued:
+            messages.success(request, _("已提交审核,审核通过后生效。"))
+        else:
+            messages.success(request, done)
 
 
 def _form_errors(form) -> str:
@@ -639,9 +687,10 @@ def household_member_view(request, pk: int):
     elif not form.is_valid() or member is None:
         messages.error(request, _form_errors(form) or _("请选择要加入的人员。"))
     else:
-        with _outcome(request, _("已登记户成员 %(name)s。") % {"name": member.name}):
-            household_add_member(household=membership.household, person=member,
-                                 relation=form.cleaned_data["relation"], actor=request.user)
+        with _submitting(request, _("已登记户成员 %(name)s。") % {"name": member.name}) as outcome:
+            outcome.submitted = change_submit(actor=request.user, change=MemberAdd(
+                household=membership.household, person=member,
+                relation=form.cleaned_data["relation"]))
     return _back(request, person)
 
 
@@ -681,3 +730,23 @@ def dormitory_new_view(request, code: str):
                              capacity=d["capacity"], services=d.get("services") or [],
                              actor=request.user)
     return redirect("registry:building", code=building.code)
+
+
+@require_POST
+@access("registry.person.change", model=Room, lookup={"pk": "pk"})
+def room_move_in_view(request, pk: int):
+    """入住 of a person already registered (picked from the register), into this room."""
+    room = _room_for_change(request, pk)
+    form = MoveInForm(request.POST)
+    person = None
+    if form.is_valid():
+        person = _picked(request, Person, form.cleaned_data.get("person"), form)
+    if not form.is_valid() or person is None:
+        messages.error(request, _form_errors(form) or _("请选择入住人员。"))
+    else:
+        d = form.cleaned_data
+        with _submitting(request, _("已登记 %(name)s 入住。") % {"name": person.name}) as outcome:
+            outcome.submitted = change_submit(actor=request.user, change=MoveIn(
+                person=person, room=room, kind=d["residence_kind"], since=d.get("since"),
+                source=d["source"]))
+    return redirect("registry:room", pk=room.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.registry import people_views, views
+from civicgrid.registry import people_views, review_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -38,4 +38,15 @@ urlpatterns = [
     path("people/<int:pk>/permits/", people_views.permit_new_view, name="permit_new"),
     path("buildings/<str:code>/dormitory/", people_views.dormitory_new_view,
          name="dormitory_new"),
+    path("rooms/<int:pk>/move-in/", people_views.room_move_in_view, name="room_move_in"),
+    # change review (变更审核, issue 16)
+    path("reviews/", review_views.reviews_view, name="reviews"),
+    path("reviews/decide/", review_views.reviews_decide_view, name="reviews_decide"),
+    path("reviews/mine/", review_views.my_reviews_view, name="my_reviews"),
+    path("reviews/<int:pk>/", review_views.review_view, name="review"),
+    path("reviews/<int:pk>/approve/", review_views.review_approve_view, name="review_approve"),
+    path("reviews/<int:pk>/return/", review_views.review_return_view, name="review_return"),
+    path("reviews/<int:pk>/withdraw/", review_views.review_withdraw_view,
+         name="review_withdraw"),
+    path("review-rules/<str:code>/", review_views.review_rule_view, name="review_rule"),
 ]

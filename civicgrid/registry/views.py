@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from civicgrid.core.access import access, has_permission
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.htmx import is_htmx
 from civicgrid.core.pagination import keyset_page, request_page
+from civicgrid.core.scope import get_scope
 from civicgrid.registry.forms import BuildingForm, RoomUseForm
 from civicgrid.registry.models import Building, Dormitory, Person, Rental, Room, RoomUse
 from civicgrid.registry.people_forms import DormitoryForm, RentalForm
@@ -34,6 +35,8 @@ from civicgrid.registry.place_reads import (
     reader_grids,
     room_for,
 )
+from civicgrid.registry.review_forms import MoveInForm
+from civicgrid.registry.review_reads import pending_about, pending_count, review_rows
 from civicgrid.registry.selectors import (
     Layout,
     building_for,
@@ -41,7 +44,12 @@ from civicgrid.registry.selectors import (
     building_open_cases,
     room_residents,
 )
-from civicgrid.registry.services import building_create, building_verify, room_set_use
+from civicgrid.registry.services import (
+    RoomUseSet,
+    building_create,
+    building_verify,
+    change_submit,
+)
 
 BUILDINGS_PER_PAGE = 50
 GRIDS_PER_PAGE = 50
@@ -95,6 +103,23 @@ def layout_rows(layout: Layout) -> list[tuple[str, list[list[tuple[object, str]]
                                     for unit in f.units]) for f in layout.floors]
 
 
+def _review_links(user, within: Area | None) -> dict[str, object]:
+    """The registry home's links to the change review: a reviewer's queue (with how many
+    wait), a grid worker's own requests, the review setting of the area shown (or of the
+    reader's jurisdiction)."""
+    scope = get_scope(user)
+    queue = has_permission(user, "registry.changerequest.approve")
+    rule_area = ""
+    if has_permission(user, "registry.reviewrule.change"):
+        if within is not None and scope.covers_code(within.code):
+            rule_area = within.code
+        elif within is None and scope.area_codes:
+            rule_area = scope.area_codes[0]
+    return {"queue": queue, "pending": pending_count(reader=user) if queue else 0,
+            "mine": not queue and has_permission(user, "registry.changerequest.add"),
+            "rule_area": rule_area}
+
+
 @access("registry.building.view")
 def home_view(request):
     """My grid. A grid worker sees each of their grids with its buildings; community and
@@ -110,7 +135,8 @@ def home_view(request):
                                None, BUILDINGS_INLINE)
             sections.append((grid, page))
         return render(request, "registry/home.html", {
-            "sections": sections, "can_add": has_permission(user, "registry.building.add")})
+            "sections": sections, "can_add": has_permission(user, "registry.building.add"),
+            "review": _review_links(user, None)})
     grids = grids_with_counts(reader=user, within=within).select_related("parent") \
         .defer("parent__boundary")
     page = request_page(request, grids, ["code"], GRIDS_PER_PAGE)
@@ -118,7 +144,7 @@ def home_view(request):
         return render(request, "registry/partials/grid_rows.html",
                       {"within": within, "page": page})
     return render(request, "registry/home.html", {
-        "within": within, "page": page,
+        "within": within, "page": page, "review": _review_links(user, within),
         "breadcrumbs": area_breadcrumbs(actor=user, area=within) if within else []})
 
 
@@ -140,6 +166,8 @@ def grid_view(request, code: str):
         "can_add": has_permission(request.user, "registry.building.add"),
         "can_add_person": has_permission(request.user, "registry.person.add"),
         "can_add_organisation": has_permission(request.user, "registry.organisation.add"),
+        "can_set_rules": (has_permission(request.user, "registry.reviewrule.change")
+                          and get_scope(request.user).covers_code(grid.code)),
         "can_figures": has_permission(request.user, "registry.gridfigures.view")})
 
 
@@ -200,7 +228,14 @@ def shown(reader, record) -> Shown | None:
 def _room_page(request, room: Room, form: RoomUseForm, *, stale: bool = False):
     rental = (Rental.objects.filter(room=room, active=True)
               .select_related("lessor_person", "lessor_organisation", "hazard_case").first())
+    pending = pending_about(reader=request.user, room_id=room.pk)
+    residents = room_residents(room=room, reader=request.user)
+    leaving = {r.payload.get("residence") for r in pending if r.kind == "move_out"}
+    for resident in residents:
+        resident.leaving = resident.pk in leaving  # type: ignore[attr-defined]
     return render(request, "registry/room.html", {
+        "pending": review_rows(pending, request.user),
+        "move_in_form": MoveInForm(),
         "rental_form": RentalForm(initial={
             "occupant_limit": rental.occupant_limit, "purpose": rental.purpose,
             "filing_number": rental.filing_number, "lease_start": rental.lease_start,
@@ -220,7 +255,7 @@ def _room_page(request, room: Room, form: RoomUseForm, *, stale: bool = False):
         "can_rent": has_permission(request.user, "registry.rental.add"),
         "room": room, "building": room.building, "form": form, "stale": stale,
         "floor": floor_label(room.floor),
-        "residents": room_residents(room=room, reader=request.user), "rental": rental,
+        "residents": residents, "rental": rental,
         "can_change": has_permission(request.user, "registry.room.change"),
         "can_move": has_permission(request.user, "registry.person.change"),
         "can_register": has_permission(request.user, "registry.person.add")})
@@ -247,8 +282,11 @@ def room_use_view(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            room_set_use(room=room, use=data["use"], actor=request.user,
-                         version=data["version"], area_m2=data.get("area_m2"))
+            submitted = change_submit(actor=request.user, change=RoomUseSet(
+                room=room, use=data["use"], version=data["version"],
+                area_m2=data.get("area_m2")))
+        except PermissionDenied as exc:
+            raise Http404 from exc
         except RuleViolation as error:
             room.refresh_from_db()
             values = request.POST.copy()
@@ -260,6 +298,9 @@ def room_use_view(request, pk: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
+            if submitted.queued:
+                messages.success(request, _("已提交审核,审核通过后生效。"))
+                return redirect("registry:room", pk=room.pk)
             messages.success(request, _("已记录 %(room)s 的用途:%(use)s。") % {
                 "room": room.number, "use": RoomUse(room.use).label})
             return redirect(reverse("registry:building", args=[room.building.code])

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "civicgrid.stats",
     "civicgrid.warnings",
     "civicgrid.registry",
+    "civicgrid.imports",
     "civicgrid.reports",
     "civicgrid.home",  # the top layer: home page, site URLs, JSON API, demo
 ]
@@ -276,10 +277,18 @@ CELERY_BEAT_SCHEDULE = {
     # The registry's retention: personal details of people who left long ago (daily).
     "registry-retention": {"task": "registry.apply_retention",
                            "schedule": crontab(hour=3, minute=30)},
+    "import-files-expire": {"task": "imports.expire_files",
+                            "schedule": crontab(hour=3, minute=40)},
 }
 # Months after which the personal details of a person who left the register (moved away,
 # died, deregistered) are removed (civicgrid/registry/services/retention.py).
 REGISTRY_RETENTION_MONTHS = env_int("REGISTRY_RETENTION_MONTHS", 24)
+# Imports (civicgrid/imports): the largest file accepted, how long the encrypted original
+# is kept, and whether the embedded set-up (no broker) runs the steps in a thread of the web
+# process (otherwise inline, as tests do).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 90)
+IMPORTS_IN_THREAD = True
 
 # Secret query parameters (?api_key=, ?token=, …) are redacted in every record the console
 # writes and in the request lines of runserver and gunicorn (civicgrid/core/logging.py).

@@ -10,6 +10,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests
 TOTP_REQUIRED_FOR_PRIVILEGED = False
 CASE_NUMBER_SHARDS = 1  # numbers -00001, -00002… on both databases (a test sets more)
+IMPORTS_IN_THREAD = False  # the import steps run inline (after the commit)
 SMS_BACKEND = "civicgrid.notices.sms.LocmemBackend"  # messages in civicgrid.notices.sms.outbox
 # Each run creates and drops its own database, so parallel runs on one server never collide.
 # scripts/with_test_postgres.py names the run (TEST_DATABASE_TAG) and afterwards drops only

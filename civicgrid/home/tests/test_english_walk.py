@@ -115,6 +115,14 @@ def people_entered_text() -> list[str]:
     texts.update(Room.objects.values_list("address", flat=True))
     texts.update(Person.objects.values_list("name", flat=True))
     texts.update(Organisation.objects.values_list("name", flat=True))
+    # An import's file: its name and the headers of its columns, as the file has them.
+    from civicgrid.imports.models import ImportRun
+
+    for run in ImportRun.objects.all():
+        texts.add(run.file_name)
+        texts.update((run.report or {}).get("columns", {}))
+        texts.update((run.report or {}).get("unknown_columns", []))
+        texts.update((run.report or {}).get("dropped_columns", []))
     return sorted((t for t in texts if t and CJK.search(t)), key=len, reverse=True)
 
 

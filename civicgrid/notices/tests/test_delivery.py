@@ -71,6 +71,7 @@ def test_every_kind_is_placed_in_a_tab_on_purpose():
     assert set(KIND_CATEGORY) == set(NoticeKind.values)
     assert kinds_of(NoticeCategory.WARNINGS) == ["area_status"]
     assert kinds_of(NoticeCategory.CHECKS) == ["weekly_check"]
+    assert kinds_of(NoticeCategory.REGISTRY) == ["reg_approved", "reg_returned"]
     assert kinds_of(NoticeCategory.SYSTEM) == []
     assert "dispatch" in kinds_of(NoticeCategory.CASES)
 
@@ -78,7 +79,7 @@ def test_every_kind_is_placed_in_a_tab_on_purpose():
 def test_counts_per_tab_and_the_filter(world):
     sup = _mixed(world)
     assert notice_counts(actor=sup) == {"cases": (2, 2), "warnings": (3, 3), "checks": (1, 1),
-                                        "system": (0, 0)}
+                                        "registry": (0, 0), "system": (0, 0)}
     assert sorted(n.message for n in notices_for(actor=sup, category="warnings")) == [
         "状态 0", "状态 1", "状态 2"]
     assert [n.message for n in notices_for(actor=sup, category="checks")] == ["周排查未报"]
@@ -92,7 +93,7 @@ def test_mark_all_read_of_one_tab_marks_only_those_and_audits_each(world):
     sup = _mixed(world)
     assert notice_mark_all_read(actor=sup, category="warnings") == 3
     assert notice_counts(actor=sup) == {"cases": (2, 2), "warnings": (0, 3), "checks": (1, 1),
-                                        "system": (0, 0)}
+                                        "registry": (0, 0), "system": (0, 0)}
     entries = AuditEntry.objects.filter(event_type="notice.read")
     assert entries.count() == 3
     assert {e.details["kind"] for e in entries} == {"area_status"}

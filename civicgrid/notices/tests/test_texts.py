@@ -21,6 +21,7 @@ GREEN = {"zh-hans": "绿色", "en": "Green"}
 YELLOW = {"zh-hans": "黄色", "en": "Yellow"}
 REASONS = {"zh-hans": "未办结的群体性、重大矛盾纠纷 1 件(黄色阈值 1 件)",
            "en": "1 unresolved group or major disputes (Yellow threshold: 1)"}
+MOVE_IN = {"zh-hans": "入住", "en": "Move-in"}
 
 # key: (params, Chinese, English). Names people entered (units, areas) and what they wrote
 # (reasons, outcomes, a reminder's words) stay as written in both languages.
@@ -84,6 +85,12 @@ TABLE: dict[str, tuple[dict, str, str]] = {
         "disputes (Yellow threshold: 1)"),
     "area_status_new": ({"area": "桃坞社区", "after": YELLOW}, "桃坞社区 出现黄色预警",
                         "桃坞社区: new Yellow warning"),
+    "registry_change_approved": ({"no": 12, "kind": MOVE_IN},
+                                 "您提交的登记变更 12(入住)已审核通过。",
+                                 "Your registry change 12 (Move-in) has been approved."),
+    "registry_change_returned": ({"no": 12, "kind": MOVE_IN, "reason": "入住日期有误"},
+                                 "您提交的登记变更 12(入住)被退回:入住日期有误",
+                                 "Your registry change 12 (Move-in) was returned: 入住日期有误"),
 }
 
 

@@ -120,15 +120,29 @@ def household_create(*, room: Room, head: Person, actor: User, number: str = "",
     return household
 
 
-def household_add_member(*, household: Household, person: Person, relation: str,
-                         actor: User, since: date | None = None) -> HouseholdMember:
+def _member_busy() -> RuleViolation:
+    return RuleViolation({"person": _("该人员已是某户的成员,请先办理离户。")})
+
+
+def household_add_member_check(*, household: Household, person: Person, relation: str,
+                               actor: User) -> None:
+    """Every rule of `household_add_member`, checked without writing (the service checks
+    the membership again under the household's lock)."""
     allowed(actor, Household, "change", household.grid_code)
     _visible(actor, Person, person.pk)
     if relation not in Relation.values or relation == Relation.HEAD:
         raise ValidationError({"relation": _("请选择与户主的关系。")})
     if person.status != PersonStatus.ACTIVE:
         raise RuleViolation({"person": _("该人员已迁出、死亡或注销。")})
-    busy = RuleViolation({"person": _("该人员已是某户的成员,请先办理离户。")})
+    if HouseholdMember.objects.filter(person=person, until__isnull=True).exists():
+        raise _member_busy()
+
+
+def household_add_member(*, household: Household, person: Person, relation: str,
+                         actor: User, since: date | None = None) -> HouseholdMember:
+    household_add_member_check(household=household, person=person, relation=relation,
+                               actor=actor)
+    busy = _member_busy()
     try:
         with transaction.atomic():
             Household.objects.select_for_update().filter(pk=household.pk).get()

@@ -5,7 +5,7 @@ and social organisations (社会组织), with the unified social credit code che
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -93,6 +93,15 @@ def _clean(actor: User, data: OrganisationInput, grid_code: str) -> dict[str, An
     }
 
 
+def organisation_columns(data: OrganisationInput) -> dict[str, Any]:
+    """A new organisation's stored columns, every rule checked (reads nothing): the
+    import's row check applies the same rules. No person or building may be named here —
+    their checks need a reader and a grid (`organisation_create`)."""
+    if data.legal_representative or data.safety_lead or data.building:
+        raise ValueError("organisation_columns checks no person or building")
+    return _clean(cast(User, None), data, "")
+
+
 def _refuse_taken(code: str | None, but: int | None = None) -> None:
     taken = Organisation.objects.filter(credit_code=code)
     if but is not None:
@@ -101,12 +110,21 @@ def _refuse_taken(code: str | None, but: int | None = None) -> None:
         raise RuleViolation({"credit_code": _("该统一社会信用代码已登记。")})
 
 
-def organisation_create(*, grid: Area, data: OrganisationInput, actor: User) -> Organisation:
-    """Register an organisation in a grid of the actor's jurisdiction."""
+def organisation_create_check(*, grid: Area, data: OrganisationInput,
+                              actor: User) -> dict[str, Any]:
+    """Every rule of `organisation_create`, checked without writing (the service checks the
+    credit code again in its transaction): answers the organisation's columns."""
     allowed(actor, Organisation, "add", grid.code)
     if grid.level != Level.GRID:
         raise RuleViolation({"grid": _("实有单位只能登记在网格中。")})
     fields = _clean(actor, data, grid.code)
+    _refuse_taken(fields["credit_code"])
+    return fields
+
+
+def organisation_create(*, grid: Area, data: OrganisationInput, actor: User) -> Organisation:
+    """Register an organisation in a grid of the actor's jurisdiction."""
+    fields = organisation_create_check(grid=grid, data=data, actor=actor)
     try:
         with transaction.atomic():
             _refuse_taken(fields["credit_code"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,7 +35,13 @@ from civicgrid.cases.services.parties import normalize_phone, phone_error
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.idnumbers import IDNumberError, clean_code, id_birth_date, id_sex
 from civicgrid.core.idnumbers import normalize_id_number as _normalize_citizen_id
-from civicgrid.core.privacy import seal_document, seal_phone, unseal
+from civicgrid.core.privacy import (
+    document_hash,
+    phone_hash,
+    seal_document,
+    seal_phone,
+    unseal,
+)
 from civicgrid.core.scope import get_scope, user_can
 from civicgrid.registry.figures import figures_move, person_counts, person_facts
 from civicgrid.registry.models import (
@@ -104,14 +111,14 @@ def _audit(actor: User, event: AuditEventType, person: Person,
                  subject_repr=subject_label(person), details=details or {})
 
 
-def normalize_document(document_type: str, raw: str) -> str:
+def normalize_document(document_type: str, raw: str, *, today: date | None = None) -> str:
     """A document number in its stored form: a citizen ID checked (GB 11643, the case
     module's function); any other document as capital letters and digits, 4–30 of them."""
-    if document_type not in DocumentType.values:
+    if document_type not in _values(DocumentType):
         raise ValidationError({"document_type": _("证件类型无效。")})
     if document_type == DocumentType.ID_CARD:
         try:
-            return _normalize_citizen_id(raw)
+            return _normalize_citizen_id(raw, today=today)
         except IDNumberError as exc:
             raise ValidationError({"id_number": str(exc)}) from exc
     text = clean_code(raw)
@@ -125,20 +132,27 @@ def normalize_document(document_type: str, raw: str) -> str:
     return text
 
 
+@functools.cache
+def _values(choices: type[models.TextChoices]) -> frozenset[str]:
+    return frozenset(choices.values)  # (`.values` builds a new list at every call)
+
+
 def _choice(value: str, choices: type[models.TextChoices], field: str) -> str:
-    if value and value not in choices.values:
+    if value and value not in _values(choices):
         raise ValidationError({field: _("取值无效。")})
     return value
 
 
-def _clean_particulars(data: PersonInput, *, document_kept: bool = False) -> dict[str, Any]:
+def _clean_particulars(data: PersonInput, *, document_kept: bool = False,
+                       seal: bool = True) -> dict[str, Any]:
     """The person's columns from the input, every rule checked; the document and phone
     sealed. Reads nothing. `document_kept`: the stored document stays (an update), so none
-    is required here."""
+    is required here. Without `seal`, the normalised document and phone come back in clear
+    as "id_number" and "phone" beside their keyed hashes (`seal_columns` seals them)."""
     name = refuse_longer_than_field(Person, "name", (data.name or "").strip())
     if not name:
         raise ValidationError({"name": _("请填写姓名。")})
-    if data.kind not in PersonKind.values:
+    if data.kind not in _values(PersonKind):
         raise ValidationError({"kind": _("请选择人口类型。")})
     _choice(data.sex, Sex, "sex")
     _choice(data.stay_purpose, StayPurpose, "stay_purpose")
@@ -154,7 +168,8 @@ def _clean_particulars(data: PersonInput, *, document_kept: bool = False) -> dic
             raise ValidationError({"document_type": _("境外人员请选择护照等证件。")})
     elif nationality and nationality != "CHN":
         raise ValidationError({"nationality": _("国籍与人口类型不符。")})
-    if data.birth_date is not None and data.birth_date > timezone.localdate():
+    today = timezone.localdate()
+    if data.birth_date is not None and data.birth_date > today:
         raise ValidationError({"birth_date": _("出生日期不能晚于今天。")})
     fields: dict[str, Any] = {
         "name": name, "kind": data.kind, "sex": data.sex, "birth_date": data.birth_date,
@@ -166,10 +181,14 @@ def _clean_particulars(data: PersonInput, *, document_kept: bool = False) -> dic
     }
     raw_id = (data.id_number or "").strip()
     if raw_id:
-        normalized = normalize_document(data.document_type, raw_id)
-        sealed = seal_document(normalized, data.document_type)
-        fields.update(id_number_encrypted=sealed.encrypted, id_number_hash=sealed.hash,
-                      id_number_masked=sealed.masked)
+        normalized = normalize_document(data.document_type, raw_id, today=today)
+        if seal:
+            sealed = seal_document(normalized, data.document_type)
+            fields.update(id_number_encrypted=sealed.encrypted, id_number_hash=sealed.hash,
+                          id_number_masked=sealed.masked)
+        else:
+            fields.update(id_number=normalized,
+                          id_number_hash=document_hash(normalized, data.document_type))
         if data.document_type == DocumentType.ID_CARD:
             born, sex = id_birth_date(normalized), id_sex(normalized)
             if data.birth_date is not None and data.birth_date != born:
@@ -180,16 +199,41 @@ def _clean_particulars(data: PersonInput, *, document_kept: bool = False) -> dic
     elif (data.kind != PersonKind.FOREIGN and data.document_type != DocumentType.ID_CARD
           and not document_kept):
         raise ValidationError({"id_number": _("请填写证件号码。")})
-    fields.update(_phone_fields(data.phone))
+    fields.update(_phone_fields(data.phone, seal=seal))
     return fields
 
 
-def _phone_fields(raw: str) -> dict[str, str]:
+def person_columns(data: PersonInput, *, seal: bool = True) -> dict[str, Any]:
+    """A new person's stored columns from the input, every rule of registration checked
+    (reads nothing): the import's row check applies the same rules (civicgrid/imports),
+    without sealing (`seal=False`) until a row is written."""
+    return _clean_particulars(data, seal=seal)
+
+
+def seal_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """The columns of `person_columns(seal=False)` with the document and phone sealed."""
+    out = dict(columns)
+    if "id_number" in out:
+        sealed = seal_document(out.pop("id_number"), out.get("document_type", "id_card"))
+        out.update(id_number_encrypted=sealed.encrypted, id_number_hash=sealed.hash,
+                   id_number_masked=sealed.masked)
+    if "phone" in out:
+        phone = seal_phone(out.pop("phone"))
+        out.update(phone_encrypted=phone.encrypted, phone_hash=phone.hash,
+                   phone_masked=phone.masked, phone_last4=phone.last4)
+    return out
+
+
+def _phone_fields(raw: str, *, seal: bool = True) -> dict[str, str]:
     if not (raw or "").strip():
+        if not seal:
+            return {"phone": "", "phone_hash": ""}
         return {"phone_encrypted": "", "phone_hash": "", "phone_masked": "", "phone_last4": ""}
     digits = normalize_phone(raw)
     if not digits:
         raise ValidationError({"phone": phone_error()})
+    if not seal:
+        return {"phone": digits, "phone_hash": phone_hash(digits)}
     sealed = seal_phone(digits)
     return {"phone_encrypted": sealed.encrypted, "phone_hash": sealed.hash,
             "phone_masked": sealed.masked, "phone_last4": sealed.last4}
@@ -420,11 +464,11 @@ def _move_in(person: Person, room: Room, kind: str, since: date, source: str,
     return residence
 
 
-def person_move_in(*, person: Person, room: Room, kind: str, actor: User,
-                   since: date | None = None, source: str = ResidenceSource.VISIT) -> Residence:
-    """入住: the person lives in the room from `since` (default today). The person's register
-    follows them to the room's grid; another residence they have stays open (a person may
-    live in two places). A rental over its limit suggests a safety-hazard case."""
+def person_move_in_check(*, person: Person, room: Room, kind: str, actor: User,
+                         since: date | None = None,
+                         source: str = ResidenceSource.VISIT) -> date:
+    """Every rule of `person_move_in` that holds before the write, checked without writing
+    (the change review's submission runs it too): answers the move-in date."""
     _refuse_if_scrubbed(person)
     if person.status != PersonStatus.ACTIVE:
         raise RuleViolation(_("该人员已迁出、死亡或注销,请先撤销该变动。"))
@@ -432,16 +476,43 @@ def person_move_in(*, person: Person, room: Room, kind: str, actor: User,
         raise PermissionDenied
     when = since or timezone.localdate()
     _check_move_in(actor, room, kind, when, source)
+    if Residence.objects.filter(person=person, room=room, until__isnull=True).exists():
+        raise RuleViolation({"room": _("该人员已登记居住在此房屋。")})
+    return when
+
+
+def person_move_in(*, person: Person, room: Room, kind: str, actor: User,
+                   since: date | None = None, source: str = ResidenceSource.VISIT) -> Residence:
+    """入住: the person lives in the room from `since` (default today). The person's register
+    follows them to the room's grid; another residence they have stays open (a person may
+    live in two places). A rental over its limit suggests a safety-hazard case."""
+    when = person_move_in_check(person=person, room=room, kind=kind, actor=actor, since=since,
+                                source=source)
     with transaction.atomic():
         return _move_in(person, room, kind, when, source, actor)
+
+
+def person_move_out_check(*, residence: Residence, actor: User, until: date | None = None,
+                          reason: str = "") -> tuple[date, str]:
+    """Every rule of `person_move_out`, checked without writing (the service checks the
+    residence again under its lock): answers the date and the reason as they will be
+    stored."""
+    allowed(actor, Person, "change", residence.grid_code)
+    when = until or timezone.localdate()
+    reason = refuse_longer_than_field(Residence, "end_reason", (reason or "").strip())
+    since, ended = Residence.objects.filter(pk=residence.pk).values_list("since", "until").get()
+    if ended is not None:
+        raise RuleViolation(_("该居住信息已登记搬离。"))
+    if not since <= when <= timezone.localdate():
+        raise ValidationError({"until": _("搬离日期应在入住日期之后且不晚于今天。")})
+    return when, reason
 
 
 def person_move_out(*, residence: Residence, actor: User, until: date | None = None,
                     reason: str = "") -> Residence:
     """搬离: the person no longer lives in this room from `until` (default today)."""
-    allowed(actor, Person, "change", residence.grid_code)
-    when = until or timezone.localdate()
-    reason = refuse_longer_than_field(Residence, "end_reason", (reason or "").strip())
+    when, reason = person_move_out_check(residence=residence, actor=actor, until=until,
+                                         reason=reason)
     with transaction.atomic():
         person = _locked(residence.person, None)
         current = Residence.objects.select_for_update().get(pk=residence.pk)

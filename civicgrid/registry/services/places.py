@@ -107,7 +107,28 @@ def _clean_building(data: BuildingInput, grid: Area) -> BuildingInput:
         rooms_per_floor=per_floor, lng=data.lng, lat=data.lat, built_year=data.built_year)
 
 
-def _street_name(grid: Area) -> str:
+def building_cleaned(data: BuildingInput, grid: Area) -> BuildingInput:
+    """The input with every rule of `building_create` checked (reads the grid's boundary
+    only): the import's row check applies the same rules (civicgrid/imports)."""
+    return _clean_building(data, grid)
+
+
+def building_address(grid: Area, data: BuildingInput) -> str:
+    """The standard address `building_create` gives a building of this input."""
+    return standard_address(street=street_name(grid), road=data.road,
+                            house_number=data.house_number, building=data.name)
+
+
+def next_building_codes(grid: Area, n: int) -> list[str]:
+    """The grid's next `n` building codes, the grid's row locked for the rest of the
+    transaction (as `building_create` takes one)."""
+    first = int(_next_code(grid)[len(grid.code):])
+    if first + n - 1 > 99_999:
+        raise RuleViolation({"name": _("该网格的楼栋编码已用完。")})
+    return [f"{grid.code}{first + i:05d}" for i in range(n)]
+
+
+def street_name(grid: Area) -> str:
     street = area_by_code(grid.code[:9])
     return street.name if street is not None else ""
 
@@ -138,9 +159,8 @@ def building_create(*, grid: Area, data: BuildingInput, actor: User) -> Building
     if grid.level != Level.GRID:
         raise RuleViolation({"grid": _("楼栋只能登记在网格中。")})
     data = _clean_building(data, grid)
-    street = _street_name(grid)
-    address = standard_address(street=street, road=data.road, house_number=data.house_number,
-                               building=data.name)
+    street = street_name(grid)
+    address = building_address(grid, data)
     # (its rooms' addresses add the unit and room: at most 12 characters more)
     refuse_longer_than_field(Room, "address", address + "x" * 12, "name")
     with transaction.atomic():
@@ -173,16 +193,36 @@ def lay_out_rooms(building: Building, street: str, per_floor: int) -> Iterable[R
                                unit=unit, room=number))
 
 
-def room_set_use(*, room: Room, use: str, actor: User, version: int | None = None,
-                 area_m2: Decimal | None = None) -> Room:
-    """Record what a room is used for (自住/出租/空置/经营/其他), as seen on the spot: also
-    marks it verified now. `version`, when given, must be the room's current one (an edit
-    made from an older view is refused, nothing changed)."""
+def _stale_room() -> RuleViolation:
+    return RuleViolation({"version": _("该房屋已被他人修改,请刷新后重试。")})
+
+
+def _vacant_but_lived_in() -> RuleViolation:
+    return RuleViolation({"use": _("该房屋登记有居住人员,请先登记其搬离,再记录空置。")})
+
+
+def room_set_use_check(*, room: Room, use: str, actor: User, version: int | None = None,
+                       area_m2: Decimal | None = None) -> None:
+    """Every rule of `room_set_use`, checked without writing (the service checks the
+    version and the residents again with the room's row locked)."""
     allowed(actor, Room, "change", room.grid_code)
     if use not in RoomUse.values or use == RoomUse.UNKNOWN:
         raise ValidationError({"use": _("房屋用途无效。")})
     if area_m2 is not None and not Decimal("0") < area_m2 <= Decimal("100000"):
         raise ValidationError({"area_m2": _("面积应大于0且不超过100000平方米。")})
+    if version is not None and not Room.objects.filter(pk=room.pk, version=version).exists():
+        raise _stale_room()
+    if use == RoomUse.VACANT and Residence.objects.filter(room=room,
+                                                           until__isnull=True).exists():
+        raise _vacant_but_lived_in()
+
+
+def room_set_use(*, room: Room, use: str, actor: User, version: int | None = None,
+                 area_m2: Decimal | None = None) -> Room:
+    """Record what a room is used for (自住/出租/空置/经营/其他), as seen on the spot: also
+    marks it verified now. `version`, when given, must be the room's current one (an edit
+    made from an older view is refused, nothing changed)."""
+    room_set_use_check(room=room, use=use, actor=actor, version=version, area_m2=area_m2)
     now = timezone.now()
     fields: dict[str, object] = {"use": use, "verified_at": now, "updated_at": now,
                                  "version": F("version") + 1}
@@ -193,10 +233,10 @@ def room_set_use(*, room: Room, use: str, actor: User, version: int | None = Non
         # was to what it is, whoever else writes it meanwhile.
         current = Room.objects.select_for_update().get(pk=room.pk)
         if version is not None and current.version != version:
-            raise RuleViolation({"version": _("该房屋已被他人修改,请刷新后重试。")})
+            raise _stale_room()
         if use == RoomUse.VACANT and Residence.objects.filter(room=room,
                                                                until__isnull=True).exists():
-            raise RuleViolation({"use": _("该房屋登记有居住人员,请先登记其搬离,再记录空置。")})
+            raise _vacant_but_lived_in()
         Room.objects.filter(pk=room.pk).update(**fields)
         room.refresh_from_db()
         figures_move(room_counts(current), room_counts(room))

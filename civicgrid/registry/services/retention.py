@@ -20,6 +20,7 @@ from django.utils import timezone
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.registry.models import (
+    ChangeRequest,
     Person,
     PersonChange,
     PersonIdHistory,
@@ -67,6 +68,8 @@ def retention_apply(*, today: date | None = None, months: int | None = None) -> 
             ResidencePermit.objects.filter(person_id__in=ids).delete()
             Residence.objects.filter(person_id__in=ids).update(end_reason="")
             PersonChange.objects.filter(person_id__in=ids).update(reason="", before={})
+            # (the texts typed about them in change requests: a move-out's, a return's)
+            ChangeRequest.objects.filter(person_id__in=ids).update(note="", reason="")
         total += len(ids)
     if total:
         audit_record(actor=None, event_type=AuditEventType.REGISTRY_RETENTION_APPLIED,

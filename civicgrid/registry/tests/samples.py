@@ -4,16 +4,20 @@ grid worker of that grid makes it."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.models import Area
 from civicgrid.registry.models import (
     Building,
+    ChangeRequest,
     Household,
     Organisation,
     Person,
     PersonChange,
     Rental,
     Residence,
+    ReviewRule,
     Room,
 )
 from civicgrid.registry.services import (
@@ -21,7 +25,9 @@ from civicgrid.registry.services import (
     OrganisationInput,
     PersonInput,
     RentalInput,
+    RoomUseSet,
     building_create,
+    change_submit,
     household_create,
     organisation_create,
     person_create,
@@ -99,9 +105,28 @@ def sample_rental(world, grid: Area) -> Rental:
                                           lessor_organisation=sample_organisation(world, grid)))
 
 
+def sample_change_request(world, grid: Area) -> ChangeRequest:
+    """A pending change by the grid's worker (the room's use), submitted while a review
+    rule applied; the rule is removed after, so that the other samples' grid workers keep
+    writing directly."""
+    existing = ChangeRequest.objects.filter(grid_code=grid.code).first()
+    if existing:
+        return existing
+    worker = _worker(world, grid)
+    rule = ReviewRule.objects.create(area=grid, area_code=grid.code, needs_review=True,
+                                     set_by=worker, set_at=timezone.now())
+    room = sample_room(world, grid)
+    submitted = change_submit(actor=worker, change=RoomUseSet(room=room, use="owner",
+                                                              version=room.version))
+    rule.delete()
+    assert submitted.request is not None
+    return submitted.request
+
+
 for _model, _factory in ((Building, sample_building), (Room, sample_room),
                          (Person, sample_person), (Residence, sample_residence),
                          (PersonChange, sample_change), (Organisation, sample_organisation),
-                         (Household, sample_household), (Rental, sample_rental)):
+                         (Household, sample_household), (Rental, sample_rental),
+                         (ChangeRequest, sample_change_request)):
     register_samples(_model, lambda w, f=_factory: f(w, w.grid_a1),
                      lambda w, f=_factory: f(w, w.grid_b1))

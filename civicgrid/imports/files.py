@@ -1,0 +1,208 @@
+"""The uploaded file: kept encrypted while the import may need it (and for the retention
+period after, `IMPORT_FILE_RETENTION_DAYS`), read back as a stream of rows.
+
+The copy on disk is a sequence of Fernet tokens, each the encryption of up to 1 MiB of the
+file, each preceded by its length (4 bytes, big-endian): written and read a chunk at a time,
+so memory stays flat whatever the file's size. CSV is read as UTF-8 (with or without a BOM)
+when its first 64 KiB decode as UTF-8, otherwise as GB18030 (which includes GBK and
+GB2312); XLSX through openpyxl's read-only mode from a temporary plain copy that is removed
+as soon as the rows have been read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import itertools
+import os
+import struct
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from civicgrid.core.crypto import decrypt_bytes, encrypt_bytes
+from civicgrid.core.errors import RuleViolation
+
+CHUNK = 1024 * 1024
+SNIFF = 64 * 1024
+MAX_CELL = 1000  # a cell longer than this is refused (no field of the registry is)
+MAX_COLUMNS = 200
+csv.field_size_limit(MAX_CELL * 4)
+
+
+def storage_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Stored:
+    path: str  # relative to storage_dir()
+    sha256: str
+    size: int
+    file_format: str  # "csv" or "xlsx"
+
+
+def store_encrypted(source: IO[bytes] | Iterable[bytes]) -> Stored:
+    """Encrypt the upload to disk chunk by chunk; its SHA-256, size and format (XLSX by its
+    zip signature, anything else read as CSV)."""
+    name = f"{uuid.uuid4().hex}.enc"
+    digest, size, head = hashlib.sha256(), 0, b""
+    chunks = source.chunks(CHUNK) if hasattr(source, "chunks") else (
+        iter(lambda: source.read(CHUNK), b"") if hasattr(source, "read") else source)
+    with open(storage_dir() / name, "wb") as out:
+        for chunk in chunks:
+            if not chunk:
+                continue
+            if len(head) < 8:
+                head += chunk[:8]
+            digest.update(chunk)
+            size += len(chunk)
+            token = encrypt_bytes(chunk)
+            out.write(struct.pack(">I", len(token)))
+            out.write(token)
+    return Stored(path=name, sha256=digest.hexdigest(), size=size,
+                  file_format="xlsx" if head.startswith(b"PK\x03\x04") else "csv")
+
+
+def delete_stored(path: str) -> None:
+    if path:
+        with suppress(FileNotFoundError):
+            (storage_dir() / Path(path).name).unlink()
+
+
+class _Decrypting(io.RawIOBase):
+    """The stored file's plain bytes, a chunk at a time."""
+
+    def __init__(self, path: str) -> None:
+        self._file = open(storage_dir() / Path(path).name, "rb")  # noqa: SIM115
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_chunk(self) -> bytes:
+        size = self._file.read(4)
+        if len(size) < 4:
+            return b""
+        return decrypt_bytes(self._file.read(struct.unpack(">I", size)[0]))
+
+    def readinto(self, target: memoryview) -> int:  # type: ignore[override]
+        while not self._buffer:
+            chunk = self._next_chunk()
+            if not chunk:
+                return 0
+            self._buffer = chunk
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def plain_stream(path: str) -> io.BufferedReader:
+    return io.BufferedReader(_Decrypting(path), buffer_size=CHUNK)
+
+
+def detect_encoding(head: bytes) -> str:
+    """"utf-8-sig" when the bytes decode as UTF-8 (a sequence cut at the end allowed),
+    otherwise "gb18030"."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+class FileUnreadable(RuleViolation):
+    pass
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _csv_rows(stream: io.BufferedReader) -> tuple[str, Iterator[list[str]]]:
+    encoding = detect_encoding(stream.peek(SNIFF)[:SNIFF])
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    header = text.readline(MAX_CELL * MAX_COLUMNS)
+    delimiter = max(",\t;|", key=header.count)
+    dialect = csv.excel if delimiter == "," else _dialect(delimiter)
+
+    def rows() -> Iterator[list[str]]:
+        reader = csv.reader(itertools.chain([header], text), dialect)
+        try:
+            yield from reader
+        except UnicodeDecodeError as exc:
+            raise FileUnreadable(_("文件编码不一致:第 %(n)d 行之后无法按 %(e)s 读取。") % {
+                "n": reader.line_num, "e": encoding.upper().replace("-SIG", "")}) from exc
+        except csv.Error as exc:
+            raise FileUnreadable(_("第 %(n)d 行格式错误,无法读取(如引号未闭合或单元格过长)。")
+                                 % {"n": reader.line_num}) from exc
+    return encoding.replace("-sig", ""), rows()
+
+
+def _dialect(delimiter: str) -> type[csv.Dialect]:
+    class Delimited(csv.excel):
+        pass
+
+    Delimited.delimiter = delimiter
+    return Delimited
+
+
+@contextmanager
+def open_rows(path: str, file_format: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
+    """(encoding or "xlsx", the rows as lists of text cells) of the stored file; the header
+    is the first non-empty row."""
+    if file_format == "xlsx":
+        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as plain:
+            try:
+                with plain_stream(path) as stream:
+                    for chunk in iter(lambda: stream.read(CHUNK), b""):
+                        plain.write(chunk)
+                plain.close()
+                yield "xlsx", _xlsx_rows(plain.name)
+            finally:
+                with suppress(FileNotFoundError):
+                    os.unlink(plain.name)
+        return
+    with plain_stream(path) as stream:
+        yield _csv_rows(stream)
+
+
+def _xlsx_rows(name: str) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(name, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise FileUnreadable(_("无法读取该 XLSX 文件,请确认文件完整且为 Excel 2007 及以上格式。")
+                             ) from exc
+    try:
+        sheet = book.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield [_cell(v) for v in values[:MAX_COLUMNS]]
+    finally:
+        book.close()
