@@ -433,6 +433,18 @@ Latencies are medians (p50) and 95th percentiles (nearest rank) in milliseconds;
 
 """
 
+REGISTRY_INTRODUCTION = """\
+`bench/registry_import.py`, run first by `make bench` in its own database and process (alone:
+`python -m bench.registry_import --sizes 100000,1000000`). A district of 500 grids with enough
+buildings and rooms for the largest size; a GA/T 1749 floating-population file (every person
+a valid citizen ID, a phone and a residence in a room, one in three renting) imported by the
+administrator for the district, each size (the first N rows) in a fresh child process: upload
+(the encrypted copy), check (the dry run), apply, then the same file again (0 changes expected).
+Rows per second of each step beside a raw `COPY` of the same rows into a bare table of text
+columns (the ratio in brackets; target ≥ 0.3), and the child's peak resident memory (target: at
+1,000,000 rows within 1.2× of 100,000).
+"""
+
 ANALYSIS_START = "<!-- analysis: written by hand, kept when `make bench` rewrites this file -->"
 ANALYSIS_END = "<!-- end of analysis -->"
 
@@ -445,7 +457,8 @@ def kept_analysis(previous: str) -> str:
     return previous[start:end + len(ANALYSIS_END)]
 
 
-def render_markdown(report: Report, elapsed: timedelta, analysis: str = "") -> str:
+def render_markdown(report: Report, elapsed: timedelta, analysis: str = "",
+                    registry: str = "") -> str:
     cfg, m = report.config, report.machine
     header, body = rows(report)
     started = timezone.localtime(report.started)
@@ -499,6 +512,9 @@ def render_markdown(report: Report, elapsed: timedelta, analysis: str = "") -> s
         *(f"| {t} | {v} | {'met' if ok else '**missed**'} |" for t, v, ok in targets(report)),
         "",
     ]
+    if registry:
+        lines += ["## Registry import (issue 16)", "", REGISTRY_INTRODUCTION.rstrip("\n"), "",
+                  registry.rstrip("\n"), ""]
     if analysis:
         lines += [analysis, ""]
     notes = [f"{_size(s.size)}: {n}" for s in report.stages for n in s.notes]

@@ -14,6 +14,7 @@ import contextlib
 import os
 import secrets
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +36,8 @@ def log(message: str) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-registry", action="store_true",
+                        help="leave out the registry import's stage")
     parser.add_argument("--tiny", action="store_true",
                         help="300 grids, 500 then 2,000 cases, 2-second load phases "
                              "(what `make test` runs)")
@@ -55,6 +58,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 # --- the database ------------------------------------------------------------------------------
+
+def registry_stage(server_url: str, *, tiny: bool, skip: bool) -> tuple[str, bool]:
+    """Run `python -m bench.registry_import` (100,000 and 1,000,000 rows; tiny: 1,000 and
+    10,000): its Markdown section, and whether it failed."""
+    if skip:
+        return "", False
+    with tempfile.NamedTemporaryFile(suffix=".md") as out:
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env["DATABASE_URL"] = server_url
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "bench.registry_import", "--output", out.name,
+             *(["--tiny"] if tiny else [])], env=env, check=False)
+        return Path(out.name).read_text(encoding="utf-8"), done.returncode != 0
+
 
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
@@ -132,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     anchor = (datetime.strptime(args.anchor, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
               if args.anchor else datetime.now(UTC).replace(second=0, microsecond=0))
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    # The registry import's stage (bench/registry_import.py) in its own database and
+    # process, before the city's: its Markdown section goes into the same report.
+    registry_section, registry_failed = registry_stage(server_url, tiny=args.tiny,
+                                                       skip=args.no_registry)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="civicgrid-bench-") as tmp, \
             bench_database(server_url) as db_url:
@@ -160,10 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     print(render_table(report, elapsed))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-    args.output.write_text(render_markdown(report, elapsed, kept_analysis(previous)),
-                           encoding="utf-8")
+    args.output.write_text(render_markdown(report, elapsed, kept_analysis(previous),
+                                           registry_section), encoding="utf-8")
     log(f"report written to {args.output} (total {elapsed})")
     found = problems(report)
+    if registry_failed:
+        found.append("the registry import's stage failed or found problems (above)")
     for problem in found:
         log(f"problem: {problem}")
     # The tiny run is a test (`make test`): anything that went wrong fails it.

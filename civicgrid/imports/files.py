@@ -144,23 +144,45 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+MAX_LINE = MAX_CELL * MAX_COLUMNS * 4  # bytes: no row of a registry file comes near
+
+
+def _lines(stream: io.BufferedReader, encoding: str) -> Iterator[str]:
+    """The file's lines as text, decoded one at a time (a line feed is never inside a UTF-8
+    or GB18030 character), so that a bad byte is told with its line; a line longer than
+    MAX_LINE is refused before it is held."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE)
+        if not raw:
+            return
+        number += 1
+        if len(raw) >= MAX_LINE and not raw.endswith(b"\n"):
+            raise FileUnreadable(_("第 %(n)d 行过长,无法读取。") % {"n": number})
+        try:
+            yield raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if number == 1:
+                raise FileUnreadable(_("无法读取该文件:它不是 UTF-8 或 GB18030 编码的 CSV "
+                                       "文本,也不是 Excel(.xlsx)文件。")) from exc
+            raise FileUnreadable(_("文件编码不一致:第 %(n)d 行无法按 %(e)s 读取。") % {
+                "n": number, "e": encoding.upper().replace("-SIG", "")}) from exc
+
+
 def _csv_rows(stream: io.BufferedReader) -> tuple[str, Iterator[list[str]]]:
     encoding = detect_encoding(stream.peek(SNIFF)[:SNIFF])
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    header = text.readline(MAX_CELL * MAX_COLUMNS)
+    lines = _lines(stream, encoding)
+    header = next(lines, "")
     delimiter = max(",\t;|", key=header.count)
     dialect = csv.excel if delimiter == "," else _dialect(delimiter)
 
     def rows() -> Iterator[list[str]]:
-        reader = csv.reader(itertools.chain([header], text), dialect)
+        reader = csv.reader(itertools.chain([header], lines), dialect)
         try:
             yield from reader
-        except UnicodeDecodeError as exc:
-            raise FileUnreadable(_("文件编码不一致:第 %(n)d 行之后无法按 %(e)s 读取。") % {
-                "n": reader.line_num, "e": encoding.upper().replace("-SIG", "")}) from exc
         except csv.Error as exc:
-            raise FileUnreadable(_("第 %(n)d 行格式错误,无法读取(如引号未闭合或单元格过长)。")
-                                 % {"n": reader.line_num}) from exc
+            raise FileUnreadable(_("读到第 %(n)d 行时格式错误,无法继续读取(如引号未闭合或单元格"
+                                   "过长)。") % {"n": reader.line_num}) from exc
     return encoding.replace("-sig", ""), rows()
 
 

@@ -336,3 +336,35 @@ def test_the_worked_example_of_the_docs(world):
                                          start=False).pk)
     assert undone.report["kept"] == []
     assert Person.objects.count() == 0 and Room.objects.get(pk=room.pk).use == "unknown"
+
+
+@pytest.mark.parametrize(("content", "name", "error"), [
+    (b"PK\x03\x04" + b"\x00" * 200, "broken.xlsx",
+     "无法读取该 XLSX 文件,请确认文件完整且为 Excel 2007 及以上格式。"),
+    (bytes(range(256)) * 40, "noise.csv",  # (its first line decodes: a header of nothing known)
+     "缺少必需的列:姓名、人口类型。请检查表头或选择其他映射方案。"),
+    (bytes(range(128, 256)) * 40, "binary.csv",
+     "无法读取该文件:它不是 UTF-8 或 GB18030 编码的 CSV 文本,也不是 Excel(.xlsx)文件。"),
+    ("公民身份号码,姓名,人口类型\r\n".encode() + b"1,a,b\r\n" * 12000
+     + bytes(range(128, 256)), "mixed.csv",  # (past the 64 KiB the encoding is told by)
+     "文件编码不一致:第 12002 行无法按 UTF-8 读取。"),
+    ("姓名,人口类型\r\n\"张三,户籍人口\r\n".encode() + b"x" * 5000, "quote.csv",
+     "读到第 3 行时格式错误,无法继续读取(如引号未闭合或单元格过长)。"),
+    (b"\r\n\r\n", "blank.csv", "文件中没有表头行。"),
+    ("姓名,人口类型\r\n".encode() + b"a" * 900_000, "long.csv", "第 2 行过长,无法读取。"),
+])
+def test_a_hostile_or_broken_file_fails_with_a_message_and_writes_nothing(
+        world, content, name, error):
+    run = checked(actor=_admin(world), area=world.street_a, content=content, name=name)
+    assert (run.status, run.error) == (ImportStatus.FAILED, error)
+    assert StagedRow.objects.filter(run=run).count() == 0
+    assert Person.objects.count() == 0
+
+
+def test_a_cell_longer_than_any_field_is_rejected_not_cut(world):
+    rows = [HEADER, [VALID_ID, "张" * 1001, "户籍人口", world.grid_a1.code, "", "", "", "", ""],
+            [ID_B, "李" * 61, "户籍人口", world.grid_a1.code, "", "", "", "", ""]]
+    run = checked(actor=_admin(world), area=world.street_a, content=csv_bytes(rows))
+    staged = _staged(run)
+    assert staged[2] == ("rejected", "单元格内容过长(超过 1000 个字符)。", [])
+    assert staged[3][0] == "rejected" and staged[3][1].startswith("姓名:")

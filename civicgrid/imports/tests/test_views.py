@@ -137,3 +137,34 @@ def test_the_runs_list_runs_a_fixed_number_of_queries(world, client):
     for _ in range(3):
         checked(actor=admin, area=world.street_a, content=_file(world))
     assert queries() == one
+
+
+def test_originals_past_the_retention_period_are_deleted_and_the_run_kept(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicgrid.audit.models import AuditEntry
+    from civicgrid.imports.files import storage_dir
+    from civicgrid.imports.services import import_files_expire
+
+    settings.IMPORT_FILE_RETENTION_DAYS = 90
+    admin = world.users[Role.ADMINISTRATOR]
+    old = checked(actor=admin, area=world.street_a, content=_file(world))
+    recent = checked(actor=admin, area=world.street_a, content=_file(world))
+    ImportRun.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=91))
+    ImportRun.objects.filter(pk=recent.pk).update(
+        created_at=timezone.now() - timedelta(days=89))
+    old_path = storage_dir() / old.file_path
+    assert old_path.exists()
+    report = import_files_expire()
+    assert report.files == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.file_path, old.file_deleted_at is not None, old.counts["new"]) == ("", True, 1)
+    assert not old_path.exists()
+    assert recent.file_path and (storage_dir() / recent.file_path).exists()
+    entry = AuditEntry.objects.filter(event_type="import.files_deleted").get()
+    assert entry.details["runs"] == [old.pk]
+    assert import_files_expire().files == 0

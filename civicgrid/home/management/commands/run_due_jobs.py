@@ -4,6 +4,7 @@ from civicgrid.api.services import idempotency_purge
 from civicgrid.audit.context import acting_from
 from civicgrid.audit.services import audit_seal
 from civicgrid.cases.services import due_jobs_run
+from civicgrid.imports.services import import_files_expire
 from civicgrid.notices.services import notice_digests_send
 from civicgrid.registry.services.retention import retention_apply
 from civicgrid.warnings.services import area_status_evaluate_due, check_reminders_send
@@ -16,7 +17,8 @@ class Command(BaseCommand):
             "checks, compute today's area warning statuses (once a day), send the daily "
             "notice digests (once a day per person, only with NOTICE_GATEWAY), due webhook "
             "retries, purge API idempotency records older than 24 hours, remove the personal "
-            "details of people who left the registry long ago, and seal the audit "
+            "details of people who left the registry long ago, delete the original files "
+            "of old imports, and seal the audit "
             "entries left unsealed. In production "
             "Celery beat runs them (CELERY_BEAT_SCHEDULE); in the embedded set-up run this "
             "from cron.")
@@ -31,6 +33,9 @@ class Command(BaseCommand):
             # What the beat task api.purge_idempotency does hourly (civicgrid/api/tasks.py).
             idempotency_purged = idempotency_purge(older_than_hours=24)
             retention = retention_apply()
+            # What the beat task imports.expire_files does daily: import originals past
+            # IMPORT_FILE_RETENTION_DAYS.
+            expired = import_files_expire()
             # What the beat task audit.seal does every few seconds: whatever the jobs above
             # (or a process that died before its own seal) left unsealed.
             sealed = audit_seal(wait=True)
@@ -44,6 +49,7 @@ class Command(BaseCommand):
             f"webhook retries delivered: {webhooks_delivered}\n"
             f"idempotency records purged: {idempotency_purged}\n"
             f"registry retention: {retention.people} people before {retention.cutoff}\n"
+            f"import files deleted: {expired.files} uploaded before {expired.cutoff}\n"
             f"audit entries sealed: {sealed}"
         )
 
