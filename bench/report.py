@@ -321,17 +321,21 @@ full run; the analysis section is written by hand and kept.
 ## How to run
 
 ```sh
-make bench                          # 7,000 grids, 100,000 then 1,000,000 cases; rewrites this file
+make bench                          # the registry import (100,000 and 1,000,000 rows), then
+                                    # 7,000 grids, 100,000 then 1,000,000 cases; rewrites this file
 make bench BENCH_ARGS=--with-5m     # adds a third stage at 5,000,000 cases
+make bench BENCH_ARGS=--no-registry # the city alone
 uv run python -m bench.run --help   # sizes, seconds, seed, anchor, output (DATABASE_URL: a server)
+uv run python -m bench.registry_import --help   # the registry import's stage alone
 ```
 
 PostgreSQL comes from `scripts/with_test_postgres.py` as for the tests (`TEST_DATABASE_URL`, else
 a local server, else a throwaway cluster); the benchmark creates its own database
 `civicgrid_bench_<random>` there and drops it at the end. `make test` runs it at a tiny size (300
-grids, 500 then 2,000 cases, 2-second load phases) and fails if any request fails, the rollup
-disagrees with the cases or a stage has not the whole backlog (a missed target does not fail
-it).
+grids, 500 then 2,000 cases, 2-second load phases; the registry import at 1,000 and 10,000
+rows) and fails if any request fails, the rollup disagrees with the cases, a stage has not the
+whole backlog or an import does not bring every row in and then find no change (a missed
+target does not fail it).
 
 ## What the run builds
 

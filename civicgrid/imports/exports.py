@@ -53,6 +53,7 @@ from civicgrid.imports.profiles import (
     CODE_TABLES,
     ORGANISATION_CODE_TABLES,
     PROFILES,
+    RENTAL_CODE_TABLES,
     YES_NO,
     ImportKind,
     Profile,
@@ -63,6 +64,7 @@ from civicgrid.registry.models import (
     Organisation,
     Person,
     PersonStatus,
+    Rental,
     Residence,
 )
 
@@ -72,7 +74,7 @@ BATCH = 1000
 AREA_HEADER = "网格代码"  # the area column holds the record's grid (an alias in every profile)
 # Fields no record of the kind holds: their columns would always be blank.
 NOT_HELD = {ImportKind.PEOPLE: {"lng", "lat"}, ImportKind.ORGANISATIONS: {"lng", "lat"},
-            ImportKind.BUILDINGS: {"rooms_per_floor"}}
+            ImportKind.BUILDINGS: {"rooms_per_floor"}, ImportKind.RENTALS: set()}
 # Profiles that write the codes of their standard where the code table has them.
 CODED_PROFILES = frozenset({"gat1749-floating"})
 
@@ -139,7 +141,8 @@ def _writers(profile: Profile) -> dict[str, dict[Any, str]]:
         ImportKind.PEOPLE: dict(CODE_TABLES),
         ImportKind.ORGANISATIONS: {**ORGANISATION_CODE_TABLES, "has_trade_union": YES_NO,
                                    "has_party_organisation": YES_NO},
-        ImportKind.BUILDINGS: dict(BUILDING_CODE_TABLES)}
+        ImportKind.BUILDINGS: dict(BUILDING_CODE_TABLES),
+        ImportKind.RENTALS: dict(RENTAL_CODE_TABLES)}
     return {name: _inverse(table, codes=codes) for name, table in by_kind[profile.kind].items()}
 
 
@@ -219,6 +222,33 @@ def _buildings(area: Area, actor: User) -> Iterator[dict[str, Any]]:
                    "units": b.units, "built_year": b.built_year, "lng": b.lng, "lat": b.lat}
 
 
+def _rentals(area: Area, actor: User, revealed: bool) -> Iterator[dict[str, Any]]:
+    """The rooms let out, with their lessors: a lessor's document number in clear only when
+    revealed and the lessor is someone the exporter may see (else masked)."""
+    rentals = Rental.objects.restrict(actor, "view").filter(
+        grid_code__startswith=area.code, active=True).select_related(
+        "room__building", "lessor_person", "lessor_organisation")
+    for batch in _batches(rentals):
+        visible = set(Person.objects.restrict(actor, "view").filter(
+            pk__in=[r.lessor_person_id for r in batch if r.lessor_person_id]).values_list(
+            "pk", flat=True)) if revealed else set()
+        for r in batch:
+            person, room = r.lessor_person, r.room
+            yield {
+                "address": room.address, "building_code": room.building.code,
+                "unit": room.unit, "floor": room.floor, "room_number": room.number,
+                "lessor_id_number": "" if person is None else (
+                    unseal(person.id_number_encrypted) if person.pk in visible
+                    else person.id_number_masked),
+                "lessor_document_type": person.document_type if person else "",
+                "lessor_credit_code": (r.lessor_organisation.credit_code or ""
+                                       if r.lessor_organisation else ""),
+                "occupant_limit": r.occupant_limit, "filing_number": r.filing_number,
+                "lease_start": r.lease_start, "lease_end": r.lease_end, "purpose": r.purpose,
+                "fire_exits": r.fire_exits,
+                "responsibility_signed_on": r.responsibility_signed_on}
+
+
 def _cells(records: Iterator[dict[str, Any]], columns: list[Column],
            writers: dict[str, dict[Any, str]]) -> Iterator[list[Any]]:
     """Each record as the cells of its row: a coded value as the profile writes it, a
@@ -279,7 +309,7 @@ def _refuse(*, area: Area, kind: str, profile: str, file_format: str, actor: Use
     """Every rule of an export, checked before anything is read or written."""
     scope = get_scope(actor)
     models_of = {ImportKind.PEOPLE: Person, ImportKind.ORGANISATIONS: Organisation,
-                 ImportKind.BUILDINGS: Building}
+                 ImportKind.BUILDINGS: Building, ImportKind.RENTALS: Rental}
     if not scope.can(EXPORT_PERMISSION) or not scope.covers_code(area.code):
         raise PermissionDenied
     if reveal_reason.strip() and not scope.can(REVEAL_PERMISSION):
@@ -296,9 +326,9 @@ def _refuse(*, area: Area, kind: str, profile: str, file_format: str, actor: Use
         raise ValidationError({"profile": _("该映射方案不适用于所选数据类型。")})
     if file_format not in ExportFormat.values:
         raise ValidationError({"file_format": _("请选择文件格式。")})
-    if reveal_reason.strip() and kind != ImportKind.PEOPLE:
+    if reveal_reason.strip() and kind not in (ImportKind.PEOPLE, ImportKind.RENTALS):
         raise ValidationError({"reveal_reason": _(
-            "只有实有人口含加密的证件号码和联系电话;导出单位或楼栋无需填写理由。")})
+            "只有实有人口和出租房屋(出租人)含加密的证件号码;导出单位或楼栋无需填写理由。")})
     if len(reveal_reason.strip()) > REASON_LIMIT:
         raise ValidationError({"reveal_reason": _("理由不能超过 %(n)d 个字。") % {
             "n": REASON_LIMIT}})
@@ -323,6 +353,8 @@ def registry_export(*, area: Area, kind: str, profile: str, file_format: str, ac
         records = _people(area, chosen, actor, revealed)
     elif kind == ImportKind.ORGANISATIONS:
         records = _organisations(area, actor)
+    elif kind == ImportKind.RENTALS:
+        records = _rentals(area, actor, revealed)
     else:
         records = _buildings(area, actor)
     rows = _cells(records, columns, _writers(chosen))
@@ -338,7 +370,8 @@ def registry_export(*, area: Area, kind: str, profile: str, file_format: str, ac
             "area": area.code, "kind": kind, "profile": chosen.code, "format": file_format,
             "count": count, "revealed": revealed}
         if revealed:
-            details.update(fields=["id_number", "phone"], reason=reason)
+            details.update(fields=["id_number", "phone"] if kind == ImportKind.PEOPLE
+                           else ["lessor_id_number"], reason=reason)
         audit_record(actor=actor, event_type=AuditEventType.REGISTRY_EXPORTED, subject=area,
                      subject_repr=area.code, details=details)
     except BaseException:

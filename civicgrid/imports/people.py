@@ -19,25 +19,28 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
-from civicgrid.core.idnumbers import clean_code
 from civicgrid.imports.bulk import insert_many
 from civicgrid.imports.models import ImportRun, Outcome
 from civicgrid.imports.profiles import CODE_TABLES, Profile
 from civicgrid.imports.rows import (
     Checked,
     Places,
+    RoomRef,
     RowRejected,
+    ambiguous_address,
     coded,
     parse_date,
-    parse_int,
     parse_point,
     reason_of,
     rejected,
+    room_key_of,
+    room_not_found,
+    rooms_named,
 )
 from civicgrid.registry.figures import contributions, figures_move
 from civicgrid.registry.models import (
@@ -72,13 +75,6 @@ PHONE_COLUMNS = ("phone_encrypted", "phone_hash", "phone_masked", "phone_last4")
 RESTORED = ("name", "sex", "birth_date", "ethnicity", "kind", "hukou_code", "nationality",
             "stay_purpose", "education", "occupation", *PHONE_COLUMNS, "grid_id", "grid_code",
             "verified_at", "updated_at", "version")
-
-
-@dataclasses.dataclass(frozen=True)
-class _Room:
-    pk: int
-    grid_code: str
-    building_id: int
 
 
 @dataclasses.dataclass
@@ -155,17 +151,7 @@ class PeopleImport:
             provided.add("phone_hash")
         if document_type == "id_card":
             provided |= {"birth_date", "sex"}
-        room_key: tuple[str, ...] | None = None
-        if values.get("building_code"):  # (building code, unit, floor, room)
-            unit = parse_int(values.get("unit", "") or "1", self.labels["unit"], 1, 50)
-            floor = parse_int(values.get("floor", ""), self.labels["floor"], -10, 200)
-            number = clean_code(values.get("room_number", ""))
-            if floor is None or not number:
-                raise RowRejected(_("住址:填写楼栋编码时须同时填写楼层和室号。"))
-            room_key = ("code", clean_code(values["building_code"]), str(unit), str(floor),
-                        number)
-        elif values.get("address"):
-            room_key = ("address", " ".join(values["address"].split()))
+        room_key = room_key_of(values, self.labels)
         kind = coded(values.get("residence_kind", ""), CODE_TABLES["residence_kind"],
                      self.labels["residence_kind"])
         since = parse_date(values.get("since", ""), self.labels["since"], today=self.today)
@@ -179,31 +165,6 @@ class PeopleImport:
             residence_kind=kind or ResidenceKind.LIVING, since=since)
 
     # --- a batch against the tables ----------------------------------------------------------
-
-    def _rooms(self, pending: list[_Pending]) -> dict[tuple[str, ...], _Room | None]:
-        """The rooms the rows name, found in the run's area (None: the address names more
-        than one room there)."""
-        keys = [p.room_key for p in pending if p.room_key]
-        found: dict[tuple[str, ...], _Room | None] = {}
-        addresses = [k[1] for k in keys if k[0] == "address"]
-        area = Q(grid_code__startswith=self.run.area_code)
-        if addresses:
-            for pk, address, grid, building in Room.objects.filter(
-                    area, address__in=addresses).values_list(
-                    "pk", "address", "grid_code", "building_id"):
-                key = ("address", address)
-                found[key] = None if key in found else _Room(pk, grid, building)
-        codes = {k[1] for k in keys if k[0] == "code"}
-        if codes:
-            wanted = {k for k in keys if k[0] == "code"}
-            for pk, grid, building, code, unit, floor, number in Room.objects.filter(
-                    area, building__code__in=codes).values_list(
-                    "pk", "grid_code", "building_id", "building__code", "unit", "floor",
-                    "number").iterator(chunk_size=5000):
-                by_code: tuple[str, ...] = ("code", code, str(unit), str(floor), number)
-                if by_code in wanted:
-                    found[by_code] = _Room(pk, grid, building)
-        return found
 
     def check(self, pending: list[_Pending]) -> list[Checked]:
         # (`exclude` states the unique index's condition: PostgreSQL then uses it)
@@ -220,7 +181,7 @@ class PeopleImport:
                 living.add((person, room))
                 if grid.startswith(self.run.area_code):
                     in_area.add(person)
-        rooms = self._rooms(pending)
+        rooms = rooms_named(self.run.area_code, [p.room_key for p in pending if p.room_key])
         dormitories = set(Dormitory.objects.filter(
             building_id__in={r.building_id for r in rooms.values() if r}).values_list(
             "building_id", flat=True)) if rooms else set()
@@ -237,15 +198,14 @@ class PeopleImport:
                 out.append(rejected(row.row_number, exc.reason))
         return out
 
-    def _grid(self, row: _Pending, room: _Room | None, located: str,
+    def _grid(self, row: _Pending, room: RoomRef | None, located: str,
               person: dict[str, Any] | None) -> str:
         if room is not None:
             if row.area_code and not room.grid_code.startswith(row.area_code):
                 raise RowRejected(_("住址:该房屋不在所填社区(网格)内。"))
             return room.grid_code
         if row.room_key:
-            raise RowRejected(_("住址:在本次导入的区域内找不到该房屋(按标准地址或楼栋编码、"
-                                "单元、楼层、室号查找)。"))
+            raise RowRejected(room_not_found())
         if self.places.is_grid(row.area_code):
             return row.area_code
         if located and located.startswith(row.area_code):
@@ -255,11 +215,10 @@ class PeopleImport:
         raise RowRejected(_("无法确定所在网格:请提供住址、网格代码或网格内的经纬度。"))
 
     def _compare(self, row: _Pending, person: dict[str, Any] | None, in_area: set[int],
-                 rooms: dict[tuple[str, ...], _Room | None], living: set[tuple[int, int]],
+                 rooms: dict[tuple[str, ...], RoomRef | None], living: set[tuple[int, int]],
                  dormitories: set[int], located: str) -> Checked:
         if row.room_key and row.room_key in rooms and rooms[row.room_key] is None:
-            raise RowRejected(_("住址:该标准地址在本次导入的区域内对应多个房屋,请改用楼栋编码、"
-                                "单元、楼层、室号。"))
+            raise RowRejected(ambiguous_address())
         room = rooms.get(row.room_key) if row.room_key else None
         grid = self._grid(row, room, located, person)
         if room is not None and row.residence_kind == ResidenceKind.DORMITORY \

@@ -25,6 +25,7 @@ class ImportKind(models.TextChoices):
     PEOPLE = "people", _("实有人口(含居住信息)")
     ORGANISATIONS = "organisations", _("实有单位")
     BUILDINGS = "buildings", _("楼栋(含房屋)")
+    RENTALS = "rentals", _("出租房屋")
 
 
 # field -> header names (compared after `header_key`)
@@ -87,10 +88,31 @@ BUILDING_ALIASES: dict[str, tuple[str, ...]] = {
     "lat": PEOPLE_ALIASES["lat"],
 }
 
+RENTAL_ALIASES: dict[str, tuple[str, ...]] = {
+    "address": ("房屋地址", "出租房屋地址", "标准地址", "地址", "address"),
+    "building_code": PEOPLE_ALIASES["building_code"],
+    "unit": PEOPLE_ALIASES["unit"],
+    "floor": PEOPLE_ALIASES["floor"],
+    "room_number": PEOPLE_ALIASES["room_number"],
+    "lessor_id_number": ("出租人证件号码", "出租人公民身份号码", "房东证件号码", "房东身份证号",
+                         "lessor_id_number"),
+    "lessor_document_type": ("出租人证件类型", "lessor_document_type"),
+    "lessor_credit_code": ("出租单位统一社会信用代码", "出租单位信用代码", "lessor_credit_code"),
+    "occupant_limit": ("限住人数", "核定居住人数", "occupant_limit"),
+    "filing_number": ("租赁备案号", "备案编号", "filing_number"),
+    "lease_start": ("租赁起始日期", "租期起", "lease_start"),
+    "lease_end": ("租赁截止日期", "租期止", "lease_end"),
+    "purpose": ("出租用途", "租赁用途", "purpose"),
+    "fire_exits": ("安全出口数", "fire_exits"),
+    "responsibility_signed_on": ("治安责任书签订日期", "责任书签订日期",
+                                 "responsibility_signed_on"),
+}
+
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     ImportKind.PEOPLE: PEOPLE_ALIASES,
     ImportKind.ORGANISATIONS: ORGANISATION_ALIASES,
     ImportKind.BUILDINGS: BUILDING_ALIASES,
+    ImportKind.RENTALS: RENTAL_ALIASES,
 }
 
 # --- code tables: source codes and labels -> stored values -----------------------------
@@ -163,6 +185,11 @@ CODE_TABLES: dict[str, dict[str, str]] = {
 ORGANISATION_CODE_TABLES: dict[str, dict[str, str]] = {
     "kind": ORGANISATION_KIND, "authority": AUTHORITY}
 BUILDING_CODE_TABLES: dict[str, dict[str, str]] = {"use": BUILDING_USE}
+RENTAL_PURPOSE = {"居住": "dwelling", "住宅": "dwelling", "经营": "business", "商用": "business",
+                  "仓储": "storage", "其他": "other"}
+RENTAL_PURPOSE.update({v: v for v in set(RENTAL_PURPOSE.values())})
+RENTAL_CODE_TABLES: dict[str, dict[str, str]] = {"purpose": RENTAL_PURPOSE,
+                                                 "lessor_document_type": DOCUMENT_TYPE}
 
 
 @dataclass(frozen=True)
@@ -207,6 +234,15 @@ PROFILES: dict[str, Profile] = {p.code: p for p in (
                       ("门牌号", "1号"), ("楼栋用途", "住宅"), ("地上层数", "6"),
                       ("地下层数", "0"), ("单元数", "2"), ("每层户数", "2"),
                       ("建成年份", "1998"), ("经度", ""), ("纬度", ""))),
+    Profile("civicgrid-rentals", _("civicgrid 出租房屋模板"), ImportKind.RENTALS,
+            required=("occupant_limit",),
+            template=(("房屋地址", "城东街道和平路1号1号楼1单元302室"), ("楼栋编码", ""),
+                      ("单元", ""), ("楼层", ""), ("室号", ""),
+                      ("出租人证件号码", "11010519491231002X"), ("出租人证件类型", "居民身份证"),
+                      ("出租单位统一社会信用代码", ""), ("限住人数", "4"),
+                      ("租赁备案号", "ZL2026-0001"), ("租赁起始日期", "2026-01-01"),
+                      ("租赁截止日期", "2026-12-31"), ("出租用途", "居住"), ("安全出口数", "1"),
+                      ("治安责任书签订日期", "2026-01-01"))),
 )}
 
 

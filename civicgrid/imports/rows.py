@@ -17,11 +17,13 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civicgrid.areas.locator import grid_locator
 from civicgrid.areas.models import Area, Level
 from civicgrid.core.crypto import decrypt_text, encrypt_text
+from civicgrid.core.idnumbers import clean_code
 from civicgrid.imports.models import ImportRun, Outcome
 
 
@@ -155,3 +157,63 @@ def parse_point(lng: str, lat: str) -> tuple[float, float] | None:
     if not (73 <= x <= 136 and 3 <= y <= 54):
         raise RowRejected(_("经纬度:不在中国境内。"))
     return (x, y)
+
+
+# --- rooms named by a row ---------------------------------------------------------------------
+
+def room_not_found() -> str:  # (translated when the message is needed)
+    return _("住址:在本次导入的区域内找不到该房屋(按标准地址或楼栋编码、单元、楼层、室号查找)。")
+
+
+def ambiguous_address() -> str:
+    return _("住址:该标准地址在本次导入的区域内对应多个房屋,请改用楼栋编码、单元、楼层、室号。")
+
+
+@dataclass(frozen=True)
+class RoomRef:
+    pk: int
+    grid_code: str
+    building_id: int
+
+
+def room_key_of(values: dict[str, str], labels: dict[str, str]) -> tuple[str, ...] | None:
+    """How the row names a room: ("code", building code, unit, floor, room number) or
+    ("address", standard address); None when it names none."""
+    if values.get("building_code"):
+        unit = parse_int(values.get("unit", "") or "1", labels["unit"], 1, 50)
+        floor = parse_int(values.get("floor", ""), labels["floor"], -10, 200)
+        number = clean_code(values.get("room_number", ""))
+        if floor is None or not number:
+            raise RowRejected(_("住址:填写楼栋编码时须同时填写楼层和室号。"))
+        return ("code", clean_code(values["building_code"]), str(unit), str(floor), number)
+    if values.get("address"):
+        return ("address", " ".join(values["address"].split()))
+    return None
+
+
+def rooms_named(area_code: str, keys: list[tuple[str, ...]]
+                ) -> dict[tuple[str, ...], RoomRef | None]:
+    """The rooms the keys name, found in the area (None: the address names more than one
+    room there). Two queries at most."""
+    from civicgrid.registry.models import Room
+
+    found: dict[tuple[str, ...], RoomRef | None] = {}
+    area = Q(grid_code__startswith=area_code)
+    addresses = [k[1] for k in keys if k[0] == "address"]
+    if addresses:
+        for pk, address, grid, building in Room.objects.filter(
+                area, address__in=addresses).values_list(
+                "pk", "address", "grid_code", "building_id"):
+            key = ("address", address)
+            found[key] = None if key in found else RoomRef(pk, grid, building)
+    codes = {k[1] for k in keys if k[0] == "code"}
+    if codes:
+        wanted = {k for k in keys if k[0] == "code"}
+        for pk, grid, building, code, unit, floor, number in Room.objects.filter(
+                area, building__code__in=codes).values_list(
+                "pk", "grid_code", "building_id", "building__code", "unit", "floor",
+                "number").iterator(chunk_size=5000):
+            by_code: tuple[str, ...] = ("code", code, str(unit), str(floor), number)
+            if by_code in wanted:
+                found[by_code] = RoomRef(pk, grid, building)
+    return found

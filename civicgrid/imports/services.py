@@ -71,11 +71,12 @@ def importer_for(run: ImportRun, actor: User) -> Importer:
     from civicgrid.imports.buildings import BuildingsImport
     from civicgrid.imports.organisations import OrganisationsImport
     from civicgrid.imports.people import PeopleImport
+    from civicgrid.imports.rentals import RentalsImport
 
     profile = PROFILES[run.profile]
     kinds: dict[str, Callable[[ImportRun, Profile, User], Importer]] = {
         "people": PeopleImport, "organisations": OrganisationsImport,
-        "buildings": BuildingsImport}
+        "buildings": BuildingsImport, "rentals": RentalsImport}
     return kinds[profile.kind](run, profile, actor)
 
 

@@ -18,6 +18,7 @@ from civicgrid.registry.models import (
     Organisation,
     Person,
     PersonChange,
+    Rental,
     Residence,
     ResidencePermit,
     Room,
@@ -25,7 +26,8 @@ from civicgrid.registry.models import (
 
 MODELS: dict[str, type[models.Model]] = {
     "registry.person": Person, "registry.residence": Residence, "registry.room": Room,
-    "registry.organisation": Organisation, "registry.building": Building}
+    "registry.organisation": Organisation, "registry.building": Building,
+    "registry.rental": Rental}
 
 
 def _restored(model: type[models.Model], before: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +47,7 @@ def _unchanged_since(model: type[models.Model], record: Any, change: ImportChang
 
 def _touched(batch: list[ImportChange], residences: dict[int, Residence]) -> dict[str, set[int]]:
     touched: dict[str, set[int]] = {"people": set(), "rooms": set(), "organisations": set(),
-                                    "buildings": set()}
+                                    "buildings": set(), "rentals": set()}
     for change in batch:
         if change.model == "registry.person":
             touched["people"].add(change.object_id)
@@ -53,6 +55,8 @@ def _touched(batch: list[ImportChange], residences: dict[int, Residence]) -> dic
             touched["rooms"].add(change.object_id)
         elif change.model == "registry.organisation":
             touched["organisations"].add(change.object_id)
+        elif change.model == "registry.rental":
+            touched["rentals"].add(change.object_id)
         elif change.model == "registry.building":
             touched["buildings"].add(change.object_id)
             touched["rooms"] |= set(Room.objects.filter(

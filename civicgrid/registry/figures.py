@@ -150,14 +150,15 @@ def figures_recount() -> Counts:
 
 
 def contributions(*, buildings: Iterable[int] = (), rooms: Iterable[int] = (),
-                  people: Iterable[int] = (), organisations: Iterable[int] = ()) -> Counts:
+                  people: Iterable[int] = (), organisations: Iterable[int] = (),
+                  rentals: Iterable[int] = ()) -> Counts:
     """What these records add to the figures now, counted from the tables (a bulk write
     moves the figures by the difference of its records' contributions before and after:
     `figures_move(before, after)`, as the one-record services do)."""
     return _counted(Building.objects.filter(pk__in=list(buildings)),
                     Room.objects.filter(pk__in=list(rooms)),
                     Person.objects.filter(pk__in=list(people)),
-                    Household.objects.none(), Rental.objects.none(),
+                    Household.objects.none(), Rental.objects.filter(pk__in=list(rentals)),
                     Organisation.objects.filter(pk__in=list(organisations)))
 
 

@@ -25,15 +25,24 @@ from civicgrid.imports.exports import ExportFile, registry_export
 from civicgrid.imports.models import ImportChange, ImportStatus
 from civicgrid.imports.profiles import PROFILES
 from civicgrid.imports.tests.helpers import applied, checked
-from civicgrid.registry.models import Building, Organisation, Person, Residence, Room
+from civicgrid.registry.models import (
+    Building,
+    Organisation,
+    Person,
+    Rental,
+    Residence,
+    Room,
+)
 from civicgrid.registry.services import (
     BuildingInput,
     OrganisationInput,
     PersonInput,
+    RentalInput,
     building_create,
     organisation_create,
     person_create,
     person_leave,
+    rental_record,
 )
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +112,13 @@ def _registry(world) -> Registry:
         name="桃坞书画社", kind="community_group", address="和平路8号"))
     organisation_create(grid=world.grid_b1, actor=outsider, data=OrganisationInput(
         name="濠西书画社", kind="community_group"))
+    # rentals: 张三 lets 201 (where 李四 rents), the enterprise lets 102
+    rental_record(room=b1.rooms.get(number="201"), actor=sup, data=RentalInput(
+        occupant_limit=3, lessor_person=zhang, filing_number="ZL2026-0001",
+        lease_start=date(2023, 3, 1), responsibility_signed_on=date(2023, 3, 1)))
+    rental_record(room=b1.rooms.get(number="102"), actor=sup, data=RentalInput(
+        occupant_limit=2, purpose="storage", fire_exits=2,
+        lessor_organisation=Organisation.objects.get(credit_code=CREDIT)))
     return Registry(b1=b1, b2=b2, zhang=zhang, li=li, alice=alice)
 
 
@@ -268,7 +284,7 @@ def test_out_of_scope_records_are_never_exported(world, registry, monkeypatch):
 
 def _snapshot():
     out = {}
-    for model in (Person, Residence, Room, Building, Organisation):
+    for model in (Person, Residence, Room, Building, Organisation, Rental):
         out[model.__name__] = sorted(tuple(sorted(r.items())) for r in model.objects.values())
     return out
 
@@ -283,7 +299,7 @@ def test_an_exported_file_imports_again_with_no_change(world, registry, profile,
     kind = PROFILES[profile].kind
     sup = world.users[Role.SUPERVISOR]
     export = _export(world, kind=kind, profile=profile, file_format=file_format,
-                     reveal_reason="往返校验" if kind == "people" else "")
+                     reveal_reason="往返校验" if kind in ("people", "rentals") else "")
     content = export.file.read()
     before = _snapshot()
     run = checked(actor=sup, area=world.street_a, content=content, profile=profile,

@@ -127,3 +127,54 @@ def test_organisations_match_on_the_credit_code(world):
     assert Organisation.objects.get(pk=company.pk).staff_count == 15
     _undo(changed, admin)
     assert Organisation.objects.get(pk=company.pk).staff_count == 12
+
+
+RENTAL_HEADER = ["楼栋编码", "楼层", "室号", "出租人证件号码", "出租单位统一社会信用代码",
+                 "限住人数", "租赁起始日期", "出租用途"]
+
+
+def test_rentals_name_their_room_and_a_registered_lessor(world):
+    from civicgrid.imports.tests.helpers import building
+    from civicgrid.registry.models import Rental
+    from civicgrid.registry.services import PersonInput, person_create
+
+    admin = world.users[Role.ADMINISTRATOR]
+    b = building(world)
+    lessor = person_create(grid=world.grid_a1, actor=world.users[Role.SUPERVISOR],
+                           data=PersonInput(name="房东甲", kind="registered",
+                                            id_number="11010519491231002X"))
+    rows = [RENTAL_HEADER,
+            [b.code, "1", "101", "11010519491231002X", "", "4", "2026-01-01", "居住"],
+            [b.code, "1", "102", "320602198001010013", "", "2", "", ""],
+            [b.code, "2", "201", "", "", "2", "", ""],
+            [b.code, "2", "209", "11010519491231002X", "", "2", "", ""],
+            [b.code, "2", "202", "11010519491231002X", "", "0", "", ""]]
+    run = checked(actor=admin, area=world.street_a, content=csv_bytes(rows),
+                  profile="civicgrid-rentals")
+    assert _staged(run) == {
+        2: ("new", "", []),
+        3: ("rejected", "出租人证件号码:该出租人尚未登记为实有人口,请先登记(或导入)。", []),
+        4: ("rejected", "出租人:请填写出租人证件号码或出租单位统一社会信用代码(二者选一)。", []),
+        5: ("rejected", "住址:在本次导入的区域内找不到该房屋(按标准地址或楼栋编码、单元、楼层、"
+                        "室号查找)。", []),
+        6: ("rejected", "限住人数:应为 1 至 500 之间的整数。", [])}
+    run = applied(run, admin)
+    rental = Rental.objects.get()
+    assert (rental.room.number, rental.lessor_person_id, rental.occupant_limit,
+            str(rental.lease_start), rental.purpose) == ("101", lessor.pk, 4, "2026-01-01",
+                                                         "dwelling")
+    assert figures_differences() == {}
+    assert GridFigures.objects.get(grid_code=world.grid_a1.code).rentals == 1
+    again = checked(actor=admin, area=world.street_a, content=csv_bytes(rows[:2]),
+                    profile="civicgrid-rentals")
+    assert again.counts["unchanged"] == 1
+    rows[1][5] = "6"
+    changed = applied(checked(actor=admin, area=world.street_a, content=csv_bytes(rows[:2]),
+                              profile="civicgrid-rentals"), admin)
+    assert _staged(changed)[2] == ("changed", "", ["occupant_limit"])
+    assert Rental.objects.get().occupant_limit == 6
+    _undo(changed, admin)
+    assert Rental.objects.get().occupant_limit == 4
+    _undo(run, admin)
+    assert Rental.objects.count() == 0
+    assert figures_differences() == {}

@@ -216,7 +216,9 @@ class RentalInput:
     hazard_level: str = HazardLevel.NONE
 
 
-def _clean_rental(actor: User, data: RentalInput) -> dict[str, object]:
+def rental_columns(data: RentalInput) -> dict[str, object]:
+    """A rental's stored columns from the input, every rule checked but who may see the
+    lessor (reads nothing): the import's row check applies the same rules."""
     limit = data.occupant_limit
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
         raise ValidationError({"occupant_limit": _("限住人数应在1至500之间。")})
@@ -230,9 +232,6 @@ def _clean_rental(actor: User, data: RentalInput) -> dict[str, object]:
         raise ValidationError({"lessor_person": _("请填写出租人(个人或单位,二者选一)。")})
     if data.lease_start and data.lease_end and data.lease_end < data.lease_start:
         raise ValidationError({"lease_end": _("租赁截止日期不能早于起始日期。")})
-    _visible(actor, Person, data.lessor_person.pk if data.lessor_person else None)
-    _visible(actor, Organisation,
-             data.lessor_organisation.pk if data.lessor_organisation else None)
     return {
         "occupant_limit": limit, "lessor_person": data.lessor_person,
         "lessor_organisation": data.lessor_organisation,
@@ -243,6 +242,14 @@ def _clean_rental(actor: User, data: RentalInput) -> dict[str, object]:
         "responsibility_signed_on": data.responsibility_signed_on,
         "hazard_level": data.hazard_level,
     }
+
+
+def _clean_rental(actor: User, data: RentalInput) -> dict[str, object]:
+    fields = rental_columns(data)
+    _visible(actor, Person, data.lessor_person.pk if data.lessor_person else None)
+    _visible(actor, Organisation,
+             data.lessor_organisation.pk if data.lessor_organisation else None)
+    return fields
 
 
 def rental_record(*, room: Room, data: RentalInput, actor: User,
