@@ -354,15 +354,22 @@ def import_apply(*, run: ImportRun, actor: User, version: int, start: bool = Tru
 
 
 def _staged_batches(run: ImportRun) -> Iterator[list[StagedRow]]:
+    """The rows to write, a batch at a time in file order. Each query walks the run's rows
+    in order on (run, row_number) from where the last stopped, leaving out the others: an
+    `outcome IN (…)` on the (run, outcome, row_number) index would read every remaining row
+    of both outcomes and sort them, once a batch (quadratic at a million rows)."""
     after = 0
     while True:
-        batch = list(StagedRow.objects.filter(
-            run=run, outcome__in=(Outcome.NEW, Outcome.CHANGED), row_number__gt=after)
-            .order_by("row_number")[:BATCH])
-        if not batch:
+        window = list(StagedRow.objects.filter(run=run, row_number__gt=after)
+                      .order_by("row_number").values_list("row_number", "outcome")[:BATCH * 4])
+        if not window:
             return
-        yield batch
-        after = batch[-1].row_number
+        wanted = [n for n, outcome in window if outcome in (Outcome.NEW, Outcome.CHANGED)]
+        for start in range(0, len(wanted), BATCH):
+            numbers = wanted[start:start + BATCH]
+            yield list(StagedRow.objects.filter(run=run, row_number__in=numbers)
+                       .order_by("row_number"))
+        after = window[-1][0]
 
 
 def import_apply_job(run_id: int) -> ImportRun:
@@ -479,14 +486,18 @@ class FilesDeleted:
 
 
 def import_files_expire(*, now: Any = None) -> FilesDeleted:
-    """Delete the original files of runs older than IMPORT_FILE_RETENTION_DAYS (the runs,
-    their counts and reports stay in the history)."""
+    """Delete the original files of runs older than IMPORT_FILE_RETENTION_DAYS, and their
+    staged rows (the row-by-row outcomes); the runs, their counts, reports and what undo
+    needs stay in the history."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
     old = list(ImportRun.objects.filter(created_at__lt=cutoff).exclude(file_path="")
                .exclude(status__in=(ImportStatus.CHECKING, ImportStatus.APPLYING,
                                     ImportStatus.UNDOING)).values_list("pk", "file_path"))
     for pk, path in old:
-        ImportRun.objects.filter(pk=pk).update(file_path="", file_deleted_at=timezone.now())
+        with transaction.atomic():
+            ImportRun.objects.filter(pk=pk).update(file_path="",
+                                                   file_deleted_at=timezone.now())
+            StagedRow.objects.filter(run_id=pk).delete()
         delete_stored(path)
     if old:
         audit_record(actor=None, event_type=AuditEventType.IMPORT_FILES_DELETED,

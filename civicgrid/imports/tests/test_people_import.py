@@ -368,3 +368,13 @@ def test_a_cell_longer_than_any_field_is_rejected_not_cut(world):
     staged = _staged(run)
     assert staged[2] == ("rejected", "单元格内容过长(超过 1000 个字符)。", [])
     assert staged[3][0] == "rejected" and staged[3][1].startswith("姓名:")
+
+
+def test_english_headers_are_known_and_unknown_ones_listed(world):
+    rows = [["ID_Number", "Name", "kind", "grid code", "Remarks", "备注"],
+            [VALID_ID, "张三", "registered", world.grid_a1.code, "x", "y"]]
+    run = checked(actor=_admin(world), area=world.street_a, content=csv_bytes(rows))
+    assert run.counts["new"] == 1
+    assert run.report["unknown_columns"] == ["Remarks", "备注"]
+    assert run.report["columns"] == {"ID_Number": "id_number", "Name": "name", "kind": "kind",
+                                     "grid code": "area_code"}

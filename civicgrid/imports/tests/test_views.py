@@ -163,6 +163,7 @@ def test_originals_past_the_retention_period_are_deleted_and_the_run_kept(world,
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.file_path, old.file_deleted_at is not None, old.counts["new"]) == ("", True, 1)
+    assert (old.rows.count(), recent.rows.count()) == (0, 1)
     assert not old_path.exists()
     assert recent.file_path and (storage_dir() / recent.file_path).exists()
     entry = AuditEntry.objects.filter(event_type="import.files_deleted").get()
