@@ -232,6 +232,7 @@ def _check(run: ImportRun) -> None:
             raise RuleViolation(_("文件中没有表头行。"))
         _stage(run, ready + importer.check(pending))
     _reject_repeated_keys(run)
+    _analyze(StagedRow, rows=read)
     counts = _counts(run)
     if read and counts.get(Outcome.DROPPED, 0) == read:
         StagedRow.objects.filter(run=run).delete()
@@ -250,6 +251,21 @@ def _check(run: ImportRun) -> None:
     ImportRun.objects.filter(pk=run.pk).update(
         status=ImportStatus.CHECKED, rows_read=read, rows_total=read, rows_done=0,
         counts=counts, report=report, checked_at=timezone.now(), version=F("version") + 1)
+
+
+ANALYZE_AFTER = 10_000  # rows written in bulk after which the planner's statistics are renewed
+
+
+def _analyze(*models: type[Any], rows: int) -> None:
+    """Renew PostgreSQL's statistics of tables a bulk step has just filled: until
+    autovacuum comes by, the planner takes a table of a million new rows for a few thousand
+    and walks all of them where an index would read a page (the staged rows' keyset
+    pages went from 5 ms to 345 ms at a million)."""
+    if rows < ANALYZE_AFTER or connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _refuse_missing(header: Header, profile: Profile) -> None:
@@ -372,6 +388,12 @@ def _staged_batches(run: ImportRun) -> Iterator[list[StagedRow]]:
         after = window[-1][0]
 
 
+def apps_model(label: str) -> type[Any]:
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
 def import_apply_job(run_id: int) -> ImportRun:
     run = ImportRun.objects.select_related("applied_by").get(pk=run_id)
     if run.status != ImportStatus.APPLYING or run.applied_by is None:
@@ -397,6 +419,8 @@ def import_apply_job(run_id: int) -> ImportRun:
         _fail(run, message)
         run.refresh_from_db()
         return run
+    _analyze(ImportChange, *{apps_model(c.split(":")[0]) for c in written}, rows=sum(
+        written.values()))
     with transaction.atomic():
         StagedRow.objects.filter(run=run).exclude(payload="").update(payload="")
         ImportRun.objects.filter(pk=run.pk).update(
