@@ -314,7 +314,7 @@ def render(results: list[SizeResult]) -> str:
         f"{r.raw_copy_rows_per_s:,.0f}" for r in results) + " |")
     for step, label in STEPS:
         lines.append(f"| {label} | " + " | ".join(
-            f"{r.rate(step):,.0f} ({r.rate(step) / r.raw_copy_rows_per_s:.2f}×)"
+            f"{r.rate(step):,.0f} ({r.rate(step) / r.raw_copy_rows_per_s:.3f}×)"
             for r in results) + " |")
     lines.append("| peak memory of the importing process | " + " | ".join(
         f"{r.peak_rss_mb:,.0f} MB" for r in results) + " |")
