@@ -190,6 +190,7 @@ class BuildingsImport:
         new_by_grid: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         changes: list[dict[str, Any]] = []
         updated: list[int] = []
+        before = contributions(buildings=list(targets))
         for number, _outcome, values in rows:
             if values.get("target"):
                 current = targets.get(values["target"])
@@ -207,7 +208,6 @@ class BuildingsImport:
             elif (values["grid"], values["columns"]["address"]) not in present:
                 present.add((values["grid"], values["columns"]["address"]))
                 new_by_grid[values["grid"]].append((number, values))
-        before = contributions(buildings=updated)
         created: list[int] = []
         for grid_code, items in sorted(new_by_grid.items()):
             grid = self._grid(grid_code)

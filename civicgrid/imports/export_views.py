@@ -71,7 +71,8 @@ class ExportForm(StyledForm):
     kind = forms.ChoiceField(label=gettext_lazy("数据类型"), choices=(
         (ImportKind.PEOPLE, gettext_lazy("实有人口(含现住房屋)")),
         (ImportKind.ORGANISATIONS, gettext_lazy("实有单位")),
-        (ImportKind.BUILDINGS, gettext_lazy("楼栋"))),
+        (ImportKind.BUILDINGS, gettext_lazy("楼栋")),
+        (ImportKind.RENTALS, gettext_lazy("出租房屋(含出租人)"))),
                              initial=ImportKind.PEOPLE, widget=forms.RadioSelect)
     profile = forms.ChoiceField(label=gettext_lazy("映射方案(表头与代码)"), choices=())
     file_format = forms.ChoiceField(label=gettext_lazy("文件格式"), choices=ExportFormat.choices,

@@ -37,7 +37,8 @@ CHUNK = 1024 * 1024
 SNIFF = 64 * 1024
 MAX_CELL = 1000  # a cell longer than this is refused (no field of the registry is)
 MAX_COLUMNS = 200
-csv.field_size_limit(MAX_CELL * 4)
+# (process-wide: never lower what another reader of CSV — core/tables.py — needs)
+csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL * 4))
 
 
 def storage_dir() -> Path:

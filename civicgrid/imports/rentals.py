@@ -209,6 +209,7 @@ class RentalsImport:
         new: list[tuple[int, dict[str, Any]]] = []
         changes: list[dict[str, Any]] = []
         updated: list[int] = []
+        before = contributions(rentals=[r["pk"] for r in current.values()])
         for number, _outcome, values in rows:
             columns = {k: (date.fromisoformat(v) if k in DATES and v else v)
                        for k, v in values["columns"].items()}
@@ -229,7 +230,6 @@ class RentalsImport:
                                 "version_after": rental["version"] + 1})
                 Rental.objects.filter(pk=rental["pk"]).update(
                     **changed, updated_at=now, version=F("version") + 1)
-        before = contributions(rentals=updated)
         created = insert_many(Rental, [r for _n, r in new], now=now)
         changes += [{"model": "registry.rental", "object_id": pk, "created": True,
                      "version_after": 1, "row_number": n}

@@ -131,8 +131,8 @@ class Places:
         if not code:
             return ""
         if code not in self.areas:
-            raise RowRejected(_("%(f)s:代码 %(code)s 不存在或不在本次导入的区域内。") % {
-                "f": label, "code": code[:15]})
+            # (the value is not repeated: a shifted column would put an ID number here)
+            raise RowRejected(_("%(f)s:代码不存在或不在本次导入的区域内。") % {"f": label})
         return code
 
     def is_grid(self, code: str) -> bool:

@@ -5,8 +5,8 @@ The pipeline streams: rows are read, cleaned and checked a batch at a time and s
 COPY on PostgreSQL (batched inserts on SQLite); applying and undoing go a batch at a time,
 each in its own short transaction (no lock is held across the whole file), so memory and
 lock time stay flat whatever the file's size. The long steps run as jobs (`tasks.py`): Celery
-in production, a thread in the embedded set-up, inline in tests and in `manage.py
-import_registry`.
+in production, a thread in the embedded set-up, inline in tests and in `run_due_jobs`
+for the retention.
 """
 
 from __future__ import annotations
@@ -188,8 +188,9 @@ def import_check(run_id: int) -> ImportRun:
     except (FileUnreadable, RuleViolation, ValidationError) as exc:
         StagedRow.objects.filter(run=run).delete()
         _fail(run, " ".join(exc.messages))
-    except Exception:
-        log.exception("import %s: check failed", run.pk)
+    except Exception as exc:
+        # (the type only: a library's message may quote a cell of the file)
+        log.error("import %s: check failed (%s)", run.pk, type(exc).__name__)
         _fail(run, _("校验时发生内部错误,请联系管理员。"))
     run.refresh_from_db()
     return run
@@ -413,7 +414,7 @@ def import_apply_job(run_id: int) -> ImportRun:
                             f"{'created' if change['created'] else 'updated'}"] += 1
                 ImportRun.objects.filter(pk=run.pk).update(rows_done=F("rows_done") + len(batch))
     except Exception as exc:
-        log.exception("import %s: apply failed", run.pk)
+        log.error("import %s: apply failed (%s)", run.pk, type(exc).__name__)
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else _(
             "导入时发生错误,已写入的部分可以撤销。")
         _fail(run, message)
@@ -521,8 +522,20 @@ def import_files_expire(*, now: Any = None) -> FilesDeleted:
         with transaction.atomic():
             ImportRun.objects.filter(pk=pk).update(file_path="",
                                                    file_deleted_at=timezone.now())
+            # (a dry run never confirmed is given up with its rows)
+            ImportRun.objects.filter(pk=pk, status__in=(
+                ImportStatus.UPLOADED, ImportStatus.CHECKED)).update(
+                status=ImportStatus.DISCARDED, version=F("version") + 1)
             StagedRow.objects.filter(run_id=pk).delete()
         delete_stored(path)
+    # what an import changed of a person whose details the registry's retention removed:
+    # their previous values go too (undo keeps such a person as they are: undo.py)
+    from civicgrid.registry.models import Person
+
+    ImportChange.objects.filter(
+        model="registry.person",
+        object_id__in=Person.objects.filter(scrubbed_at__isnull=False).values("pk"),
+    ).exclude(before={}).update(before={})
     if old:
         audit_record(actor=None, event_type=AuditEventType.IMPORT_FILES_DELETED,
                      details={"runs": [pk for pk, _p in old]})

@@ -1,7 +1,6 @@
 """The import's long steps as jobs: Celery tasks in production (thin wrappers around the
 services, safe to run again: each step claims its run's status first); in the embedded
-set-up (no broker) a thread of the web process, or inline where settings say so (tests,
-`manage.py import_registry`)."""
+set-up (no broker) a thread of the web process, or inline where settings say so (tests)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,9 @@ from civicgrid.imports.models import ImportChange
 from civicgrid.registry.figures import contributions, figures_move
 from civicgrid.registry.models import (
     Building,
+    ChangeRequest,
+    Dormitory,
+    Household,
     HouseholdMember,
     Organisation,
     Person,
@@ -42,6 +45,8 @@ def _restored(model: type[models.Model], before: dict[str, Any]) -> dict[str, An
 def _unchanged_since(model: type[models.Model], record: Any, change: ImportChange) -> bool:
     if model is Residence:
         return record.until is None
+    if model is Person and record.scrubbed_at is not None:
+        return False  # (the retention removed their details: nothing is put back)
     return record.version == change.version_after
 
 
@@ -66,17 +71,46 @@ def _touched(batch: list[ImportChange], residences: dict[int, Residence]) -> dic
     return touched
 
 
-def _attached(people: dict[int, None]) -> set[int]:
-    """People with records the import did not make: a residence (the import's own are
-    undone before their person, being later in the run), a household, a permit, a change."""
-    ids = list(people)
-    if not ids:
+# What refers to a record an import created: such a record is not deleted by undo (the
+# reference would be emptied or the delete refused), it is kept and listed.
+REFERENCES: dict[str, tuple[tuple[type[models.Model], str], ...]] = {
+    "registry.person": (
+        (Residence, "person_id"), (HouseholdMember, "person_id"),
+        (ResidencePermit, "person_id"), (PersonChange, "person_id"),
+        (Rental, "lessor_person_id"), (Room, "owner_person_id"),
+        (Organisation, "legal_representative_id"), (Organisation, "safety_lead_id"),
+        (ChangeRequest, "person_id")),
+    "registry.organisation": (
+        (Rental, "lessor_organisation_id"), (Room, "owner_organisation_id"),
+        (Person, "employer_id"), (Dormitory, "operator_id"), (ChangeRequest, "organisation_id")),
+    "registry.building": (
+        (Organisation, "building_id"), (Dormitory, "building_id"),
+        (Residence, "room__building_id"), (Household, "room__building_id"),
+        (Rental, "room__building_id"), (ChangeRequest, "room__building_id")),
+}
+
+
+def _attached(label: str, ids: list[int], *, but: type[models.Model] | None = None
+              ) -> set[int]:
+    """Of these created records, those something else now refers to (the import's own
+    residences are undone before their person, being later in the run; `but` leaves one
+    kind of reference out)."""
+    if not ids or label not in REFERENCES:
         return set()
     attached: set[int] = set()
-    for model in (Residence, HouseholdMember, ResidencePermit, PersonChange):
-        attached |= set(model._default_manager.filter(person_id__in=ids).values_list(
-            "person_id", flat=True))
+    for model, column in REFERENCES[label]:
+        if model is but:
+            continue
+        attached |= set(model._default_manager.filter(**{f"{column}__in": ids}).values_list(
+            column, flat=True))
     return attached
+
+
+def _occupied(model: type[models.Model], record: Any, change: ImportChange) -> bool:
+    """A room whose use the run set, lived in now (by someone else, or by someone the
+    run's undo keeps): its use stays."""
+    return (model is Room and not change.created
+            and Residence.objects.filter(room_id=record.pk, until__isnull=True).exists())
 
 
 def undo_batch(batch: list[ImportChange]) -> list[dict[str, Any]]:
@@ -90,17 +124,36 @@ def undo_batch(batch: list[ImportChange]) -> list[dict[str, Any]]:
     touched = _touched(batch, records.get("registry.residence", {}))
     before = contributions(**touched)
     kept: list[dict[str, Any]] = []
-    # created people last: by then the residences this run gave them are gone
-    later = [c for c in batch if c.created and c.model == "registry.person"]
-    first = [c for c in batch if not (c.created and c.model == "registry.person")]
+    # residences first (a room's use is put back only if nobody lives there then), created
+    # people, organisations and buildings last (by then the residences this run gave them
+    # are gone, and what still refers to them keeps them)
+    referable = set(REFERENCES)
+    people = records.get("registry.person", {})
+    edited = {c.object_id for c in batch if c.model == "registry.person"
+              and c.object_id in people and (
+                  people[c.object_id].version != c.version_after
+                  or people[c.object_id].scrubbed_at is not None)}
+    # people the undo keeps whatever their residences: edited since, or referred to by other
+    # records than a residence: their residences from the run stay with them
+    edited |= _attached("registry.person", [c.object_id for c in batch if c.created and
+                                            c.model == "registry.person"], but=Residence)
+    later = [c for c in batch if c.created and c.model in referable]
+    first = sorted((c for c in batch if not (c.created and c.model in referable)),
+                   key=lambda c: c.model != "registry.residence")
     for part in (first, later):
-        attached = _attached({c.object_id: None for c in part}) if part is later else set()
+        attached: set[tuple[str, int]] = set()
+        if part is later:
+            for label in referable:
+                attached |= {(label, pk) for pk in _attached(
+                    label, [c.object_id for c in part if c.model == label])}
         for change in part:
             model = MODELS[change.model]
             record = records.get(change.model, {}).get(change.object_id)
             if record is None:
                 continue  # (deleted since: nothing to put back)
-            if not _unchanged_since(model, record, change) or record.pk in attached:
+            if not _unchanged_since(model, record, change) or (
+                    change.model, record.pk) in attached or _occupied(model, record, change) \
+                    or (model is Residence and record.person_id in edited):
                 kept.append({"model": change.model, "id": change.object_id,
                              "row": change.row_number})
                 continue

@@ -42,7 +42,7 @@ def test_buildings_come_in_with_their_layout_and_go_with_undo(world):
     assert run.status == ImportStatus.CHECKED, run.error
     staged = _staged(run)
     assert [n for n, s in staged.items() if s[0] == "new"] == [2, 3]
-    assert staged[4] == ("rejected", "网格代码:代码 320602002001001 不存在或不在本次导入的区域内。",
+    assert staged[4] == ("rejected", "网格代码:代码不存在或不在本次导入的区域内。",
                          [])
     assert staged[5] == ("rejected", "地上层数:应为 1 至 200 之间的整数。", [])
     assert staged[6] == ("rejected", "楼栋用途:取值不在代码表中。", [])
@@ -177,4 +177,75 @@ def test_rentals_name_their_room_and_a_registered_lessor(world):
     assert Rental.objects.get().occupant_limit == 4
     _undo(run, admin)
     assert Rental.objects.count() == 0
+    assert figures_differences() == {}
+
+
+def test_an_ended_rental_taken_up_again_counts_again_and_undo_ends_it(world):
+    from civicgrid.imports.tests.helpers import building
+    from civicgrid.registry.models import Rental
+    from civicgrid.registry.services import (
+        PersonInput,
+        RentalInput,
+        person_create,
+        rental_end,
+        rental_record,
+    )
+
+    admin, sup = world.users[Role.ADMINISTRATOR], world.users[Role.SUPERVISOR]
+    b = building(world)
+    lessor = person_create(grid=world.grid_a1, actor=sup, data=PersonInput(
+        name="房东甲", kind="registered", id_number="11010519491231002X"))
+    rental = rental_record(room=b.rooms.get(number="101"), actor=sup,
+                           data=RentalInput(occupant_limit=4, lessor_person=lessor))
+    rental_end(rental=rental, actor=sup, version=rental.version)
+    assert GridFigures.objects.get(grid_code=world.grid_a1.code).rentals == 0
+    rows = [RENTAL_HEADER, [b.code, "1", "101", "11010519491231002X", "", "4", "", ""]]
+    run = checked(actor=admin, area=world.street_a, content=csv_bytes(rows),
+                  profile="civicgrid-rentals")
+    assert _staged(run) == {2: ("changed", "", ["active"])}
+    run = applied(run, admin)
+    assert Rental.objects.get().active is True
+    assert GridFigures.objects.get(grid_code=world.grid_a1.code).rentals == 1
+    assert figures_differences() == {}
+    _undo(run, admin)
+    assert Rental.objects.get().active is False
+    assert GridFigures.objects.get(grid_code=world.grid_a1.code).rentals == 0
+    assert figures_differences() == {}
+
+
+def test_undo_keeps_a_person_another_record_refers_to_and_a_room_lived_in(world):
+    from civicgrid.imports.tests.helpers import building
+    from civicgrid.registry.models import Person, Rental, Residence
+    from civicgrid.registry.services import PersonInput, person_create, person_move_in
+
+    admin, sup = world.users[Role.ADMINISTRATOR], world.users[Role.SUPERVISOR]
+    b = building(world)
+    people = [["公民身份号码", "姓名", "人口类型", "楼栋编码", "楼层", "室号", "居住方式"],
+              ["11010519491231002X", "房东甲", "户籍人口", b.code, "1", "101", "居住"],
+              ["320602198001010013", "租客乙", "流动人口", b.code, "2", "201", "租住"]]
+    first = applied(checked(actor=admin, area=world.street_a, content=csv_bytes(people)),
+                    admin)
+    assert Room.objects.get(number="201").use == "rented"
+    rentals = [RENTAL_HEADER, [b.code, "1", "102", "11010519491231002X", "", "2", "", ""]]
+    applied(checked(actor=admin, area=world.street_a, content=csv_bytes(rentals),
+                    profile="civicgrid-rentals"), admin)
+    # someone else moves into 201 after the import
+    other = person_create(grid=world.grid_a1, actor=sup, data=PersonInput(
+        name="丙", kind="floating", id_number="E1234567", document_type="passport",
+        nationality="", ))
+    person_move_in(person=other, room=Room.objects.get(number="201"), kind="renting",
+                   actor=sup)
+    undone = _undo(first, admin)
+    lessor = Person.objects.get(name="房东甲")
+    room_101, room_201 = Room.objects.get(number="101"), Room.objects.get(number="201")
+    home = Residence.objects.get(person=lessor)
+    # the lessor stays (the rental refers to them) with the home the run gave them, so the
+    # use of 101 stays; 201's too (丙 lives there); 租客乙 goes with their residence
+    assert {(k["model"], k["id"]) for k in undone.report["kept"]} == {
+        ("registry.person", lessor.pk), ("registry.residence", home.pk),
+        ("registry.room", room_101.pk), ("registry.room", room_201.pk)}
+    assert Rental.objects.get().lessor_person_id == lessor.pk
+    assert (home.room_id, room_101.use, room_201.use) == (room_101.pk, "owner", "rented")
+    assert not Person.objects.filter(name="租客乙").exists()
+    assert sorted(Residence.objects.values_list("person__name", flat=True)) == ["丙", "房东甲"]
     assert figures_differences() == {}

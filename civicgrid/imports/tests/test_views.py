@@ -164,6 +164,8 @@ def test_originals_past_the_retention_period_are_deleted_and_the_run_kept(world,
     recent.refresh_from_db()
     assert (old.file_path, old.file_deleted_at is not None, old.counts["new"]) == ("", True, 1)
     assert (old.rows.count(), recent.rows.count()) == (0, 1)
+    # a dry run never confirmed is given up with its rows; the recent one waits still
+    assert (old.status, recent.status) == ("discarded", "checked")
     assert not old_path.exists()
     assert recent.file_path and (storage_dir() / recent.file_path).exists()
     entry = AuditEntry.objects.filter(event_type="import.files_deleted").get()
