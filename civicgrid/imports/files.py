@@ -41,6 +41,22 @@ MAX_COLUMNS = 200
 csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL * 4))
 
 
+READING_PREFIX = "reading-"
+
+
+def sweep_reading_copies(*, older_than_seconds: int = 86_400) -> int:
+    """Remove plain copies of workbooks being read that a killed worker left behind."""
+    import time
+
+    removed = 0
+    for path in storage_dir().glob(f"{READING_PREFIX}*"):
+        with suppress(FileNotFoundError):
+            if time.time() - path.stat().st_mtime > older_than_seconds:
+                path.unlink()
+                removed += 1
+    return removed
+
+
 def storage_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
@@ -55,9 +71,11 @@ class Stored:
     file_format: str  # "csv" or "xlsx"
 
 
-def store_encrypted(source: IO[bytes] | Iterable[bytes]) -> Stored:
+def store_encrypted(source: IO[bytes] | Iterable[bytes], *,
+                    max_bytes: int | None = None) -> Stored:
     """Encrypt the upload to disk chunk by chunk; its SHA-256, size and format (XLSX by its
-    zip signature, anything else read as CSV)."""
+    zip signature, anything else read as CSV). Past `max_bytes` it stops: the size then
+    says more than the limit and the caller refuses it."""
     name = f"{uuid.uuid4().hex}.enc"
     digest, size, head = hashlib.sha256(), 0, b""
     chunks = source.chunks(CHUNK) if hasattr(source, "chunks") else (
@@ -70,6 +88,8 @@ def store_encrypted(source: IO[bytes] | Iterable[bytes]) -> Stored:
                 head += chunk[:8]
             digest.update(chunk)
             size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                break
             token = encrypt_bytes(chunk)
             out.write(struct.pack(">I", len(token)))
             out.write(token)
@@ -200,7 +220,10 @@ def open_rows(path: str, file_format: str) -> Iterator[tuple[str, Iterator[list[
     """(encoding or "xlsx", the rows as lists of text cells) of the stored file; the header
     is the first non-empty row."""
     if file_format == "xlsx":
-        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as plain:
+        # (beside the encrypted copies, not in the system's temp folder; a copy a killed
+        # worker left behind is removed by the daily job: `sweep_reading_copies`)
+        with tempfile.NamedTemporaryFile(dir=storage_dir(), prefix=READING_PREFIX,
+                                         suffix=".xlsx", delete=False) as plain:
             try:
                 with plain_stream(path) as stream:
                     for chunk in iter(lambda: stream.read(CHUNK), b""):
@@ -215,17 +238,54 @@ def open_rows(path: str, file_format: str) -> Iterator[tuple[str, Iterator[list[
         yield _csv_rows(stream)
 
 
+MAX_XLSX_UNPACKED = 2 * 1024**3  # bytes, every member unpacked
+MAX_XLSX_RATIO = 100  # unpacked ÷ packed: a workbook is 5–20, a zip bomb thousands
+MAX_SHARED_STRINGS = 256 * 1024**2  # openpyxl holds this member in memory whole
+MAX_XLSX_MEMBERS = 10_000
+
+
+def _check_workbook(name: str) -> None:
+    """Refuse a zip bomb, a non-workbook, or shared strings too large to hold, before
+    openpyxl reads a byte of the sheets."""
+    try:
+        with zipfile.ZipFile(name) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileUnreadable(_("无法读取该 XLSX 文件,请确认文件完整且为 Excel 2007 及以上格式。")
+                             ) from exc
+    sizes = {m.filename.casefold(): m.file_size for m in members}
+    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    if "xl/workbook.xml" not in sizes:
+        raise FileUnreadable(_("无法读取该 XLSX 文件,请确认文件完整且为 Excel 2007 及以上格式。"))
+    if (len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED
+            or unpacked > MAX_XLSX_RATIO * max(packed, 1)):
+        raise FileUnreadable(_("该 Excel 文件解压后过大或压缩比异常,已拒绝读取。"))
+    if sizes.get("xl/sharedstrings.xml", 0) > MAX_SHARED_STRINGS:
+        raise FileUnreadable(_("该 Excel 文件过大,请另存为 CSV(UTF-8)后导入。"))
+
+
 def _xlsx_rows(name: str) -> Iterator[list[str]]:
+    """The first worksheet's rows (a workbook's other sheets are not read)."""
     from openpyxl import load_workbook
 
+    _check_workbook(name)
     try:
         book = load_workbook(name, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 (any malformed part of the workbook)
         raise FileUnreadable(_("无法读取该 XLSX 文件,请确认文件完整且为 Excel 2007 及以上格式。")
                              ) from exc
     try:
+        if not book.worksheets:
+            raise FileUnreadable(_("工作簿中没有工作表。"))
         sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell(v) for v in values[:MAX_COLUMNS]]
+        try:
+            for values in sheet.iter_rows(values_only=True):
+                yield [_cell(v) for v in values[:MAX_COLUMNS]]
+        except FileUnreadable:
+            raise
+        except Exception as exc:  # noqa: BLE001 (a malformed sheet, found while streaming)
+            raise FileUnreadable(_("读取 XLSX 文件时出错,文件可能已损坏,请重新保存后导入。")
+                                 ) from exc
     finally:
         book.close()

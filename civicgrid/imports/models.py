@@ -134,7 +134,7 @@ class ImportChange(models.Model):
     class Meta:
         ordering = ["run", "id"]
         default_permissions = ()
-        indexes = [models.Index(fields=["run", "model", "id"], name="imports_change_run")]
+        indexes = [models.Index(fields=["run", "id"], name="imports_change_run_id")]
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.model}#{self.object_id}"

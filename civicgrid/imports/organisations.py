@@ -165,7 +165,8 @@ class OrganisationsImport:
         checked = Checked(row_number=row.row_number, outcome=Outcome.NEW, key_hash=key,
                           grid_code=grid)
         if existing is None:
-            checked.values = {"columns": columns, "grid": grid}
+            checked.values = {"columns": columns, "grid": grid,
+                              "provided": sorted(row.provided | {"credit_code"})}
             return checked
         if not existing.grid_code.startswith(self.run.area_code):
             raise RowRejected(_("该统一社会信用代码已在本次导入区域以外登记。"))
@@ -181,6 +182,8 @@ class OrganisationsImport:
         else:
             checked.outcome, checked.changes = Outcome.CHANGED, changes
             written = {c: columns[c] for c in changes if c != "grid"}
+            if "grid" in changes and "building_id" not in written and existing.building_id:
+                written["building_id"] = None  # (its building stands in the grid it left)
             checked.values = {"columns": written, "grid": checked.grid_code,
                               "credit_code": code, "target": existing.pk}
         return checked
@@ -203,6 +206,8 @@ class OrganisationsImport:
                 new.append((number, Organisation(grid_id=self.places.grid_id(grid),
                                                  grid_code=grid, verified_at=now, **columns)))
                 continue
+            if "provided" in values:  # (registered since the check: what the file gives)
+                columns = {c: v for c, v in columns.items() if c in values["provided"]}
             changed = {c: v for c, v in columns.items()
                        if c in RESTORED and getattr(existing, c) != v}
             if grid != existing.grid_code:

@@ -109,6 +109,7 @@ class PeopleImport:
         self.places = Places(run)
         self.labels = dict(LABELS)  # (the file's own headers, once read: `name_columns`)
         self.today = timezone.localdate()
+        self.conflicts: list[int] = []  # rows not written: the record changed since the check
 
     # --- a row alone -------------------------------------------------------------------
 
@@ -170,7 +171,8 @@ class PeopleImport:
         # (`exclude` states the unique index's condition: PostgreSQL then uses it)
         people = {p["id_number_hash"]: p for p in Person.objects.exclude(
             id_number_hash="").filter(id_number_hash__in=[r.key_hash for r in pending]).values(
-            "pk", "id_number_hash", "grid_code", "status", "scrubbed_at", *COMPARED)}
+            "pk", "id_number_hash", "grid_code", "status", "scrubbed_at", "version",
+            *COMPARED)}
         ids = [p["pk"] for p in people.values()]
         in_area: set[int] = set()
         living: set[tuple[int, int]] = set()
@@ -232,7 +234,8 @@ class PeopleImport:
                        grid_code=grid)
         if person is None:
             base.values = {"columns": {k: _text(v) for k, v in row.columns.items()},
-                           "key": row.key_hash, "grid": grid, "residence": residence}
+                           "key": row.key_hash, "grid": grid, "residence": residence,
+                           "provided": sorted(row.provided)}
             return base
         if not (person["grid_code"].startswith(self.run.area_code) or person["pk"] in in_area):
             raise RowRejected(_("该证件号码已在本次导入区域以外登记,请联系其现居住地办理。"))
@@ -256,7 +259,7 @@ class PeopleImport:
         if "phone_hash" in written:
             written["phone"] = row.columns["phone"]
         base.values = {"columns": written, "key": row.key_hash, "grid": grid,
-                       "residence": residence}
+                       "residence": residence, "version": person["version"]}
         return base
 
     # --- applying ----------------------------------------------------------------------
@@ -269,7 +272,10 @@ class PeopleImport:
         current = {p["id_number_hash"]: p for p in Person.objects.select_for_update().exclude(
             id_number_hash="").filter(
             id_number_hash__in=[values["key"] for _n, _o, values in rows]).values(
-            "pk", "id_number_hash", *RESTORED)}
+            "pk", "id_number_hash", "status", "scrubbed_at", *RESTORED)}
+        living_here = set(Residence.objects.filter(
+            person_id__in=[p["pk"] for p in current.values()], until__isnull=True,
+            grid_code__startswith=self.run.area_code).values_list("person_id", flat=True))
         new_people: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         updates: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
         for number, _outcome, values in rows:
@@ -282,6 +288,13 @@ class PeopleImport:
                     **columns, "grid_id": self.places.grid_id(grid), "grid_code": grid,
                     "verified_at": now}, values))
                 continue
+            if self._stale(existing, values, living_here):
+                self.conflicts.append(number)
+                continue
+            if "provided" in values:  # (registered since the check: what the file gives)
+                given = set(values["provided"])
+                columns = {c: v for c, v in columns.items() if c in given
+                           or (c.startswith("phone_") and "phone_hash" in given)}
             changed = {c: v for c, v in columns.items()
                        if c in RESTORED and existing[c] != v}
             updates.append((number, existing, changed, values))
@@ -311,6 +324,20 @@ class PeopleImport:
         figures_move(before, contributions(
             people=[p["pk"] for _n, p, _c, _v in updates] + created))
         return changes
+
+    def _stale(self, person: dict[str, Any], values: dict[str, Any],
+               living_here: set[int]) -> bool:
+        """The person changed since the check in a way the row did not see: edited (another
+        version), registered since outside the run's area, left, or their details removed.
+        Such a row is not written; the run's report lists it."""
+        if "version" in values and person["version"] != values["version"]:
+            return True
+        if not (person["grid_code"].startswith(self.run.area_code)
+                or person["pk"] in living_here):
+            return True
+        if person["scrubbed_at"] is not None:
+            return True
+        return bool(values["residence"]) and person["status"] != PersonStatus.ACTIVE
 
     def _move_in(self, residences: list[tuple[int, int, dict[str, Any]]],
                  now: Any) -> list[dict[str, Any]]:

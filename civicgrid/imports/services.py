@@ -39,6 +39,7 @@ from civicgrid.imports.files import (
     delete_stored,
     open_rows,
     store_encrypted,
+    sweep_reading_copies,
 )
 from civicgrid.imports.models import (
     ImportChange,
@@ -94,6 +95,11 @@ def _audit(actor: User, event: AuditEventType, run: ImportRun,
 
 # --- upload -------------------------------------------------------------------------------
 
+def _too_large() -> str:
+    return _("文件超过 %(n)d MB 的上限,请拆分后导入。") % {
+        "n": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+
+
 def import_upload(*, area: Area, profile: str, mode: str, file_name: str,
                   content: IO[bytes] | Iterable[bytes], actor: User,
                   start: bool = True) -> ImportRun:
@@ -107,14 +113,16 @@ def import_upload(*, area: Area, profile: str, mode: str, file_name: str,
     name = (file_name or "").replace("\\", "/").split("/")[-1].strip()[:MAX_FILE_NAME]
     if not name:
         raise ValidationError({"file": _("请选择要导入的文件。")})
-    stored = store_encrypted(content)
+    size = getattr(content, "size", None)
+    if isinstance(size, int) and size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError({"file": _too_large()})
+    stored = store_encrypted(content, max_bytes=settings.IMPORT_MAX_BYTES)
     if stored.size == 0:
         delete_stored(stored.path)
         raise ValidationError({"file": _("文件是空的。")})
-    if stored.size > settings.IMPORT_MAX_BYTES:
+    if stored.size > settings.IMPORT_MAX_BYTES:  # (stopped at the limit: not kept)
         delete_stored(stored.path)
-        raise ValidationError({"file": _("文件超过 %(n)d MB 的上限,请拆分后导入。") % {
-            "n": settings.IMPORT_MAX_BYTES // (1024 * 1024)}})
+        raise ValidationError({"file": _too_large()})
     with transaction.atomic():
         run = ImportRun.objects.create(
             kind=PROFILES[profile].kind, profile=profile, mode=mode, area=area,
@@ -384,8 +392,10 @@ def _staged_batches(run: ImportRun) -> Iterator[list[StagedRow]]:
         wanted = [n for n, outcome in window if outcome in (Outcome.NEW, Outcome.CHANGED)]
         for start in range(0, len(wanted), BATCH):
             numbers = wanted[start:start + BATCH]
-            yield list(StagedRow.objects.filter(run=run, row_number__in=numbers)
-                       .order_by("row_number"))
+            batch = list(StagedRow.objects.filter(run=run, row_number__in=numbers)
+                         .exclude(payload="").order_by("row_number"))
+            if batch:
+                yield batch
         after = window[-1][0]
 
 
@@ -409,6 +419,8 @@ def import_apply_job(run_id: int) -> ImportRun:
                     [(r.row_number, r.outcome, open_payload(r.payload)) for r in batch])
                 insert_many(ImportChange, [{**c, "run_id": run.pk} for c in changes],
                             now=timezone.now())
+                # (written: a job that runs again after a crash skips these rows)
+                StagedRow.objects.filter(pk__in=[r.pk for r in batch]).update(payload="")
                 for change in changes:
                     written[f"{change['model']}:"
                             f"{'created' if change['created'] else 'updated'}"] += 1
@@ -424,9 +436,11 @@ def import_apply_job(run_id: int) -> ImportRun:
         written.values()))
     with transaction.atomic():
         StagedRow.objects.filter(run=run).exclude(payload="").update(payload="")
+        conflicts = list(getattr(importer, "conflicts", []))
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportStatus.APPLIED, applied_at=timezone.now(),
-            report={**run.report, "written": dict(written)}, version=F("version") + 1)
+            report={**run.report, "written": dict(written), "conflicts": conflicts[:1000],
+                    "conflicts_total": len(conflicts)}, version=F("version") + 1)
         run.refresh_from_db()
         _audit(actor, AuditEventType.IMPORT_APPLIED, run,
                {"counts": run.counts, "written": dict(written)})
@@ -528,6 +542,7 @@ def import_files_expire(*, now: Any = None) -> FilesDeleted:
                 status=ImportStatus.DISCARDED, version=F("version") + 1)
             StagedRow.objects.filter(run_id=pk).delete()
         delete_stored(path)
+    sweep_reading_copies()
     # what an import changed of a person whose details the registry's retention removed:
     # their previous values go too (undo keeps such a person as they are: undo.py)
     from civicgrid.registry.models import Person

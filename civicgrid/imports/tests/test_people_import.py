@@ -403,3 +403,55 @@ def test_a_person_whose_details_retention_removed_is_never_put_back(world):
     assert undone.report["kept"] == [{"model": "registry.person", "id": change.object_id,
                                       "row": 2}]
     assert Person.objects.get(pk=change.object_id).name == ""
+
+
+def test_a_record_changed_between_the_dry_run_and_apply_is_not_overwritten(world):
+    admin, sup = _admin(world), world.users[Role.SUPERVISOR]
+    base = [HEADER, [VALID_ID, "张三", "户籍人口", world.grid_a1.code, "", "", "", "", "教师"]]
+    applied(checked(actor=admin, area=world.street_a, content=csv_bytes(base)), admin)
+    # a file changes 张三's occupation and brings 李四, whom a grid worker registers (with a
+    # phone) between the dry run and the apply
+    rows = [HEADER, [VALID_ID, "张三", "户籍人口", "", "", "", "", "", "工程师"],
+            [ID_B, "李四", "流动人口", world.grid_a1.code, "", "", "", "", "司机"]]
+    run = checked(actor=admin, area=world.street_a, content=csv_bytes(rows))
+    assert _staged(run) == {2: ("changed", "", ["occupation"]), 3: ("new", "", [])}
+    zhang = Person.objects.get(name="张三")
+    person_update(person=zhang, actor=sup, version=zhang.version,
+                  data=PersonInput(name="张三", kind="registered", occupation="校长"))
+    from civicgrid.registry.services import person_create
+
+    li = person_create(grid=world.grid_a1, actor=sup, data=PersonInput(
+        name="李四", kind="floating", id_number=ID_B, phone="13800138000", education="junior"))
+    run = applied(run, admin)
+    assert (run.report["conflicts"], run.report["conflicts_total"]) == ([2], 1)
+    assert Person.objects.get(pk=zhang.pk).occupation == "校长"  # not overwritten
+    li.refresh_from_db()
+    # registered since the check: only what the file gives is written, the phone stays
+    assert (li.occupation, li.education, li.phone_masked) == ("司机", "junior", "138****8000")
+    assert Person.objects.filter(name="李四").count() == 1
+
+
+def test_an_apply_job_that_runs_again_writes_nothing_twice(world):
+    from civicgrid.imports.services import import_apply, import_apply_job
+
+    admin = _admin(world)
+    rows = [HEADER, [VALID_ID, "张三", "户籍人口", world.grid_a1.code, "", "", "", "", ""]]
+    run = checked(actor=admin, area=world.street_a, content=csv_bytes(rows))
+    run = import_apply(run=run, actor=admin, version=run.version, start=False)
+    import_apply_job(run.pk)
+    ImportRun.objects.filter(pk=run.pk).update(status="applying")  # (a redelivered job)
+    again = import_apply_job(run.pk)
+    assert again.status == "applied"
+    assert Person.objects.count() == 1 and ImportChange.objects.count() == 1
+
+
+def test_a_zip_bomb_named_xlsx_is_refused_before_it_is_read(world):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 20_000_000)
+    run = checked(actor=_admin(world), area=world.street_a, content=out.getvalue(),
+                  name="bomb.xlsx")
+    assert (run.status, run.error) == ("failed", "该 Excel 文件解压后过大或压缩比异常,已拒绝读取。")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -171,3 +172,17 @@ def test_originals_past_the_retention_period_are_deleted_and_the_run_kept(world,
     entry = AuditEntry.objects.filter(event_type="import.files_deleted").get()
     assert entry.details["runs"] == [old.pk]
     assert import_files_expire().files == 0
+
+
+def test_a_file_over_the_limit_is_refused_and_nothing_kept(world, settings):
+    from civicgrid.imports.files import storage_dir
+    from civicgrid.imports.services import import_upload
+
+    settings.IMPORT_MAX_BYTES = 1000
+    before = set(storage_dir().iterdir())
+    with pytest.raises(ValidationError) as refused:
+        import_upload(area=world.street_a, profile="civicgrid-people", mode="update",
+                      file_name="big.csv", content=io.BytesIO(b"x" * 3000),
+                      actor=world.users[Role.ADMINISTRATOR], start=False)
+    assert refused.value.message_dict["file"] == ["文件超过 0 MB 的上限,请拆分后导入。"]
+    assert ImportRun.objects.count() == 0 and set(storage_dir().iterdir()) == before
