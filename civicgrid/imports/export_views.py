@@ -81,7 +81,7 @@ class ExportForm(StyledForm):
         label=gettext_lazy("导出完整证件号码和联系电话的理由"), required=False, max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("不填写则证件号码和联系电话以脱敏形式导出。填写理由即导出明文,"
-                               "导出人、时间、条数和理由记入审计日志。仅适用于实有人口。"))
+                               "导出人、时间、条数和理由记入审计日志。仅适用于实有人口和出租房屋(出租人证件号码)。"))
 
     def __init__(self, *args, user, chosen: Area | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
