@@ -20,6 +20,7 @@ from pydantic import create_model
 
 from civicgrid.api.auth import IDEMPOTENCY_OPENAPI, idempotent, token_action
 from civicgrid.api.models import TokenAction
+from civicgrid.areas.coords import CoordinateSystem
 from civicgrid.areas.reference import area_by_code
 from civicgrid.cases import selectors, services
 from civicgrid.cases.inputs import AttachInput, InputField, PartyInput, input_fields
@@ -170,8 +171,17 @@ class PartyIn(Schema):
 class CaseIn(Schema):
     category: str = Field(..., max_length=12, description="leaf category code")
     description: str = Field(..., max_length=DESCRIPTION_MAX_LENGTH)
-    lng: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180,
+                              description="longitude, in `coordinate_system`")
+    lat: float | None = Field(None, ge=-90, le=90,
+                              description="latitude, in `coordinate_system`")
+    coordinate_system: str = Field(
+        CoordinateSystem.WGS84.value, max_length=20, examples=["wgs84", "gcj02", "bd09"],
+        description="the system lng/lat are given in: `wgs84` (default; satellite "
+                    "positioning), `gcj02` (Amap, Tencent, WeChat), `bd09` (Baidu); any case, "
+                    "also written `WGS-84`, `GCJ-02`, `BD-09`, `bd09ll`. The point is "
+                    "converted to WGS 84 before its grid is looked up; answers always give "
+                    "lng/lat in WGS 84. Another value answers 400 `invalid`.")
     area: str | None = Field(None, max_length=15, description="area code (grid or below "
                                                                 "street), instead of lng/lat")
     address: str = Field("", max_length=200)
@@ -232,8 +242,10 @@ def list_cases(request, filters: Query[CaseListFilters]):
 @token_action(CREATE)
 @idempotent(CaseDetailOut, status=201)
 def create_case(request, payload: CaseIn):
-    """Register a case (intake). The place is an area code or a WGS84 point; either must
-    lie in the caller's scope."""
+    """Register a case (intake). The place is an area code or a point (`lng`/`lat` in
+    `coordinate_system`, WGS 84 unless said); either must lie in the caller's scope. The
+    answer's `lng`/`lat` are the point as stored: in WGS 84, converted if it was sent in
+    GCJ-02 or BD-09."""
     category = category_by_code(payload.category)
     if category is None:
         raise ValidationError({"category": "Unknown category code."})
@@ -246,9 +258,9 @@ def create_case(request, payload: CaseIn):
     case = services.case_intake(
         channel=payload.channel, category=category, description=payload.description,
         actor=request.user, area=area, lng=payload.lng, lat=payload.lat,
-        address=payload.address, happened_at=payload.happened_at,
-        attributes=payload.attributes, parties=parties, people_band=payload.people_band,
-        is_major=payload.is_major, is_group=payload.is_group)
+        coordinate_system=payload.coordinate_system, address=payload.address,
+        happened_at=payload.happened_at, attributes=payload.attributes, parties=parties,
+        people_band=payload.people_band, is_major=payload.is_major, is_group=payload.is_group)
     # Answered from what was written (its category, place, suggested unit and parties are on
     # the object): reading the new case back would cost two statements and the place's
     # polygon. A test compares this answer with GET /cases/{number}.

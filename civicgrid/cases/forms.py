@@ -12,12 +12,14 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Choices, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.areas.coords import CoordinateSystem, parse_coordinate_system
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases import inputs, services
 from civicgrid.cases.inputs import InputField, PartyInput, input_fields
@@ -266,6 +268,11 @@ class IntakeForm(StyledForm):
                            max_value=180)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90,
                            max_value=90)
+    # The system lng/lat are in: wgs84 (the map's and the browser's position, the default),
+    # gcj02 or bd09 when a script takes the point from a Chinese map SDK (areas/coords.py).
+    coordinate_system = forms.CharField(required=False, max_length=20,
+                                        initial=CoordinateSystem.WGS84.value,
+                                        widget=forms.HiddenInput)
     area = forms.ModelChoiceField(label=_("所在网格"), queryset=Area.objects.none(),
                                   required=False, empty_label=_("— 按地图选点确定 —"))
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices)
@@ -289,6 +296,10 @@ class IntakeForm(StyledForm):
 
     def clean(self):
         data = super().clean() or {}
+        try:
+            data["coordinate_system"] = parse_coordinate_system(data.get("coordinate_system"))
+        except ValidationError as exc:  # a hidden field: said above the form
+            self.add_error(None, exc.messages)
         if (data.get("lng") is None) != (data.get("lat") is None):
             self.add_error("area", _("坐标不完整,请重新在地图上选点。"))
         return data

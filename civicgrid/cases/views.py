@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.roles import Role
+from civicgrid.areas.coords import to_wgs84
 from civicgrid.areas.locator import locate_grid
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.selectors import area_roots
@@ -411,7 +412,9 @@ def case_new_view(request):
                 case = case_intake(
                     channel=data["channel"], category=category,
                     description=data["description"], actor=user, area=data.get("area"),
-                    lng=data.get("lng"), lat=data.get("lat"), address=data.get("address", ""),
+                    lng=data.get("lng"), lat=data.get("lat"),
+                    coordinate_system=data["coordinate_system"],
+                    address=data.get("address", ""),
                     happened_at=data.get("happened_at"),
                     attributes=attribute_values(category, request.POST),
                     parties=_party_inputs(parties, user),
@@ -502,6 +505,11 @@ def intake_duplicates_view(request):
     lng, lat = _float(data.get("lng")), _float(data.get("lat"))
     if lng is None or lat is None:
         lng = lat = None
+    else:  # compared with stored points: in WGS 84, as the intake will store it
+        try:
+            lng, lat = to_wgs84(lng, lat, data.get("coordinate_system", ""))
+        except ValidationError:
+            lng = lat = None
     phones = [party_search_hashes(phone=v)[0] for k, v in data.items()
               if k.endswith("-phone") and v.strip()]
     ids = [party_search_hashes(id_number=v)[1] for k, v in data.items()

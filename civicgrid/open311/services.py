@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.api.models import ApiToken
+from civicgrid.areas.coords import parse_coordinate_system
 from civicgrid.areas.models import Area, Level
 from civicgrid.cases.inputs import PartyInput
 from civicgrid.cases.models import Category, Channel
@@ -66,6 +67,8 @@ class RequestInput:
     media_url: str = ""
     jurisdiction_id: str = ""
     media: Sequence[UploadedFile[bytes]] = ()
+    # civicgrid's extension: the system lat/long are in (wgs84 when blank; gcj02, bd09).
+    coordinate_system: str = ""
 
 
 def _point(data: RequestInput) -> tuple[float, float] | None:
@@ -98,9 +101,10 @@ def place_from_address(address: str, visible: QuerySet[Area]) -> Area | None:
 
 def _place(data: RequestInput, account: User) -> tuple[Area | None, float | None, float | None,
                                                str]:
-    """The place the client gave (an area, or a point for case_intake to locate) and the
-    argument it came from. Whether it lies in the token's jurisdiction is case_intake's
-    rule (`intake_place`), the same for every channel."""
+    """The place the client gave (an area, or a point, in the system `coordinate_system`
+    names, for case_intake to convert and locate) and the argument it came from. Whether it
+    lies in the token's jurisdiction is case_intake's rule (`intake_place`), the same for
+    every channel."""
     point = _point(data)
     if point is not None:
         lat, lng = point
@@ -203,6 +207,7 @@ def open311_request_create(*, api_token: ApiToken, category: Category,
     ValidationError keyed by the spec's argument names."""
     data = _cleaned(data)
     _check_extras(data)
+    system = parse_coordinate_system(data.coordinate_system)
     area, lng, lat, argument = _place(data, api_token.user)
     for upload, kind in validate_uploads(list(data.media)):
         if not kind.startswith("image/"):
@@ -211,11 +216,13 @@ def open311_request_create(*, api_token: ApiToken, category: Category,
         if area is None and not data.description.strip():
             # Only a point: name its grid in the description (case_intake's own rule and
             # message for a point outside the jurisdiction).
-            area = intake_place(actor=api_token.user, lng=lng, lat=lat)
+            area = intake_place(actor=api_token.user, lng=lng, lat=lat,
+                                coordinate_system=system)
         case = case_intake(
             channel=Channel.API, category=category,
             description=_description(category, data, area), actor=api_token.user,
-            area=area, lng=lng, lat=lat, address=data.address_string,
+            area=area, lng=lng, lat=lat, coordinate_system=system,
+            address=data.address_string,
             attributes=data.attributes, parties=_applicant(data), uploads=list(data.media))
     except ValidationError as exc:
         raise _as_argument(exc, argument) from exc

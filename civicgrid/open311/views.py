@@ -52,6 +52,7 @@ from civicgrid.api.auth import (
     token_lookup,
 )
 from civicgrid.api.models import ApiToken, TokenAction
+from civicgrid.areas.coords import DEFAULT, PARAMETER, CoordinateSystem
 from civicgrid.audit.context import client_ip
 from civicgrid.core.access import access
 from civicgrid.core.middleware import NulCharacter
@@ -319,6 +320,11 @@ def discovery_view(request: HttpRequest, fmt: str) -> HttpResponse:
             "type": "production",
             "formats": ["text/xml", "application/json"],
         }],
+        # civicgrid's extension (clients that do not know it ignore it): POST requests
+        # takes `coordinate_system`, the system of lat/long; the default is WGS 84, as the
+        # spec has it, and every answer gives WGS 84.
+        "coordinate_systems": {"parameter": PARAMETER, "default": DEFAULT.value,
+                               "values": list(CoordinateSystem.values)},
     }))
 
 
@@ -369,7 +375,8 @@ def _request_input(request: HttpRequest) -> RequestInput:
         phone=post.get("phone", ""), email=post.get("email", ""),
         account_id=post.get("account_id", ""), device_id=post.get("device_id", ""),
         media_url=post.get("media_url", ""), jurisdiction_id=_param(request, "jurisdiction_id"),
-        media=request.FILES.getlist("media"))
+        media=request.FILES.getlist("media"),
+        coordinate_system=post.get("coordinate_system", ""))
 
 
 def _service_notice(record: Open311Request) -> str:

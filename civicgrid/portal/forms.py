@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.areas.coords import CoordinateSystem, parse_coordinate_system
 from civicgrid.areas.models import Area
 from civicgrid.cases.forms import TOO_LONG, counted
 from civicgrid.cases.models import Category
@@ -42,6 +44,11 @@ class ReportForm(forms.Form):
                            widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90,
                            widget=forms.HiddenInput)
+    # The system lng/lat are in: wgs84 (the map's, and the default), gcj02 or bd09 when a
+    # page's script takes the point from a Chinese map SDK (areas/coords.py).
+    coordinate_system = forms.CharField(required=False, max_length=20,
+                                        initial=CoordinateSystem.WGS84.value,
+                                        widget=forms.HiddenInput)
     community = forms.ModelChoiceField(
         label=_("所在社区(村)"), queryset=Area.objects.none(), required=False,
         error_messages={"invalid_choice": _("请从列表中选择社区(村)。")})
@@ -63,7 +70,7 @@ class ReportForm(forms.Form):
             pk__in=[a.pk for a in communities])
         self.community_choices = communities
         for name, field in self.fields.items():
-            if name in ("lng", "lat", HONEYPOT):
+            if name in ("lng", "lat", "coordinate_system", HONEYPOT):
                 continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -76,6 +83,10 @@ class ReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        try:
+            data["coordinate_system"] = parse_coordinate_system(data.get("coordinate_system"))
+        except ValidationError as exc:  # a hidden field: said above the form
+            self.add_error(None, exc.messages)
         if (data.get("lng") is None) != (data.get("lat") is None):
             data["lng"] = data["lat"] = None
         if data.get("lng") is None and not data.get("community"):

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import RESIDENT_ACTOR
+from civicgrid.areas.coords import CoordinateSystem
 from civicgrid.areas.models import Area
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
@@ -68,13 +69,15 @@ def portal_report(
     area: Area | None = None,
     lng: float | None = None,
     lat: float | None = None,
+    coordinate_system: CoordinateSystem | str = CoordinateSystem.WGS84,
     address: str = "",
     name: str = "",
     phone: str = "",
     photos: Sequence[UploadedFile[bytes]] = (),
 ) -> Case:
     """Register a resident's report: portal categories only, at most three photos (images
-    only, each ≤ 10 MB), the applicant only when a name or phone was given."""
+    only, each ≤ 10 MB), the applicant only when a name or phone was given. The point is in
+    `coordinate_system` (case_intake converts it to WGS 84)."""
     if not portal_categories().filter(pk=category.pk).exists():
         raise ValidationError({"category": _("该分类不能在网上反映,请选择其他分类。")})
     if len(photos) > MAX_PHOTOS:
@@ -91,7 +94,8 @@ def portal_report(
         parties.append(PartyInput(role="applicant", name=name or ANONYMOUS_NAME, phone=phone))
     return case_intake(
         channel=Channel.PORTAL, category=category, description=description, actor=None,
-        area=area if lng is None else None, lng=lng, lat=lat, address=address,
+        area=area if lng is None else None, lng=lng, lat=lat,
+        coordinate_system=coordinate_system, address=address,
         attributes=attributes, parties=parties, uploads=photos)
 
 

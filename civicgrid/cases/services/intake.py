@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.actors import Actor, actor_user, audit_username
 from civicgrid.accounts.models import User
+from civicgrid.areas.coords import CoordinateSystem, parse_coordinate_system, to_wgs84
 from civicgrid.areas.models import Area
 from civicgrid.areas.reference import area_readable, grid_at
 from civicgrid.audit.events import AuditEventType
@@ -161,11 +162,27 @@ def intake_areas(actor: Actor) -> QuerySet[Area]:
     return Area.objects.all()
 
 
+def intake_point(lng: float | None, lat: float | None,
+                 coordinate_system: CoordinateSystem | str = CoordinateSystem.WGS84,
+                 ) -> tuple[float | None, float | None]:
+    """The point in WGS 84, as it is located and stored, of a point sent in
+    `coordinate_system` (GCJ-02 from Amap, Tencent or WeChat, BD-09 from Baidu: areas/
+    coords.py). Every channel's point goes through here, in `case_intake`; a system that is
+    not one of those is refused (on `coordinate_system`), with or without a point."""
+    system = parse_coordinate_system(coordinate_system)
+    if lng is None or lat is None:
+        return lng, lat
+    return to_wgs84(lng, lat, system)
+
+
 def intake_place(*, actor: Actor, area: Area | None = None, lng: float | None = None,
-                 lat: float | None = None) -> Area:
-    """Where the case happened: the given area, or the grid that holds the point, either of
-    them inside the actor's jurisdiction and at street level or below. The one check every
-    channel goes through (the staff form, the API, Open311, the portal)."""
+                 lat: float | None = None,
+                 coordinate_system: CoordinateSystem | str = CoordinateSystem.WGS84) -> Area:
+    """Where the case happened: the given area, or the grid that holds the point (sent in
+    `coordinate_system`, WGS 84 unless said), either of them inside the actor's jurisdiction
+    and at street level or below. The one check every channel goes through (the staff form,
+    the API, Open311, the portal)."""
+    lng, lat = intake_point(lng, lat, coordinate_system)
     if (lng is None) != (lat is None) or (lng is not None and lat is not None and not (
             -180 <= lng <= 180 and -90 <= lat <= 90)):
         raise ValidationError({"area": _("坐标无效。")})
@@ -224,6 +241,7 @@ def case_intake(
     area: Area | None = None,
     lng: float | None = None,
     lat: float | None = None,
+    coordinate_system: CoordinateSystem | str = CoordinateSystem.WGS84,
     address: str = "",
     happened_at: datetime | None = None,
     attributes: Mapping[str, object] | None = None,
@@ -237,6 +255,9 @@ def case_intake(
     staff and API service accounts must hold `cases.case.add` and register only inside
     their jurisdiction. Uploads are checked and cleaned in memory with the other rules and
     written at the end (services/attachments.py: no file outlives a rollback).
+
+    `lng`/`lat` are in `coordinate_system` (WGS 84 unless said: GCJ-02, BD-09); they are
+    converted to WGS 84 here, before the grid is looked up, and stored so.
 
     Every rule is checked, reading only, before the first write; the writes then run in
     the caller's transaction (or their own) without a savepoint of their own: a refusal
@@ -260,6 +281,8 @@ def case_intake(
     now = timezone.now()
     if happened_at is not None and happened_at > now + timedelta(minutes=5):
         raise ValidationError({"happened_at": _("发生时间不能晚于现在。")})
+    system = parse_coordinate_system(coordinate_system)
+    lng, lat = intake_point(lng, lat, system)  # WGS 84 from here on
     place = intake_place(actor=actor, area=area, lng=lng, lat=lat)
     cleaned = clean_attributes(category, attributes or {})
     prepared_uploads = prepare_uploads(list(uploads))  # in memory; written last
@@ -292,21 +315,26 @@ def case_intake(
         _insert_with_tracking_code(case)
         insert_rows(party_rows)
         _intake_written(case, party_rows, prepared_uploads, actor=actor, channel=channel,
-                        category=category, place=place)
+                        category=category, place=place,
+                        converted_from=system if lng is not None else CoordinateSystem.WGS84)
     return case
 
 
 def _intake_written(case: Case, party_rows: list[Party], prepared_uploads: list[CleanUpload],
-                    *, actor: Actor, channel: str, category: Category, place: Area) -> None:
+                    *, actor: Actor, channel: str, category: Category, place: Area,
+                    converted_from: CoordinateSystem = CoordinateSystem.WGS84) -> None:
     # The rows as written, for a caller that answers from them (the JSON API's intake).
     case.intake_parties = party_rows  # type: ignore[attr-defined]
     record_event(case, E.Registered(channel=channel, level=case.level,
                                     routing=case.routing_note), actor, to_status=case.status)
+    details: dict[str, object] = {
+        "channel": channel, "category": category.code, "area": place.code,
+        "parties": len(party_rows), "attachments": len(prepared_uploads)}
+    if converted_from != CoordinateSystem.WGS84:  # the point was sent in another system
+        details["coordinate_system"] = str(converted_from)
     audit_record(actor=actor, event_type=AuditEventType.CASE_INTAKE, subject=case,
                  username="resident" if actor is None else audit_username(actor),
-                 details={"channel": channel, "category": category.code,
-                          "area": place.code, "parties": len(party_rows),
-                          "attachments": len(prepared_uploads)})
+                 details=details)
     # The files last, when every rule has passed; they go if the transaction rolls back.
     for upload in prepared_uploads:
         store_attachment(case, upload, actor)

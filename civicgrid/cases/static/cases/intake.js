@@ -35,6 +35,11 @@
   // --- location: tap on the map, or the browser's position --------------------------------
   var lngInput = document.getElementById("id_lng");
   var latInput = document.getElementById("id_lat");
+  // The system of lng/lat: wgs84 for a tap on the map (its e.latlng is WGS 84 whatever the
+  // tiles) and for the browser's position; a script taking the point from a GCJ-02 or BD-09
+  // SDK sets gcj02 or bd09.
+  var systemInput = document.getElementById("id_coordinate_system");
+  function setWgs84() { if (systemInput) { systemInput.value = "wgs84"; } }
   var areaSelect = form.querySelector("[data-area-select]");
   var statusEl = form.querySelector("[data-location-status]");
   var mapEl = form.querySelector("[data-location-picker]");
@@ -112,7 +117,10 @@
       mapEl.classList.add("cg-map-failed");
       mapEl.innerHTML = '<div class="p-3 text-danger">' + (mapEl.dataset.errorText || "") + "</div>";
     });
-    map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng, true); });
+    map.on("click", function (e) {
+      setWgs84();
+      setPoint(e.latlng.lat, e.latlng.lng, true);
+    });
   }
 
   var locate = form.querySelector("[data-locate-me]");
@@ -122,6 +130,7 @@
       locate.disabled = true;
       navigator.geolocation.getCurrentPosition(function (pos) {
         locate.disabled = false;
+        setWgs84();
         setPoint(pos.coords.latitude, pos.coords.longitude, true);
         if (map) { map.setView([pos.coords.latitude, pos.coords.longitude], Math.max(map.getZoom(), 16)); }
       }, function () {
