@@ -66,6 +66,12 @@ PORT ?= 8000
 run: install ## Migrate, load demo data and serve on http://127.0.0.1:PORT (PORT=8000 unless given)
 	$(UV) run python manage.py migrate --noinput
 	$(UV) run python manage.py seed_demo
+	@# DEBUG off: WhiteNoise serves the hashed, compressed copies collectstatic writes into
+	@# STATIC_ROOT (config/settings/local.py); DEBUG on reads the apps' folders, no copies.
+	@if [ "$$($(UV) run python -c 'import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local"); from django.conf import settings; print(settings.DEBUG)')" = False ]; then \
+		echo "collectstatic (DEBUG is off)"; \
+		$(UV) run python manage.py collectstatic --noinput --verbosity 0; \
+	fi
 	@echo "civicgrid on http://127.0.0.1:$(PORT)"
 	$(UV) run python manage.py runserver 127.0.0.1:$(PORT)
 
