@@ -61,6 +61,11 @@ LEAFLET_INTEGRITY="sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2N
 ECHARTS_VERSION="5.6.0"
 ECHARTS_INTEGRITY="sha512-oTbVTsXfKuEhxftHqL5xprgLoc0k7uScAwtryCgWF6hPYFLRwOUHiFmHGCBKP5NPFNkDVopOieyUqYGH8Fa3kA=="
 
+# WGS 84 <-> GCJ-02 for maps on GCJ-02 tiles (core/static/core/basemap.js; loaded only
+# when MAP_TILES is GCJ-02).
+GCOORD_VERSION="1.0.7"
+GCOORD_INTEGRITY="sha512-UCN2iSm69jBOYz2ma2eg5I5imp65Cj70rcTTfMNSNMvZpR1U6oGjmVh080aCvC/6lN1ClkuOoBeaLuebw9AZJg=="
+
 # ---------------------------------------------------------------------------
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -204,6 +209,13 @@ put "$P/NOTICE"                echarts/NOTICE
 put "$P/licenses/LICENSE-d3"   echarts/licenses/LICENSE-d3
 
 # ---------------------------------------------------------------------------
+# gcoord (coordinate systems: WGS 84, GCJ-02, BD-09), the browser build
+# ---------------------------------------------------------------------------
+P="$(fetch gcoord "$GCOORD_VERSION" "$GCOORD_INTEGRITY")"
+put "$P/dist/gcoord.global.prod.js" gcoord/gcoord.global.prod.js
+put "$P/LICENSE"                    gcoord/LICENSE
+
+# ---------------------------------------------------------------------------
 # Post-process: strip source maps / remote CSS references, then audit.
 # ---------------------------------------------------------------------------
 log "==> stripping source-map comments and remote CSS references"
@@ -325,6 +337,7 @@ on government intranets and must never load assets from a CDN or external URL.
 | htmx | \`htmx.org\` | $HTMX_VERSION | 0BSD (Zero-Clause BSD) | $(files_of htmx) |
 | Leaflet | \`leaflet\` | $LEAFLET_VERSION | BSD-2-Clause | $(files_of leaflet) |
 | Apache ECharts | \`echarts\` | $ECHARTS_VERSION | Apache-2.0 (embedded d3 code: BSD-3-Clause) | $(files_of echarts) |
+| gcoord | \`gcoord\` | $GCOORD_VERSION | MIT | $(files_of gcoord) |
 
 Integrity of the npm tarballs the files were taken from:
 
@@ -336,6 +349,7 @@ Integrity of the npm tarballs the files were taken from:
 | htmx.org@$HTMX_VERSION | \`$HTMX_INTEGRITY\` |
 | leaflet@$LEAFLET_VERSION | \`$LEAFLET_INTEGRITY\` |
 | echarts@$ECHARTS_VERSION | \`$ECHARTS_INTEGRITY\` |
+| gcoord@$GCOORD_VERSION | \`$GCOORD_INTEGRITY\` |
 
 ## Tabler JS vs. the Bootstrap bundle - load only ONE of them
 
@@ -381,6 +395,15 @@ messages, and Leaflet's attribution prefix, which renders a clickable link to
 https://leafletjs.com (change it with `map.attributionControl.setPrefix(...)`
 if that link is unwanted on the intranet). Tabler's CSS uses system fonts only
 (no web-font downloads). Leaflet's CSS references only its own `images/` folder.
+
+## Files derived from these
+
+The pages do not load `tabler/tabler.min.css` and `tabler/tabler.min.js`: they load two
+files built from the pinned packages into `../build/`, which this script does not touch:
+`tabler.reduced.min.css`, the rules of `tabler/tabler.min.css` that the pages use
+(`scripts/build_css.py`), and `bootstrap.civicgrid.min.js`, Bootstrap's Collapse, Dropdown
+and Modal from the `bootstrap` tarball (`scripts/build_js.sh`). Run both again after
+changing the Tabler or Bootstrap pin (docs/performance.md).
 EOF
 } > "$OUT/VERSIONS.md"
 chmod 0644 "$OUT/VERSIONS.md"

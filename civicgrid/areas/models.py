@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
@@ -199,3 +199,81 @@ class GridAssignment(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         return scope.subtree_q("grid__code")
+
+
+class RoadKind(models.TextChoices):
+    """How a road is drawn on the local base map (the widths of docs/areas.md)."""
+
+    MAJOR = "major", _("主干路")
+    MINOR = "minor", _("次干路、支路")
+    LANE = "lane", _("街巷")
+    PATH = "path", _("步行道")
+
+
+class RoadImportMode(models.TextChoices):
+    REPLACE = "replace", _("替换现有道路")
+    ADD = "add", _("添加到现有道路")
+
+
+class RoadImport(models.Model):
+    """One GeoJSON file of roads an administrator imported (areas/services.py, roads_import);
+    its roads go with it when it is removed or replaced.
+
+    Roads and their imports have no `restrict()`: they are the geography every map shows
+    (like a tile server's streets), not records of an area or a person. They are read by
+    whoever may read maps (`areas.area.view`; the portal's public map) and written only by
+    area administrators (`areas.area.change`), through the services.
+    """
+
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("文件SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("文件大小(字节)"))
+    mode = models.CharField(_("方式"), max_length=10, choices=RoadImportMode.choices)
+    roads = models.PositiveIntegerField(_("道路数"))
+    vertices = models.PositiveIntegerField(_("顶点数"))
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+        blank=True, verbose_name=_("导入人"), help_text=_("空:命令行导入(manage.py import_roads)"),
+    )
+
+    class Meta:
+        verbose_name = _("道路导入")
+        verbose_name_plural = _("道路导入")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.roads})"
+
+
+class Road(models.Model):
+    """A road for the local base map: its name, kind and line (GeoJSON LineString or
+    MultiLineString, WGS 84, two-dimensional), with its bounds for viewport queries."""
+
+    source = models.ForeignKey(RoadImport, on_delete=models.CASCADE, related_name="road_set",
+                               verbose_name=_("导入"))
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    kind = models.CharField(_("类别"), max_length=10, choices=RoadKind.choices,
+                            default=RoadKind.MINOR)
+    geometry = models.JSONField(_("线形(GeoJSON)"))
+    west = models.FloatField()
+    south = models.FloatField()
+    east = models.FloatField()
+    north = models.FloatField()
+    vertices = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("道路")
+        verbose_name_plural = _("道路")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["west", "south"], name="areas_road_bounds")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(west__gte=-180, east__lte=180, south__gte=-90, north__lte=90,
+                            west__lte=F("east"), south__lte=F("north")),
+                name="areas_road_bounds_wgs84",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"road {self.pk}"

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
-from civicgrid.areas.models import CODE_LENGTH, Area, GridAssignment, Level
+from civicgrid.areas.geometry import BoundaryError, centroid, parse_boundary
+from civicgrid.areas.mapdata import geometry_bounds, simplify_geometry
+from civicgrid.areas.models import (
+    CODE_LENGTH,
+    Area,
+    GridAssignment,
+    Level,
+    Road,
+    RoadImport,
+    RoadKind,
+)
 from civicgrid.core.scope import get_scope
 
 if TYPE_CHECKING:
@@ -37,6 +47,16 @@ class FeatureProperties(TypedDict):
     level: str
     population: int
     households: int
+    label: list[float] | None  # [lng, lat]: a point inside the area for its name
+
+
+class AreaLabel(TypedDict):
+    code: str
+    name: str
+    level: str
+    at: list[float]  # [lng, lat], inside the area (Area.centroid_lng/lat)
+    bbox: list[float] | None  # [west, south, east, north] of its boundary
+    own: NotRequired[bool]  # the map's own area: its name shortens its children's
 
 
 class Feature(TypedDict):
@@ -151,9 +171,106 @@ def area_map_features(*, area: Area, actor: User, depth: str | None = None) -> F
             "type": "Feature",
             "geometry": boundary,
             "properties": {"code": code, "name": name, "level": level,
-                           "population": population, "households": households},
+                           "population": population, "households": households,
+                           "label": label_point(lng, lat, boundary)},
         }
-        for code, name, level, population, households, boundary in qs.order_by("code")
-        .values_list("code", "name", "level", "population", "households", "boundary")
+        for code, name, level, population, households, boundary, lng, lat in qs.order_by("code")
+        .values_list("code", "name", "level", "population", "households", "boundary",
+                     "centroid_lng", "centroid_lat")
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def label_point(lng: float | None, lat: float | None,
+                boundary: dict[str, object] | None = None) -> list[float] | None:
+    """Where an area's name is written: its stored centroid, which is a point inside the
+    area (the centroid, or shapely's representative point when the centroid falls
+    outside: areas/geometry.py); worked out from the boundary for an area stored without
+    one."""
+    if (lng is None or lat is None) and boundary:
+        try:
+            geom = parse_boundary(boundary)
+        except BoundaryError:
+            geom = None
+        if geom is not None:
+            lng, lat = centroid(geom)
+    if lng is None or lat is None:
+        return None
+    return [round(lng, 6), round(lat, 6)]
+
+
+# Names written on the map below an area: its children and grandchildren (a street's
+# communities and grids; a county's streets and communities). Deeper levels are read on
+# their own area's map.
+LABEL_DEPTH = 2
+MAX_LABELS = 5000
+
+
+def area_labels(*, area: Area, actor: User | None) -> list[AreaLabel]:
+    """The names of the areas below `area` (LABEL_DEPTH levels, at most MAX_LABELS) with
+    the point to write each at and the bounds of its outline (the map writes a name only
+    where its area is large enough on screen), as `actor` may read them."""
+    lengths = list(CODE_LENGTH.values())
+    own = lengths.index(len(area.code))
+    deepest = lengths[min(own + LABEL_DEPTH, len(lengths) - 1)]
+    qs = Area.objects.restrict(actor, "view").filter(code__startswith=area.code,
+                                                     code__length__lte=deepest)
+    labels = labels_of(qs)
+    for label in labels:  # the map's own area: its name is the page's title, not written
+        if label["code"] == area.code and area.level != Level.GRID:
+            label["own"] = True
+    return labels
+
+
+def labels_of(areas: QuerySet[Area]) -> list[AreaLabel]:
+    """The map labels of these areas (those with a label point), in code order, at most
+    MAX_LABELS. The caller has scoped the queryset."""
+    rows = (areas.order_by("code")
+            .values_list("code", "name", "level", "centroid_lng", "centroid_lat", "boundary")
+            [:MAX_LABELS])
+    labels: list[AreaLabel] = []
+    for code, name, level, lng, lat, boundary in rows:
+        at = label_point(lng, lat, boundary)
+        if at is None:
+            continue
+        bounds = geometry_bounds(boundary)
+        labels.append({"code": code, "name": name, "level": level, "at": at,
+                       "bbox": [round(v, 5) for v in bounds] if bounds else None})
+    return labels
+
+
+# --- roads of the local base map ---------------------------------------------------------
+
+MAX_ROADS = 3000
+# Below these zooms the smaller roads are left out (they would be a grey smear).
+ROAD_KINDS_FROM_ZOOM = {RoadKind.MAJOR: 0, RoadKind.MINOR: 13, RoadKind.LANE: 15,
+                        RoadKind.PATH: 16}
+
+
+def roads_in_view(*, bbox: tuple[float, float, float, float], zoom: int | None,
+                  limit: int = MAX_ROADS) -> dict[str, object]:
+    """The imported roads that cross `bbox` (west, south, east, north) as a GeoJSON
+    FeatureCollection for `zoom`: the kinds shown at that zoom, major roads first, at most
+    `limit` (`truncated` says whether more crossed the view), each simplified for the zoom
+    (areas/mapdata.py). Roads are deployment-wide geography: no scope (models.RoadImport)."""
+    west, south, east, north = bbox
+    kinds = [k for k, z in ROAD_KINDS_FROM_ZOOM.items() if zoom is None or zoom >= z]
+    rank = Case(*[When(kind=k, then=Value(i)) for i, k in enumerate(ROAD_KINDS_FROM_ZOOM)],
+                default=Value(len(ROAD_KINDS_FROM_ZOOM)))
+    rows = list(
+        Road.objects.filter(west__lte=east, east__gte=west, south__lte=north, north__gte=south,
+                            kind__in=kinds)
+        .annotate(rank=rank).order_by("rank", "id")
+        .values_list("name", "kind", "geometry")[:limit + 1])
+    features = [
+        {"type": "Feature", "geometry": simplify_geometry(geometry, zoom),
+         "properties": {"name": name, "kind": kind}}
+        for name, kind, geometry in rows[:limit]
+    ]
+    return {"type": "FeatureCollection", "features": features, "zoom": zoom,
+            "truncated": len(rows) > limit}
+
+
+def road_imports() -> QuerySet[RoadImport]:
+    """The road files imported, newest first (the roads page)."""
+    return RoadImport.objects.select_related("imported_by").order_by("-imported_at", "-id")

@@ -1,4 +1,4 @@
-"""Every write to areas: import, boundaries, grid staffing."""
+"""Every write to areas: import, boundaries, grid staffing, the roads of the local map."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import shapely
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.ops import unary_union
 from shapely.strtree import STRtree
 
+from civicgrid.areas.coords import CoordinateSystem, parse_coordinate_system
 from civicgrid.areas.geometry import (
     AREA_TOLERANCE,
     BoundaryError,
@@ -32,8 +34,12 @@ from civicgrid.areas.models import (
     GridAssignment,
     Level,
     PositionType,
+    Road,
+    RoadImport,
+    RoadImportMode,
     UrbanRuralClass,
 )
+from civicgrid.areas.roadfiles import RoadFile, read_road_file
 from civicgrid.audit.events import AuditEventType
 from civicgrid.audit.services import audit_record
 from civicgrid.core.refcache import REFERENCE, revision_bump
@@ -320,3 +326,71 @@ def grid_unassign(*, assignment: GridAssignment, actor: User) -> None:
             details=details
         )
         assignment.delete()
+
+
+# --- roads of the local base map -----------------------------------------------------------
+
+def _require_area_admin(actor: User | None) -> None:
+    if actor is not None and not user_can(actor, Area, "change"):
+        raise PermissionDenied
+
+
+def roads_import(*, content: bytes, file_name: str, mode: str, actor: User | None,
+                 coordinate_system: str = CoordinateSystem.WGS84) -> RoadFile:
+    """Import a GeoJSON file of roads (areas/roadfiles.py reads and checks it): `replace`
+    removes every road imported before, `add` keeps them (the same file twice is refused).
+    Any problem changes nothing; the result lists the problems. Area administrators only
+    (`areas.area.change`); `actor` None is the command line (manage.py import_roads)."""
+    _require_area_admin(actor)
+    system = parse_coordinate_system(coordinate_system)
+    result = read_road_file(content, system=system)
+    if mode not in RoadImportMode.values:
+        result.error(_("导入方式无效。"))
+    if not result.ok:
+        result.roads = []
+        return result
+    with transaction.atomic():
+        if mode == RoadImportMode.ADD:
+            earlier = (RoadImport.objects.select_for_update().filter(sha256=result.sha256)
+                       .first())
+            if earlier is not None:
+                result.roads = []
+                result.error(_("同一文件已于 %(when)s 导入(%(name)s),未重复添加。") % {
+                    "when": timezone.localtime(earlier.imported_at).strftime("%Y-%m-%d %H:%M"),
+                    "name": earlier.file_name})
+                return result
+        replaced = {"imports": 0, "roads": 0}
+        if mode == RoadImportMode.REPLACE:
+            replaced["roads"] = Road.objects.all().delete()[0]  # (no cascade: one DELETE)
+            replaced["imports"] = RoadImport.objects.all().delete()[0]
+        source = RoadImport.objects.create(
+            file_name=file_name[:200], sha256=result.sha256, size=result.size, mode=mode,
+            roads=len(result.roads), vertices=result.vertices, imported_at=timezone.now(),
+            imported_by=actor)
+        Road.objects.bulk_create(
+            [Road(source=source, name=r.name, kind=r.kind, geometry=r.geometry,
+                  west=r.bounds[0], south=r.bounds[1], east=r.bounds[2], north=r.bounds[3],
+                  vertices=r.vertices) for r in result.roads],
+            batch_size=BATCH)
+        audit_record(
+            actor=actor, event_type=AuditEventType.ROADS_IMPORTED, subject=source,
+            username="system" if actor is None else "",
+            details={"file_name": source.file_name, "sha256": result.sha256,
+                     "size": result.size, "mode": mode, "coordinate_system": system.value,
+                     "roads": source.roads, "vertices": source.vertices,
+                     "replaced_imports": replaced["imports"],
+                     "replaced_roads": replaced["roads"]})
+    return result
+
+
+def road_import_remove(*, road_import: RoadImport, actor: User | None) -> int:
+    """Remove an import and its roads; returns how many roads went."""
+    _require_area_admin(actor)
+    with transaction.atomic():
+        removed = Road.objects.filter(source=road_import).delete()[0]
+        audit_record(actor=actor, event_type=AuditEventType.ROADS_REMOVED, subject=road_import,
+                     username="system" if actor is None else "",
+                     details={"file_name": road_import.file_name,
+                              "sha256": road_import.sha256, "roads": removed})
+        road_import.delete()
+    return removed

@@ -31,3 +31,22 @@ def second_factor_enforced(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def map_tiles_valid(app_configs, **kwargs):
+    """A malformed MAP_TILES is not used (the maps draw the local base map): say so."""
+    from django.core.checks import Warning as CheckWarning
+
+    from civicgrid.core.maptiles import parse_tiles
+
+    _config, errors = parse_tiles(getattr(settings, "MAP_TILES", None))
+    return [
+        CheckWarning(
+            f"MAP_TILES is malformed and not used: {error}.",
+            hint="Fix the MAP_TILES_* variables (docs/operations.md, Maps); until then every "
+                 "map shows the local base map.",
+            id="civicgrid.W002",
+        )
+        for error in errors
+    ]

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicgrid.areas.hooks import MapBuilding
+from civicgrid.areas.mapdata import fit_zoom, geometry_bounds, simplify_features, union_bounds
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.selectors import AreaLabel, label_point, labels_of
 from civicgrid.cases import events as case_events
 from civicgrid.cases.events import event_payload
 from civicgrid.cases.models import Case, CaseEvent, Outcome, PartyRole, Status
+from civicgrid.core.refcache import REFERENCE, RefCache
 from civicgrid.core.tracking import format_tracking_code
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.services import RATEABLE_STATUSES, case_pk_from_rating_link
+from civicgrid.registry.map_layer import map_buildings
 
 TOKEN_SALT = "civicgrid.portal.track"  # noqa: S105 (a signing salt, not a secret)
 
@@ -50,6 +55,7 @@ def area_prefix() -> str:
 class GridProperties(TypedDict):
     code: str
     name: str
+    label: list[float] | None  # [lng, lat]: where the map writes the name
 
 
 class GridFeature(TypedDict):
@@ -68,8 +74,50 @@ def grid_features() -> GridFeatureCollection:
     qs = Area.objects.filter(level=Level.GRID, boundary__isnull=False,
                              code__startswith=area_prefix()).order_by("code")
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": boundary, "properties": {"code": code, "name": name}}
-        for code, name, boundary in qs.values_list("code", "name", "boundary")]}
+        {"type": "Feature", "geometry": boundary,
+         "properties": {"code": code, "name": name,
+                        "label": label_point(lng, lat, boundary)}}
+        for code, name, boundary, lng, lat in qs.values_list(
+            "code", "name", "boundary", "centroid_lng", "centroid_lat")]}
+
+
+# The public grids as drawn at each zoom, kept in each process's memory and emptied by any
+# change of an area (core/refcache.py, REFERENCE): simplifying 1,000 outlines costs ~0.1 s,
+# and every resident's report map asks for them.
+_grids_at_zoom: RefCache[dict[str, Any]] = RefCache("portal-grids", REFERENCE, max_entries=32)
+_grids_bounds: RefCache[tuple[float, float, float, float] | None] = RefCache(
+    "portal-grids-bounds", REFERENCE, max_entries=4)
+
+
+def grid_features_for_map(*, zoom: int | None, fit: tuple[int, int] | None,
+                          ) -> dict[str, Any]:
+    """`grid_features()` as drawn at `zoom`, or at the zoom that fits a map of `fit`
+    pixels (areas/mapdata.py); `zoom` in the answer says which. Not to be changed: shared."""
+    prefix = area_prefix()
+    if zoom is None and fit is not None:
+        bounds = _grids_bounds.get(prefix, lambda: union_bounds(
+            geometry_bounds(f["geometry"]) for f in grid_features()["features"]))
+        zoom = fit_zoom(bounds, fit) if bounds else None
+    return _grids_at_zoom.get((prefix, zoom), lambda: simplify_features(
+        dict(grid_features()), zoom=zoom))
+
+
+def map_labels() -> list[AreaLabel]:
+    """The names of the streets and communities of the portal's area for the public map
+    (the grids' names come with their outlines): name, point, bounds; nothing else."""
+    return labels_of(Area.objects.filter(level__in=(Level.STREET, Level.COMMUNITY),
+                                         code__startswith=area_prefix()))
+
+
+MAX_MAP_BUILDINGS = 2000
+
+
+def map_buildings_in(bbox: tuple[float, float, float, float] | None,
+                     ) -> tuple[list[MapBuilding], bool]:
+    """The buildings of the portal's area inside `bbox`, as a street sign shows them: name,
+    house number, point (civicgrid/registry/map_layer.py)."""
+    return map_buildings(reader=None, area_code=area_prefix(), bbox=bbox,
+                         limit=MAX_MAP_BUILDINGS, public=True)
 
 
 def portal_communities() -> list[Area]:

@@ -10,14 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import BadRequest, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from civicgrid.areas.mapdata import (
+    bbox_param,
+    buildings_collection,
+    fit_param,
+    map_response,
+    zoom_param,
+)
+from civicgrid.areas.selectors import roads_in_view
 from civicgrid.audit.context import client_ip
 from civicgrid.cases.forms import attribute_rows, attribute_values
 from civicgrid.cases.models import Case, Category
@@ -31,7 +39,9 @@ from civicgrid.portal.selectors import (
     case_by_tracking,
     case_from_rating_link,
     case_from_token,
-    grid_features,
+    grid_features_for_map,
+    map_buildings_in,
+    map_labels,
     public_status,
     status_token,
 )
@@ -59,10 +69,38 @@ def home_view(request: HttpRequest) -> HttpResponse:
 @access(public=True)
 @require_GET
 def grids_view(request: HttpRequest) -> HttpResponse:
-    """Grid boundaries and names for the report map; nothing else about an area."""
-    response = JsonResponse(grid_features(), json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    """Grid boundaries and names for the report map; nothing else about an area. Simplified
+    for `zoom` or `fit` and compressed (civicgrid/areas/mapdata.py)."""
+    data = grid_features_for_map(zoom=zoom_param(request), fit=fit_param(request))
+    return map_response(request, data, public=True)
+
+
+@access(public=True)
+@require_GET
+def map_labels_view(request: HttpRequest) -> HttpResponse:
+    """The names of the portal area's streets and communities, for the report map."""
+    return map_response(request, {"labels": map_labels()}, public=True)
+
+
+@access(public=True, example={"bbox": "120.80,31.90,120.85,31.95"})
+@require_GET
+def map_buildings_view(request: HttpRequest) -> HttpResponse:
+    """Buildings inside `bbox` (required) as a street sign names them: name, number."""
+    bbox = bbox_param(request)
+    if bbox is None:
+        raise BadRequest("bbox is required")
+    return map_response(request, buildings_collection(*map_buildings_in(bbox)), public=True)
+
+
+@access(public=True, example={"bbox": "120.80,31.90,120.85,31.95", "zoom": "15"})
+@require_GET
+def map_roads_view(request: HttpRequest) -> HttpResponse:
+    """The imported roads crossing `bbox` (required), simplified for `zoom`."""
+    bbox = bbox_param(request)
+    if bbox is None:
+        raise BadRequest("bbox is required")
+    return map_response(request, roads_in_view(bbox=bbox, zoom=zoom_param(request)),
+                        public=True)
 
 
 def _category(raw: str) -> Category | None:
@@ -170,6 +208,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
                     category=category, description=data["description"],
                     attributes=attribute_values(category, request.POST),
                     area=data.get("community"), lng=data.get("lng"), lat=data.get("lat"),
+                    coordinate_system=data["coordinate_system"],
                     address=data.get("address", ""), name=data.get("name", ""),
                     phone=data.get("phone", ""), photos=photos)
             except ValidationError as exc:
@@ -187,6 +226,9 @@ def report_view(request: HttpRequest) -> HttpResponse:
                                      else None, attribute_errors),
         "has_errors": status != 200,
         "grids_url": reverse("portal:grids"),
+        "map_layers": {"labelsUrl": reverse("portal:map_labels"),
+                       "buildingsUrl": reverse("portal:map_buildings"),
+                       "roadsUrl": reverse("portal:map_roads")},
     }
     return _refuse(render(request, "portal/report.html", context, status=status), refusal)
 

@@ -11,6 +11,7 @@ class RegistryConfig(AppConfig):
         from civicgrid.areas import hooks as area_hooks
         from civicgrid.cases import hooks
         from civicgrid.registry.figures import area_figures
+        from civicgrid.registry.map_layer import map_buildings
         from civicgrid.registry.services.people import party_from_person
 
         hooks.party_from_registry.provide(
@@ -18,3 +19,6 @@ class RegistryConfig(AppConfig):
                                                               given=given))
         area_hooks.area_registry_figures.provide(
             lambda code: area_figures(code, unverified=False))
+        area_hooks.area_map_buildings.provide(
+            lambda reader, code, bbox, limit: map_buildings(reader=reader, area_code=code,
+                                                            bbox=bbox, limit=limit))

@@ -164,7 +164,8 @@ def test_grid_geojson_exposes_only_boundaries_and_names(office, client):
     assert data["type"] == "FeatureCollection"
     assert len(data["features"]) == 3
     for feature in data["features"]:
-        assert set(feature["properties"]) == {"code", "name"}
+        # (label: the point inside the grid where the map writes its name)
+        assert set(feature["properties"]) == {"code", "name", "label"}
         assert feature["geometry"]["type"] == "Polygon"
 
 

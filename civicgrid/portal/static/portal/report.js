@@ -1,11 +1,15 @@
-// Resident report form: tap on the map (grid boundaries from the public endpoint), photo
-// previews (at most data-max). No inline scripts (CSP script-src 'self').
+// Resident report form: tap on the map (grid boundaries from the public endpoint, on the
+// base map of core/basemap.js), photo previews (at most data-max). No inline scripts (CSP
+// script-src 'self').
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
   if (!form) { return; }
   var lngInput = document.getElementById("id_lng");
   var latInput = document.getElementById("id_lat");
+  // The system of lng/lat: wgs84 for a tap on the map (its e.latlng is WGS 84 whatever the
+  // tiles); a script taking the point from a GCJ-02 or BD-09 SDK sets gcj02 or bd09.
+  var systemInput = document.getElementById("id_coordinate_system");
   var statusEl = form.querySelector("[data-location-status]");
   var mapEl = form.querySelector("[data-location-picker]");
   var features = [];
@@ -51,26 +55,36 @@
     }
   }
 
-  if (mapEl && window.L) {
-    map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25, preferCanvas: true });
-    fetch(mapEl.dataset.url, { headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (collection) {
-        features = collection.features || [];
-        var layer = L.geoJSON(collection, {
-          interactive: false,
-          style: { color: "#e76f51", weight: 1.5, fillColor: "#e76f51", fillOpacity: 0.12 }
-        }).addTo(map);
-        var bounds = layer.getBounds();
-        if (bounds.isValid()) { map.fitBounds(bounds, { padding: [6, 6] }); } else { map.setView([32.0, 120.9], 13); }
-        mapEl.dataset.features = String(features.length);
-        mapEl.classList.add("cg-map-ready");
-        if (lngInput.value && latInput.value) { setPoint(parseFloat(latInput.value), parseFloat(lngInput.value)); }
-      }).catch(function () {
-        mapEl.classList.add("cg-map-failed");
-        mapEl.textContent = mapEl.dataset.errorText || "";
-      });
-    map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng); });
+  if (mapEl && window.L && window.cgBaseMap) {
+    // The base map (core/basemap.js): the deployment's tiles, or names of communities and
+    // grids, roads and buildings. Its coordinate system keeps e.latlng in WGS 84 even on
+    // GCJ-02 tiles, so the point is sent as WGS 84.
+    map = L.map(mapEl, cgBaseMap.mapOptions({ attributionControl: false, zoomSnap: 0.25,
+                                               preferCanvas: true }));
+    var base = cgBaseMap(map, cgBaseMap.optionsFrom(mapEl));
+    var layer = null;
+    base.track(mapEl.dataset.url, function (collection, first) {
+      features = collection.features || [];  // (finer outlines when zoomed in)
+      if (layer) { map.removeLayer(layer); }
+      layer = L.geoJSON(collection, {
+        interactive: false,
+        style: { color: "#e76f51", weight: 1.2, opacity: 0.8, fillColor: "#e76f51", fillOpacity: 0.05 }
+      }).addTo(map);
+      base.addLabels(features);
+      if (!first) { return; }
+      var bounds = layer.getBounds();
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [6, 6] }); } else { map.setView([32.0, 120.9], 13); }
+      mapEl.dataset.features = String(features.length);
+      mapEl.classList.add("cg-map-ready");
+      if (lngInput.value && latInput.value) { setPoint(parseFloat(latInput.value), parseFloat(lngInput.value)); }
+    }).catch(function () {
+      mapEl.classList.add("cg-map-failed");
+      mapEl.textContent = mapEl.dataset.errorText || "";
+    });
+    map.on("click", function (e) {
+      if (systemInput) { systemInput.value = "wgs84"; }
+      setPoint(e.latlng.lat, e.latlng.lng);
+    });
   }
 
   var input = form.querySelector("[data-photos]");
