@@ -45,6 +45,8 @@ class AuditEventType(StrEnum):
     ADMIN_DELETE = "admin.delete"
     AREA_IMPORTED = "area.imported"
     AREA_BOUNDARY_CHANGED = "area.boundary_changed"
+    ROADS_IMPORTED = "roads.imported"
+    ROADS_REMOVED = "roads.removed"
     GRID_STAFF_ASSIGNED = "grid.staff_assigned"
     GRID_STAFF_UNASSIGNED = "grid.staff_unassigned"
     UNIT_CREATED = "unit.created"
@@ -97,6 +99,8 @@ class AuditEventType(StrEnum):
     WEEKLY_CHECK_RESUBMITTED = "weekly_check.resubmitted"
     WEEKLY_CHECK_REMINDED = "weekly_check.reminded"
     WEEKLY_CHECK_REMINDERS_SENT = "weekly_check.reminders_sent"
+    WEEKLY_CHECK_CONFLICT = "weekly_check.conflict"
+    WEEKLY_CHECK_CONFLICT_RESOLVED = "weekly_check.conflict_resolved"
     AREA_STATUS_EVALUATED = "area_status.evaluated"
     STATS_TARGET_SET = "stats.target_set"
     STATS_ROLLUP_REBUILT = "stats.rollup_rebuilt"
@@ -179,6 +183,8 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.ADMIN_DELETE: _("后台删除"),
     AuditEventType.AREA_IMPORTED: _("导入区域"),
     AuditEventType.AREA_BOUNDARY_CHANGED: _("修改区域边界"),
+    AuditEventType.ROADS_IMPORTED: _("导入道路"),
+    AuditEventType.ROADS_REMOVED: _("删除导入的道路"),
     AuditEventType.GRID_STAFF_ASSIGNED: _("配备网格人员"),
     AuditEventType.GRID_STAFF_UNASSIGNED: _("撤出网格人员"),
     AuditEventType.UNIT_CREATED: _("创建单位"),
@@ -228,6 +234,8 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.WEEKLY_CHECK_RESUBMITTED: _("重新提交周排查"),
     AuditEventType.WEEKLY_CHECK_REMINDED: _("催报周排查"),
     AuditEventType.WEEKLY_CHECK_REMINDERS_SENT: _("发送周排查提醒"),
+    AuditEventType.WEEKLY_CHECK_CONFLICT: _("周排查编辑冲突"),
+    AuditEventType.WEEKLY_CHECK_CONFLICT_RESOLVED: _("裁定周排查冲突"),
     AuditEventType.AREA_STATUS_EVALUATED: _("评估区域预警"),
     AuditEventType.STATS_TARGET_SET: _("设置考核目标"),
     AuditEventType.STATS_ROLLUP_REBUILT: _("重建统计数据"),

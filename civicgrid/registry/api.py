@@ -121,6 +121,10 @@ class RoomUseIn(Schema):
                                           "(not `unknown`)")
     version: int = Field(..., ge=1, description="the room version the caller has seen")
     area_m2: Decimal | None = Field(None, max_digits=8, decimal_places=2)
+    base_use: RoomUse | None = Field(None, description=(
+        "the use the caller saw (an edit made offline): with it, a stale `version` is merged "
+        "— applied when the use was not changed since, else kept as a conflict request for "
+        "a reviewer (202)"))
 
 
 def _building_body() -> type[Schema]:
@@ -246,7 +250,8 @@ def set_room_use(request, room_id: int, payload: RoomUseIn):
     the grid workers' registry changes wait for review, 202 with the request."""
     room = _room(request, room_id)
     submitted = services.change_submit(actor=request.user, change=services.RoomUseSet(
-        room=room, use=payload.use, version=payload.version, area_m2=payload.area_m2))
+        room=room, use=payload.use, version=payload.version, area_m2=payload.area_m2,
+        base_use=payload.base_use))
     return submitted.request or submitted.record
 
 

@@ -714,6 +714,9 @@ class ChangeRequest(InGrid, models.Model):
                                      blank=True, related_name="+", verbose_name=_("单位"))
     note = models.CharField(_("说明"), max_length=200, blank=True)  # (a move-out's reason)
     base_version = models.PositiveIntegerField(_("提交时的版本"), null=True, blank=True)
+    # An edit made apart (an offline phone) that met another edit of the same field: the
+    # record keeps its value; approving takes this one, returning keeps the record's.
+    conflict = models.BooleanField(_("编辑冲突"), default=False)
     status = models.CharField(_("状态"), max_length=10, choices=ChangeRequestStatus.choices,
                               default=ChangeRequestStatus.PENDING)
     reviewer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True,

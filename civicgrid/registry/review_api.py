@@ -65,7 +65,11 @@ class ChangeOut(Schema):
                                                          "approved `organisation` request")
     payload: dict[str, Any] = Field(..., description="the service's input: record numbers, "
                                                      "choices, dates and numbers")
-    note: str = Field(..., description="the requester's reason (a move-out's)")
+    note: str = Field(..., description="the requester's reason (a move-out's), or what an "
+                                       "edit made apart met")
+    conflict: bool = Field(..., description="an edit made apart (offline) that met another "
+                                            "edit of the same field: approving takes it, "
+                                            "returning keeps the record's value")
     facts: list[FactOut] = Field(..., description="the before/after view, in words")
     reviewer: str | None
     reviewed_at: datetime | None = Field(..., description="when approved, returned or "

@@ -394,3 +394,42 @@ class AreaStatus(models.Model):
     @property
     def changed(self) -> bool:
         return self.previous_status != self.status
+
+
+class CheckField(models.TextChoices):
+    DISPUTES_FOUND = "disputes_found", _("排查发现矛盾纠纷")
+    RESOLVED_ON_SPOT = "resolved_on_spot", _("当场化解")
+    RISK_POINTS = "risk_points", _("风险隐患点")
+    NOTES = "notes", _("情况说明")
+    IS_ZERO = "is_zero", _("零报告")
+
+
+class CheckConflict(models.Model):
+    """Two edits of the same field of a weekly check, neither of which saw the other (e.g.
+    two phones offline): the value on record is kept, the other is kept here, and the
+    check waits for a supervisor to choose (`check_conflict_resolve`). Never deleted."""
+
+    check_row = models.ForeignKey(WeeklyCheck, on_delete=models.PROTECT,
+                                  related_name="conflicts")
+    field = models.CharField(max_length=20, choices=CheckField.choices)
+    base_revision = models.PositiveIntegerField(null=True, blank=True)  # what the edit saw
+    kept_value = models.JSONField()  # on record when the edit arrived (stays until chosen)
+    offered_value = models.JSONField()  # what the late edit wanted
+    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    offered_by_name = models.CharField(max_length=150, blank=True)
+    device_id = models.CharField(max_length=64, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)  # on the phone
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    chosen_value = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["check_row", "id"]
+        indexes = [models.Index(fields=["check_row", "resolved_at"],
+                                name="warnings_conflict_open")]
+
+    def __str__(self) -> str:
+        return f"{self.check_row} {self.field}"

@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +48,7 @@ from civicgrid.warnings.models import (
     EVALUATED_LEVELS,
     SEVERITY,
     AreaStatus,
+    CheckConflict,
     CheckReminder,
     CheckSettings,
     OverrideMode,
@@ -408,6 +409,19 @@ def check_revisions(*, actor: User | None, check: WeeklyCheck) -> list[WeeklyChe
     """Every submission of the check, newest first (none outside the reader's scope)."""
     visible = WeeklyCheck.objects.restrict(actor, "view").filter(pk=check.pk)
     return list(WeeklyCheckRevision.objects.filter(check_row__in=visible).order_by("-revision"))
+
+
+def check_conflicts(*, actor: User | None, check: WeeklyCheck) -> list[CheckConflict]:
+    """The check's conflicts between edits made apart, open ones first, then newest."""
+    visible = WeeklyCheck.objects.restrict(actor, "view").filter(pk=check.pk)
+    return list(CheckConflict.objects.filter(check_row__in=visible)
+                .select_related("resolved_by").order_by(F("resolved_at").desc(nulls_first=True),
+                                                        "-id"))
+
+
+def checks_of_week(*, actor: User | None, areas: list[Area], week: date) -> list[WeeklyCheck]:
+    """The checks of `week` on record for `areas` (those the reader may see)."""
+    return list(WeeklyCheck.objects.restrict(actor, "view").filter(area__in=areas, week=week))
 
 
 def reportable_areas(*, actor: User | None) -> list[Area]:

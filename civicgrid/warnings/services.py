@@ -40,6 +40,7 @@ from civicgrid.warnings.models import (
     EVALUATED_LEVELS,
     SEVERITY,
     AreaStatus,
+    CheckConflict,
     CheckReminder,
     CheckSettings,
     Measure,
@@ -170,6 +171,15 @@ class CheckValues(TypedDict):
     is_zero: bool
 
 
+def _checked(*, area: Area, week: date, data: CheckInput, actor: User | None,
+             now: datetime) -> CheckValues:
+    """Every rule of a submission, checked before anything is written; the clean values."""
+    _guard_submit(area=area, week=week, actor=actor, now=now, cfg=check_settings())
+    clean = _validate(data)
+    return {"disputes_found": clean.disputes_found, "resolved_on_spot": clean.resolved_on_spot,
+            "risk_points": clean.risk_points, "notes": clean.notes, "is_zero": clean.is_zero}
+
+
 def _values(check: WeeklyCheck | WeeklyCheckRevision) -> CheckValues:
     return {"disputes_found": check.disputes_found, "resolved_on_spot": check.resolved_on_spot,
             "risk_points": check.risk_points, "notes": check.notes, "is_zero": check.is_zero}
@@ -185,18 +195,13 @@ def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User
     values changes nothing. `actor=None` only for system seeding (the demo).
     """
     now = now or timezone.now()
-    cfg = check_settings()
-    _guard_submit(area=area, week=week, actor=actor, now=now, cfg=cfg)
-    clean = _validate(data)
-    values: CheckValues = {
-        "disputes_found": clean.disputes_found, "resolved_on_spot": clean.resolved_on_spot,
-        "risk_points": clean.risk_points, "notes": clean.notes, "is_zero": clean.is_zero}
+    values = _checked(area=area, week=week, data=data, actor=actor, now=now)
     user = _actor_user(actor)
     with transaction.atomic():
         check = WeeklyCheck.objects.select_for_update().filter(area=area, week=week).first()
         created = False
         if check is None:
-            due = due_at(week, cfg)
+            due = due_at(week, check_settings())
             try:
                 with transaction.atomic():
                     check = WeeklyCheck.objects.create(
@@ -229,6 +234,136 @@ def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User
                      "on_time": check.on_time, "values": values,
                      **({"before": before} if before is not None else {})})
     return check
+
+
+# --- edits made apart (offline phones): merged field by field ---------------------------
+
+CHECK_FIELDS: tuple[str, ...] = ("disputes_found", "resolved_on_spot", "risk_points", "notes",
+                                 "is_zero")
+EMPTY_VALUES: CheckValues = {"disputes_found": 0, "resolved_on_spot": 0, "risk_points": 0,
+                             "notes": "", "is_zero": False}
+
+
+@dataclass
+class MergeOutcome:
+    """What became of an edit sent with the revision it was made on."""
+
+    check: WeeklyCheck
+    state: str  # "accepted" (written or already so) or "conflict" (some fields wait)
+    merged: list[str] = field(default_factory=list)  # the edit's fields written
+    conflicts: list[CheckConflict] = field(default_factory=list)
+
+
+def three_way(base: CheckValues, mine: CheckValues,
+              theirs: CheckValues) -> tuple[CheckValues, list[str]]:
+    """Merge an edit made on `base` into the values on record (`theirs`): a field the edit
+    did not change keeps the record's value; a field only the edit changed takes the
+    edit's; a field both changed to different values keeps the record's and is returned
+    as a conflict."""
+    merged = dict(theirs)
+    conflicts = []
+    for name in CHECK_FIELDS:
+        if mine[name] == base[name] or mine[name] == theirs[name]:  # type: ignore[literal-required]
+            continue
+        if theirs[name] == base[name]:  # type: ignore[literal-required]
+            merged[name] = mine[name]  # type: ignore[literal-required]
+        else:
+            conflicts.append(name)
+    return merged, conflicts  # type: ignore[return-value]
+
+
+def weekly_check_merge(*, area: Area, week: date, base_revision: int | None, data: CheckInput,
+                       actor: User, device_id: str = "", captured_at: datetime | None = None,
+                       now: datetime | None = None) -> MergeOutcome:
+    """Submit a check edited apart from the record (on a phone, offline), made on
+    `base_revision` (None: the phone saw no check for the week).
+
+    On the current revision this is a plain submission. On an older one the edit is merged
+    field by field with what was submitted since (`three_way`); where both changed the same
+    field differently, the record keeps its value, the edit's is kept as a CheckConflict and
+    a supervisor chooses (`check_conflict_resolve`). When the merged values break a rule of
+    the check (e.g. a zero report merged with counts), nothing of the edit is merged: every
+    field it changed waits for the supervisor. Nothing the phone sent is lost.
+    """
+    now = now or timezone.now()
+    mine = _checked(area=area, week=week, data=data, actor=actor, now=now)
+    clean = CheckInput(**mine)
+    if base_revision is not None and base_revision < 1:
+        raise ValidationError({"base_revision": [_("版本号无效。")]})
+    with transaction.atomic():
+        check = WeeklyCheck.objects.select_for_update().filter(area=area, week=week).first()
+        current = check.revision if check is not None else None
+        if base_revision is not None and (current is None or base_revision > current):
+            raise ValidationError({"base_revision": [_("版本号无效。")]})
+        if check is None or base_revision == current:
+            written = weekly_check_submit(area=area, week=week, data=clean, actor=actor, now=now)
+            return MergeOutcome(written, "accepted", merged=list(CHECK_FIELDS))
+        theirs = _values(check)
+        if base_revision is None:
+            base = EMPTY_VALUES
+        else:
+            base = _values(WeeklyCheckRevision.objects.get(check_row=check,
+                                                           revision=base_revision))
+        merged, conflicting = three_way(base, mine, theirs)
+        changed_by_me = [n for n in CHECK_FIELDS
+                         if mine[n] != base[n] and mine[n] != theirs[n]]  # type: ignore[literal-required]
+        try:
+            _validate(CheckInput(**merged))
+        except ValidationError:
+            merged, conflicting = theirs, changed_by_me
+        written_fields = [n for n in CHECK_FIELDS
+                          if merged[n] != theirs[n]]  # type: ignore[literal-required]
+        if written_fields:
+            check = weekly_check_submit(area=area, week=week, data=CheckInput(**merged),
+                                        actor=actor, now=now)
+        conflicts = [CheckConflict.objects.create(
+            check_row=check, field=name, base_revision=base_revision,
+            kept_value=theirs[name], offered_value=mine[name],  # type: ignore[literal-required]
+            offered_by=_actor_user(actor), offered_by_name=_actor_name(actor),
+            device_id=device_id[:64], captured_at=captured_at, created_at=now)
+            for name in conflicting]
+        if conflicts:
+            audit_record(
+                actor=actor, event_type=AuditEventType.WEEKLY_CHECK_CONFLICT, subject=check,
+                details={"area": area.code, "week": week.isoformat(),
+                         "base_revision": base_revision, "revision": check.revision,
+                         "fields": conflicting, "merged": written_fields,
+                         "device": device_id[:64]})
+    return MergeOutcome(check, "conflict" if conflicts else "accepted", merged=written_fields,
+                        conflicts=conflicts)
+
+
+def check_conflict_resolve(*, conflict: CheckConflict, take: str, actor: User,
+                           now: datetime | None = None) -> CheckConflict:
+    """A supervisor chooses between the value on record (`take="kept"`) and the late edit's
+    (`"offered"`). Taking the offered value resubmits the check with it (a new revision,
+    the check's rules apply). Resolved once; both values stay on the conflict."""
+    if take not in ("kept", "offered"):
+        raise ValidationError({"take": [_("请选择保留哪一个值。")]})
+    now = now or timezone.now()
+    if not user_can(actor, WeeklyCheck, "resolve"):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = (CheckConflict.objects.select_for_update().select_related("check_row__area")
+                  .filter(pk=conflict.pk).first())
+        if locked is None or not get_scope(actor).covers_code(locked.check_row.area_code):
+            raise PermissionDenied
+        if locked.resolved_at is not None:
+            raise ValidationError({"take": [_("这个冲突已经裁定过了。")]})
+        check = locked.check_row
+        value = locked.kept_value if take == "kept" else locked.offered_value
+        values = _values(check)
+        if values[locked.field] != value:  # type: ignore[literal-required]
+            values[locked.field] = value  # type: ignore[literal-required]
+            check = weekly_check_submit(area=check.area, week=check.week,
+                                        data=CheckInput(**values), actor=actor, now=now)
+        locked.resolved_at, locked.resolved_by, locked.chosen_value = now, actor, value
+        locked.save(update_fields=["resolved_at", "resolved_by", "chosen_value"])
+        audit_record(actor=actor, event_type=AuditEventType.WEEKLY_CHECK_CONFLICT_RESOLVED,
+                     subject=check,
+                     details={"area": check.area_code, "week": check.week.isoformat(),
+                              "field": locked.field, "take": take, "revision": check.revision})
+    return locked
 
 
 # --- reminders ---------------------------------------------------------------------------

@@ -11,4 +11,6 @@ urlpatterns = [
     path("checks/<str:code>/", views.check_overview_view, name="overview"),
     path("checks/<str:code>/report/", views.check_report_view, name="report"),
     path("checks/<str:code>/remind/", views.check_remind_view, name="remind"),
+    path("checks/<str:code>/conflicts/<int:conflict_id>/", views.check_conflict_view,
+         name="conflict"),
 ]

@@ -12,21 +12,33 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicgrid.areas.mapdata import (
+    fit_param,
+    map_response,
+    simplify_features,
+    simplify_geometry,
+    zoom_param,
+)
+from civicgrid.areas.maplayers import map_layers
 from civicgrid.areas.models import Area
 from civicgrid.areas.readers import area_breadcrumbs, area_for
-from civicgrid.areas.selectors import area_roots
+from civicgrid.areas.selectors import area_roots, label_point
 from civicgrid.core.access import access, has_permission
 from civicgrid.warnings import selectors
 from civicgrid.warnings.forms import WeeklyCheckForm
-from civicgrid.warnings.models import EVALUATED_LEVELS, StatusColour
-from civicgrid.warnings.services import weekly_check_remind, weekly_check_submit
+from civicgrid.warnings.models import EVALUATED_LEVELS, CheckConflict, StatusColour
+from civicgrid.warnings.services import (
+    check_conflict_resolve,
+    weekly_check_remind,
+    weekly_check_submit,
+)
 from civicgrid.warnings.weeks import (
     WEEK,
     current_week,
@@ -130,6 +142,8 @@ def check_report_view(request, code: str):
         "area": area, "breadcrumbs": area_breadcrumbs(actor=request.user, area=area), "week": week,
         "week_end": week_end(week), "due": due, "past_due": now > due, "check": check,
         "revisions": selectors.check_revisions(actor=user, check=check) if check else [],
+        "conflicts": selectors.check_conflicts(actor=user, check=check) if check else [],
+        "can_resolve": has_permission(user, "warnings.weeklycheck.resolve"),
         "expected": expected, "can_submit": can_submit and expected, "form": form,
         "recent": selectors.recent_weeks(actor=user, area=area, weeks=8, now=now),
         "previous_week": week - WEEK, "next_week": week + WEEK if week < this_week else None,
@@ -190,6 +204,27 @@ def check_remind_view(request, code: str):
     return redirect(reverse("warnings:overview", args=[area.code]) + f"?week={week:%Y-%m-%d}")
 
 
+@access("warnings.weeklycheck.resolve", model=CheckConflict,
+        lookup={"code": "check_row.area_code", "conflict_id": "pk"})
+@require_POST
+def check_conflict_view(request, code: str, conflict_id: int):
+    """A supervisor keeps one of two values of a field edited apart (offline phones)."""
+    area = _area(request, code)
+    conflict = CheckConflict.objects.filter(pk=conflict_id, check_row__area=area).first()
+    if conflict is None:
+        raise Http404
+    try:
+        check_conflict_resolve(conflict=conflict, take=request.POST.get("take", ""),
+                               actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已裁定:%(field)s 保留所选的值。")
+                         % {"field": conflict.get_field_display()})
+    return redirect(reverse("warnings:report", args=[area.code])
+                    + f"?week={conflict.check_row.week:%Y-%m-%d}")
+
+
 # --- area warnings -----------------------------------------------------------------------------
 
 @access("warnings.areastatus.view")
@@ -225,6 +260,7 @@ def status_view(request, code: str):
         "history": history, "changes": [s for s in history if s.previous_status != s.status
                                          and (s.previous_status or s.status != "green")],
         "evaluated": area.level in EVALUATED_LEVELS, "map_url": map_url,
+        "map_layers": map_layers(request.user, area),
         "colours": StatusColour,
     })
 
@@ -235,5 +271,14 @@ def status_map_view(request, code: str):
     area = _area(request, code)
     data = selectors.area_status_features(actor=request.user, parent=area,
                                           day=_parse_date(request.GET.get("day")))
-    data["area"] = {"code": area.code, "name": area.name, "boundary": area.boundary}
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    # Where the map writes each name (the children are readable: the parent is).
+    points = {child: (lng, lat) for child, lng, lat in Area.objects.filter(
+        parent=area).values_list("code", "centroid_lng", "centroid_lat")}
+    for feature in data["features"]:
+        lng, lat = points.get(feature["properties"]["code"], (None, None))
+        feature["properties"]["label"] = label_point(lng, lat, feature["geometry"])
+    simplify_features(data, zoom=zoom_param(request), fit=fit_param(request),
+                      extra=[area.boundary])
+    data["area"] = {"code": area.code, "name": area.name,
+                    "boundary": simplify_geometry(area.boundary, data["zoom"])}
+    return map_response(request, data, public=False)

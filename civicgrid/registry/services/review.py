@@ -180,6 +180,9 @@ class RoomUseSet:
     use: str
     version: int | None = None
     area_m2: Decimal | None = None
+    # The use as seen when the edit was made (an offline phone's): with it, an edit made on
+    # an older version is merged instead of refused (`_merge_room_use`).
+    base_use: str | None = None
 
 
 Change = MoveIn | MoveOut | MemberAdd | OrganisationAdd | RoomUseSet
@@ -403,15 +406,37 @@ def _audit(actor: User, event: AuditEventType, request: ChangeRequest,
                  details={"request": request.pk, "kind": request.kind, **(details or {})})
 
 
-def change_submit(*, change: Change, actor: User) -> Submitted:
-    """A registry edit by `actor`: applied at once by its service when no review applies,
-    else checked as the service would and kept as a pending `ChangeRequest` (audited)."""
-    grid_code = _grid_code(change)
-    if not needs_review(grid_code=grid_code, actor=actor):
-        return Submitted(record=_apply(change, actor))
+def _merge_room_use(change: RoomUseSet, actor: User) -> RoomUseSet | None:
+    """A room's use edited on an older version of the room, with the use seen then
+    (`base_use`): when the use was not changed since (the room moved on in other fields) or
+    was changed to the same value, the edit applies to the room as it is now; when it was
+    changed to another value, None: the edit waits as a conflict for a reviewer."""
+    current = Room.objects.filter(pk=change.room.pk).values("use", "version").first()
+    if (current is None or change.version is None or change.base_use is None
+            or current["version"] == change.version):
+        return change
+    if current["use"] in (change.base_use, change.use):
+        return RoomUseSet(room=change.room, use=change.use, version=current["version"],
+                          area_m2=change.area_m2)
+    return None
+
+
+def _submit_conflict(change: RoomUseSet, actor: User) -> Submitted:
+    """Both edits kept: the record's value stays, this one waits for a reviewer of the grid
+    (whatever the grid's review rule), marked as a conflict."""
     if not user_can(actor, ChangeRequest, "add"):
-        raise PermissionDenied
-    prepared = _prepare(change, actor)
+        raise RuleViolation({"version": _("该房屋已被他人修改,请刷新后重试。")})
+    current = Room.objects.get(pk=change.room.pk)
+    prepared = _prepare(RoomUseSet(room=change.room, use=change.use, version=current.version,
+                                   area_m2=change.area_m2), actor)
+    prepared.note = _("离线编辑冲突:看到时为%(base)s,其间已被改为%(now)s") % {
+        "base": RoomUse(change.base_use or RoomUse.UNKNOWN).label,
+        "now": current.get_use_display()}
+    return Submitted(request=_request_create(prepared, actor, conflict=True))
+
+
+def _request_create(prepared: _Prepared, actor: User, conflict: bool = False) -> ChangeRequest:
+    """Keep a checked change as a pending request (audited): one per thing at a time."""
     links = prepared.links
     with transaction.atomic():
         # (the grid's row: two submissions of the same change wait for each other)
@@ -422,10 +447,34 @@ def change_submit(*, change: Change, actor: User) -> Submitted:
             kind=prepared.kind, grid=grid, grid_code=prepared.grid_code, requested_by=actor,
             payload=prepared.payload, before=prepared.before, after=prepared.after,
             person_id=_pk(links, "person"), room_id=_pk(links, "room"),
-            household_id=_pk(links, "household"), note=prepared.note,
+            household_id=_pk(links, "household"), note=prepared.note, conflict=conflict,
             base_version=prepared.base_version, created_at=timezone.now())
-        _audit(actor, AuditEventType.REGISTRY_CHANGE_SUBMITTED, request)
-    return Submitted(request=request)
+        _audit(actor, AuditEventType.REGISTRY_CHANGE_SUBMITTED, request,
+               {"conflict": True} if conflict else None)
+    return request
+
+
+def change_submit(*, change: Change, actor: User) -> Submitted:
+    """A registry edit by `actor`: applied at once by its service when no review applies,
+    else checked as the service would and kept as a pending `ChangeRequest` (audited).
+
+    A room's use edited apart (with `base_use`, on an older version) is merged first; when
+    the same field was changed since to another value, it is kept as a conflict request for
+    a reviewer whatever the review rule (nothing is written over, nothing lost)."""
+    if isinstance(change, RoomUseSet) and change.base_use is not None:
+        if change.base_use not in RoomUse.values:
+            raise ValidationError({"base_use": _("房屋用途无效。")})
+        merged = _merge_room_use(change, actor)
+        if merged is None:
+            allowed(actor, Room, "change", change.room.grid_code)
+            return _submit_conflict(change, actor)
+        change = merged
+    grid_code = _grid_code(change)
+    if not needs_review(grid_code=grid_code, actor=actor):
+        return Submitted(record=_apply(change, actor))
+    if not user_can(actor, ChangeRequest, "add"):
+        raise PermissionDenied
+    return Submitted(request=_request_create(_prepare(change, actor), actor))
 
 
 def _pk(links: dict[str, Any], name: str) -> int | None:
