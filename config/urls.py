@@ -16,6 +16,7 @@ urlpatterns = [
     path("warnings/", include("civicgrid.warnings.urls")),
     path("registry/", include("civicgrid.registry.urls")),
     path("imports/", include("civicgrid.imports.urls")),
+    path("field/", include("civicgrid.field.urls")),
     path("open311/v2/", include("civicgrid.open311.urls")),
     path("dashboard/", include("civicgrid.stats.urls")),
     path("reports/", include("civicgrid.reports.urls")),

@@ -36,10 +36,11 @@ HANDLING = frozenset({"cases.case.add", "cases.case.handle", "cases.party.reveal
 DISPATCHING = frozenset({"cases.case.add", "cases.case.dispatch", "cases.case.supervise",
                          "cases.case.verify", "cases.party.reveal"})
 # Weekly checks (排查, 零报告) and area warnings (civicgrid/warnings): everyone who works
-# reads them; the people of an area submit its check; supervisors also remind the missing.
+# reads them; the people of an area submit its check; supervisors also remind the missing
+# and choose between two edits of the same field made apart (offline phones).
 WARNINGS_READ = frozenset({"warnings.weeklycheck.view", "warnings.areastatus.view"})
 CHECK_REPORT = frozenset({"warnings.weeklycheck.add"})
-CHECK_REMIND = frozenset({"warnings.weeklycheck.remind"})
+CHECK_REMIND = frozenset({"warnings.weeklycheck.remind", "warnings.weeklycheck.resolve"})
 
 # The registry (一标三实, civicgrid/registry): staff who work an area read its places,
 # people, households and organisations (personal particulars masked); grid workers and
@@ -118,6 +119,7 @@ ADMINISTER = frozenset(
         "warnings.reporteroverride",
         "warnings.warningrule",
         "stats.kpitarget",
+        "field.fielddevice",
     )
     for action in ("view", "add", "change", "delete")
 ) | {"core.admin_site.view"}

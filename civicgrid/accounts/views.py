@@ -239,7 +239,12 @@ def login_enroll_view(request):
 def logout_view(request):
     logout_complete(request=request)
     messages.info(request, _("您已安全退出。"))
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    # The browser deletes what this site kept: the offline app's encrypted store and its
+    # cached shell (civicgrid/field). The app itself warns before signing out with unsent
+    # items; this also covers a sign-out from any other page.
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @access()

@@ -15,11 +15,13 @@ from civicgrid.areas.api import router as areas_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.cases.api_categories import router as categories_router
 from civicgrid.cases.api_errors import install_case_error_handlers
+from civicgrid.field.api import router as field_router
 from civicgrid.imports.api import router as imports_router
 from civicgrid.registry.api import router as registry_router
 from civicgrid.registry.people_api import router as registry_people_router
 from civicgrid.registry.review_api import router as registry_review_router
 from civicgrid.units.api import router as units_router
+from civicgrid.warnings.api import router as checks_router
 
 api = NinjaAPI(
     title="civicgrid API",
@@ -43,3 +45,5 @@ api.add_router("/registry", registry_router)
 api.add_router("/registry", registry_people_router)
 api.add_router("/registry", registry_review_router)
 api.add_router("/imports", imports_router)
+api.add_router("/checks", checks_router)
+api.add_router("/field", field_router)

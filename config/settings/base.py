@@ -9,6 +9,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.maptiles import with_tile_sources
 from config.env import BASE_DIR, env_bool, env_int, env_list, env_str
 
 SECRET_KEY = env_str("SECRET_KEY", "insecure-local-only-key-change-me-" + "x" * 32)
@@ -40,17 +41,21 @@ INSTALLED_APPS = [
     "civicgrid.warnings",
     "civicgrid.registry",
     "civicgrid.imports",
+    "civicgrid.field",
     "civicgrid.reports",
     "civicgrid.home",  # the top layer: home page, site URLs, JSON API, demo
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages and JSON gzip-compressed (text only; why BREACH does not apply: the module).
+    "civicgrid.core.compression.TextGZipMiddleware",
     "civicgrid.core.cors.CorsMiddleware",  # /api/v1/ and /open311/ only: see CORS_ALLOWED_ORIGINS
     "civicgrid.core.middleware.ContentSecurityPolicyMiddleware",
     "civicgrid.core.middleware.PrivateNoStoreMiddleware",  # signed-in answers: no-store
     "civicgrid.api.middleware.ApiJsonErrorsMiddleware",  # /api/v1/ answers JSON, errors too
     "civicgrid.core.middleware.RefuseNulMiddleware",  # U+0000 in a path or query: 400
+    "civicgrid.field.middleware.AppVersionMiddleware",  # an outdated offline app: 426
     "civicgrid.core.refcache.RevisionMiddleware",  # cached reference data: read once a request
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.DefaultLanguageMiddleware",
@@ -174,11 +179,26 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Content-Security-Policy: everything is served from this deployment; nothing external.
-CONTENT_SECURITY_POLICY = (
+# The deployment's own tile server for the maps' base layer (intranet 天地图 or its own
+# GIS), civicgrid/core/maptiles.py; no URL (the default) = the local base map drawn from
+# our own areas, buildings and imported roads. docs/operations.md, "Maps".
+MAP_TILES: dict[str, str] = {
+    "url": env_str("MAP_TILES_URL", ""),
+    "overlay_url": env_str("MAP_TILES_OVERLAY_URL", ""),
+    "subdomains": env_str("MAP_TILES_SUBDOMAINS", ""),
+    "attribution": env_str("MAP_TILES_ATTRIBUTION", ""),
+    "crs": env_str("MAP_TILES_CRS", "wgs84"),
+    "min_zoom": env_str("MAP_TILES_MIN_ZOOM", ""),
+    "max_zoom": env_str("MAP_TILES_MAX_ZOOM", ""),
+}
+
+# Content-Security-Policy: everything is served from this deployment; nothing external,
+# except the images of the tile server configured above (its hosts join img-src).
+CONTENT_SECURITY_POLICY = with_tile_sources(
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
-    "form-action 'self'; base-uri 'self'; object-src 'none'"
+    "form-action 'self'; base-uri 'self'; object-src 'none'",
+    MAP_TILES,
 )
 
 # Background jobs: Celery with Redis in production; without a broker tasks run eagerly.
@@ -279,6 +299,9 @@ CELERY_BEAT_SCHEDULE = {
                            "schedule": crontab(hour=3, minute=30)},
     "import-files-expire": {"task": "imports.expire_files",
                             "schedule": crontab(hour=3, minute=40)},
+    # Photos of the offline app left half-sent for 14 days (civicgrid/field).
+    "field-sweep-uploads": {"task": "field.sweep_uploads",
+                            "schedule": crontab(hour=3, minute=50)},
 }
 # Months after which the personal details of a person who left the register (moved away,
 # died, deregistered) are removed (civicgrid/registry/services/retention.py).

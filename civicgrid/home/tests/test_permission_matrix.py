@@ -94,6 +94,10 @@ EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
     "core.admin_site.view":                 (False, False, False, False, False, True, False),
     # Export of an area's registry (a bulk copy of personal data): supervisors only, on top
     # of reading the registry (issue 16; the reasons in accounts/roles.py, EXPORTS).
+    "field.fielddevice.add":                (False, False, False, False, False, True, False),
+    "field.fielddevice.change":             (False, False, False, False, False, True, False),
+    "field.fielddevice.delete":             (False, False, False, False, False, True, False),
+    "field.fielddevice.view":               (False, False, False, False, False, True, False),
     "imports.export.view":                  (False, False, False, True, False, False, False),
     # Imports of registry data: the administrator (data steward) and supervisors in scope.
     "imports.importrun.add":                (False, False, False, True, False, True, False),
@@ -171,6 +175,7 @@ EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
     "warnings.warningrule.view":            (False, False, False, False, False, True, False),
     "warnings.weeklycheck.add":             (True, True, True, True, False, False, False),
     "warnings.weeklycheck.remind":          (False, False, False, True, False, False, False),
+    "warnings.weeklycheck.resolve":         (False, False, False, True, False, False, False),
     "warnings.weeklycheck.view":            (True, True, True, True, True, False, True),
     "webhooks.webhookdelivery.add":         (False, False, False, False, False, True, False),
     "webhooks.webhookdelivery.change":      (False, False, False, False, False, True, False),
@@ -631,6 +636,13 @@ def test_out_of_scope_answers_like_missing(world, client):
         ("/api/v1/areas/320602999", f"/api/v1/areas/{world.street_b.code}"),
         ("/api/v1/units/999999", f"/api/v1/units/{world.unit_b.pk}"),
         ("/api/v1/users/999999", f"/api/v1/users/{world.outsider.pk}"),
+        # the maps' data (issue 17: outlines, names, buildings)
+        (reverse("areas:map", args=["320602999"]) + "?fit=390x300",
+         reverse("areas:map", args=[world.street_b.code]) + "?fit=390x300"),
+        (reverse("areas:labels", args=["320602999"]),
+         reverse("areas:labels", args=[world.street_b.code])),
+        (reverse("areas:buildings", args=["320602999"]) + "?bbox=120.9,31.9,120.95,31.95",
+         reverse("areas:buildings", args=[world.street_b.code]) + "?bbox=120.9,31.9,120.95,31.95"),
     ]:
         a, b = client.get(missing), client.get(outside)
         assert a.status_code == b.status_code == 404

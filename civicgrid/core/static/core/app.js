@@ -11,6 +11,33 @@
     var msg = event.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { event.preventDefault(); }
   });
+  // Signing out clears what this site kept in the browser (Clear-Site-Data), the offline
+  // app's outbox included (civicgrid/field): when it still holds unsent items, ask first.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var msg = form.getAttribute("data-unsent-confirm");
+    if (!msg || form.dataset.asked || !window.indexedDB || !indexedDB.databases) { return; }
+    event.preventDefault();
+    var go = function () { form.dataset.asked = "1"; form.submit(); };
+    indexedDB.databases().then(function (list) {
+      if (!list.some(function (d) { return d.name === "cg-field"; })) { return go(); }
+      var open = indexedDB.open("cg-field");
+      open.onerror = go;
+      open.onsuccess = function () {
+        var db = open.result;
+        if (!db.objectStoreNames.contains("outbox")) { db.close(); return go(); }
+        var all = db.transaction("outbox").objectStore("outbox").getAll();
+        all.onerror = function () { db.close(); go(); };
+        all.onsuccess = function () {
+          db.close();
+          var unsent = all.result.filter(function (i) {
+            return ["accepted", "attached", "conflict"].indexOf(i.state) === -1;
+          });
+          if (!unsent.length || window.confirm(msg)) { go(); }
+        };
+      };
+    }, go);
+  });
 })();
 // Area tree: a toggle loads its children once (htmx), then shows or hides them.
 document.addEventListener("click", function (event) {

@@ -4,6 +4,7 @@ from civicgrid.api.services import idempotency_purge
 from civicgrid.audit.context import acting_from
 from civicgrid.audit.services import audit_seal
 from civicgrid.cases.services import due_jobs_run
+from civicgrid.field.services import uploads_sweep
 from civicgrid.imports.services import import_files_expire
 from civicgrid.notices.services import notice_digests_send
 from civicgrid.registry.services.retention import retention_apply
@@ -18,7 +19,7 @@ class Command(BaseCommand):
             "notice digests (once a day per person, only with NOTICE_GATEWAY), due webhook "
             "retries, purge API idempotency records older than 24 hours, remove the personal "
             "details of people who left the registry long ago, delete the original files "
-            "of old imports, and seal the audit "
+            "of old imports, give up photo uploads unfinished for 14 days, and seal the audit "
             "entries left unsealed. In production "
             "Celery beat runs them (CELERY_BEAT_SCHEDULE); in the embedded set-up run this "
             "from cron.")
@@ -36,6 +37,9 @@ class Command(BaseCommand):
             # What the beat task imports.expire_files does daily: import originals past
             # IMPORT_FILE_RETENTION_DAYS.
             expired = import_files_expire()
+            # What the beat task field.sweep_uploads does daily: photo uploads of the
+            # offline app unfinished for 14 days.
+            uploads = uploads_sweep()
             # What the beat task audit.seal does every few seconds: whatever the jobs above
             # (or a process that died before its own seal) left unsealed.
             sealed = audit_seal(wait=True)
@@ -50,6 +54,7 @@ class Command(BaseCommand):
             f"idempotency records purged: {idempotency_purged}\n"
             f"registry retention: {retention.people} people before {retention.cutoff}\n"
             f"import files deleted: {expired.files} uploaded before {expired.cutoff}\n"
+            f"unfinished photo uploads given up: {uploads}\n"
             f"audit entries sealed: {sealed}"
         )
 
