@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.accounts.roles import Role
 from civicgrid.areas.coords import to_wgs84
 from civicgrid.areas.locator import locate_grid
+from civicgrid.areas.maplayers import map_layers
 from civicgrid.areas.models import Area, Level
 from civicgrid.areas.selectors import area_roots
 from civicgrid.audit.context import client_ip
@@ -366,6 +367,8 @@ def _intake_context(request, form, parties, *, category: Category | None,
         "selected_group": category.code[:2] if category is not None else "",
         "attributes": attribute_rows(category, values, attribute_errors),
         "map_urls": " ".join(map_urls), "is_grid_worker": is_grid_worker,
+        # the base map (roads, buildings, names) of the reader's area, when they have one
+        "map_layers": map_layers(user, roots[0], grids_shown=True) if len(roots) == 1 else None,
         "registry_pick_url": registry_pick_url(user),
         "more_open": more_open, "extra_errors": extra_errors,
         "has_errors": bool(form.errors or attribute_errors or any(extra_errors.values())
@@ -568,7 +571,9 @@ def case_detail_view(request, number: str):
     map_data = None
     if (case.lng is not None and case.lat is not None) or case.area.boundary:
         map_data = {"lng": case.lng, "lat": case.lat, "boundary": case.area.boundary,
-                    "name": case.area.name}
+                    "name": case.area.name,
+                    # the base map around it: roads, buildings (registry readers), names
+                    "layers": map_layers(user, case.area, grids_shown=True)}
     context = {
         "case": case, **detail,
         # The step that moves the case on comes first; side paths follow in table order.

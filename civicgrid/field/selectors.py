@@ -5,8 +5,9 @@
 metre, its registered buildings (code, name, address, point — no people) and their rooms (number and
 use, with the version an edit is made on), the open cases
 placed in those grids (no parties, description cut short with phone and ID numbers masked),
-the leaf categories with their attributes, and the weekly checks the user reports with the
-values on record and their revision (the base of an edit made offline). Every read goes
+the imported roads around them, the leaf categories with their attributes, and the weekly
+checks the user reports with the values on record and their revision (the base of an edit
+made offline). Every read goes
 through `restrict()`: a grid worker's bundle holds only their grid.
 """
 
@@ -20,8 +21,9 @@ from django.utils import timezone
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import User
-from civicgrid.areas.geometry import to_geojson
+from civicgrid.areas.geometry import centroid, to_geojson
 from civicgrid.areas.models import Area, Level
+from civicgrid.areas.selectors import roads_in_view
 from civicgrid.cases.models import OPEN_STATUSES, Case
 from civicgrid.cases.selectors import category_base
 from civicgrid.core.masking import mask_id_number, mask_phone
@@ -35,6 +37,8 @@ MAX_GRIDS = 30
 MAX_CASES = 300
 MAX_BUILDINGS = 2000
 MAX_ROOMS = 10000
+ROADS_ZOOM = 16  # the detail the phone keeps roads at (a grid is read at 15–18)
+ROADS_MARGIN = 0.002  # degrees around the grids (about 200 m): the streets that lead in
 DESCRIPTION_CHARS = 240
 SIMPLIFY_DEGREES = 0.00001  # about a metre
 PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -60,6 +64,24 @@ def own_grids(*, actor: User) -> list[Area]:
     for code in scope.area_codes:
         q |= Q(code__startswith=code)
     return list(grids.filter(q).order_by("code")[:MAX_GRIDS])
+
+
+def _label(area: Area) -> list[float] | None:
+    """Where the grid's name is written (a point inside it)."""
+    if not area.boundary:
+        return None
+    return list(centroid(shape(area.boundary)))
+
+
+def _roads(grids: list[Area]) -> dict[str, Any]:
+    """The imported roads around the grids (geography, not personal: no scope)."""
+    boxes = [shape(g.boundary).bounds for g in grids if g.boundary]
+    if not boxes:
+        return {"type": "FeatureCollection", "features": []}
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    return roads_in_view(bbox=(west - ROADS_MARGIN, south - ROADS_MARGIN, east + ROADS_MARGIN,
+                               north + ROADS_MARGIN), zoom=ROADS_ZOOM)
 
 
 def _outline(area: Area) -> dict[str, Any] | None:
@@ -110,8 +132,9 @@ def field_bundle(*, actor: User) -> dict[str, Any]:
         "user": {"id": actor.pk, "username": actor.get_username(),
                  "name": getattr(actor, "display_name", "") or actor.get_username()},
         "synced_at": now,
-        "grids": [{"code": g.code, "name": g.name, "outline": _outline(g),
+        "grids": [{"code": g.code, "name": g.name, "outline": _outline(g), "label": _label(g),
                    "centre": [g.centroid_lng, g.centroid_lat]} for g in grids],
+        "roads": _roads(grids),
         "buildings": [{"id": b.pk, "code": b.code, "grid": b.grid_code, "name": b.name,
                        "address": b.address, "verified_at": b.verified_at,
                        "point": [b.lng, b.lat]

@@ -81,6 +81,28 @@ def test_the_bundle_has_the_grids_buildings_and_rooms_with_their_versions(office
     assert ["vacant", "空置"] in data["room_uses"]
 
 
+def test_the_bundle_has_the_roads_around_the_grids_and_a_point_for_each_name(office):
+    from civicgrid.areas.services import roads_import
+
+    world = office.world  # grid A1: a square of 0.05° from (120.80, 31.90)
+
+    def road(name, coordinates):
+        return {"type": "Feature", "properties": {"name": name, "highway": "primary"},
+                "geometry": {"type": "LineString", "coordinates": coordinates}}
+
+    content = json.dumps({"type": "FeatureCollection", "features": [
+        road("桃坞路", [[120.79, 31.90], [120.81, 31.90]]),  # through the grid
+        road("远郊路", [[121.50, 31.50], [121.52, 31.50]]),  # far away
+    ]}, ensure_ascii=False).encode()
+    assert roads_import(content=content, file_name="roads.geojson", mode="replace",
+                        actor=None).ok
+    data = client_for(world.users[Role.GRID_WORKER]).get("/api/v1/field/bundle", **APP).json()
+    assert [f["properties"]["name"] for f in data["roads"]["features"]] == ["桃坞路"]
+    from shapely.geometry import Point, shape
+
+    assert shape(world.grid_a1.boundary).contains(Point(data["grids"][0]["label"]))
+
+
 def test_the_bundle_is_refused_to_roles_that_do_not_capture(world):
     for role in (Role.LEADER, Role.ADMINISTRATOR, Role.AUDITOR):
         assert client_for(world.users[role]).get("/api/v1/field/bundle").status_code == 403

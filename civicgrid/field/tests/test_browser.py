@@ -131,7 +131,14 @@ def test_three_reports_with_photos_taken_offline_become_three_cases(
                           ("case", "waiting"), ("photo", "waiting")]
         hashes = sorted(photo_hashes(page))
         assert sent_photo_requests == []  # nothing left the phone
-        # The shell itself opens offline from the worker's cache.
+        # The shell itself opens offline from the worker's cache (which holds the shell and
+        # every asset it loads, and nothing else: no data).
+        cached = page.evaluate("""() => caches.keys().then(names => Promise.all(names.map(
+            n => caches.open(n).then(c => c.keys())
+                .then(k => k.map(r => new URL(r.url).pathname)))))
+            .then(lists => [].concat(...lists))""")
+        assert "/field/" in cached and "/static/field/app.js" in cached
+        assert not [u for u in cached if u.startswith("/api/")]
         page.reload()
         page.wait_for_selector("[data-testid=outbox-count]")
         assert page.inner_text("[data-testid=outbox-count]") == "7"
@@ -294,9 +301,27 @@ def test_two_phones_edit_the_same_check_offline(transactional_db, live_server, o
 
 
 def test_the_pages_at_laptop_width(transactional_db, live_server, office, browser, screenshot_dir):
+    """Also the map, offline, drawn from what the phone keeps: the road and the grid's name."""
+    import json
+
+    from civicgrid.areas.services import roads_import
+
+    content = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "桃坞路", "highway": "primary"},
+         "geometry": {"type": "LineString", "coordinates": [[120.77, 31.90], [120.83, 31.905]]}},
+    ]}, ensure_ascii=False).encode()
+    assert roads_import(content=content, file_name="roads.geojson", mode="replace",
+                        actor=None).ok
     with open_page(browser, **LAPTOP) as (ctx, page, watch):
         open_app(page, live_server.url, office.people["grid"].username)
+        ctx.set_offline(True)
+        page.reload()
+        page.wait_for_selector("#map[data-roads='1']")
+        wait_until(page, "() => document.querySelector('#map').dataset.basemap === 'local'")
+        labels = page.locator("#map .cg-label-text").all_inner_texts()
+        assert "桃坞路" in labels and any("桃坞第1网格" in t or "第1网格" in t for t in labels)
         shot(page, screenshot_dir, "field-home-1280.png")
+        ctx.set_offline(False)
         page.goto(page.url.split("#")[0] + "#/report")
         page.wait_for_selector("[data-testid=report-form]")
         shot(page, screenshot_dir, "field-report-1280.png")

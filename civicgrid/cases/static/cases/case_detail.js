@@ -8,7 +8,9 @@
   if (mapEl && dataEl && window.L) {
     try {
       var data = JSON.parse(dataEl.textContent);
-      var map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false });
+      var mapOptions = { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false };
+      var map = L.map(mapEl, window.cgBaseMap ? cgBaseMap.mapOptions(mapOptions) : mapOptions);
+      if (window.cgBaseMap) { cgBaseMap(map, data.layers || {}); }  // roads, buildings, names
       var outline = data.boundary ? L.geoJSON(data.boundary, {
         interactive: false, style: { color: "#e76f51", weight: 2, fillColor: "#e76f51", fillOpacity: 0.1 }
       }) : null;

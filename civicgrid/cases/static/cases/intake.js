@@ -97,7 +97,10 @@
   }
 
   if (mapEl && window.L) {
-    map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25, preferCanvas: true });
+    var mapOptions = { attributionControl: false, zoomSnap: 0.25, preferCanvas: true };
+    // The base layer (core/basemap.js): tiles, or roads, buildings and names; clicks stay WGS 84.
+    map = L.map(mapEl, window.cgBaseMap ? cgBaseMap.mapOptions(mapOptions) : mapOptions);
+    var base = window.cgBaseMap ? cgBaseMap(map, cgBaseMap.optionsFrom(mapEl)) : null;
     var urls = (mapEl.dataset.urls || "").split(" ").filter(Boolean);
     Promise.all(urls.map(function (u) {
       return fetch(u, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -108,6 +111,7 @@
         interactive: false,
         style: { color: "#e76f51", weight: 1.5, fillColor: "#e76f51", fillOpacity: 0.12 }
       }).addTo(map);
+      if (base) { base.addLabels(features); }
       var bounds = layer.getBounds();
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [6, 6] }); } else { map.setView([32.0, 120.9], 13); }
       mapEl.dataset.features = String(features.length);

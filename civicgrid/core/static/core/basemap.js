@@ -18,7 +18,10 @@
 //                                element's data-labels-url … attributes (absent: not drawn).
 //   var base = cgBaseMap(map, {labelsUrl, buildingsUrl, roadsUrl, outlinesUrl, tiles})
 //                                draws the base layer on `map`; `tiles` defaults to the
-//                                page's configuration (null: the local base map). Returns:
+//                                page's configuration (null: the local base map). `roads`
+//                                and `buildings` may be given as FeatureCollections instead
+//                                of URLs (the offline app draws what the phone keeps).
+//                                Returns:
 //     base.local                 true without tiles (or after the tile server failed);
 //     base.addLabels(features)   names of the page's own GeoJSON features (properties
 //                                code, name, level and label = [lng, lat]);
@@ -390,9 +393,14 @@
     }
 
     // --- data that follows the view (roads, buildings) --------------------------------
-    function viewportSource(url, minZoom, zoomed, onData) {
+    function viewportSource(url, minZoom, zoomed, onData, data) {
       var loaded = null, pending = null;
       function refresh() {
+        if (data) {  // given whole (an offline app's kept copy): shown from its zoom on
+          var zoom = Math.floor(map.getZoom());
+          if (zoom !== loaded) { loaded = zoom; onData(zoom >= minZoom ? data : null); }
+          return;
+        }
         if (!url) { return; }
         var z = Math.floor(map.getZoom());
         if (z < minZoom) { onData(null); loaded = null; return; }
@@ -463,8 +471,10 @@
       schedule();
     }
 
-    var refreshRoads = viewportSource(options.roadsUrl, ROADS_FROM_ZOOM, true, drawRoads);
-    var refreshBuildings = viewportSource(options.buildingsUrl, BUILDING_DOTS_FROM_ZOOM, false, drawBuildings);
+    var refreshRoads = viewportSource(options.roadsUrl, ROADS_FROM_ZOOM, true, drawRoads,
+                                      options.roads);
+    var refreshBuildings = viewportSource(options.buildingsUrl, BUILDING_DOTS_FROM_ZOOM, false,
+                                          drawBuildings, options.buildings);
     function loadRoads() { if (handle.local) { refreshRoads(); } }
 
     // --- the map's own layers at the zoom they are shown at ---------------------------

@@ -205,34 +205,33 @@
     drawMap(mapBox, b);
   }
 
+  /* The worker's grids on the base map (basemap.js): the deployment's tiles when it has a
+   * tile server and the phone a connection, else the local map drawn from what the phone
+   * keeps — the roads around the grids, the buildings with their names, the grids' names. */
   function drawMap(box, b) {
-    var go = function () {
-      if (!window.L) return setTimeout(go, 100);
-      if (!document.querySelector("link[data-leaflet]")) {
-        document.head.appendChild(h("link", { rel: "stylesheet", href: APP.leaflet_css || "/static/vendor/leaflet/leaflet.css", "data-leaflet": "1" }));
-      }
-      var map = L.map(box, { zoomControl: true, attributionControl: false });
-      var layers = [];
-      b.grids.forEach(function (g) {
-        if (!g.outline) return;
-        var layer = L.geoJSON(g.outline, { style: { color: "#1d3557", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-        layer.bindTooltip(g.name, { permanent: true, direction: "center", className: "map-label" });
-        layers.push(layer);
-      });
-      b.buildings.forEach(function (bd) {
-        if (!bd.point) return;
-        L.circleMarker([bd.point[1], bd.point[0]], { radius: 4, color: "#457b9d", weight: 1, fillOpacity: 0.8 })
-          .bindTooltip(bd.name).addTo(map);
-      });
-      b.cases.forEach(function (c) {
-        if (!c.point) return;
-        L.circleMarker([c.point[1], c.point[0]], { radius: 6, color: "#b71c1c", weight: 2, fillOpacity: 0.6 })
-          .bindPopup(c.number + " " + c.category).addTo(map);
-      });
-      if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds(), { padding: [10, 10] });
-      else map.setView([32.0, 120.9], 12);
-    };
-    go();
+    if (!window.L) return;
+    var options = window.cgBaseMap ? cgBaseMap.mapOptions({ zoomControl: true, attributionControl: false })
+      : { attributionControl: false };
+    var map = L.map(box, options);
+    var grids = b.grids.filter(function (g) { return g.outline; }).map(function (g) {
+      return { type: "Feature", geometry: g.outline, properties: { code: g.code, name: g.name, level: "grid", label: g.label } };
+    });
+    var buildings = { type: "FeatureCollection", features: b.buildings.filter(function (x) { return x.point; }).map(function (x) {
+      return { type: "Feature", geometry: { type: "Point", coordinates: x.point }, properties: { name: x.name } };
+    }) };
+    var base = window.cgBaseMap ? cgBaseMap(map, {
+      tiles: navigator.onLine ? undefined : null, roads: b.roads || null, buildings: buildings }) : null;
+    var outline = L.geoJSON({ type: "FeatureCollection", features: grids }, {
+      interactive: false, style: { color: "#1d3557", weight: 2, fillOpacity: 0.04 } }).addTo(map);
+    if (base) base.addLabels(grids);
+    b.cases.forEach(function (c) {
+      if (!c.point) return;
+      L.circleMarker([c.point[1], c.point[0]], { radius: 7, color: "#b71c1c", weight: 2, fillColor: "#e63946", fillOpacity: 0.7 })
+        .bindPopup(c.number + " " + c.category).addTo(map);
+    });
+    var bounds = outline.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+    else map.setView([32.0, 120.9], 12);
   }
 
   // --- report a case (with draft and photos) ---------------------------------------------

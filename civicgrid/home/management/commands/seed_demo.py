@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from django.core.management.base import BaseCommand
 
 from civicgrid.accounts.models import User
-from civicgrid.areas.models import Area
+from civicgrid.areas.demo_roads import build_demo_roads
+from civicgrid.areas.models import Area, Road, RoadImportMode
+from civicgrid.areas.services import roads_import
 from civicgrid.audit.context import acting_from
 from civicgrid.cases.models import RoutingRule
 from civicgrid.home.demo import DEMO_PASSWORD, demo_logins, demo_seed
@@ -39,6 +42,18 @@ class Command(BaseCommand):
                             help="In how many residential buildings of each grid to register "
                                  "residents (0: organisations and dormitories only).")
 
+    def _demo_roads(self) -> int:
+        """The demo district's road network for the local base map (civicgrid/areas/
+        demo_roads.py), unless roads were imported already."""
+        if Road.objects.exists():
+            return 0
+        content = json.dumps(build_demo_roads(), ensure_ascii=False).encode()
+        result = roads_import(content=content, file_name="demo-roads.geojson",
+                              mode=RoadImportMode.REPLACE, actor=None)
+        if not result.ok:
+            raise RuntimeError("demo roads are invalid: " + "; ".join(result.errors))
+        return len(result.roads)
+
     def handle(self, *args, **options):
         self.quiet = options["quiet"]
         started = time.monotonic()
@@ -48,10 +63,11 @@ class Command(BaseCommand):
             created = demo_seed(seed=options["seed"])
             self._done(t, self._district_counts() if created else "already present, nothing added")
 
-            self._stage(2, "Buildings and rooms of every grid (一标三实)")
+            self._stage(2, "Buildings and rooms of every grid (一标三实), roads of the map")
             t = time.monotonic()
             buildings, rooms = demo_places_seed(seed=options["seed"])
-            self._done(t, f"{buildings} buildings with {rooms} rooms" if buildings
+            roads = self._demo_roads()
+            self._done(t, f"{buildings} buildings with {rooms} rooms, {roads} roads" if buildings
                        else "already present, nothing added")
 
             self._stage(3, "People, households, rentals and organisations (一标三实)")
