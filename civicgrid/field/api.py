@@ -18,6 +18,7 @@ from civicgrid.field.models import PhotoUpload
 
 router = Router(tags=["field"])
 CAPTURE = "cases.case.add"  # the people who capture cases in the field
+DEVICE_HEADER = "X-Civicgrid-Device"
 
 
 @router.get("/bundle", response={200: dict, **ERRORS}, url_name="field_bundle")
@@ -25,7 +26,14 @@ CAPTURE = "cases.case.add"  # the people who capture cases in the field
 def bundle(request):
     """What the app keeps on the phone: the caller's own grids with their outlines and
     buildings, their open cases (no parties; numbers in the text masked), the categories,
-    the weekly checks they report this week with the revision on record."""
+    the weekly checks they report this week with the revision on record. A device revoked
+    by an administrator (`X-Civicgrid-Device`) is answered 403 `device_revoked`: the app
+    wipes what it keeps."""
+    if services.device_revoked(actor=request.user,
+                               device_id=request.headers.get(DEVICE_HEADER, "")):
+        return HttpResponse(json.dumps({
+            "code": "device_revoked", "message": "This device was revoked: wipe it.",
+            "details": None}), status=403, content_type="application/json")
     data = selectors.field_bundle(actor=request.user)
     data["csrf"] = get_token(request)  # for the app's writes (CSRF of the session)
     return data

@@ -73,6 +73,14 @@ def device_register(*, actor: User, device_id: str, label: str = "",
     return device, secret
 
 
+def device_revoked(*, actor: User, device_id: str) -> bool:
+    """Whether the phone the app says it runs on was revoked (its data must go now, even
+    while the session lasts). An id unknown or another account's is not revoked: the app
+    registers itself anew."""
+    return FieldDevice.objects.filter(device_id=(device_id or "")[:64], user=actor,
+                                      revoked_at__isnull=False).exists()
+
+
 def device_must_wipe(*, device_id: str, secret: str) -> bool:
     """Whether the phone must wipe what it keeps: its account disabled or the device
     revoked. Asked without a session (the session of a disabled account is gone); answered
@@ -110,6 +118,10 @@ def photo_begin(*, actor: User, data: PhotoIn) -> PhotoUpload:
             raise PermissionDenied
         if (existing.sha256, existing.size) != (data.sha256.lower(), data.size):
             raise ValidationError({"upload_id": [_("上传编号已用于另一张照片。")]})
+        if existing.state == UploadState.RECEIVING and existing.received == existing.size:
+            # Every byte arrived but attaching it did not finish (the case was busy, the
+            # process died): attach it now.
+            return _complete(actor=actor, upload=existing)
         return existing
     case = Case.objects.restrict(actor).filter(number=data.case_number).first()
     if case is None:
@@ -193,6 +205,7 @@ def _complete(*, actor: User, upload: PhotoUpload) -> PhotoUpload:
     file = SimpleUploadedFile(upload.name, content, content_type="application/octet-stream")
     reason = ""
     attachment = None
+    busy = False
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -210,7 +223,9 @@ def _complete(*, actor: User, upload: PhotoUpload) -> PhotoUpload:
             reason = _reason(error)
             break
     else:
-        reason = _("事件正在被频繁修改,请稍后重试。")
+        busy = True
+    if busy:  # not a refusal: kept whole, attached when the phone asks again
+        return PhotoUpload.objects.get(pk=upload.pk)
     if attachment is None:
         PhotoUpload.objects.filter(pk=upload.pk).update(
             state=UploadState.REFUSED, reason=reason[:300], updated_at=timezone.now())
@@ -233,7 +248,10 @@ def uploads_sweep(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     stale = list(PhotoUpload.objects.filter(state=UploadState.RECEIVING,
                                             updated_at__lt=now - UPLOAD_RETENTION))
+    given_up = 0
     for upload in stale:
+        # (one at a time, still receiving: an upload finished meanwhile stays attached)
+        given_up += PhotoUpload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(
+            state=UploadState.REFUSED, reason=_("上传超过 14 天未完成,已放弃。"), updated_at=now)
         _part_path(upload).unlink(missing_ok=True)
-    return PhotoUpload.objects.filter(pk__in=[u.pk for u in stale]).update(
-        state=UploadState.REFUSED, reason=_("上传超过 14 天未完成,已放弃。"), updated_at=now)
+    return given_up

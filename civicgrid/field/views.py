@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.translation import get_language
@@ -52,14 +55,28 @@ def _worker_source() -> str:
     return source
 
 
+def _build_id(source: str) -> str:
+    """Changes with anything the phone keeps of the app: the worker's text, every asset's
+    content (not only its URL: without hashed names a changed app.js keeps its URL), the
+    shell's template and texts. A new build id is a new worker with a new cache."""
+    digest = hashlib.sha256(source.encode())
+    for name in ASSETS:
+        path = finders.find(name)
+        if path:
+            digest.update(Path(str(path)).read_bytes())
+    shell = loader.get_template("field/app.html")
+    digest.update(getattr(getattr(shell, "template", None), "source", "").encode())
+    digest.update(json.dumps(app_texts(), ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
 @access(public=True)
 @require_GET
 def worker_view(request):
     """The service worker. Its text changes with the app version and with any asset's
     deployed URL, so a new deployment installs a new worker (and a new cache)."""
     source = _worker_source()
-    digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    response = HttpResponse(source.replace("__BUILD__", digest),
+    response = HttpResponse(source.replace("__BUILD__", _build_id(source)),
                             content_type="application/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/field/"

@@ -185,8 +185,12 @@ def _values(check: WeeklyCheck | WeeklyCheckRevision) -> CheckValues:
             "risk_points": check.risk_points, "notes": check.notes, "is_zero": check.is_zero}
 
 
+class CheckTakenMeanwhile(Exception):
+    """A first submission found the week's check created a moment ago by another one."""
+
+
 def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User | None,
-                        now: datetime | None = None) -> WeeklyCheck:
+                        now: datetime | None = None, first_only: bool = False) -> WeeklyCheck:
     """Submit (or resubmit) the area's check for `week`.
 
     The first submission creates the row and decides `on_time` against the due time of
@@ -210,6 +214,8 @@ def weekly_check_submit(*, area: Area, week: date, data: CheckInput, actor: User
                         submitted_by=user, on_time=now <= due, revision=1, **values)
                 created = True
             except IntegrityError:  # someone submitted the same week a moment ago
+                if first_only:  # (an edit made apart: merged with it instead, by the caller)
+                    raise CheckTakenMeanwhile from None
                 check = WeeklyCheck.objects.select_for_update().get(area=area, week=week)
         before = None
         if not created:
@@ -296,8 +302,14 @@ def weekly_check_merge(*, area: Area, week: date, base_revision: int | None, dat
         if base_revision is not None and (current is None or base_revision > current):
             raise ValidationError({"base_revision": [_("版本号无效。")]})
         if check is None or base_revision == current:
-            written = weekly_check_submit(area=area, week=week, data=clean, actor=actor, now=now)
-            return MergeOutcome(written, "accepted", merged=list(CHECK_FIELDS))
+            try:
+                written = weekly_check_submit(area=area, week=week, data=clean, actor=actor,
+                                              now=now, first_only=check is None)
+            except CheckTakenMeanwhile:
+                # Another phone's first submission won the race: merge with it (base: none).
+                check = WeeklyCheck.objects.select_for_update().get(area=area, week=week)
+            else:
+                return MergeOutcome(written, "accepted", merged=list(CHECK_FIELDS))
         theirs = _values(check)
         if base_revision is None:
             base = EMPTY_VALUES
@@ -353,7 +365,11 @@ def check_conflict_resolve(*, conflict: CheckConflict, take: str, actor: User,
         check = locked.check_row
         value = locked.kept_value if take == "kept" else locked.offered_value
         values = _values(check)
-        if values[locked.field] != value:  # type: ignore[literal-required]
+        if take == "kept":
+            # The record stays as it is now, including anything submitted since the
+            # conflict (the kept value is a snapshot: writing it back could undo that).
+            value = values[locked.field]  # type: ignore[literal-required]
+        elif values[locked.field] != value:  # type: ignore[literal-required]
             values[locked.field] = value  # type: ignore[literal-required]
             check = weekly_check_submit(area=check.area, week=check.week,
                                         data=CheckInput(**values), actor=actor, now=now)

@@ -120,7 +120,10 @@ def test_portal_report_map_without_tiles_shows_names_and_buildings(
                        has_touch=viewport is PHONE) as (_ctx, page, watch):
             page.goto(f"{base}/portal/report/")
             page.locator("#report-map.cg-map-ready").wait_for()
-            page.wait_for_function("document.querySelector('#report-map').dataset.labels > 0")
+            # (the street's and community's names come with labels.json, after the grids')
+            page.wait_for_function("""names => [...document.querySelectorAll(
+                '#report-map .cg-label-text')].some(e => names.includes(e.textContent.trim()))""",
+                                   arg=[world.street_a.name, world.community_a.name])
             names = _labels(page, "#report-map")
             assert world.street_a.name in names or world.community_a.name in names, names
             _assert_no_overlap(page, "#report-map", "portal, fitted")

@@ -339,3 +339,61 @@ def test_uploads_unfinished_for_14_days_are_given_up_with_their_parts(office):
     assert (old.state, fresh.state) == (UploadState.REFUSED, UploadState.RECEIVING)
     assert old.reason and not part.exists()
     assert uploads_sweep() == 0
+
+
+@pytest.mark.parametrize(("text", "absent", "present"), [
+    ("电话13812345678", ["13812345678"], ["138****5678"]),
+    ("电话+86 138 1234 5678", ["1234 5678", "12345678"], ["138****5678"]),
+    ("电话138-1234-5678", ["1234-5678"], ["138****5678"]),
+    ("身份证320602199001011234", ["199001011234"], []),
+    ("老身份证320602900101123", ["900101123"], []),
+    # an ID number that the 240-character cut would have gone through
+    ("说" * 230 + "320602199001011234", ["3206021990", "320602"], ["…"]),
+])
+def test_numbers_in_the_description_are_masked_before_it_is_cut(text, absent, present):
+    from civicgrid.field.selectors import masked_text
+
+    masked = masked_text(text)
+    assert len(masked) <= 241
+    assert not [a for a in absent if a in masked], masked
+    assert all(p in masked for p in present), masked
+
+
+def test_a_revoked_device_is_told_to_wipe_even_while_its_session_lasts(world):
+    from django.utils import timezone
+
+    worker = world.users[Role.GRID_WORKER]
+    client = client_for(worker)
+    device_id = str(uuid.uuid4())
+    post(client, "/api/v1/field/devices", {"device_id": device_id})
+    header = {"HTTP_X_CIVICGRID_DEVICE": device_id}
+    assert client.get("/api/v1/field/bundle", **APP, **header).status_code == 200
+    FieldDevice.objects.filter(device_id=device_id).update(revoked_at=timezone.now())
+    response = client.get("/api/v1/field/bundle", **APP, **header)
+    assert (response.status_code, response.json()["code"]) == (403, "device_revoked")
+    # Another phone of the same account is not affected.
+    assert client.get("/api/v1/field/bundle", **APP,
+                      HTTP_X_CIVICGRID_DEVICE=str(uuid.uuid4())).status_code == 200
+
+
+def test_a_photo_whose_attaching_did_not_finish_is_attached_when_asked_again(office, monkeypatch):
+    from civicgrid.field import services
+
+    case = new_case(office)
+    client = client_for(office.people["grid"])
+    data = jpeg()
+    upload_id = _begin(client, case, data).json()["upload_id"]
+    real = services.case_attach
+    calls = {"n": 0}
+
+    def busy(**kwargs):  # the case keeps moving on: three stale versions in a row
+        calls["n"] += 1
+        raise services.StaleCase
+
+    monkeypatch.setattr(services, "case_attach", busy)
+    out = _chunk(client, upload_id, 0, data).json()
+    assert (out["state"], out["received"], calls["n"]) == ("receiving", len(data), 3)
+    assert Attachment.objects.count() == 0
+    monkeypatch.setattr(services, "case_attach", real)
+    again = _begin(client, case, data, upload_id=upload_id).json()
+    assert again["state"] == "attached" and Attachment.objects.filter(case=case).count() == 1

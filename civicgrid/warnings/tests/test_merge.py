@@ -244,3 +244,55 @@ def test_the_api_merges_and_replays_with_the_idempotency_key(checks):
     assert _state() == before
     read = client.get(url).json()
     assert (read["revision"], read["conflicts"][0]["offered"]) == (3, 6)
+
+
+def test_keeping_the_value_on_record_never_undoes_a_later_submission(checks):
+    conflict = _conflict(checks)  # kept 3, offered 4
+    area, a = checks.world.community_a, checks.grid_leader
+    check = WeeklyCheck.objects.get(area=area, week=W1)
+    weekly_check_merge(area=area, week=W1, base_revision=check.revision, actor=a,
+                       now=at(3, 7), data=CheckInput(disputes_found=6))  # since: 6
+    check_conflict_resolve(conflict=conflict, take="kept",
+                           actor=checks.world.users[Role.SUPERVISOR], now=at(3, 8))
+    check = WeeklyCheck.objects.get(area=area, week=W1)
+    conflict.refresh_from_db()
+    assert check.disputes_found == 6  # not back to the snapshot's 3
+    assert conflict.chosen_value == 6
+
+
+def test_two_first_submissions_at_once_are_merged_not_written_over(checks, monkeypatch):
+    """The other phone's first submission commits between this one's reads (which found no
+    check) and its insert (which then meets the other's row)."""
+    area, a = checks.world.community_a, checks.grid_leader
+    supervisor = checks.world.users[Role.SUPERVISOR]
+    weekly_check_submit(area=area, week=W1, data=CheckInput(disputes_found=3),
+                        actor=supervisor, now=at(3, 5))
+    manager = WeeklyCheck.objects
+    real = manager.select_for_update
+    blind = {"reads": 2}  # the merge's read and the submission's read saw no row yet
+
+    class NotYet:
+        def __init__(self, qs):
+            self.qs = qs
+
+        def filter(self, *args, **kwargs):
+            return NotYet(self.qs.filter(*args, **kwargs))
+
+        def first(self):
+            if blind["reads"]:
+                blind["reads"] -= 1
+                return None
+            return self.qs.first()
+
+        def get(self, *args, **kwargs):
+            return self.qs.get(*args, **kwargs)
+
+    monkeypatch.setattr(manager, "select_for_update", lambda *a, **k: NotYet(real(*a, **k)))
+    outcome = weekly_check_merge(area=area, week=W1, base_revision=None, actor=a, now=LATER,
+                                 data=CheckInput(disputes_found=5, notes="离线"))
+    assert blind["reads"] == 0
+    assert outcome.state == "conflict"
+    check = WeeklyCheck.objects.get(area=area, week=W1)
+    assert (check.disputes_found, check.notes, check.revision) == (3, "离线", 2)
+    assert {(c.field, c.kept_value, c.offered_value) for c in CheckConflict.objects.all()} == \
+        {("disputes_found", 3, 5)}

@@ -65,6 +65,12 @@
     net.className = "net " + (state.online ? "on" : "off");
   }
 
+  /* An item of this account (another account's, left on a shared phone, is never read here). */
+  function mine(i) {
+    var user = state.bundle ? state.bundle.user : null;
+    return !i.user || !user || i.user === user.id;
+  }
+
   function unfinished(i) { return i.state !== "accepted" && i.state !== "attached" && i.state !== "conflict"; }
 
   function refreshItems() {
@@ -78,9 +84,10 @@
   }
 
   function api(method, url, body) {
-    return Promise.all([S.get("meta", "csrf")]).then(function (r) {
+    return Promise.all([S.get("meta", "csrf"), S.get("meta", "device")]).then(function (r) {
       var headers = { "Accept": "application/json", "X-CSRFToken": r[0] || "" };
       headers[APP.header] = String(APP.version);
+      if (r[1]) headers["X-Civicgrid-Device"] = r[1].id;
       var init = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
       if (body !== undefined) { init.body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
       return fetch(url, init);
@@ -111,24 +118,48 @@
   }
 
   function sync() {
-    if (state.syncing) return Promise.resolve();
+    if (state.syncing) { state.again = true; return Promise.resolve(); }  // once more after
     state.syncing = true;
     paintNet();
     return api("GET", "/api/v1/field/bundle").then(function (r) {
       if (r.status === 426) { state.stopped = "update"; return r.json().then(function (d) { say(d.detail, "warn"); updateApp(); }); }
-      if (r.status === 401 || r.status === 403) {
-        return checkWipe().then(function (wipe) {
-          if (wipe) return S.wipe().then(function () { location.replace(APP.login); });
-          state.stopped = "signin";
-          say(T.session_ended, "signin");
+      if (r.status === 403) {
+        return r.clone().json().catch(function () { return {}; }).then(function (d) {
+          if (d.code === "device_revoked") {  // an administrator revoked this phone
+            return S.wipe().then(function () { location.replace(APP.login); });
+          }
+          return signedOut();
         });
       }
+      if (r.status === 401) return signedOut();
       if (!r.ok) { say(T.server_error, "warn"); return null; }
       return r.json().then(function (bundle) { return adopt(bundle); });
     }, function () { state.online = false; })
       .then(function () { return flush(); })
       .catch(function () { /* the connection dropped meanwhile: the next sync tries again */ })
-      .finally(function () { state.syncing = false; paintNet(); });
+      .finally(function () {
+        state.syncing = false;
+        paintNet();
+        if (state.again) { state.again = false; setTimeout(sync, 0); }
+      });
+  }
+
+  /* No session: a disabled account or a revoked device wipes the phone (asked with the
+   * device's secret); otherwise the worker signs in again and nothing is lost. */
+  function signedOut() {
+    return checkWipe().then(function (wipe) {
+      if (wipe) return S.wipe().then(function () { location.replace(APP.login); });
+      state.stopped = "signin";
+      say(T.session_ended, "signin");
+    });
+  }
+
+  /* The bundle again, quietly (fresh revisions after the phone's own edits were accepted,
+   * a fresh CSRF token after a new sign-in): no flush after it. */
+  function refreshBundle() {
+    return api("GET", "/api/v1/field/bundle").then(function (r) {
+      return r.ok ? r.json().then(adopt) : null;
+    }).catch(function () { return null; });
   }
 
   /* A bundle from the server: another account than the phone's last one wipes what the
@@ -136,12 +167,16 @@
   function adopt(bundle) {
     return S.get("meta", "user").then(function (previous) {
       var switched = previous && previous.id !== bundle.user.id;
-      var cleared = switched ? Promise.all([S.vaultDel("bundle"), S.vaultDel("draft")]) : Promise.resolve();
+      // Another account on this phone: what the last one kept goes (its unsent items stay,
+      // unreadable here and sent only by it), and the phone registers anew for this one.
+      var cleared = switched ? Promise.all([S.vaultDel("bundle"), S.vaultDel("draft"), S.del("meta", "device")])
+        : Promise.resolve();
       return cleared.then(function () {
         return Promise.all([
           S.put("meta", bundle.user, "user"), S.put("meta", bundle.csrf, "csrf"),
           S.put("meta", new Date().toISOString(), "synced"), S.vaultPut("bundle", bundle),
-          S.put("meta", { version: APP.version, header: APP.header, texts: { photo_lost: T.photo_lost } }, "app"),
+          S.put("meta", { version: APP.version, header: APP.header,
+            texts: { photo_lost: T.photo_lost, server_failed: T.server_failed } }, "app"),
         ]);
       }).then(function () {
         state.bundle = bundle;
@@ -152,14 +187,19 @@
     });
   }
 
-  function flush() {
+  function flush(retried) {
     if (!navigator.onLine) return refreshItems().then(route);
     return S.flush({ onProgress: function () { refreshItems().then(repaintOutbox); } }).then(function (result) {
-      if (result.stopped === "signin") say(T.session_ended, "signin");
+      if (result.stopped === "csrf" && !retried) {
+        // Signed in again elsewhere: a fresh token with the bundle, then once more.
+        return refreshBundle().then(function () { return flush(true); });
+      }
+      if (result.stopped === "signin" || result.stopped === "csrf") say(T.session_ended, "signin");
       else if (result.stopped === "update") { say(T.update_needed, "warn"); updateApp(); }
       else if (result.stopped === "server") say(T.server_error, "warn");
-      return refreshItems();
-    }).then(route);
+      // What was accepted changed the records: their new revisions for the next edits.
+      return (result.sent ? refreshBundle() : Promise.resolve()).then(refreshItems).then(route);
+    });
   }
 
   function askBackgroundSync() {
@@ -172,6 +212,7 @@
 
   function updateApp() {
     if (!("serviceWorker" in navigator)) return;
+    state.updating = true;
     navigator.serviceWorker.getRegistration("/field/").then(function (reg) { if (reg) reg.update(); });
   }
 
@@ -227,7 +268,7 @@
     b.cases.forEach(function (c) {
       if (!c.point) return;
       L.circleMarker([c.point[1], c.point[0]], { radius: 7, color: "#b71c1c", weight: 2, fillColor: "#e63946", fillOpacity: 0.7 })
-        .bindPopup(c.number + " " + c.category).addTo(map);
+        .bindPopup(h("span", { text: c.number + " " + c.category })).addTo(map);
     });
     var bounds = outline.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
@@ -306,14 +347,23 @@
 
     function paintPoint() {
       where.textContent = point ? fmt(T.point_at, { lng: point[0].toFixed(6), lat: point[1].toFixed(6) }) : T.no_point;
+      if (unlocate) unlocate.hidden = !point;  // (declared below; set once the form exists)
     }
 
+    // Drafts are written one after another, only when something changed, and never once
+    // the form was submitted (a late write must not bring a sent report back as a draft).
+    var submitted = false, lastDraft = "", draftChain = Promise.resolve();
     function saveDraft() {
-      if (editing) return Promise.resolve();
+      if (editing || submitted) return draftChain;
       var v = values();
+      var key = JSON.stringify(v) + photos.map(function (p) { return p.sha256; }).join(",");
+      if (key === lastDraft) return draftChain;
+      lastDraft = key;
       v.photos = photos.map(function (p) { return { name: p.name, size: p.size, type: p.type, sha256: p.sha256, captured_at: p.captured_at, bytes: Array.from(new Uint8Array(p.bytes)) }; });
       v.saved = new Date().toISOString();
-      return S.vaultPut("draft", v);
+      draftChain = draftChain.then(function () { return submitted ? null : S.vaultPut("draft", v); })
+        .catch(function () { lastDraft = ""; });
+      return draftChain;
     }
 
     function addFiles(files) {
@@ -342,12 +392,15 @@
       }, function () { where.textContent = T.no_geolocation; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     } });
 
+    var unlocate = h("button", { type: "button", "class": "btn", "data-testid": "f-unlocate", hidden: true, text: T.clear_point, onclick: function () {
+      point = null; paintPoint(); saveDraft();
+    } });
     var form = h("form", { "class": "card form", novalidate: true, "data-testid": "report-form" },
       h("label", { "for": "f-category" }, T.category + " *"), categorySelect, attrsBox,
       h("label", { "for": "f-description" }, T.description + " *"), description,
       h("label", { "for": "f-area" }, T.grid), gridSelect,
       h("label", { "for": "f-address" }, T.address), address,
-      h("div", { "class": "row" }, locate, where),
+      h("div", { "class": "row" }, locate, unlocate, where),
       h("div", { "class": "label", text: fmt(T.photos_label, { n: MAX_PHOTOS }) }), photoInput,
       h("label", { "for": "f-photos", "class": "btn file-btn" }, T.add_photos),
       h("p", { "class": "muted small", text: T.photo_hint }), photoError, photoList,
@@ -366,6 +419,9 @@
       if (missingField) { formError.textContent = fmt(T.required, { field: missingField }); return; }
       formError.textContent = "";
       submit.disabled = true;
+      submitted = true;
+      clearTimeout(draftTimer);
+      clearInterval(window.cgDraftTimer);
       progress.textContent = T.saving;
       var body = { category: v.category, description: v.description.trim(), address: v.address.trim(),
         attributes: v.attributes, channel: "patrol", happened_at: new Date().toISOString() };
@@ -378,8 +434,9 @@
               .then(function (ph) { return S.sealBytes(p.bytes).then(function (rec) { return S.put("blobs", rec, ph.id); }); });
           });
         }, Promise.resolve());
-      }).then(function () { return editing ? null : S.vaultDel("draft"); }).then(function () {
-        clearTimeout(draftTimer);
+      }).then(function () {
+        return editing ? null : draftChain.then(function () { return S.vaultDel("draft"); });
+      }).then(function () {
         progress.textContent = navigator.onLine ? T.sending : T.saved_offline;
         askBackgroundSync();
         return refreshItems();
@@ -388,6 +445,7 @@
         if (navigator.onLine) flush();
       }).catch(function () {
         submit.disabled = false;
+        submitted = false;
         formError.textContent = T.save_failed;
         progress.textContent = "";
       });
@@ -459,11 +517,11 @@
   function cases() {
     var missing = needBundle();
     if (missing) return show(h("div", null, header(T.open_cases), missing));
-    var mine = state.items.filter(function (i) { return i.kind === "case"; }).reverse();
+    var reports = state.items.filter(function (i) { return i.kind === "case" && mine(i); }).reverse();
     var list = state.bundle.cases;
     show(h("div", null, header(T.open_cases, fmt(T.synced_at, { at: when(state.bundle.synced_at) })),
-      mine.length ? h("h2", { text: T.my_reports }) : null,
-      mine.map(outboxCard),
+      reports.length ? h("h2", { text: T.my_reports }) : null,
+      reports.map(outboxCard),
       h("h2", { text: T.in_my_grids }),
       list.length ? list.map(function (c) {
         return h("article", { "class": "card case", "data-testid": "case" },
@@ -590,7 +648,7 @@
   }
 
   // --- the outbox ------------------------------------------------------------------------
-  var STATE_CLASS = { waiting: "wait", sending: "wait", accepted: "ok", attached: "ok", conflict: "warn", refused: "bad", update: "warn" };
+  var STATE_CLASS = { waiting: "wait", sending: "wait", accepted: "ok", attached: "ok", conflict: "warn", refused: "bad", failed: "bad", update: "warn" };
 
   function outboxCard(item) {
     var st = T["state_" + item.state] || item.state;
@@ -605,7 +663,7 @@
     if (item.kind === "case" && item.result && item.result.number) card.appendChild(h("p", { "data-testid": "item-number", text: fmt(T.case_number, { number: item.result.number }) }));
     var summary = h("p", { "class": "summary", "data-testid": "item-summary" });
     card.insertBefore(summary, card.children[1]);
-    S.payloadOf(item).then(function (p) {
+    if (!foreign) S.payloadOf(item).then(function (p) {
       if (item.kind === "case") summary.textContent = (p.form && p.form.description || "").slice(0, 60);
       else if (item.kind === "check") summary.textContent = (areaName(p.area) + " · " + p.week);
       else if (item.kind === "registry") summary.textContent = p.label || "";
@@ -628,7 +686,7 @@
     if (item.kind === "registry" && item.result && item.result.review) card.appendChild(h("p", { "class": "small", text: T.waits_review }));
     if (item.kind === "registry" && item.result && item.result.conflict) card.appendChild(h("p", { "class": "small", "data-testid": "registry-conflict", text: T.registry_conflict }));
     if (item.reason) card.appendChild(h("p", { "class": "error", "data-testid": "item-reason", text: item.reason }));
-    if (item.state === "refused" && !foreign) {
+    if ((item.state === "refused" || item.state === "failed") && !foreign) {
       var actions = h("div", { "class": "row" });
       if (item.kind === "case") actions.appendChild(h("a", { "class": "btn", href: "#/edit/" + item.id, "data-testid": "item-edit", text: T.edit_resend }));
       else actions.appendChild(h("button", { "class": "btn", type: "button", text: T.resend, onclick: function () { S.update(item.id, { state: "waiting", reason: "" }).then(flush); } }));
@@ -666,7 +724,7 @@
     });
     if (hash === "#/report") return reportForm(null);
     if (hash.indexOf("#/edit/") === 0) {
-      var item = state.items.filter(function (i) { return i.id === hash.slice(7); })[0];
+      var item = state.items.filter(function (i) { return i.id === hash.slice(7) && mine(i); })[0];
       return item ? reportForm(item) : outbox();
     }
     if (hash === "#/places") return places();
@@ -678,6 +736,7 @@
   }
 
   document.getElementById("signout").addEventListener("click", function () {
+    if (!navigator.onLine) { say(T.signout_offline, "warn"); return; }  // the session would stay
     refreshItems().then(function (list) {
       var unsent = list.filter(unfinished);
       if (unsent.length && !confirm(fmt(T.signout_unsent, { n: unsent.length }))) return null;
@@ -701,6 +760,10 @@
       if (event.data && (event.data.type === "outbox" || event.data.type === "flushed")) refreshItems().then(repaintOutbox);
     });
     navigator.serviceWorker.register(APP.worker, { scope: "/field/" }).catch(function () { /* http: no worker */ });
+    // The new version took over after the server asked for it: run it (the outbox is kept).
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      if (state.updating) location.reload();
+    });
   }
 
   function start() {

@@ -17,6 +17,8 @@
   "use strict";
   var DB_NAME = "cg-field";
   var CHUNK = 64 * 1024;
+  var TIMEOUT_MS = 30000;
+  var MAX_ATTEMPTS = 5;  // server errors in a row before an item stops holding the others up
   var dbPromise = null;
 
   function req(r) {
@@ -40,7 +42,9 @@
       };
       r.onsuccess = function () {
         var db = r.result;
-        db.onversionchange = function () { db.close(); dbPromise = null; };
+        // Deleted by another context (a sign-out in the page): forget the connection and
+        // the key with it (a worker must not go on with a key that no longer exists).
+        db.onversionchange = function () { db.close(); dbPromise = null; keyPromise = null; };
         resolve(db);
       };
       r.onerror = function () { dbPromise = null; reject(r.error); };
@@ -76,7 +80,16 @@
     keyPromise = get("meta", "key").then(function (k) {
       if (k) return k;
       return crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"])
-        .then(function (made) { return put("meta", made, "key").then(function () { return made; }); });
+        .then(function (made) {
+          // Kept only if no other tab or the worker made one meanwhile (one transaction:
+          // read, then write if still absent), else theirs is used.
+          return tx("meta", "readwrite", function (store) {
+            return req(store.get("key")).then(function (theirs) {
+              if (theirs) return theirs;
+              return req(store.put(made, "key")).then(function () { return made; });
+            });
+          });
+        });
     });
     keyPromise.catch(function () { keyPromise = null; });
     return keyPromise;
@@ -116,7 +129,8 @@
   // An item: {id (the Idempotency-Key), seq, kind: case|photo|check|registry, user, state, reason,
   //   created, sent, result, after (the id of the item it waits for), payload (sealed)}.
   // States: waiting → sending → accepted (case, check) / attached (photo); conflict;
-  //   refused (with the server's reason: edit and send again); update (app too old).
+  //   refused (with the server's reason: edit and send again); failed (the server failed on
+  //   it MAX_ATTEMPTS times: send again or discard); update (app too old).
   function items() {
     return all("outbox").then(function (list) { return list.sort(function (a, b) { return a.seq - b.seq; }); });
   }
@@ -149,10 +163,12 @@
   }
 
   function remove(id) {
-    return get("outbox", id).then(function (item) {
-      var p = del("outbox", id);
-      if (item && item.kind === "photo") p = p.then(function () { return del("blobs", id); });
-      return p;
+    // An item goes with everything that waits for it (a report's photos).
+    return all("outbox").then(function (list) {
+      var ids = [id].concat(list.filter(function (i) { return i.after === id; }).map(function (i) { return i.id; }));
+      return Promise.all(ids.map(function (x) {
+        return del("outbox", x).then(function () { return del("blobs", x); });
+      }));
     });
   }
 
@@ -179,17 +195,26 @@
     var init = { method: method, headers: h, credentials: "same-origin", cache: "no-store" };
     if (body instanceof ArrayBuffer) { init.body = body; h["Content-Type"] = "application/octet-stream"; }
     else if (body !== undefined) { init.body = JSON.stringify(body); h["Content-Type"] = "application/json"; }
+    // A connection that hangs (a basement) counts as none: the item is sent again later.
+    var abort = root.AbortController ? new AbortController() : null;
+    var timer = abort ? setTimeout(function () { abort.abort(); }, TIMEOUT_MS) : null;
+    if (abort) init.signal = abort.signal;
     return fetch(url, init).then(function (response) {
       return response.text().then(function (text) {
+        if (timer) clearTimeout(timer);
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
         if (response.status === 426) throw new Stop("update", data);
         if (response.status === 401) throw new Stop("signin", data);
+        if (response.status === 403 && data && /csrf/i.test(data.message || "")) throw new Stop("csrf", data);
         if (response.status === 403 && data && data.code !== "forbidden") throw new Stop("signin", data);
-        if (response.status >= 500) throw new Stop("server", data);
+        // Not our API's answer (a proxy's or a captive portal's page), too many requests, a
+        // timeout, a server error: nothing was decided about the item; it is sent again.
+        if (response.status >= 500 || response.status === 408 || response.status === 429 ||
+            (response.status >= 400 && (!data || !data.code))) throw new Stop("server", data);
         return { status: response.status, data: data };
       });
-    }, function () { throw new Stop("offline"); });
+    }, function () { if (timer) clearTimeout(timer); throw new Stop("offline"); });
   }
 
   function sendCase(ctx, item) {
@@ -258,6 +283,8 @@
     }
     if (status.state === "refused") return update(item.id, { state: "refused", reason: status.reason });
     var offset = status.received;
+    // Everything arrived but was not attached yet (the server attaches it when asked again).
+    if (offset >= bytes.byteLength) return Promise.reject(new Stop("server", status));
     var piece = bytes.slice(offset, Math.min(offset + CHUNK, bytes.byteLength));
     return update(item.id, { state: "sending", result: { received: offset, size: bytes.byteLength } }).then(function () {
       if (ctx.onProgress) ctx.onProgress();
@@ -269,6 +296,9 @@
       if (r.status === 400 && r.data && r.data.details && r.data.details.sha256) {
         // the whole did not match: the server started over, so do we
         return sendChunks(ctx, item, bytes, { state: "receiving", received: 0 });
+      }
+      if (r.status === 400 && r.data && r.data.details && r.data.details.chunk) {
+        throw new Stop("server", r.data);  // damaged on the way: sent again later
       }
       return update(item.id, { state: "refused", reason: reasonOf(r.data) || ("HTTP " + r.status) });
     });
@@ -309,6 +339,17 @@
             return step.then(function (u) {
               if (u) { byId[u.id] = u; if (u.state !== "waiting") sent += 1; }
               if (hooks.onProgress) hooks.onProgress();
+            }, function (e) {
+              if (!(e instanceof Stop) || e.kind !== "server") throw e;
+              // The server failed on this item: after MAX_ATTEMPTS it stops holding up the
+              // items after it (kept, to be sent again or discarded by the worker).
+              var attempts = (item.attempts || 0) + 1;
+              return update(item.id, attempts >= MAX_ATTEMPTS
+                ? { attempts: attempts, state: "failed", reason: ctx.texts.server_failed || "server error" }
+                : { attempts: attempts }).then(function (u) {
+                if (u) byId[u.id] = u;
+                if (attempts < MAX_ATTEMPTS) throw e;
+              });
             });
           });
         });

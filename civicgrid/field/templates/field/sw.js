@@ -21,25 +21,16 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-function shellFromNetwork(request) {
-  return fetch(request).then(function (response) {
-    if (response.ok) {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { cache.put(SHELL, copy); });
-    }
-    return response;
-  });
-}
-
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) return;
   if (request.mode === "navigate" && url.pathname === SHELL) {
-    event.respondWith(shellFromNetwork(request).catch(function () {
-      return caches.match(SHELL).then(function (cached) { return cached || Response.error(); });
-    }));
+    // This worker's own shell (cached when it installed, with the assets it names): a new
+    // deployment's shell comes with that deployment's worker, never into this cache.
+    event.respondWith(caches.open(CACHE).then(function (cache) { return cache.match(SHELL); })
+      .then(function (cached) { return cached || fetch(request); }));
     return;
   }
   if (ASSETS.indexOf(url.pathname) !== -1) {
@@ -56,7 +47,12 @@ function tellPages(message) {
 self.addEventListener("sync", function (event) {
   if (event.tag !== "cg-outbox") return;
   event.waitUntil(self.cgStore.flush({ onProgress: function () { tellPages({ type: "outbox" }); } })
-    .then(function (result) { return tellPages({ type: "flushed", result: result }); }));
+    .then(function (result) {
+      return tellPages({ type: "flushed", result: result }).then(function () {
+        // Not sent for want of a connection or a server: the browser tries again later.
+        if (result.stopped === "offline" || result.stopped === "server") throw new Error(result.stopped);
+      });
+    }));
 });
 
 self.addEventListener("message", function (event) {
