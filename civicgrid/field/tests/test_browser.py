@@ -441,3 +441,41 @@ def test_an_outdated_app_is_told_to_update_and_keeps_its_outbox(
         assert Case.objects.get().description == "垃圾清运不及时(旧版本)"
         watch.errors = [e for e in watch.errors if "426" not in e]
         watch.assert_clean("update")
+
+
+def test_another_account_on_the_same_phone_never_sees_the_first_ones_items(
+        transactional_db, live_server, office, browser, screenshot_dir):
+    from civicgrid.accounts.roles import Role
+    from civicgrid.accounts.services import user_create
+    from civicgrid.field.models import FieldDevice
+
+    first = office.people["grid"]
+    second = user_create(username="t_grid_b", password=PASSWORD, display_name="网格员乙",
+                         roles=[Role.GRID_WORKER], area_codes=[office.world.grid_a1.code],
+                         actor=None)
+    with open_page(browser, **MOBILE) as (ctx, page, watch):
+        open_app(page, live_server.url, first.username)
+        ctx.set_offline(True)
+        report_offline(page, "甲的未发送事件:302室漏水", [])
+        item_id = page.evaluate("() => cgStore.items().then(l => l[0].id)")
+        ctx.set_offline(False)
+        ctx.clear_cookies()  # the first account's session ends; the second signs in
+        browser_login(page, live_server.url, second.username, PASSWORD)
+        page.goto(f"{live_server.url}/field/#/outbox")
+        page.wait_for_selector("[data-testid=outbox-item]")
+        synced(page)
+        page.goto(f"{live_server.url}/field/#/outbox")
+        page.wait_for_selector("[data-testid=outbox-item]")
+        text = page.inner_text("body")
+        assert "302室漏水" not in text and "另一个账号" in text
+        assert Case.objects.count() == 0  # never sent under the second account
+        page.goto(f"{live_server.url}/field/#/edit/{item_id}")
+        page.wait_for_selector("[data-testid=outbox-item]")  # not opened for editing
+        assert page.locator("[data-testid=report-form]").count() == 0
+        page.goto(f"{live_server.url}/field/#/cases")
+        page.wait_for_selector("h1")
+        assert "302室漏水" not in page.inner_text("body")
+        shot(page, screenshot_dir, "field-other-account-phone.png")
+        assert FieldDevice.objects.filter(user=second).count() == 1  # registered anew
+        assert FieldDevice.objects.filter(user=first).count() == 1
+        watch.assert_clean("another account")
