@@ -67,6 +67,10 @@
 
   /* An item of this account (another account's, left on a shared phone, is never read here). */
   function mine(i) {
+    // Online, the account is the one the server answered for (until the first sync has
+    // answered, nothing is opened: another account may have signed in on this phone);
+    // offline, the phone's holder is its last account (signing in needs a connection).
+    if (navigator.onLine && !state.confirmed) return false;
     var user = state.bundle ? state.bundle.user : null;
     return !i.user || !user || i.user === user.id;
   }
@@ -180,6 +184,7 @@
         ]);
       }).then(function () {
         state.bundle = bundle;
+        state.confirmed = true;
         state.stopped = null;
         if (!banner.classList.contains("warn")) say("");
         return registerDevice();
@@ -780,9 +785,13 @@
       return null;
     }).then(function () {
       paintNet();
-      route();
-      if (navigator.onLine) return sync();
-      return null;
+      if (!navigator.onLine) return route();
+      // Online: the server first says whose phone this is now (a few seconds at most; on a
+      // slow connection the kept copy is shown meanwhile, nothing of it opened).
+      var shown = false;
+      var showOnce = function () { if (!shown) { shown = true; route(); } };
+      setTimeout(showOnce, 5000);
+      return sync().then(showOnce);
     });
   }
   start();
