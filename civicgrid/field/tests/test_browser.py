@@ -417,18 +417,22 @@ def test_signing_out_from_the_workspace_asks_when_unsent_items_would_be_lost(
 
 def test_an_outdated_app_is_told_to_update_and_keeps_its_outbox(
         transactional_db, live_server, office, browser, screenshot_dir):
-    with open_page(browser, **MOBILE) as (ctx, page, watch):
-        open_app(page, live_server.url, office.people["grid"].username)
+    """The phone's app is older than the server accepts (its kept version set to -5). The
+    page's own sync is held (its bundle request left pending: without the service worker,
+    whose requests Playwright's routing cannot see) so that only the old version sends."""
+    with open_page(browser, service_workers="block", **MOBILE) as (ctx, page, watch):
+        open_app(page, live_server.url, office.people["grid"].username, worker=False)
         ctx.set_offline(True)
         report_offline(page, "垃圾清运不及时(旧版本)", [])
-        # This phone still runs a version the server no longer accepts.
         page.evaluate("() => cgStore.get('meta', 'app').then(a => "
                       "cgStore.put('meta', Object.assign({}, a, {version: -5}), 'app'))")
+        page.route("**/api/v1/field/bundle", lambda route: None)  # held, never answered
         ctx.set_offline(False)
         page.evaluate("() => cgStore.flush()")
         assert outbox_states(page) == [("case", "update")]
         assert Case.objects.count() == 0
         page.goto(page.url.split("#")[0] + "#/outbox")
+        page.reload()  # (the page shows the outbox as the phone keeps it)
         page.wait_for_selector("[data-testid=outbox-item]")
         assert page.inner_text("[data-testid=item-state]") == "待更新后发送"
         shot(page, screenshot_dir, "field-update-phone.png")
