@@ -97,6 +97,22 @@ DASHBOARD = frozenset({"stats.dashboard.view"})
 REPORTS_READ = frozenset({"reports.report.view", "reports.monthlyrelease.view"})
 RELEASE_PUBLISH = frozenset({"reports.monthlyrelease.publish"})
 
+# Major matters and their social-stability risk assessment, with hearings (civicgrid/risk,
+# docs/risk.md). Everyone who works a jurisdiction sees its matters (to tag the cases about
+# them); the assessment's findings, decisions and hearings' registrations are read by those
+# who organise, decide or audit them. The social governance centre (supervisors) and the
+# responsible units (unit leaders) register matters, run assessments and hearings; leaders
+# record the deciding body's decision and approve exemptions from assessment (a leader's
+# decision, not the requester's); the administrator keeps the list of kinds and publishes
+# the level rule.
+RISK_MATTERS = frozenset({"risk.matter.view"})
+RISK_READ = frozenset({"risk.assessment.view", "risk.hearing.view", "risk.decision.view"})
+RISK_WORK = frozenset({"risk.matter.add", "risk.matter.change", "risk.assessment.add",
+                       "risk.assessment.change", "risk.hearing.add", "risk.hearing.change"})
+RISK_DECIDE = frozenset({"risk.decision.add", "risk.matter.approve"})
+RISK_ADMIN = frozenset({"risk.matterkind.view", "risk.matterkind.add", "risk.matterkind.change",
+                        "risk.levelrule.view", "risk.levelrule.add"})
+
 ADMINISTER = frozenset(
     f"{model}.{action}"
     for model in (
@@ -126,18 +142,22 @@ ADMINISTER = frozenset(
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: (VIEW_DIRECTORY | GRID_WORK | WARNINGS_READ | CHECK_REPORT
-                       | REGISTRY_READ | REGISTRY_WORK),
-    Role.HANDLER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ,
-    Role.UNIT_LEADER: VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ,
+                       | REGISTRY_READ | REGISTRY_WORK | RISK_MATTERS),
+    Role.HANDLER: (VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ
+                   | RISK_MATTERS),
+    Role.UNIT_LEADER: (VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ
+                       | RISK_MATTERS | RISK_READ | RISK_WORK),
     Role.SUPERVISOR: (VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND
                       | DASHBOARD | REPORTS_READ | REGISTRY_READ | REGISTRY_WORK
-                      | REGISTRY_REVIEW | IMPORTS | EXPORTS),
+                      | REGISTRY_REVIEW | IMPORTS | EXPORTS | RISK_MATTERS | RISK_READ
+                      | RISK_WORK),
     Role.LEADER: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH
-                  | REGISTRY_FIGURES),
-    Role.ADMINISTRATOR: ADMINISTER | IMPORTS,
+                  | REGISTRY_FIGURES | RISK_MATTERS | RISK_READ | RISK_DECIDE),
+    Role.ADMINISTRATOR: ADMINISTER | IMPORTS | RISK_ADMIN,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.
     Role.AUDITOR: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | REGISTRY_READ
+                   | RISK_MATTERS | RISK_READ
                    | {"registry.changerequest.view", "audit.auditentry.view"}),
 }
 

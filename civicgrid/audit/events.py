@@ -150,6 +150,35 @@ class AuditEventType(StrEnum):
     ACCESS_LOG_EXPORTED = "pii.access_log_exported"
     # notices
     NOTICE_READ = "notice.read"
+    # major matters, their risk assessment and hearings (civicgrid/risk)
+    CASE_MATTER_TAGGED = "case.matter_tagged"
+    RISK_KIND_SET = "risk.kind_set"
+    RISK_RULE_PUBLISHED = "risk.rule_published"
+    MATTER_REGISTERED = "matter.registered"
+    MATTER_CHANGED = "matter.changed"
+    MATTER_EXEMPTION_REQUESTED = "matter.exemption_requested"
+    MATTER_EXEMPTION_DECIDED = "matter.exemption_decided"
+    MATTER_WITHDRAWN = "matter.withdrawn"
+    MATTER_DECIDED = "matter.decided"
+    MATTER_IMPLEMENTED = "matter.implemented"
+    MATTER_REASSESSMENT_SUGGESTED = "matter.reassessment_suggested"
+    ASSESSMENT_STARTED = "assessment.started"
+    ASSESSMENT_CHANGED = "assessment.changed"
+    ASSESSMENT_RATED = "assessment.rated"
+    ASSESSMENT_REPORTED = "assessment.reported"
+    HEARING_CREATED = "hearing.created"
+    HEARING_CHANGED = "hearing.changed"
+    HEARING_NOTICED = "hearing.noticed"
+    HEARING_REGISTERED = "hearing.registered"
+    HEARING_REGISTRATION_WITHDRAWN = "hearing.registration_withdrawn"
+    HEARING_REGISTRATION_CLOSED = "hearing.registration_closed"
+    HEARING_DRAWN = "hearing.drawn"
+    HEARING_COMMENTED = "hearing.commented"
+    HEARING_COMMENT_DISPOSED = "hearing.comment_disposed"
+    HEARING_HELD = "hearing.held"
+    HEARING_MINUTES_SIGNED = "hearing.minutes_signed"
+    HEARING_PUBLISHED = "hearing.published"
+    HEARING_PARTICULAR_REVEALED = "hearing.particular_revealed"
     # the demo district
     DEMO_SEEDED = "demo.seeded"
 
@@ -279,6 +308,34 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.REGISTRY_EXPORTED: _("导出一标三实数据"),
     AuditEventType.ACCESS_LOG_EXPORTED: _("导出个人信息访问记录"),
     AuditEventType.NOTICE_READ: _("阅读通知"),
+    AuditEventType.CASE_MATTER_TAGGED: _("事件关联重大事项"),
+    AuditEventType.RISK_KIND_SET: _("设置重大事项类别"),
+    AuditEventType.RISK_RULE_PUBLISHED: _("发布风险等级评定规则"),
+    AuditEventType.MATTER_REGISTERED: _("登记重大事项"),
+    AuditEventType.MATTER_CHANGED: _("修改重大事项"),
+    AuditEventType.MATTER_EXEMPTION_REQUESTED: _("申请免予评估"),
+    AuditEventType.MATTER_EXEMPTION_DECIDED: _("审批免予评估"),
+    AuditEventType.MATTER_WITHDRAWN: _("撤销重大事项"),
+    AuditEventType.MATTER_DECIDED: _("记录决策"),
+    AuditEventType.MATTER_IMPLEMENTED: _("标记实施"),
+    AuditEventType.MATTER_REASSESSMENT_SUGGESTED: _("建议重新评估"),
+    AuditEventType.ASSESSMENT_STARTED: _("启动风险评估"),
+    AuditEventType.ASSESSMENT_CHANGED: _("修改风险评估内容"),
+    AuditEventType.ASSESSMENT_RATED: _("评定风险等级"),
+    AuditEventType.ASSESSMENT_REPORTED: _("报送评估报告"),
+    AuditEventType.HEARING_CREATED: _("拟定听证会"),
+    AuditEventType.HEARING_CHANGED: _("修改听证会"),
+    AuditEventType.HEARING_NOTICED: _("发布听证公告"),
+    AuditEventType.HEARING_REGISTERED: _("听证报名"),
+    AuditEventType.HEARING_REGISTRATION_WITHDRAWN: _("撤回听证报名"),
+    AuditEventType.HEARING_REGISTRATION_CLOSED: _("截止听证报名"),
+    AuditEventType.HEARING_DRAWN: _("听证抽签"),
+    AuditEventType.HEARING_COMMENTED: _("提交草案意见"),
+    AuditEventType.HEARING_COMMENT_DISPOSED: _("答复草案意见"),
+    AuditEventType.HEARING_HELD: _("举行听证会"),
+    AuditEventType.HEARING_MINUTES_SIGNED: _("听证笔录签字"),
+    AuditEventType.HEARING_PUBLISHED: _("公布听证笔录与意见处理"),
+    AuditEventType.HEARING_PARTICULAR_REVEALED: _("查看听证报名人联系电话"),
     AuditEventType.DEMO_SEEDED: _("生成演示数据"),
 }
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.bands import PeopleBand
 from civicgrid.core.localized import localized, localized_values
 from civicgrid.core.scope import RestrictedManager, Scope
 
@@ -81,13 +82,6 @@ class Outcome(models.TextChoices):
     ANSWERED = "answered", _("已答复")
     DISPOSED = "disposed", _("已处置")
     WITHDRAWN = "withdrawn", _("当事人撤回")
-
-
-class PeopleBand(models.TextChoices):
-    UNDER_50 = "lt50", _("50人以下")
-    FROM_50 = "50-100", _("50-100人")
-    FROM_100 = "100-500", _("100-500人")
-    OVER_500 = "gt500", _("500人以上")
 
 
 class SupervisionLevel(models.TextChoices):
@@ -252,6 +246,10 @@ class Case(models.Model):
     happened_at = models.DateTimeField(_("发生时间"), null=True, blank=True)
     people_band = models.CharField(_("涉及人数"), max_length=8, choices=PeopleBand.choices,
                                    default=PeopleBand.UNDER_50)
+    # The major matter (civicgrid/risk) the case is about, tagged at intake or later: counted
+    # on the matter's page and by the follow-up warning on disputes about a matter.
+    matter = models.ForeignKey("risk.Matter", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="cases", verbose_name=_("涉及重大事项"))
     is_major = models.BooleanField(_("重大矛盾纠纷"), default=False)
     is_group = models.BooleanField(_("群体性"), default=False)
     # A petition from someone who petitioned before (not 初信初访), found at intake by the

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "civicgrid.areas",
     "civicgrid.units",
     "civicgrid.notices",
+    "civicgrid.risk",
     "civicgrid.cases",
     "civicgrid.webhooks",
     "civicgrid.workcalendar",

@@ -142,6 +142,27 @@ EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
     "registry.room.change":                 (True, False, False, True, False, False, False),
     "registry.room.view":                   (True, True, True, True, False, False, True),
     "reports.monthlyrelease.view":          (False, False, False, True, True, False, True),
+    # Major matters and risk assessment (issue 18): every working role sees the matters of
+    # its jurisdiction (to tag cases); the findings, decisions and hearings are read by the
+    # organisers (supervisors, unit leaders), the deciders (leaders) and the auditor;
+    # leaders decide and approve exemptions; the administrator keeps the kinds and the rule.
+    "risk.assessment.add":                  (False, False, True, True, False, False, False),
+    "risk.assessment.change":               (False, False, True, True, False, False, False),
+    "risk.assessment.view":                 (False, False, True, True, True, False, True),
+    "risk.decision.add":                    (False, False, False, False, True, False, False),
+    "risk.decision.view":                   (False, False, True, True, True, False, True),
+    "risk.hearing.add":                     (False, False, True, True, False, False, False),
+    "risk.hearing.change":                  (False, False, True, True, False, False, False),
+    "risk.hearing.view":                    (False, False, True, True, True, False, True),
+    "risk.levelrule.add":                   (False, False, False, False, False, True, False),
+    "risk.levelrule.view":                  (False, False, False, False, False, True, False),
+    "risk.matter.add":                      (False, False, True, True, False, False, False),
+    "risk.matter.approve":                  (False, False, False, False, True, False, False),
+    "risk.matter.change":                   (False, False, True, True, False, False, False),
+    "risk.matter.view":                     (True, True, True, True, True, False, True),
+    "risk.matterkind.add":                  (False, False, False, False, False, True, False),
+    "risk.matterkind.change":               (False, False, False, False, False, True, False),
+    "risk.matterkind.view":                 (False, False, False, False, False, True, False),
     "reports.report.view":                  (False, False, False, True, True, False, True),
     "stats.dashboard.view":                 (False, False, False, True, True, False, True),
     "stats.kpitarget.add":                  (False, False, False, False, False, True, False),
