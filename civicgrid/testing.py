@@ -139,6 +139,7 @@ BUILTIN_DATA_MIGRATIONS = [
     ("civicgrid.cases.migrations.0002_builtin_categories", "forwards"),
     ("civicgrid.cases.migrations.0012_english_names", "forwards"),
     ("civicgrid.stats.migrations.0002_seed_targets", "load"),
+    ("civicgrid.risk.migrations.0002_kinds_and_rule", "forwards"),
     ("civicgrid.warnings.migrations.0003_warningrule_name_en", "forwards"),
 ]
 

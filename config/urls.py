@@ -17,6 +17,8 @@ urlpatterns = [
     path("registry/", include("civicgrid.registry.urls")),
     path("imports/", include("civicgrid.imports.urls")),
     path("field/", include("civicgrid.field.urls")),
+    path("risk/", include("civicgrid.risk.urls")),
+    path("consult/", include("civicgrid.risk.public_urls")),
     path("open311/v2/", include("civicgrid.open311.urls")),
     path("dashboard/", include("civicgrid.stats.urls")),
     path("reports/", include("civicgrid.reports.urls")),

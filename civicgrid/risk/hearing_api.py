@@ -1,0 +1,5 @@
+"""Hearings in the JSON API (/api/v1/risk/hearings/…)."""
+
+from ninja import Router
+
+router = Router(tags=["hearings"])

@@ -1,0 +1,3 @@
+"""The staff pages of hearings (/risk/hearings/…), in the "risk" namespace."""
+
+urlpatterns: list = []
