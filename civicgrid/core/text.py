@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 import re
 
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 # Word's soft line break (VT) and page break (FF): a line break is what the writer meant.
 _BREAKS = re.compile("[\x0b\x0c]")
@@ -78,3 +81,22 @@ def unstorable_in_request(request: HttpRequest, *, body: bool) -> str | None:
                for key, values in request.POST.lists()):
             return "body"
     return None
+
+
+def refuse_too_long(text: str, limit: int, field: str, label: object) -> str:
+    """`text` if it is at most `limit` characters; else a refusal that says the limit and
+    how many there are (never cut silently: the person decides what to leave out)."""
+    if len(text) > limit:
+        raise ValidationError({field: _("%(label)s最多%(limit)d个字,现有%(n)d个字,请删减后再提交。")
+                               % {"label": label, "limit": limit, "n": len(text)}})
+    return text
+
+
+def refuse_longer_than_field(model: type[models.Model], name: str, text: str,
+                             field: str | None = None) -> str:
+    """`refuse_too_long` with the limit and label of the model field that stores `text`
+    (a CharField's max_length): what does not fit is refused, never cut."""
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.CharField) and model_field.max_length
+    return refuse_too_long(text, model_field.max_length, field or name,
+                           model_field.verbose_name)

@@ -203,8 +203,8 @@ class LevelRule(models.Model):
                                                            default=30)
     medium_oppose_percent = models.PositiveSmallIntegerField(_("反对比例达到即为中风险(%)"),
                                                              default=10)
-    # A matter touching at least this many people is never rated below medium when any
-    # of its items is medium or above (the number is compared with the band's floor).
+    # A matter touching at least this many people is never rated below medium (its
+    # estimated count, else the floor of its band).
     people_floor_medium = models.PositiveIntegerField(_("涉及人数达到即不低于中风险"),
                                                       default=500)
     note = models.CharField(_("修订说明"), max_length=300, blank=True)

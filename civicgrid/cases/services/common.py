@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Protocol, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,10 @@ from civicgrid.cases.models import Case, CaseEvent, Category, RoutingRule
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.rows import insert_rows
+from civicgrid.core.text import (  # noqa: F401 (refuse_longer_than_field re-exported)
+    refuse_longer_than_field,
+    refuse_too_long,
+)
 from civicgrid.core.transactions import service_atomic
 from civicgrid.units.models import Unit
 from civicgrid.workcalendar.calendar import DayUnit, due_datetime
@@ -147,15 +150,6 @@ def require_reason(reason: str, field: str = "reason", input_type: type | None =
     return reason
 
 
-def refuse_too_long(text: str, limit: int, field: str, label: object) -> str:
-    """`text` if it is at most `limit` characters; else a refusal that says the limit and
-    how many there are (never cut silently: the person decides what to leave out)."""
-    if len(text) > limit:
-        raise ValidationError({field: _("%(label)s最多%(limit)d个字,现有%(n)d个字,请删减后再提交。")
-                               % {"label": label, "limit": limit, "n": len(text)}})
-    return text
-
-
 def refuse_inputs_too_long(data: object) -> None:
     """Every text of a transition's input within its declared length (the `max_length` of
     its spec, the same number the page's counter and the API schema show): checked here,
@@ -165,16 +159,6 @@ def refuse_inputs_too_long(data: object) -> None:
         value = getattr(data, f.name)
         if limit and isinstance(value, str):
             refuse_too_long(value.strip(), limit, f.name, field_spec(f).label)
-
-
-def refuse_longer_than_field(model: type[models.Model], name: str, text: str,
-                             field: str | None = None) -> str:
-    """`refuse_too_long` with the limit and label of the model field that stores `text`
-    (a CharField's max_length): what does not fit is refused, never cut."""
-    model_field = model._meta.get_field(name)
-    assert isinstance(model_field, models.CharField) and model_field.max_length
-    return refuse_too_long(text, model_field.max_length, field or name,
-                           model_field.verbose_name)
 
 
 @service_atomic
