@@ -54,13 +54,13 @@ from civicgrid.api.auth import (
 from civicgrid.api.models import ApiToken, TokenAction
 from civicgrid.areas.coords import DEFAULT, PARAMETER, CoordinateSystem
 from civicgrid.audit.context import client_ip
+from civicgrid.core import limits
 from civicgrid.core.access import access
 from civicgrid.core.middleware import NulCharacter
 from civicgrid.core.text import unstorable_in_request
 from civicgrid.open311 import render, selectors
 from civicgrid.open311.models import Open311Request
 from civicgrid.open311.services import RequestInput, open311_request_create
-from civicgrid.portal import limits
 
 ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 # Names of service-layer fields in the spec's words (what the client sent).

@@ -1,7 +1,7 @@
 """Pages of the resident portal: public (no sign-in), phone first.
 
 Views parse input and call a selector or a service; the abuse limits (per client address,
-phone, tracking code and case, in the cache: portal/limits.py) are checked here because
+phone, tracking code and case, in the cache: core/limits.py) are checked here because
 they are about requests, not about cases.
 """
 
@@ -30,10 +30,10 @@ from civicgrid.audit.context import client_ip
 from civicgrid.cases.forms import attribute_rows, attribute_values
 from civicgrid.cases.models import Case, Category
 from civicgrid.cases.services import party_search_hashes
+from civicgrid.core import limits
 from civicgrid.core.access import access
 from civicgrid.core.crypto import keyed_hash
 from civicgrid.core.tracking import format_tracking_code
-from civicgrid.portal import limits
 from civicgrid.portal.forms import HONEYPOT, RatingForm, ReportForm, TrackForm
 from civicgrid.portal.selectors import (
     case_by_tracking,

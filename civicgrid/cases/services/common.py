@@ -27,14 +27,14 @@ from civicgrid.cases.models import Case, CaseEvent, Category, RoutingRule
 from civicgrid.cases.workflow import PREVIOUS, TRANSITIONS, Transition, transition_check
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.rows import insert_rows
-from civicgrid.core.text import (  # noqa: F401 (refuse_longer_than_field re-exported)
-    refuse_longer_than_field,
-    refuse_too_long,
-)
+from civicgrid.core.text import refuse_longer_than_field as refuse_longer_than_field
+from civicgrid.core.text import refuse_too_long as refuse_too_long
 from civicgrid.core.transactions import service_atomic
 from civicgrid.units.models import Unit
 from civicgrid.workcalendar.calendar import DayUnit, due_datetime
 
+# (refuse_too_long and refuse_longer_than_field are re-exported above: the length refusals
+# moved to the kernel, which apps below cases use too.)
 SHANGHAI = timezone.get_fixed_timezone(8 * 60)
 
 

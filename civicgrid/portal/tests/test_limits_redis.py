@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from civicgrid.portal import limits
+from civicgrid.core import limits
 
 REDIS = "redis://127.0.0.1:6379/15"
 

@@ -23,9 +23,10 @@ from civicgrid.cases.services import PartyInput, intake
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.cases.tests.test_workflow import PNG
 from civicgrid.cases.workflow import RESIDENT, TRANSITIONS, actor_kinds
+from civicgrid.core import limits
 from civicgrid.core.tracking import parse_tracking_code
 from civicgrid.notices import sms
-from civicgrid.portal import limits, views
+from civicgrid.portal import views
 from civicgrid.portal.models import ResidentRating
 from civicgrid.portal.selectors import case_by_tracking, status_token
 from civicgrid.portal.services import (

@@ -1,0 +1,90 @@
+"""Form plumbing every app's pages share: Tabler/Bootstrap classes on every widget, the
+invalid state after errors, live counters on long texts, date and datetime inputs. Forms
+parse and validate what people type; the rules are the services'."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.widgets import QuickSelect
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_LOCAL)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+TOO_LONG = _("最多%(limit_value)d个字,现有%(show_value)d个字,请删减后再提交。")
+
+
+def counted(widget: forms.Widget, limit: int) -> forms.Widget:
+    """A long text with a live counter (core/static/core/counter.js reads data-maxlength)
+    instead of the maxlength attribute, with which a browser cuts a pasted text silently:
+    the whole text is sent and a longer one is refused with the limit (the form, and the
+    service that writes). Without script the refusal says the limit all the same."""
+    widget.attrs.pop("maxlength", None)
+    widget.attrs["data-maxlength"] = str(limit)
+    widget.attrs["data-over-text"] = _("超出{n}个字,请删减")
+    return widget
+
+
+class StyledForm(forms.Form):
+    """Gives every widget its Tabler/Bootstrap class, and the invalid state after errors.
+    A long text (a textarea with a limit) gets its live counter (`counted`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            limit = getattr(field, "max_length", None)
+            if limit:
+                field.error_messages.setdefault("max_length", TOO_LONG)
+                if isinstance(widget, forms.Textarea):
+                    counted(widget, limit)
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect
+                          | forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+                if type(widget) is forms.Select:  # same HTML, without a template per option
+                    widget.__class__ = QuickSelect
+            elif isinstance(widget, forms.HiddenInput):
+                continue
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound:
+            for name in self.errors:
+                if name in self.fields:
+                    widget = self.fields[name].widget
+                    widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+                    widget.attrs["aria-invalid"] = "true"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal on the form: each message on the field it names, the rest on
+    the whole form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        field = name if name in form.fields else None
+        for message in messages:
+            form.add_error(field, message)
