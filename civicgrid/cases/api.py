@@ -39,6 +39,7 @@ from civicgrid.cases.workflow import ACTOR_PERMISSION, TRANSITIONS
 from civicgrid.core.access import access
 from civicgrid.core.pagination import keyset_page
 from civicgrid.core.schemas import ERRORS, Paged
+from civicgrid.risk.models import Matter
 from civicgrid.units.models import Unit
 
 router = Router(tags=["cases"])
@@ -96,6 +97,12 @@ class CaseDetailOut(CaseOut):
     deadline_state: str
     parties: list[PartyOut]
     allowed_actions: list[str]
+    matter: str | None = Field(None, description="the number of the major matter the case "
+                                                 "is tagged with, when the caller can see it")
+
+    @staticmethod
+    def resolve_matter(obj):
+        return getattr(obj, "matter_number", None)
 
     @staticmethod
     def resolve_suggested_unit_code(obj):
@@ -151,6 +158,8 @@ class CaseListFilters(Schema):
     channel: Channel | None = None
     supervision: SupervisionLevel | None = None
     q: str = Field("", max_length=100, description="case number or words of the description")
+    matter: str = Field("", max_length=20,
+                        description="number of a major matter: the cases tagged with it")
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
@@ -192,6 +201,13 @@ class CaseIn(Schema):
     is_major: bool = False
     is_group: bool = False
     channel: Channel = Channel.API
+    matter: str | None = Field(
+        None, max_length=20, examples=["ZD-2026-0001"],
+        description="the number of the major matter (重大事项, the risk module) the case is "
+                    "about, if any: one the caller can see (`risk.matter.view` in its scope) and "
+                    "not withdrawn. An unknown number and a matter out of the caller's scope "
+                    "answer alike, 400 `invalid` on `matter`; a withdrawn matter 409 "
+                    "`rule_violation`. Later tags go through the case page.")
 
 
 def _visible_case(request, number: str) -> Case:
@@ -216,6 +232,11 @@ def _detail(case: Case, user) -> Case:
     case.deadline_state = selectors.deadline_state(case)  # type: ignore[attr-defined]
     case.allowed_actions = [  # type: ignore[attr-defined]
         t.name for t in allowed_transitions(case, user)]
+    number = None
+    if case.matter_id is not None:  # named only to a caller who can see it
+        number = (Matter.objects.restrict(user, "view").filter(pk=case.matter_id)
+                  .values_list("number", flat=True).first())
+    case.matter_number = number  # type: ignore[attr-defined]
     return case
 
 
@@ -229,7 +250,7 @@ def list_cases(request, filters: Query[CaseListFilters]):
     qs = selectors.case_list(actor=request.user, filters=selectors.CaseFilters(
         inbox=filters.inbox or "", status=filters.status or "",
         category=filters.category, area=filters.area, channel=filters.channel or "",
-        supervision=filters.supervision or "", q=filters.q))
+        supervision=filters.supervision or "", q=filters.q, matter=filters.matter))
     page = keyset_page(qs, ["-id"], filters.cursor, filters.limit, ids_first=True)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
@@ -255,12 +276,15 @@ def create_case(request, payload: CaseIn):
         if area is None:
             raise ValidationError({"area": "Unknown area code."})
     parties = [PartyInput(**party.model_dump()) for party in payload.parties]
+    matter = services.matter_by_number(payload.matter, request.user) if payload.matter \
+        else None
     case = services.case_intake(
         channel=payload.channel, category=category, description=payload.description,
         actor=request.user, area=area, lng=payload.lng, lat=payload.lat,
         coordinate_system=payload.coordinate_system, address=payload.address,
         happened_at=payload.happened_at, attributes=payload.attributes, parties=parties,
-        people_band=payload.people_band, is_major=payload.is_major, is_group=payload.is_group)
+        people_band=payload.people_band, is_major=payload.is_major, is_group=payload.is_group,
+        matter=matter)
     # Answered from what was written (its category, place, suggested unit and parties are on
     # the object): reading the new case back would cost two statements and the place's
     # polygon. A test compares this answer with GET /cases/{number}.

@@ -252,12 +252,24 @@ class FactsCorrected(EventData):
     min_level: str = ""
 
 
+@dataclass(frozen=True)
+class MatterTagged(EventData):
+    """The case tagged with a major matter (civicgrid/risk), or its tag changed or cleared:
+    `matter`/`title` the matter now ("" when cleared), `previous` the number before ("" when
+    there was none)."""
+
+    type = EventType.MATTER_TAGGED
+    matter: str = ""
+    title: str = ""
+    previous: str = ""
+
+
 PAYLOADS: dict[str, type[EventData]] = {cls.type: cls for cls in (
     Registered, Accepted, Rejected, Dispatched, Returned, Transferred, Escalated, HandedOff,
     HandoffAcknowledged, HandoffOutcome, Session, Resolved, Verified, Rework, FollowedUp,
     Closed, Reopened, Suspended, Resumed, ExtensionRequested, ExtensionDecided, Supervised,
     Reminded, Merged, DuplicateMerged, AttachmentAdded, AgreementMade, ResidentRating,
-    PartyAdded, PartyUpdated, PartyRemoved, FactsCorrected)}
+    PartyAdded, PartyUpdated, PartyRemoved, FactsCorrected, MatterTagged)}
 
 
 def event_payload(event: CaseEvent) -> EventData:

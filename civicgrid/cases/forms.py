@@ -26,6 +26,7 @@ from civicgrid.cases.inputs import InputField, PartyInput, input_fields
 from civicgrid.cases.models import (
     AttributeType,
     Case,
+    CaseKind,
     Category,
     Channel,
     Outcome,
@@ -38,79 +39,20 @@ from civicgrid.cases.models import (
 from civicgrid.cases.selectors import DUPLICATE_REASONS, INBOXES, drill, merge_candidates
 from civicgrid.cases.services.intake import ATTRIBUTE_TEXT_MAX_LENGTH
 from civicgrid.cases.workflow import Transition
+from civicgrid.core.forms import (  # noqa: F401 (re-exported for the other case forms)
+    DATETIME_INPUTS,
+    DATETIME_LOCAL,
+    TOO_LONG,
+    DateInput,
+    DateTimeLocalInput,
+    StyledForm,
+    counted,
+)
 from civicgrid.core.idnumbers import IDNumberError, normalize_id_number
 from civicgrid.core.periods import Period
 from civicgrid.core.scope import get_scope
-from civicgrid.core.widgets import QuickSelect
+from civicgrid.risk.models import Matter
 from civicgrid.units.models import Unit
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-DATETIME_INPUTS = [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format=DATETIME_LOCAL)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-TOO_LONG = _("最多%(limit_value)d个字,现有%(show_value)d个字,请删减后再提交。")
-
-
-def counted(widget: forms.Widget, limit: int) -> forms.Widget:
-    """A long text with a live counter (core/static/core/counter.js reads data-maxlength)
-    instead of the maxlength attribute, with which a browser cuts a pasted text silently:
-    the whole text is sent and a longer one is refused with the limit (the form, and the
-    service that writes). Without script the refusal says the limit all the same."""
-    widget.attrs.pop("maxlength", None)
-    widget.attrs["data-maxlength"] = str(limit)
-    widget.attrs["data-over-text"] = _("超出{n}个字,请删减")
-    return widget
-
-
-class StyledForm(forms.Form):
-    """Gives every widget its Tabler/Bootstrap class, and the invalid state after errors.
-    A long text (a textarea with a limit) gets its live counter (`counted`)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            limit = getattr(field, "max_length", None)
-            if limit:
-                field.error_messages.setdefault("max_length", TOO_LONG)
-                if isinstance(widget, forms.Textarea):
-                    counted(widget, limit)
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect
-                          | forms.CheckboxSelectMultiple):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-                if type(widget) is forms.Select:  # same HTML, without a template per option
-                    widget.__class__ = QuickSelect
-            elif isinstance(widget, forms.HiddenInput):
-                continue
-            else:
-                css = "form-control"
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
-
-    def full_clean(self):
-        super().full_clean()
-        if self.is_bound:
-            for name in self.errors:
-                if name in self.fields:
-                    widget = self.fields[name].widget
-                    widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-                    widget.attrs["aria-invalid"] = "true"
-
 
 # --- list filters --------------------------------------------------------------------------
 
@@ -185,7 +127,14 @@ class CaseFilterForm(StyledForm):
     ordering = forms.ChoiceField(required=False, choices=[("", ""), ("oldest", "oldest"),
                                                           ("overdue", "overdue")],
                                  widget=forms.HiddenInput)
-    DRILL_FIELDS = ("stat", "period", "from", "to")
+    # The follow-up of a major matter (hidden: set by the links of its counts).
+    matter = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(required=False, choices=[("", ""), *CaseKind.choices],
+                             widget=forms.HiddenInput)
+    state = forms.ChoiceField(required=False,
+                              choices=[("", ""), ("open", _("未办结")), ("valid", _("有效事件"))],
+                              widget=forms.HiddenInput)
+    DRILL_FIELDS = ("stat", "period", "from", "to", "matter", "kind", "state")
 
     def __init__(self, *args, categories: list[tuple[str, str]], areas: list[tuple[str, str]],
                  **kwargs):
@@ -246,6 +195,18 @@ class CaseFilterForm(StyledForm):
 
 # --- intake --------------------------------------------------------------------------------
 
+# How many matters the intake page lists (the newest): the page's weight stays bounded
+# whatever the number of matters in the user's scope.
+INTAKE_MATTER_CHOICES = 30
+
+
+class MatterField(forms.ModelChoiceField):
+    """A major matter, shown by its number and title."""
+
+    def label_from_instance(self, obj: Matter) -> str:
+        return f"{obj.number} {obj.title}"
+
+
 def leaf_categories() -> QuerySet[Category]:
     """Categories a case can be filed under: active and without children."""
     return (Category.objects.filter(active=True, children__isnull=True)
@@ -285,14 +246,35 @@ class IntakeForm(StyledForm):
                                     initial=PeopleBand.UNDER_50)
     is_major = forms.BooleanField(label=_("重大矛盾纠纷"), required=False)
     is_group = forms.BooleanField(label=_("群体性"), required=False)
+    # The major matter the case is about (civicgrid/risk): offered only when the user can
+    # tag one (services.taggable_matters); the service checks it again.
+    matter = MatterField(label=_("涉及重大事项"), queryset=Matter.objects.none(),
+                         required=False, empty_label=_("— 无 —"),
+                         error_messages={"invalid_choice": _("找不到该重大事项。")})
 
-    def __init__(self, *args, grids: QuerySet[Area], **kwargs):
+    def __init__(self, *args, grids: QuerySet[Area], matters: QuerySet[Matter] | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         category, area = self.fields["category"], self.fields["area"]
         assert isinstance(category, forms.ModelChoiceField)
         assert isinstance(area, forms.ModelChoiceField)
         category.queryset = leaf_categories()
         area.queryset = grids
+        if matters is None or not matters.exists():
+            del self.fields["matter"]
+        else:
+            matter = self.fields["matter"]
+            assert isinstance(matter, forms.ModelChoiceField)
+            matter.queryset = matters  # what a posted choice is checked against
+            # The page lists the newest few (its weight: docs/performance.md); an older
+            # matter is tagged on the case page afterwards.
+            shown = list(matters[:INTAKE_MATTER_CHOICES])
+            matter.widget.choices = [("", matter.empty_label),
+                                     *((m.pk, matter.label_from_instance(m)) for m in shown)]
+            if len(shown) == INTAKE_MATTER_CHOICES:
+                matter.help_text = _("列出最近登记的%(n)d个重大事项;"
+                                     "其他事项可在登记后于事件页面关联。") % {
+                    "n": INTAKE_MATTER_CHOICES}
 
     def clean(self):
         data = super().clean() or {}

@@ -482,6 +482,7 @@ class EventType(models.TextChoices):
     PARTY_UPDATED = "party_updated", _("更正当事人")
     PARTY_REMOVED = "party_removed", _("移除当事人")
     FACTS_CORRECTED = "facts_corrected", _("更正事件信息")
+    MATTER_TAGGED = "matter_tagged", _("关联重大事项")
 
 
 class CaseEvent(models.Model):

@@ -15,10 +15,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.areas.models import Area
-from civicgrid.cases.forms import PartyForm, StyledForm, grids_in_scope, leaf_categories
+from civicgrid.cases.forms import (
+    MatterField,
+    PartyForm,
+    StyledForm,
+    grids_in_scope,
+    leaf_categories,
+)
 from civicgrid.cases.inputs import FactsInput, PartyInput, PartyUpdateInput
 from civicgrid.cases.models import Case, Party, PeopleBand
 from civicgrid.cases.services import PARTY_NOTE_MAX_LENGTH
+from civicgrid.risk.models import Matter
 
 
 def _version() -> forms.IntegerField:
@@ -133,3 +140,22 @@ class FactsForm(StyledForm):
                           address=data.get("address") or "",
                           people_band=data["people_band"], is_major=data["is_major"],
                           is_group=data["is_group"])
+
+
+class MatterTagForm(StyledForm):
+    """关联重大事项: the matter the case is about, or none (clears the tag). The matters
+    offered are those the user may tag with (services.taggable_matters), and the one the
+    case has now."""
+
+    version = _version()
+    matter = MatterField(label=_("涉及重大事项"), queryset=Matter.objects.none(),
+                         required=False, empty_label=_("— 不关联 —"),
+                         error_messages={"invalid_choice": _("找不到该重大事项。")})
+    note = _reason_field(_("说明(可选)"), required=False)
+
+    def __init__(self, *args: Any, case: Case, matters: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).update(version=case.version, matter=case.matter_id)
+        super().__init__(*args, **kwargs)
+        matter = self.fields["matter"]
+        assert isinstance(matter, forms.ModelChoiceField)
+        matter.queryset = matters

@@ -143,6 +143,15 @@ class CaseFilters:
     period: Period | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # The follow-up of a major matter (civicgrid/risk; its page's counts link here): the
+    # cases tagged with the matter of this number, of one kind (CaseKind), and "open" (the
+    # open statuses) or "valid" (all but 不予受理 and 已合并, which the follow-up leaves out).
+    matter: str = ""
+    kind: str = ""
+    state: str = ""
+
+
+CASE_STATES = ("open", "valid")
 
 
 def case_list(
@@ -161,6 +170,14 @@ def case_list(
         qs = qs.filter(channel=filters.channel)
     if filters.supervision:
         qs = qs.filter(supervision=filters.supervision)
+    if filters.matter:
+        qs = qs.filter(matter__number=filters.matter)
+    if filters.kind:
+        qs = qs.filter(category__kind=filters.kind)
+    if filters.state == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.state == "valid":
+        qs = qs.exclude(status__in=[Status.REJECTED, Status.MERGED])
     if filters.q.strip():
         qs = qs.filter(_search_q(filters.q.strip()))
     if filters.stat or filters.period or filters.date_from or filters.date_to:

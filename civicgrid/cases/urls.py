@@ -36,6 +36,7 @@ urlpatterns = [
     path("<str:number>/parties/<int:pk>/remove/", views.party_remove_view,
          name="party_remove"),
     path("<str:number>/correct/", views.case_correct_view, name="correct"),
+    path("<str:number>/matter/", views.case_matter_view, name="matter"),
     path("<str:number>/attachments/<int:pk>/", views.attachment_view, name="attachment"),
     path("<str:number>/attachments/<int:pk>/thumb/", views.attachment_thumb_view,
          name="attachment_thumb"),

@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -61,6 +61,7 @@ from civicgrid.cases.models import (
     AttributeType,
     Case,
     CaseEvent,
+    CaseKind,
     Category,
     Channel,
     EventType,
@@ -70,7 +71,13 @@ from civicgrid.cases.models import (
     Status,
     SupervisionLevel,
 )
-from civicgrid.cases.party_forms import FactsForm, PartyAddForm, PartyEditForm, PartyRemoveForm
+from civicgrid.cases.party_forms import (
+    FactsForm,
+    MatterTagForm,
+    PartyAddForm,
+    PartyEditForm,
+    PartyRemoveForm,
+)
 from civicgrid.cases.routing_notes import display_note
 from civicgrid.cases.selectors import (
     DUPLICATE_REASONS,
@@ -92,15 +99,18 @@ from civicgrid.cases.services import (
     case_edit_check,
     case_intake,
     case_list_export,
+    case_tag_matter,
     cases_dispatch_batch,
     may_download_agreement,
     may_edit_case,
+    may_tag_matter,
     party_add,
     party_document_info,
     party_remove,
     party_reveal,
     party_search_hashes,
     party_update,
+    taggable_matters,
 )
 from civicgrid.cases.workflow import (
     TRANSITIONS,
@@ -122,6 +132,7 @@ from civicgrid.notices.services import (
     notice_preference,
     notice_preference_set,
 )
+from civicgrid.risk.models import Matter
 from civicgrid.workcalendar.calendar import Deadline
 
 # Everything the case page and the action forms read from the case row itself.
@@ -196,6 +207,9 @@ def _drill_context(form: CaseFilterForm, data: dict, qs) -> dict:
         "period": period.key if period else "",
         "date_from": data.get("from"), "date_to": data.get("to"),
         "area": data.get("area", ""),
+        "matter": data.get("matter", ""),
+        "kind": CaseKind(data["kind"]).label if data.get("kind") else "",
+        "state": dict(form.fields["state"].choices).get(data.get("state", ""), ""),
         "total": None if errors else qs.count(),
     }
 
@@ -237,7 +251,8 @@ def _list_query(request, now) -> ListQuery:
         area=data.get("area", ""), channel=data.get("channel", ""),
         supervision=data.get("supervision", ""), q=data.get("q", ""),
         stat=data.get("stat", ""), period=data.get("period"), date_from=data.get("from"),
-        date_to=data.get("to"))
+        date_to=data.get("to"), matter=data.get("matter", ""), kind=data.get("kind", ""),
+        state=data.get("state", ""))
     qs = case_list(actor=user, filters=filters, now=now)
     ordering = ["-id"]
     if data.get("ordering") == "overdue":  # most overdue first (dashboards link here)
@@ -402,7 +417,7 @@ def case_new_view(request):
     extra_errors: dict[str, list[str]] = {"parties": [], "attachments": []}
     category = None
     if request.method == "POST":
-        form = IntakeForm(request.POST, grids=grids)
+        form = IntakeForm(request.POST, grids=grids, matters=taggable_matters(user))
         parties = PartyFormSet(request.POST, prefix=PARTY_PREFIX)
         uploads = request.FILES.getlist("uploads")
         category = _posted_category(request.POST)
@@ -422,7 +437,8 @@ def case_new_view(request):
                     attributes=attribute_values(category, request.POST),
                     parties=_party_inputs(parties, user),
                     people_band=data["people_band"], is_major=data["is_major"],
-                    is_group=data["is_group"], uploads=uploads)
+                    is_group=data["is_group"], uploads=uploads,
+                    matter=data.get("matter"))
             except ValidationError as exc:
                 _apply_intake_errors(exc, form, attribute_errors, extra_errors)
             else:
@@ -438,7 +454,7 @@ def case_new_view(request):
         only = list(grids[:2])
         if len(only) == 1:
             initial["area"] = only[0].pk
-        form = IntakeForm(initial=initial, grids=grids)
+        form = IntakeForm(initial=initial, grids=grids, matters=taggable_matters(user))
         parties = PartyFormSet(prefix=PARTY_PREFIX,
                                initial=[{"role": "applicant"}, {"role": "respondent"}])
     context = _intake_context(request, form, parties, category=category,
@@ -591,8 +607,19 @@ def case_detail_view(request, number: str):
         "can_edit": (can_edit := may_edit_case(case, user)),
         "can_edit_parties": can_edit and detail["agreement"] is None,
         "routing_note": display_note(case),
+        # 涉及重大事项 (services/matters.py): shown when the reader can see the matter
+        "matter": _visible_matter(case, user),
+        "can_tag_matter": may_tag_matter(user),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+def _visible_matter(case: Case, user) -> Matter | None:
+    """The case's matter if `user` can see it (a matter out of their scope is not named)."""
+    if case.matter_id is None:
+        return None
+    return (Matter.objects.restrict(user, "view").filter(pk=case.matter_id)
+            .only("pk", "number", "title", "status").first())
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -888,6 +915,9 @@ def edit_event_lines(events) -> None:
             line = f"{roles.get(data.get('role', ''), '')} {data.get('name', '')}".strip()
             fields = enumeration(PARTY_FIELD_LABELS.get(f, f) for f in data.get("fields", []))
             event.party_line = f"{line}:{fields}" if fields else line
+        elif event.type == EventType.MATTER_TAGGED:
+            now_text = f"{data.get('matter', '')} {data.get('title', '')}".strip()
+            event.changes = [(_("涉及重大事项"), data.get("previous", ""), now_text)]
 
 
 @dataclass(frozen=True)
@@ -1003,3 +1033,36 @@ def case_correct_view(request, number: str):
     return _edit(request, case, action,
                  lambda data: FactsForm(data, case=case, user=request.user), perform,
                  done=_("事件信息已更正。"), parties=False)
+
+
+@access("cases.case.add", model=Case, lookup={"number": "number"})
+def case_matter_view(request, number: str):
+    """关联重大事项: set, change or clear the case's matter (services/matters.py decides)."""
+    case = _case_for(request, number)
+    action = EditAction("tag_matter", _("关联重大事项"), "primary",
+                        reverse("cases:matter", args=[case.number]))
+    matters = taggable_matters(request.user)
+    if case.matter_id is not None:  # the current one stays a choice (to keep or clear),
+        current = Matter.objects.restrict(request.user, "view").filter(  # if it may be read
+            pk=case.matter_id).values("pk")
+        matters = Matter.objects.filter(Q(pk__in=matters.values("pk")) | Q(pk__in=current)
+                                        ).order_by("-registered_at", "-id")
+    if not may_tag_matter(request.user):
+        return _render_edit(request, case, action,
+                            problem=_("您没有关联重大事项的权限。"))
+    if request.method != "POST":
+        return _render_edit(request, case, action, form=MatterTagForm(case=case, matters=matters))
+    form = MatterTagForm(request.POST, case=case, matters=matters)
+    if form.is_valid():
+        try:
+            case_tag_matter(case=case, matter=form.cleaned_data["matter"], actor=request.user,
+                            expected_version=form.cleaned_data["version"],
+                            note=form.cleaned_data.get("note") or "")
+        except StaleCase as exc:
+            return _render_edit(request, case, action, problem=str(exc.message))
+        except ValidationError as exc:
+            _apply_action_errors(exc, form)
+        else:
+            messages.success(request, _("已更新涉及的重大事项。"))
+            return _back_to_case(request, case)
+    return _render_edit(request, case, action, form=form)

@@ -30,7 +30,7 @@ from civicgrid.field.versions import APP_VERSION, HEADER
 # hashed names with the manifest storage).
 ASSETS = ("field/app.css", "field/store.js", "field/app.js", "field/icon.svg",
           "field/icon-192.png", "field/icon-512.png", "vendor/leaflet/leaflet.js",
-          "vendor/leaflet/leaflet.css", "core/basemap.js", "core/basemap.css",
+          "vendor/leaflet/leaflet.css", "build/core/basemap.js", "core/basemap.css",
           "vendor/gcoord/gcoord.global.prod.js")
 
 

@@ -71,6 +71,9 @@ TEXTS: dict[str, NoticeText] = {
     "area_status_changed": NoticeText(gettext_lazy("%(area)s 预警状态由%(before)s变为%(after)s"),
                                       tail="reasons"),
     "area_status_new": NoticeText(gettext_lazy("%(area)s 出现%(after)s预警"), tail="reasons"),
+    # --- about a major matter's area: its follow-up (civicgrid/risk/services/followup.py) --
+    "matter_reassessment_suggested": NoticeText(
+        gettext_lazy("建议对重大事项 %(no)s(%(title)s)重新开展风险评估:%(reason)s")),
     # --- about a grid: a registry change reviewed (civicgrid/registry/services/review.py) ---
     "registry_change_approved": NoticeText(
         gettext_lazy("您提交的登记变更 %(no)s(%(kind)s)已审核通过。")),

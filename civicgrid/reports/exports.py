@@ -212,8 +212,23 @@ def release_notes(view: ReleaseView, *, suppression: bool = False) -> list[str]:
         notes.append(_("公开版中少于%(n)s件(含零)的数字显示为“<%(n)s”;为防止通过总数相减推算出这些"
                        "数字,另有部分数字显示为“—”;涉及上述数字的环比、同比不予公布。")
                      % {"n": SMALL})
-    notes.append(_("社会稳定风险评估数据将在风险评估模块上线后纳入发布。"))
+    if view.risk:
+        notes.append(_("应评尽评率 = 当月登记、须经社会稳定风险评估且未获批免予评估的"
+                       "重大事项(不含已撤销的)中,已完成评估定级的件数 ÷ 上述事项件数 × 100%;"
+                       "按事项所属区域统计,无须评估的事项时显示“—”。"))
+        if view.public:
+            notes.append(_("公开版只公布应评尽评率;须评估的事项少于%(n)s件时不公布。")
+                         % {"n": SMALL})
+    else:
+        notes.append(_("本次发布早于风险评估模块上线,不含社会稳定风险评估数据。"))
     return notes
+
+
+def release_risk_rows(view: ReleaseView) -> list[list[Any]]:
+    """The risk-assessment lines under the release table, as printed (texts), padded to
+    the table's columns."""
+    width = len(release_columns(view))
+    return [[row.label, *row.cells, *([""] * (width - 4))] for row in view.risk]
 
 
 def release_xlsx(view: ReleaseView, *, published: str = "") -> bytes:
@@ -230,16 +245,20 @@ def release_xlsx(view: ReleaseView, *, published: str = "") -> bytes:
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, float):
                 cell.number_format = CHANGE_FORMAT
+    for row in release_risk_rows(view):  # (texts: a rate is not a change)
+        _append(sheet, row)
     sheet.append([])
     for note in release_notes(view):
         _append(sheet, [note])
     _widths(sheet, [16, 10, 10, 10, 12, 12, 12, 12, 8, 8])
     if view.children:
         children = book.create_sheet(_("下级区域"))
+        risk = [_("应评尽评率")] if view.risk else []
         _header(children, [_("区域"), _("代码"),
-                           *(release_label(m) for m in RELEASE_MEASURES)])
+                           *(release_label(m) for m in RELEASE_MEASURES), *risk])
         for child in view.children:
-            _append(children, [child.name, child.code, *(c.value for c in child.cells)])
+            _append(children, [child.name, child.code, *(c.value for c in child.cells),
+                               *([child.risk or "—"] if risk else [])])
         _widths(children, [18, 12, *([10] * len(RELEASE_MEASURES))])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -313,13 +332,16 @@ def release_pdf(view: ReleaseView, *, published: str = "") -> bytes:
     story.append(paragraph(published or _("未发布(实时数据)"), BODY_FLUSH))
     story.append(Spacer(0, 4))
     header = release_columns(view)
-    rows = release_rows(view, text=True)
+    rows = release_rows(view, text=True) + release_risk_rows(view)
     story.append(_pdf_table(header, rows, 80.0,
                             None if view.public else RELEASE_WIDTHS))
     if view.children:
+        risk = [_("应评尽评率")] if view.risk else []
         story.extend(pdf_heading(_("下级区域")))
-        story.append(_pdf_table([_("区域"), *(release_label(m) for m in RELEASE_MEASURES)],
-                                [[child.name, *(c.text for c in child.cells)]
+        story.append(_pdf_table([_("区域"), *(release_label(m) for m in RELEASE_MEASURES),
+                                 *risk],
+                                [[child.name, *(c.text for c in child.cells),
+                                  *([child.risk or "—"] if risk else [])]
                                  for child in view.children], 100.0))
     story.extend(pdf_heading(_("说明")))
     story.extend(paragraph(note, paragraph_style("note", 9.5, 14)) for note in release_notes(view))

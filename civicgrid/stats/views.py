@@ -17,6 +17,8 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.areas.readers import area_for
 from civicgrid.core.access import access, has_permission
 from civicgrid.registry.figures import area_figures
+from civicgrid.risk.figures import assessment_rate, matters_breakdown
+from civicgrid.risk.models import DecisionKind, RiskLevel
 from civicgrid.stats.indicators import INDICATORS, KpiValue, tone
 from civicgrid.stats.models import Indicator
 from civicgrid.stats.selectors import (
@@ -173,7 +175,24 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         # The registry's figures now (not of the period): counts, never a person.
         "registry": area_figures(area.code, unverified=False)
         if has_permission(request.user, "registry.gridfigures.view") else None,
+        # Major matters of the period (civicgrid/risk/figures.py): 应评尽评率, by level and
+        # by decision; owned in the area's subtree, registered in the period.
+        "risk": _risk_panel(area, period)
+        if has_permission(request.user, "risk.matter.view") else None,
     })
+
+
+def _risk_panel(area, period: Period) -> dict:
+    rate = assessment_rate(area_code=area.code, month=period.start, end_month=period.end)
+    breakdown = matters_breakdown(area_code=area.code, start=period.start, end=period.end)
+    return {
+        "rate": rate,
+        "breakdown": breakdown,
+        "levels": [(RiskLevel(k).label, k, breakdown.by_level.get(k, 0))
+                   for k in (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)],
+        "decisions": [(DecisionKind(k).label, k, breakdown.by_decision.get(k, 0))
+                      for k in DecisionKind.values],
+    }
 
 
 @access("stats.dashboard.view")

@@ -35,6 +35,11 @@ DEFAULT_RULES: list[dict[str, Any]] = [
      "yellow_threshold": None, "red_threshold": "1", "min_count": 0},
     {"name": "黄牌督办", "kind": "yellow_flags", "measure": "count",
      "yellow_threshold": "1", "red_threshold": None, "min_count": 0},
+    # Disputes about one major matter registered in the last 30 days (rejected and merged
+    # cases left out): five make the matter's owning area yellow and suggest re-assessing
+    # the matter, ten make it red. Added by migration 0005 (load_matter_rule).
+    MATTER_RULE := {"name": "重大事项引发矛盾纠纷", "kind": "matter_disputes", "measure": "count",
+                    "yellow_threshold": "5", "red_threshold": "10", "min_count": 0},
 ]
 
 # The English names of the default rules (ADR 0009), by Chinese name: migration 0003 fills
@@ -47,6 +52,7 @@ DEFAULT_RULE_NAMES_EN: dict[str, str] = {
     "街道、区县周排查未报率": "Weekly checks not reported (street, county)",
     "红牌督办": "Red-card supervision",
     "黄牌督办": "Yellow-card supervision",
+    "重大事项引发矛盾纠纷": "Disputes about a major matter",
 }
 
 
@@ -66,10 +72,27 @@ def load_default_rules(*, WarningRule) -> int:  # noqa: N803 (a model class, may
     def dec(value):
         return None if value is None else Decimal(value)
 
+    # A historical model from before a kind existed (migration 0002 on a new database)
+    # leaves that kind's rule to the migration that adds the kind (0005).
+    kinds = {value for value, _label in WarningRule._meta.get_field("kind").choices}
+    specs = [spec for spec in DEFAULT_RULES if spec["kind"] in kinds]
     WarningRule.objects.bulk_create([
         WarningRule(**{**spec, "yellow_threshold": dec(spec["yellow_threshold"]),
                        "red_threshold": dec(spec["red_threshold"])})
-        for spec in DEFAULT_RULES])
+        for spec in specs])
     if any(f.name == "name_en" for f in WarningRule._meta.fields):
         fill_english_names(WarningRule=WarningRule)
-    return len(DEFAULT_RULES)
+    return len(specs)
+
+
+def load_matter_rule(*, WarningRule) -> int:  # noqa: N803 (a model class, maybe historical)
+    """Add the default rule on disputes about a major matter to a deployment that has no
+    rule of that kind (migration 0005); returns how many were created (0 or 1)."""
+    if WarningRule.objects.filter(kind=MATTER_RULE["kind"]).exists():
+        return 0
+    spec = {**MATTER_RULE, "yellow_threshold": Decimal(str(MATTER_RULE["yellow_threshold"])),
+            "red_threshold": Decimal(str(MATTER_RULE["red_threshold"]))}
+    if any(f.name == "name_en" for f in WarningRule._meta.fields):
+        spec["name_en"] = DEFAULT_RULE_NAMES_EN[str(MATTER_RULE["name"])]
+    WarningRule.objects.create(**spec)
+    return 1

@@ -248,6 +248,9 @@ class RuleKind(models.TextChoices):
     MISSING_CHECKS = "missing_checks", _("周排查未报")
     RED_FLAGS = "red_flags", _("红牌督办事件")
     YELLOW_FLAGS = "yellow_flags", _("黄牌督办事件")
+    # Disputes about one major matter (civicgrid/risk) in the last 30 days: the matter's
+    # owning area gets the warning, the matter a re-assessment suggestion.
+    MATTER_DISPUTES = "matter_disputes", _("同一重大事项30日内矛盾纠纷")
 
 
 class Measure(models.TextChoices):
@@ -263,6 +266,7 @@ KIND_MEASURES = {
     RuleKind.MISSING_CHECKS: (Measure.COUNT, Measure.PERCENT),
     RuleKind.RED_FLAGS: (Measure.COUNT,),
     RuleKind.YELLOW_FLAGS: (Measure.COUNT,),
+    RuleKind.MATTER_DISPUTES: (Measure.COUNT,),
 }
 
 # The levels that get a daily status.

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any, NotRequired, TypedDict
 
 from django.db.models import Count, F, Max, Q, QuerySet
@@ -41,9 +41,17 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.models import User
 from civicgrid.areas.models import CODE_LENGTH, Area, Level
 from civicgrid.areas.readers import require_area
-from civicgrid.cases.models import CLOCKED_STATUSES, OPEN_STATUSES, Case, SupervisionLevel
+from civicgrid.cases.models import (
+    CLOCKED_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseKind,
+    Status,
+    SupervisionLevel,
+)
 from civicgrid.core.numbers import ratio
 from civicgrid.core.scope import get_scope
+from civicgrid.risk.models import MatterStatus
 from civicgrid.warnings.models import (
     EVALUATED_LEVELS,
     SEVERITY,
@@ -55,6 +63,7 @@ from civicgrid.warnings.models import (
     ReporterOverride,
     RuleKind,
     StatusColour,
+    WarningRule,
     WeeklyCheck,
     WeeklyCheckRevision,
 )
@@ -449,6 +458,20 @@ class AreaMeasures:
     registered_previous: int = 0  # the same days of last month
     expected_checks: int = 0  # expected reporters of the last due week (subtree)
     missing_checks: int = 0
+    # The major matters this area owns with disputes in the follow-up window, most first
+    # (not rolled up: a matter's warning is its owning area's).
+    matters: list[MatterDisputes] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MatterDisputes:
+    """Disputes about one major matter in the follow-up window (`matter_disputes`)."""
+
+    matter_id: int
+    number: str
+    title: str
+    area_code: str  # the owning area's code
+    count: int
 
 
 @dataclass(frozen=True)
@@ -469,6 +492,53 @@ def rise_windows(now: datetime) -> tuple[datetime, datetime, datetime]:
     previous_start = current_start.replace(year=last_month.year, month=last_month.month)
     previous_end = min(previous_start + (local - current_start), current_start)
     return current_start, previous_start, previous_end
+
+
+# The follow-up window of the rule on disputes about a major matter: the last 30 days,
+# today included, counted in whole local days (from midnight, Asia/Shanghai, 29 days ago),
+# so that the case list's date filter from that day shows exactly the cases counted.
+MATTER_WINDOW_DAYS = 30
+
+
+def matter_window_start(now: datetime) -> datetime:
+    local = local_now(now)
+    first = local.date() - timedelta(days=MATTER_WINDOW_DAYS - 1)
+    return local.replace(year=first.year, month=first.month, day=first.day, hour=0,
+                         minute=0, second=0, microsecond=0)
+
+
+def matter_disputes(*, now: datetime | None = None) -> list[MatterDisputes]:
+    """Every major matter, not withdrawn, with the disputes (cases whose category is of kind
+    dispute) tagged with it and registered in the window (`matter_window_start` to `now`),
+    rejected (不予受理) and merged (已合并) cases left out; most disputes first. One query."""
+    now = now or timezone.now()
+    rows = (Case.objects
+            .filter(matter__isnull=False, category__kind=CaseKind.DISPUTE,
+                    registered_at__gte=matter_window_start(now), registered_at__lt=now)
+            .exclude(status__in=[Status.REJECTED, Status.MERGED])
+            .exclude(matter__status=MatterStatus.WITHDRAWN)
+            .values("matter_id", "matter__number", "matter__title", "matter__area_code")
+            .annotate(n=Count("pk")).order_by("-n", "matter__number"))
+    return [MatterDisputes(r["matter_id"], r["matter__number"], r["matter__title"],
+                           r["matter__area_code"], r["n"]) for r in rows]
+
+
+def matter_dispute_threshold() -> int | None:
+    """The lowest threshold (yellow, else red) of the active rules on disputes about a
+    matter: from this many a matter is warned about and suggested for re-assessment."""
+    values = [t for y, r in WarningRule.objects.filter(kind=RuleKind.MATTER_DISPUTES,
+                                                        active=True)
+              .values_list("yellow_threshold", "red_threshold")
+              for t in ((y if y is not None else r),) if t is not None]
+    return int(min(values).to_integral_value(rounding=ROUND_CEILING)) if values else None
+
+
+def matter_status_area(code: str) -> str:
+    """The evaluated area that carries a matter's warning: its owning area, or the
+    community holding it when it is owned by a grid ("" above the county: no status)."""
+    if len(code) < CODE_LENGTH[Level.COUNTY]:
+        return ""
+    return code[:CODE_LENGTH[Level.COMMUNITY]]
 
 
 def _rollup_prefixes(code: str) -> list[str]:
@@ -521,6 +591,10 @@ def area_measures(*, now: datetime | None = None,
             out[prefix].expected_checks += 1
             if code not in reported:
                 out[prefix].missing_checks += 1
+    for found in matter_disputes(now=now):
+        owner = matter_status_area(found.area_code)
+        if owner:
+            out[owner].matters.append(found)
     return context, out
 
 
@@ -577,6 +651,12 @@ def reason_text(reason: Reason) -> str:
         text = _("红牌督办中的事件 %(value)s 件(%(colour)s阈值 %(threshold)s 件)")
     elif kind == RuleKind.YELLOW_FLAGS:
         text = _("黄牌督办中的事件 %(value)s 件(%(colour)s阈值 %(threshold)s 件)")
+    elif kind == RuleKind.MATTER_DISPUTES and detail.get("others"):
+        text = _("重大事项 %(matter)s(%(title)s)近30日引发矛盾纠纷 %(value)s 件(%(colour)s阈值 "
+                 "%(threshold)s 件),另有 %(others)s 个重大事项达到阈值,建议重新评估")
+    elif kind == RuleKind.MATTER_DISPUTES:
+        text = _("重大事项 %(matter)s(%(title)s)近30日引发矛盾纠纷 %(value)s 件(%(colour)s阈值 "
+                 "%(threshold)s 件),建议重新评估")
     else:
         return str(reason.get("text", ""))
     try:

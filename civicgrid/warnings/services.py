@@ -34,6 +34,8 @@ from civicgrid.core.scope import get_scope, user_can
 from civicgrid.notices.models import NoticeKind
 from civicgrid.notices.services import NoticeDraft, notice_send_batch
 from civicgrid.notices.texts import each_language
+from civicgrid.risk.models import Matter, MatterStatus
+from civicgrid.risk.services.followup import matter_reassessment_suggest
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.warnings.defaults import load_default_rules
 from civicgrid.warnings.models import (
@@ -57,6 +59,8 @@ from civicgrid.warnings.selectors import (
     area_measures,
     check_settings,
     is_expected,
+    matter_disputes,
+    matter_window_start,
     missing_reporters,
     reason_text,
 )
@@ -536,7 +540,21 @@ def rule_value(
         return value, m.missing_checks, {"expected": m.expected_checks}
     if kind == RuleKind.RED_FLAGS:
         return Decimal(m.red_flags), m.red_flags, {}
+    if kind == RuleKind.MATTER_DISPUTES:
+        # The area's matter with the most disputes names the reason; the others over the
+        # rule's lowest threshold are counted in it.
+        if not m.matters:
+            return Decimal(0), 0, {}
+        top = max(m.matters, key=lambda x: (x.count, x.number))
+        others = sum(1 for x in m.matters if x is not top and _matter_fires(rule, x.count))
+        return Decimal(top.count), top.count, {"matter": top.number, "title": top.title,
+                                                "others": others}
     return Decimal(m.yellow_flags), m.yellow_flags, {}
+
+
+def _matter_fires(rule: WarningRule, count: int) -> bool:
+    found, _threshold = rule_status(rule, Decimal(count), count)
+    return found != StatusColour.GREEN
 
 
 def rule_status(rule: WarningRule, value: Decimal | None, count: int) -> tuple[str, Decimal | None]:
@@ -585,6 +603,7 @@ class EvaluationReport:
     changed: list[tuple[str, str, str]] = field(default_factory=list)  # code, from, to
     notices: int = 0
     skipped: bool = False
+    reassessments: list[str] = field(default_factory=list)  # matters suggested now
 
 
 def _status_text(area: Area, before: str, after: str,
@@ -624,6 +643,38 @@ def _notify_supervisors(changes: list[tuple[Area, str, str, list[Reason]]],
         items.append(NoticeDraft(NoticeKind.AREA_STATUS, key, params, area_id=area.pk,
                                  user_ids=users))
     return len(notice_send_batch(items, now=now))
+
+
+def _suggest_reassessments(measures: dict[str, AreaMeasures], rules: list[WarningRule],
+                           now: datetime) -> list[str]:
+    """Every matter over an active `matter_disputes` rule (any colour it gives) is
+    suggested for re-assessment (civicgrid/risk/services/followup.py), once: a matter whose
+    suggestion stands is left alone. Whatever the levels the rule applies to: they decide
+    which area statuses show the warning, not whether the matter is followed up. A matter
+    owned above the county has no status but is followed up all the same."""
+    matter_rules = [r for r in rules if r.kind == RuleKind.MATTER_DISPUTES]
+    if not matter_rules:
+        return []
+    found = {m.matter_id: m for m in matter_disputes(now=now)}
+    pending = {m.matter_id: m for m in found.values()
+               if any(_matter_fires(rule, m.count) for rule in matter_rules)}
+    if not pending:
+        return []
+    suggested = []
+    matters = (Matter.objects.filter(pk__in=pending, reassessment_suggested_at__isnull=True)
+               .exclude(status=MatterStatus.WITHDRAWN).order_by("number"))
+    for matter in matters:
+        count = pending[matter.pk].count
+        rule = next(r for r in matter_rules if _matter_fires(r, count))
+        threshold = min(t for t in (rule.yellow_threshold, rule.red_threshold) if t is not None)
+        with translation.override("zh-hans"):
+            reason = _("自 %(since)s 起30日内涉及该事项的矛盾纠纷 %(n)s 件,达到预警规则“%(rule)s”"
+                       "的阈值 %(threshold)s 件") % {
+                "since": f"{matter_window_start(now):%Y-%m-%d}", "n": count,
+                "rule": rule.name, "threshold": _num(threshold)}
+        if matter_reassessment_suggest(matter=matter, reason=reason, now=now):
+            suggested.append(matter.number)
+    return suggested
 
 
 def area_status_evaluate(*, now: datetime | None = None) -> EvaluationReport:
@@ -673,6 +724,7 @@ def area_status_evaluate(*, now: datetime | None = None) -> EvaluationReport:
         report.counts = counts
         report.changed = [(a.code, b, s) for a, b, s, _r in changes]
         report.notices = _notify_supervisors(changes, now)
+        report.reassessments = _suggest_reassessments(measures, rules, now)
         audit_record(actor=None, username="system", event_type=AuditEventType.AREA_STATUS_EVALUATED,
                      subject_type="warnings.areastatus", subject_id=day.isoformat(),
                      subject_repr=f"{day:%Y-%m-%d}",
@@ -680,7 +732,8 @@ def area_status_evaluate(*, now: datetime | None = None) -> EvaluationReport:
                               "rules": [r.pk for r in rules],
                               "changed": [list(c) for c in report.changed[:500]],
                               "changed_total": len(report.changed),
-                              "notices": report.notices})
+                              "notices": report.notices,
+                              "reassessments": report.reassessments[:500]})
     return report
 
 

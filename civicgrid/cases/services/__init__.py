@@ -9,6 +9,7 @@
 - `parties`: personal data of parties, encrypted, masked, revealed with a reason; parties
   added, corrected and removed after intake
 - `facts`: correcting a case's category, place and scale after intake
+- `matters`: tagging a case with the major matter (civicgrid/risk) it is about
 - `inbox`, `due_jobs`: notices and the periodic jobs
 - `common`: optimistic saving, deadlines, the timeline event, the transition registry
 
@@ -63,6 +64,12 @@ from civicgrid.cases.services.intake import (
     clean_attributes,
     intake_areas,
     intake_place,
+)
+from civicgrid.cases.services.matters import (
+    case_tag_matter,
+    matter_by_number,
+    may_tag_matter,
+    taggable_matters,
 )
 from civicgrid.cases.services.parties import (
     PARTY_NOTE_MAX_LENGTH,
@@ -173,5 +180,6 @@ __all__ = [
     "due_jobs_run", "handoff_targets", "intake_areas", "intake_place",
     "may_download_agreement", "minimum_level", "normalize_phone", "party_document_info",
     "party_reveal", "party_search_hashes", "store_attachment", "transfer_targets",
-    "validate_uploads",
+    "validate_uploads", "case_tag_matter", "matter_by_number", "may_tag_matter",
+    "taggable_matters",
 ]

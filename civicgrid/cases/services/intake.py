@@ -53,12 +53,14 @@ from civicgrid.cases.services.common import (
     refuse_longer_than_field,
     refuse_too_long,
 )
+from civicgrid.cases.services.matters import matter_check
 from civicgrid.cases.services.parties import party_row, party_search_hashes
 from civicgrid.cases.services.routing import case_route, minimum_level, queue_area_for
 from civicgrid.core.errors import RuleViolation
 from civicgrid.core.rows import insert_rows, insert_unless_taken, together
 from civicgrid.core.scope import user_can
 from civicgrid.core.tracking import new_tracking_code
+from civicgrid.risk.models import Matter
 
 DESCRIPTION_MIN_LENGTH = 2  # characters; the same for every channel
 # The longest description, the same for every channel (the staff form, the portal, the JSON
@@ -250,11 +252,16 @@ def case_intake(
     is_major: bool = False,
     is_group: bool = False,
     uploads: Sequence[UploadedFile[bytes]] = (),
+    matter: Matter | None = None,
 ) -> Case:
     """Register a case from any channel. `actor=None` is a resident through the portal;
     staff and API service accounts must hold `cases.case.add` and register only inside
     their jurisdiction. Uploads are checked and cleaned in memory with the other rules and
     written at the end (services/attachments.py: no file outlives a rollback).
+
+    `matter`: the major matter the case is about (civicgrid/risk), checked as
+    `case_tag_matter` checks it (services/matters.py): staff only, a matter they can see,
+    not withdrawn.
 
     `lng`/`lat` are in `coordinate_system` (WGS 84 unless said: GCJ-02, BD-09); they are
     converted to WGS 84 here, before the grid is looked up, and stored so.
@@ -284,6 +291,8 @@ def case_intake(
     system = parse_coordinate_system(coordinate_system)
     lng, lat = intake_point(lng, lat, system)  # WGS 84 from here on
     place = intake_place(actor=actor, area=area, lng=lng, lat=lat)
+    if matter is not None:
+        matter_check(matter, actor)
     cleaned = clean_attributes(category, attributes or {})
     prepared_uploads = prepare_uploads(list(uploads))  # in memory; written last
     min_level = minimum_level(category, people_band=people_band, is_major=is_major,
@@ -301,7 +310,7 @@ def case_intake(
         suggested_unit=route.unit, routing_rule=route.rule, routing_note=route.note[:200],
         reported_by=actor_user(actor), registered_at=now,
         stage_started_at=now, stage_due_at=stage_due, due_fallback_years=fallback,
-        is_repeat=is_repeat,
+        is_repeat=is_repeat, matter=matter,
     )
     party_rows = [party_row(case, p) for p in parties]  # (checks each party: before writing)
     with transaction.atomic(savepoint=False), together():
@@ -332,6 +341,10 @@ def _intake_written(case: Case, party_rows: list[Party], prepared_uploads: list[
         "parties": len(party_rows), "attachments": len(prepared_uploads)}
     if converted_from != CoordinateSystem.WGS84:  # the point was sent in another system
         details["coordinate_system"] = str(converted_from)
+    if case.matter is not None:  # tagged at intake: on the timeline as a later tag would be
+        details["matter"] = case.matter.number
+        record_event(case, E.MatterTagged(matter=case.matter.number,
+                                          title=case.matter.title), actor)
     audit_record(actor=actor, event_type=AuditEventType.CASE_INTAKE, subject=case,
                  username="resident" if actor is None else audit_username(actor),
                  details=details)

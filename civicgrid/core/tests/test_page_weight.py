@@ -10,16 +10,17 @@ Re-measure and print the table of the docs:
 The data is the fixtures' small district (civicgrid/conftest.py `world`, the cases tests'
 `office`) with what makes each page as heavy as it gets for a grid worker: a full first
 page of cases in the worker's grid, a case with its parties, attributes and a timeline,
-buildings with their layout tables, notices.
+buildings with their layout tables, notices, twenty major matters to tag a case with.
 """
 
 from __future__ import annotations
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from civicgrid.accounts.roles import Role
-from civicgrid.cases.services import PartyInput, case_act
+from civicgrid.cases.services import PartyInput, case_act, case_tag_matter
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.core.weights import (
     PageWeight,
@@ -29,6 +30,7 @@ from civicgrid.core.weights import (
 )
 from civicgrid.portal.selectors import status_token
 from civicgrid.registry.services import BuildingInput, building_create
+from civicgrid.risk.tests.followup_rows import matter
 from civicgrid.testing import build_office, shared
 
 LIMIT = 120 * 1024  # bytes, compressed, first visit
@@ -58,6 +60,11 @@ def build_pages():
     dispatcher = office.people["dispatcher"]
     case = case_act("accept", case=case, actor=dispatcher, expected_version=case.version,
                     note="已受理,转劳资纠纷调解")
+    # Major matters the worker may tag a case with (the intake's select and the case
+    # page's 涉及重大事项): twenty of the worker's community, the case tagged with one.
+    matters = [matter(w.community_a, w.unit_a, registered_at=timezone.now(),
+                      title=f"桃坞社区老旧小区改造第{n}期加装电梯工程") for n in range(1, 21)]
+    case_tag_matter(case=case, matter=matters[0], actor=worker)
     # Buildings of the worker's grid with their layout tables (楼盘表).
     for n in range(1, 7):
         building_create(grid=w.grid_a1, actor=worker, data=BuildingInput(

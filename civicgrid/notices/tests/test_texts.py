@@ -91,6 +91,12 @@ TABLE: dict[str, tuple[dict, str, str]] = {
     "registry_change_returned": ({"no": 12, "kind": MOVE_IN, "reason": "入住日期有误"},
                                  "您提交的登记变更 12(入住)被退回:入住日期有误",
                                  "Your registry change 12 (Move-in) was returned: 入住日期有误"),
+    # The reason is stored as the warnings module wrote it (Chinese), like a typed reason.
+    "matter_reassessment_suggested": (
+        {"no": "ZD-2026-0001", "title": "桃坞加装电梯", "reason": "30日内矛盾纠纷 6 件"},
+        "建议对重大事项 ZD-2026-0001(桃坞加装电梯)重新开展风险评估:30日内矛盾纠纷 6 件",
+        "A new risk assessment is suggested for major matter ZD-2026-0001 (桃坞加装电梯): "
+        "30日内矛盾纠纷 6 件"),
 }
 
 

@@ -5,7 +5,7 @@ to the cases behind it), and the lines of a release (`release_view`), internal o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from civicgrid.reports.selectors.release import (
     ReleaseData,
     public_release,
     release_label,
+    risk_rate_text,
 )
 from civicgrid.reports.suppression import (
     COMPLEMENTARY,
@@ -125,11 +126,23 @@ def _change_text(absolute: int | None, pct: str) -> str:
 
 
 @dataclass(frozen=True)
+class RiskRow:
+    """A line of the risk-assessment figures under the release's table (应评尽评率, and in
+    the internal version the counts behind it): texts for the current, previous and
+    year-before columns."""
+
+    key: str
+    label: str
+    cells: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
 class ReleaseChild:
     code: str
     name: str
     cells: tuple[ReleaseCell, ...]  # one per RELEASE_MEASURES
     flags: tuple[bool, ...]
+    risk: str = ""  # 应评尽评率 of the month ("—" when none was required)
 
     @property
     def items(self) -> list[tuple[ReleaseCell, bool]]:
@@ -149,6 +162,7 @@ class ReleaseView:
     children: tuple[ReleaseChild, ...]
     siblings_of: int  # how many areas the flags compare (0: no comparison)
     flag_rule: dict[str, int]
+    risk: tuple[RiskRow, ...] = ()  # empty for a release published before the figure
 
     @property
     def title(self) -> str:
@@ -248,13 +262,28 @@ def release_view(data: ReleaseData | PublicRelease, *, public: bool,
             _internal_cell(child["counts"], child["parts"], m, area=child["code"],
                            month=data["month"], index=index)
             for m in RELEASE_MEASURES),
-            tuple(bool(child["flags"][m]["flagged"]) for m in RELEASE_MEASURES))
+            tuple(bool(child["flags"][m]["flagged"]) for m in RELEASE_MEASURES),
+            risk_rate_text(child.get("risk")) if "risk" in child else "")
         for child in data["children"])
     parent = data.get("parent")
     of = next(iter(flags.values()))["of"] if flags else 0
+    risk: tuple[RiskRow, ...] = ()
+    if "risk" in data:
+        entries = [data["risk"].get(c) for c in COLUMNS]
+        risk = (
+            RiskRow("assessment_rate", _("应评尽评率"),
+                    _three(risk_rate_text(e) for e in entries)),
+            RiskRow("assessment_counts", _("已评估 / 应评估重大事项"),
+                    _three(f"{e['assessed']} / {e['required']}" if e else "—"
+                           for e in entries)))
     return ReleaseView(False, area, data["area"]["name"], data["area"]["level"],
                        parent["name"] if parent else "", data["month"], dict(months),
-                       tuple(lines), children, of, dict(data["flag_rule"]))
+                       tuple(lines), children, of, dict(data["flag_rule"]), risk)
+
+
+def _three(texts: Iterable[str]) -> tuple[str, str, str]:
+    a, b, c = texts
+    return (a, b, c)
 
 
 def _public_view(pub: PublicRelease) -> ReleaseView:
@@ -273,6 +302,10 @@ def _public_view(pub: PublicRelease) -> ReleaseView:
                                  None, pub["changes"][m]["yoy"] or "—",
                                  bool(pub["flags"].get(m)), ""))
     parent = pub.get("parent")
+    risk: tuple[RiskRow, ...] = ()
+    if "risk" in pub:
+        risk = (RiskRow("assessment_rate", _("应评尽评率"),
+                        _three(pub["risk"].get(c) or "—" for c in COLUMNS)),)
     return ReleaseView(True, pub["area"]["code"], pub["area"]["name"], pub["area"]["level"],
                        parent["name"] if parent else "", pub["month"], dict(pub["months"]),
-                       tuple(lines), (), 0, dict(pub["flag_rule"]))
+                       tuple(lines), (), 0, dict(pub["flag_rule"]), risk)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
@@ -24,6 +24,7 @@ from civicgrid.areas.readers import require_area
 from civicgrid.cases.models import (
     CaseKind,
 )
+from civicgrid.core.numbers import ratio
 from civicgrid.core.periods import Period
 from civicgrid.reports.models import MonthlyRelease
 from civicgrid.reports.selectors.common import (
@@ -37,6 +38,11 @@ from civicgrid.reports.suppression import (
     SHOWN,
     SMALL,
     suppress_column,
+)
+from civicgrid.risk.figures import (
+    AssessmentRate,
+    assessment_rate,
+    assessment_rates_by_child,
 )
 from civicgrid.stats.models import CaseStat
 
@@ -73,10 +79,19 @@ class Flag(TypedDict):
     flagged: bool
 
 
+class RiskEntry(TypedDict):
+    """应评尽评 of an area and month (civicgrid/risk/figures.py): matters assessed of those
+    that required an assessment."""
+
+    assessed: int
+    required: int
+
+
 class ChildData(Entry):
     code: str
     name: str
     flags: dict[str, Flag]
+    risk: NotRequired[RiskEntry]  # the current month (absent in releases before the module)
 
 
 class ReleaseData(TypedDict):
@@ -92,6 +107,8 @@ class ReleaseData(TypedDict):
     flags: dict[str, Flag]  # measure → the area among its siblings ({} without siblings)
     children: list[ChildData]
     flag_rule: dict[str, int]
+    # 应评尽评 per column (the risk module; absent in releases published before it)
+    risk: NotRequired[dict[str, RiskEntry]]
 
 
 class PublicCell(TypedDict, total=False):
@@ -116,6 +133,8 @@ class PublicRelease(TypedDict):
     changes: dict[str, dict[str, str | None]]  # measure → {"mom", "yoy"}
     flags: dict[str, bool]
     flag_rule: dict[str, int]
+    # 应评尽评率 per column ("87.50%"), None when withheld (fewer than SMALL matters required)
+    risk: NotRequired[dict[str, str | None]]
 
 
 class Snapshot(TypedDict):
@@ -253,14 +272,30 @@ def release_data(*, actor: User | None, area: Area, month: date,
                              months={month: "current"})
         counts = {c: by_sibling.get((c, "current"), _empty())["counts"] for c, _n in siblings}
         data["flags"] = _flags(counts, [c for c, _n in siblings]).get(area.code, {})
+    # 应评尽评 (civicgrid/risk/figures.py): one query per month, one for the children.
+    data["risk"] = {column: _risk_entry(assessment_rate(area_code=area.code, month=m))
+                    for m, column in months.items()}
     if children:
         by_child = _counts(rows, index, length=child_length, months={month: "current"},
                            only=area.code)
         entries = {c: by_child.get((c, "current"), _empty()) for c, _n in children}
         flags = _flags({c: e["counts"] for c, e in entries.items()}, [c for c, _n in children])
-        data["children"] = [{"code": c, "name": n, **entries[c], "flags": flags[c]}
-                            for c, n in children]
+        rates = assessment_rates_by_child(area_code=area.code,
+                                          child_codes=[c for c, _n in children], month=month)
+        data["children"] = [{"code": c, "name": n, **entries[c], "flags": flags[c],
+                             "risk": _risk_entry(rates[c])} for c, n in children]
     return data
+
+
+def _risk_entry(rate: AssessmentRate) -> RiskEntry:
+    return {"assessed": rate.assessed, "required": rate.required}
+
+
+def risk_rate_text(entry: RiskEntry | None) -> str:
+    """"87.50%", or "—" when nothing was required (or the release predates the figure)."""
+    if not entry or not entry["required"]:
+        return "—"
+    return f"{ratio(entry['assessed'], entry['required'])}%"
 
 
 def public_release(data: ReleaseData) -> PublicRelease:
@@ -285,7 +320,7 @@ def public_release(data: ReleaseData) -> PublicRelease:
         changes[m] = entry
     flags = data.get("flags") or {}
     area, parent = data["area"], data.get("parent")
-    return {
+    out: PublicRelease = {
         "schema": SCHEMA,
         "area": {"code": area["code"], "name": area["name"], "level": area["level"]},
         "parent": ({"name": parent["name"], "level": parent["level"]} if parent else None),
@@ -295,6 +330,12 @@ def public_release(data: ReleaseData) -> PublicRelease:
                   for m in RELEASE_MEASURES},
         "flag_rule": dict(data["flag_rule"]),
     }
+    if "risk" in data:
+        # The rate only, and only over at least SMALL matters: a rate over fewer says
+        # little and gives its counts away.
+        out["risk"] = {column: (risk_rate_text(entry) if entry["required"] >= SMALL else None)
+                       for column, entry in data["risk"].items()}
+    return out
 
 
 def release_snapshot(data: ReleaseData) -> Snapshot:

@@ -226,11 +226,11 @@ def test_rules_apply_to_their_levels_and_inactive_rules_to_none(district):
 
 def test_default_rules_are_loaded_and_valid(db):
     WarningRule.objects.all().delete()
-    assert rules_ensure_defaults() == 7
+    assert rules_ensure_defaults() == 8
     assert rules_ensure_defaults() == 0
     kinds = set(WarningRule.objects.values_list("kind", flat=True))
     assert kinds == {"group_major", "overdue", "rise", "missing_checks", "red_flags",
-                     "yellow_flags"}
+                     "yellow_flags", "matter_disputes"}
     assert WarningRule.objects.get(kind="group_major").red_threshold == Decimal("3")
 
 
