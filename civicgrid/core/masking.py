@@ -101,3 +101,56 @@ def mask_name(value: str) -> str:
     keep = 2 if len(text) >= 3 and text[:2] in COMPOUND_SURNAMES else 1
     rest = "".join(c if c in _NAME_DOTS else MASK for c in text[keep:] if not c.isspace())
     return text[:keep] + rest
+
+
+# --- personal data inside free text --------------------------------------------------------
+# The published masking rule (docs/risk.md, "Comments and the masking rule"): what a person
+# wrote is shown with the numbers and addresses below masked by the functions above. Names
+# inside free text cannot be told from other words and are not masked; pages that publish
+# free text say so.
+
+# Mobile numbers as people write them: +86 / 86 before, spaces or dashes inside.
+PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
+# Landlines with their area code (0512-68881234, 0512 6888 1234, 051268881234).
+LANDLINE_IN_TEXT = re.compile(r"(?<![\d+])0[1-9]\d{1,2}[\s-]?[2-9]\d{2,3}[\s-]?\d{4}(?!\d)")
+# Citizen ID numbers of 18 (the last may be X) or 15 digits.
+ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+                           re.ASCII)
+
+
+def mask_email(value: str) -> str:
+    """An e-mail address with its local part masked but its first character:
+    zhangsan@example.com -> z***@example.com."""
+    local, _at, domain = (value or "").strip().partition("@")
+    if not domain:
+        return MASK * len(local)
+    return (local[:1] + MASK * 3) + "@" + domain
+
+
+def _mask_mobile_match(match: re.Match[str]) -> str:
+    return mask_phone(_NON_DIGITS.sub("", match.group(0))[-11:])
+
+
+def _mask_landline_match(match: re.Match[str]) -> str:
+    return mask_phone(match.group(0))
+
+
+def mask_personal_data_counted(text: str) -> tuple[str, int]:
+    """`text` with the personal data the masking rule names masked, and how many were:
+    e-mail addresses (z***@example.com), citizen ID numbers (110*************2X), mobile
+    numbers (138****5678) and landlines (********1234). Everything else is left as written."""
+    count = 0
+    for pattern, replace in ((EMAIL_IN_TEXT, lambda m: mask_email(m.group(0))),
+                             (ID_NUMBER_IN_TEXT, lambda m: mask_id_number(m.group(0))),
+                             (PHONE_IN_TEXT, _mask_mobile_match),
+                             (LANDLINE_IN_TEXT, _mask_landline_match)):
+        text, found = pattern.subn(replace, text or "")
+        count += found
+    return text, count
+
+
+def mask_personal_data(text: str) -> str:
+    """`text` with e-mail addresses, ID numbers and phone numbers masked
+    (`mask_personal_data_counted`)."""
+    return mask_personal_data_counted(text)[0]

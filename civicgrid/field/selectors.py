@@ -26,7 +26,7 @@ from civicgrid.areas.models import Area, Level
 from civicgrid.areas.selectors import roads_in_view
 from civicgrid.cases.models import OPEN_STATUSES, Case
 from civicgrid.cases.selectors import category_base
-from civicgrid.core.masking import mask_id_number, mask_phone
+from civicgrid.core.masking import mask_personal_data
 from civicgrid.core.scope import get_scope
 from civicgrid.field.versions import APP_VERSION, OLDEST_ACCEPTED
 from civicgrid.registry.models import Building, Room, RoomUse
@@ -41,17 +41,14 @@ ROADS_ZOOM = 16  # the detail the phone keeps roads at (a grid is read at 15–1
 ROADS_MARGIN = 0.002  # degrees around the grids (about 200 m): the streets that lead in
 DESCRIPTION_CHARS = 240
 SIMPLIFY_DEGREES = 0.00001  # about a metre
-# Mobile numbers as people write them: +86 / 86 before, spaces or dashes inside.
-PHONE_RE = re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
-ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 TAIL_DIGITS_RE = re.compile(r"[\d\s+-]*\d{4,}$")  # a number the cut went through
 
 
 def masked_text(text: str) -> str:
-    """Free text as the phone keeps it: phone and ID numbers masked with the project's
-    masking functions, then cut short (a number the cut goes through is dropped)."""
-    text = ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = PHONE_RE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)
+    """Free text as the phone keeps it: personal data masked under the project's one rule
+    (core.masking.mask_personal_data: phone and ID numbers, e-mail addresses), then cut
+    short (a number the cut goes through is dropped)."""
+    text = mask_personal_data(text)
     if len(text) > DESCRIPTION_CHARS:
         text = TAIL_DIGITS_RE.sub("", text[:DESCRIPTION_CHARS]) + "…"
     return text

@@ -230,6 +230,11 @@ PORTAL_CODE_GUESS_WINDOW = env_int("PORTAL_CODE_GUESS_WINDOW_SECONDS", 3600)
 PORTAL_LINK_MAX_AGE = env_int("PORTAL_LINK_MAX_AGE_SECONDS", 24 * 3600)  # status links
 PORTAL_RATING_LINK_MAX_AGE = env_int("PORTAL_RATING_LINK_MAX_AGE_SECONDS", 30 * 24 * 3600)
 PORTAL_RATING_SMS_LIMIT = env_int("PORTAL_RATING_SMS_LIMIT", 3)  # rating links per case a day
+# The public consultation pages (/consult/): registrations and comments per address an hour,
+# and all addresses together per ten minutes (civicgrid/risk/public_views.py).
+CONSULT_REGISTER_LIMIT = env_int("CONSULT_REGISTER_LIMIT", 10)
+CONSULT_COMMENT_LIMIT = env_int("CONSULT_COMMENT_LIMIT", 30)
+CONSULT_GLOBAL_LIMIT = env_int("CONSULT_GLOBAL_LIMIT", 2000)
 # The portal's address as residents reach it, for links in text messages
 # (e.g. https://civicgrid.example.gov.cn); "" = the address of the request.
 PORTAL_PUBLIC_URL = env_str("PORTAL_PUBLIC_URL", "")

@@ -472,6 +472,13 @@ def _open311_media_kwargs(world) -> dict[str, object]:
     return resolve(media_path(attachment)).kwargs
 
 
+def _public_hearing(world):
+    """The noticed hearing of the risk module's in-scope sample (public from its notice)."""
+    from civicgrid.risk.models import Hearing
+
+    return SAMPLES[Hearing][0](world)
+
+
 # Path values that only exist at run time and name no model field: public pages reached by
 # a signed link (the resident portal's status pages) and Open311 resources.
 RUNTIME_KWARGS = {
@@ -483,6 +490,10 @@ RUNTIME_KWARGS = {
     ("open311:token", "token"): lambda world: _open311_record(world).token,
     **{("open311:media", kwarg): (lambda world, kwarg=kwarg: _open311_media_kwargs(world)[kwarg])
        for kwarg in ("attachment_id", "signature", "ext")},
+    # The public consultation pages (/consult/): a noticed hearing is everyone's to read, in
+    # anyone's scope or none, so it is named by value, not as a scoped sample.
+    **{(f"consult:{name}", "pk"): (lambda world: _public_hearing(world).pk)
+       for name in ("hearing", "register", "comment", "list")},
 }
 
 
