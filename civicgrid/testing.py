@@ -140,6 +140,7 @@ BUILTIN_DATA_MIGRATIONS = [
     ("civicgrid.cases.migrations.0012_english_names", "forwards"),
     ("civicgrid.stats.migrations.0002_seed_targets", "load"),
     ("civicgrid.risk.migrations.0002_kinds_and_rule", "forwards"),
+    ("civicgrid.risk.migrations.0003_kind_name_en", "forwards"),
     ("civicgrid.warnings.migrations.0003_warningrule_name_en", "forwards"),
 ]
 
@@ -156,6 +157,8 @@ def restore_builtin_data() -> None:
         for module, function in BUILTIN_DATA_MIGRATIONS[:-1]:
             getattr(importlib.import_module(module), function)(apps, None)
         CheckSettings.objects.get_or_create(pk=1)  # warnings 0002, without its trigger
+        # warnings 0002 and 0005: the default rules, the major-matter rule among them
+        # (load_default_rules loads every kind the model knows)
         load_default_rules(WarningRule=WarningRule)
         module, function = BUILTIN_DATA_MIGRATIONS[-1]
         getattr(importlib.import_module(module), function)(apps, None)

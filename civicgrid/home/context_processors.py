@@ -28,6 +28,10 @@ def navigation(request):
             "registry": ("work" if has_permission(user, "registry.building.add") else
                          "read" if has_permission(user, "registry.building.view") else ""),
             "imports": has_permission(user, "imports.importrun.view"),
+            # major matters: those who organise, decide or audit assessments; the
+            # administrator reaches the level rule (they see no matter)
+            "risk": ("matters" if has_permission(user, "risk.assessment.view") else
+                     "rules" if has_permission(user, "risk.levelrule.view") else ""),
             "units": has_permission(user, "units.unit.view"),
             "users": has_permission(user, "accounts.user.view"),
             "audit": has_permission(user, "audit.auditentry.view"),

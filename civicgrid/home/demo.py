@@ -121,7 +121,7 @@ def demo_logins() -> list[DemoLogin]:
     return [
         DemoLogin("admin", "系统管理员", "全区"),
         DemoLogin("auditor", "安全审计员", "全区"),
-        DemoLogin("leader", "领导(只读)", where("leader", "区")),
+        DemoLogin("leader", "领导(决策、审批)", where("leader", "区")),
         DemoLogin("supervisor", "区综治中心指挥调度", where("supervisor", "区综治中心")),
         DemoLogin("street1", "街道综治中心指挥调度", where("street1", "第一个街道")),
         DemoLogin("mediator1", "调解员", where("mediator1", "街道人民调解委员会")),

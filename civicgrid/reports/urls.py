@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.reports import views
+from civicgrid.reports import risk_views, views
 from civicgrid.reports.selectors import REPORT_KINDS
 
 app_name = "reports"
@@ -11,6 +11,8 @@ urlpatterns = [
     path("public/release/", views.public_release_view, name="public_release"),
     path("public/release.xlsx", views.public_release_xlsx_view, name="public_release_xlsx"),
     path("public/release.pdf", views.public_release_pdf_view, name="public_release_pdf"),
+    path("assessments/<int:pk>/report.pdf", risk_views.assessment_pdf_view,
+         name="assessment_pdf"),
     # One pattern per report kind, so that each is enumerated (and checked) on its own.
     *(path(f"<str:code>/{kind}/", views.report_view, {"kind": kind}, name=kind)
       for kind in REPORT_KINDS),

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.bands import PeopleBand
+from civicgrid.core.localized import localized
 from civicgrid.core.scope import RestrictedManager, Scope
 
 SCORE_MIN = 1
@@ -35,6 +36,8 @@ class MatterKind(models.Model):
 
     code = models.SlugField(_("代码"), max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True,
+                               help_text=_("英文界面显示的名称;不填则显示中文名称"))
     description = models.CharField(_("说明"), max_length=300, blank=True)
     mandatory = models.BooleanField(_("必须评估"), default=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -46,7 +49,7 @@ class MatterKind(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized(self)
 
 
 class MatterStatus(models.TextChoices):

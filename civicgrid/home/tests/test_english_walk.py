@@ -115,6 +115,25 @@ def people_entered_text() -> list[str]:
     texts.update(Room.objects.values_list("address", flat=True))
     texts.update(Person.objects.values_list("name", flat=True))
     texts.update(Organisation.objects.values_list("name", flat=True))
+    # Major matters, assessments and hearings: what their organisers and residents wrote.
+    from civicgrid.risk import models as risk
+
+    for matter in risk.Matter.objects.all():
+        texts.update({matter.title, matter.summary, matter.deciding_body,
+                      *matter.projects.splitlines()})
+    for hearing in risk.Hearing.objects.all():
+        texts.update({hearing.title, hearing.place, hearing.agenda, hearing.draft_title,
+                      hearing.chair, hearing.minutes, *hearing.agenda.splitlines()})
+    for rows, fields in ((risk.Assessment, ("plan", "conclusion", "assessor_name")),
+                         (risk.ConsultationActivity, ("record", "place")),
+                         (risk.RiskItem, ("description", "mitigation", "owner")),
+                         (risk.Decision, ("body", "minutes", "override_reason",
+                                          "mitigation_plan")),
+                         (risk.Passage, ("heading", "text")),
+                         (risk.Comment, ("text", "author")),
+                         (risk.Registration, ("name", "affiliation", "statement"))):
+        for values in rows.objects.values_list(*fields):
+            texts.update(values)
     # An import's file: its name and the headers of its columns, as the file has them.
     from civicgrid.imports.models import ImportRun
 

@@ -17,16 +17,18 @@ def test_seed_demo_prints_each_stage_with_counts_and_time(db):
     out = StringIO()
     call_command("seed_demo", "--cases", "50", "--residents", "0", stdout=out)
     text = out.getvalue()
-    assert re.search(r"^\[1/5\] District .*\n\s+\d+ areas, \d+ units, \d+ users, 70 routing "
+    assert re.search(r"^\[1/6\] District .*\n\s+\d+ areas, \d+ units, \d+ users, 70 routing "
                      r"rules  \d+\.\d s$", text, re.M), text
-    assert re.search(r"^\[2/5\] Buildings and rooms .*\n\s+\d+ buildings with \d+ rooms, "
+    assert re.search(r"^\[2/6\] Buildings and rooms .*\n\s+\d+ buildings with \d+ rooms, "
                      r"[1-9]\d* roads  \d+\.\d s$", text, re.M), text
-    assert re.search(r"^\[3/5\] People, .*\n\s+\d+ people, \d+ households, \d+ rentals, \d+ "
+    assert re.search(r"^\[3/6\] People, .*\n\s+\d+ people, \d+ households, \d+ rentals, \d+ "
                      r"organisations  \d+\.\d s$", text, re.M), text
-    assert re.search(r"^\[4/5\] Cases .*\(50\)", text, re.M)
+    assert re.search(r"^\[4/6\] Cases .*\(50\)", text, re.M)
     assert re.search(r"^\s+50/50 cases  \d+\.\d s$", text, re.M)
     assert re.search(r"^\s+50 demo cases created  \d+\.\d s$", text, re.M)
-    assert re.search(r"^\[5/5\] Weekly checks .*\n\s+\d+ demo weekly checks created  "
+    assert re.search(r"^\[5/6\] Weekly checks .*\n\s+\d+ demo weekly checks created  "
+                     r"\d+\.\d s$", text, re.M), text
+    assert re.search(r"^\[6/6\] Major matters.*\n\s+6 major matters at every stage  "
                      r"\d+\.\d s$", text, re.M), text
     assert re.search(r"^Demo district ready in \d+\.\d s\.$", text, re.M)
     assert "Civicgrid-Demo-2026" in text

@@ -29,8 +29,7 @@ def forwards(apps, schema_editor):
             "name": name, "description": description, "mandatory": mandatory,
             "position": position})
     if not LevelRule.objects.exists():
-        LevelRule.objects.create(version=1, published_at=timezone.now(),
-                                 note="初始版本")
+        LevelRule.objects.create(version=1, published_at=timezone.now())
 
 
 class Migration(migrations.Migration):

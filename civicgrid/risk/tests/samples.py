@@ -8,16 +8,20 @@ from datetime import date, datetime
 
 from civicgrid.areas.models import Area
 from civicgrid.risk.models import (
+    ActivityKind,
     Assessment,
     AssessmentStatus,
+    ConsultationActivity,
     Decision,
     DecisionKind,
+    Dimension,
     Hearing,
     HearingStatus,
     Matter,
     MatterArea,
     MatterKind,
     MatterStatus,
+    RiskItem,
     RiskLevel,
 )
 from civicgrid.testing import register_samples
@@ -41,11 +45,17 @@ def sample_matter(world, community: Area, unit: Unit) -> Matter:
     assessment = Assessment.objects.create(
         matter=matter, plan="问卷与座谈", assessor_unit=unit, status=AssessmentStatus.DECIDED,
         level=RiskLevel.LOW, rated_at=MOMENT, reported_at=MOMENT, started_at=MOMENT)
+    ConsultationActivity.objects.create(assessment=assessment, kind=ActivityKind.FORUM,
+                                        held_on=date(2026, 3, 2), record="居民座谈")
+    RiskItem.objects.create(assessment=assessment, dimension=Dimension.FEASIBILITY,
+                            description="施工扰民", likelihood=2, impact=2,
+                            residual_likelihood=2, residual_impact=2)
     Decision.objects.create(matter=matter, assessment=assessment, kind=DecisionKind.IMPLEMENT,
                             decided_on=date(2026, 3, 6), body="街道党工委会议", minutes="同意实施",
                             recorded_at=MOMENT)
     Hearing.objects.create(
-        matter=matter, title=f"{community.name}改造方案听证会", starts_at=MOMENT, place="社区会议室",
+        matter=matter, title=f"{community.name}改造方案听证会", starts_at=MOMENT,
+        place="社区会议室",
         agenda="方案说明、陈述意见", draft_title="改造方案", registration_closes_at=MOMENT,
         comments_close_at=MOMENT, status=HearingStatus.NOTICED, noticed_at=MOMENT)
     return matter
@@ -66,3 +76,7 @@ register_samples(Decision, lambda w: _inside(w).decisions.get(),
                  lambda w: _outside(w).decisions.get())
 register_samples(Hearing, lambda w: _inside(w).hearings.get(),
                  lambda w: _outside(w).hearings.get())
+register_samples(ConsultationActivity, lambda w: _inside(w).assessments.get().activities.get(),
+                 lambda w: _outside(w).assessments.get().activities.get())
+register_samples(RiskItem, lambda w: _inside(w).assessments.get().items.get(),
+                 lambda w: _outside(w).assessments.get().items.get())

@@ -62,7 +62,8 @@ def leader(world):
 
 
 def register(world, staff, kind="land_acquisition", **extra) -> Matter:
-    data = MatterInput(title="城东地块征收", summary="征收城东地块建设学校", deciding_body="区政府常务会议",
+    data = MatterInput(title="城东地块征收", summary="征收城东地块建设学校",
+                       deciding_body="区政府常务会议",
                        kind=MatterKind.objects.get(code=kind), area=world.community_a,
                        responsible_unit=world.unit_a, **extra)
     return matter_register(data=data, actor=staff, now=NOW)

@@ -20,10 +20,11 @@ from civicgrid.home.demo_registry import (
     demo_people_seed,
     demo_places_seed,
 )
+from civicgrid.home.demo_risk import demo_risk_seed
 from civicgrid.home.demo_warnings import demo_warnings_seed
 from civicgrid.units.models import Unit
 
-STAGES = 5
+STAGES = 6
 
 
 class Command(BaseCommand):
@@ -94,6 +95,14 @@ class Command(BaseCommand):
             checks = demo_warnings_seed(seed=options["seed"])
             self._done(t, f"{checks} demo weekly checks created" if checks
                        else "checks already present; today's statuses computed")
+
+            # Major matters, their assessments and hearings (after the cases, some of
+            # which are tagged with a matter, and the statuses, which the follow-up adds to).
+            self._stage(6, "Major matters: risk assessments, hearings, decisions")
+            t = time.monotonic()
+            matters = demo_risk_seed(seed=options["seed"])
+            self._done(t, f"{matters} major matters at every stage" if matters
+                       else "already present, nothing added")
         self._say(self.style.SUCCESS(
             f"Demo district ready in {time.monotonic() - started:.1f} s."))
         if self.quiet:
