@@ -310,7 +310,8 @@ def get_case(request, number: str):
 @token_action(READ)
 def get_timeline(request, number: str):
     case = get_object_or_404(selectors.case_base(actor=request.user), number=number)
-    return {"items": list(selectors.case_events(case=case))}
+    return {"items": selectors.events_for_reader(list(selectors.case_events(case=case)),
+                                                 request.user)}
 
 
 def _act_permissions(name: str) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from civicgrid.cases.models import (
     CaseEvent,
     Category,
     CategoryAttribute,
+    EventType,
     HandOff,
     Party,
     Status,
@@ -30,6 +31,7 @@ from civicgrid.cases.services.parties import party_search_hashes
 from civicgrid.core.periods import Period
 from civicgrid.core.scope import get_scope, user_can
 from civicgrid.core.textsim import top_similar
+from civicgrid.risk.models import Matter
 
 if TYPE_CHECKING:
     from civicgrid.accounts.models import User
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
         ExtensionRequest,
         MediationSession,
     )
+    from civicgrid.core.scope import Reader
 
 DUE_SOON = timedelta(hours=24)
 
@@ -374,6 +377,30 @@ def merge_candidates(*, case: Case, actor: User, limit: int = 5) -> list[Duplica
 
 def case_events(*, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor", "unit").order_by("time", "id")
+
+
+def events_for_reader(events: list[CaseEvent], reader: Reader) -> list[CaseEvent]:
+    """The case's events as `reader` may see them: a major matter the reader cannot see
+    (civicgrid/risk) is not named in its tagging events — the number and title are taken
+    out of the event's data in memory (the stored event keeps them), as the case page and
+    the API's detail leave such a matter unnamed."""
+    numbers = {n for e in events if e.type == EventType.MATTER_TAGGED
+               for n in ((e.data or {}).get("matter"), (e.data or {}).get("previous")) if n}
+    if not numbers:
+        return events
+    seen = set(Matter.objects.restrict(reader, "view").filter(number__in=numbers)
+               .values_list("number", flat=True))
+    hidden = gettext_lazy("(不在您的查看范围内)")
+    for event in events:
+        if event.type != EventType.MATTER_TAGGED:
+            continue
+        data = dict(event.data or {})
+        if data.get("matter") and data["matter"] not in seen:
+            data["matter"], data["title"] = str(hidden), ""
+        if data.get("previous") and data["previous"] not in seen:
+            data["previous"] = str(hidden)
+        event.data = data
+    return events
 
 
 def case_with_parties(qs: QuerySet[Case]) -> QuerySet[Case]:

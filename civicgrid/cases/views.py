@@ -87,6 +87,7 @@ from civicgrid.cases.selectors import (
     deadline_state,
     drill,
     duplicate_candidates,
+    events_for_reader,
     inbox_counts,
     overdue_multiple,
 )
@@ -582,6 +583,7 @@ def case_detail_view(request, number: str):
     for event in detail["events"]:
         event.from_label = labels.get(event.from_status, "")
         event.to_label = labels.get(event.to_status, "")
+    detail["events"] = events_for_reader(list(detail["events"]), user)
     edit_event_lines(detail["events"])
     can_reveal = has_permission(user, "cases.party.reveal")
     map_data = None

@@ -30,7 +30,11 @@ def navigation(request):
             "imports": has_permission(user, "imports.importrun.view"),
             # major matters: those who organise, decide or audit assessments; the
             # administrator reaches the level rule (they see no matter)
-            "risk": ("matters" if has_permission(user, "risk.assessment.view") else
+            # ("decide" for leaders, whose header has room; the organisers' and the
+            # auditor's headers are full at laptop widths: base.html shows them the entry
+            # in the phone menu and from 1400 px on, the workspace has a button)
+            "risk": ("decide" if has_permission(user, "risk.decision.add") else
+                     "read" if has_permission(user, "risk.assessment.view") else
                      "rules" if has_permission(user, "risk.levelrule.view") else ""),
             "units": has_permission(user, "units.unit.view"),
             "users": has_permission(user, "accounts.user.view"),

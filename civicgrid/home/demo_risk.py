@@ -144,7 +144,8 @@ def _hearing(cast: Cast, matter: Matter, rng: random.Random, *, title: str, draf
             agenda="一、主持人宣布听证纪律\n二、责任单位说明方案\n三、参加人陈述意见\n四、质证与辩论\n"
                    "五、主持人总结",
             draft_title=draft, registration_closes_at=starts - timedelta(days=3),
-            comments_close_at=starts - timedelta(days=1))))
+            comments_close_at=starts - timedelta(days=1),
+            seed_source=f"{(starts - timedelta(days=2)):%Y年%m月%d日}福彩3D开奖号码")))
     hearing_services.hearing_set_passages(hearing=h, actor=cast.supervisor, passages=[
         hearing_services.PassageInput(heading=head, text=text) for head, text in passages])
     hearing_services.hearing_set_quotas(hearing=h, actor=cast.supervisor, seats=seats)

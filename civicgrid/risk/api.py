@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 
 from civicgrid.api.auth import IDEMPOTENCY_OPENAPI, idempotent, token_action
 from civicgrid.areas.models import Area
@@ -357,9 +357,10 @@ def get_matter(request, number: str):
 
 
 @router.post("/matters/{number}/assessments", response={201: AssessmentOut, **ERRORS},
-             url_name="risk_assessment_start")
+             url_name="risk_assessment_start", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("risk.assessment.add", **MATTER, body={"plan": "问卷、座谈"})
 @token_action(WRITE)
+@idempotent(AssessmentOut, status=201)
 def start_assessment(request, number: str, payload: AssessmentIn):
     """Start an assessment (or a re-assessment once the previous one is decided)."""
     matter = _matter(request, number)
@@ -369,14 +370,15 @@ def start_assessment(request, number: str, payload: AssessmentIn):
         simplified_reason=payload.simplified_reason, assessor_kind=payload.assessor_kind,
         assessor_unit=_unit(request, payload.assessor_unit, "assessor_unit"),
         assessor_name=payload.assessor_name))
-    return Status(201, _assessment_out(selectors.assessment_detail(assessment)))
+    return _assessment_out(selectors.assessment_detail(assessment))
 
 
 @router.post("/matters/{number}/decision", response={201: DecisionOut, **ERRORS},
-             url_name="risk_decide")
+             url_name="risk_decide", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("risk.decision.add", **MATTER, body={
     "kind": "postpone", "decided_on": "2026-01-05", "body": "区政府常务会议", "minutes": "纪要"})
 @token_action(WRITE)
+@idempotent(DecisionOut, status=201)
 def decide(request, number: str, payload: DecisionIn):
     """Record the deciding body's decision. A matter that must be assessed needs its
     reported assessment; a high level allows 实施 only with `override`, its reason and a
@@ -384,16 +386,17 @@ def decide(request, number: str, payload: DecisionIn):
     matter = _matter(request, number)
     decision = services.matter_decide(matter=matter, actor=request.user,
                                       data=services.DecisionInput(**payload.model_dump()))
-    return Status(201, {**{f: getattr(decision, f) for f in (
+    return {**{f: getattr(decision, f) for f in (
         "kind", "decided_on", "body", "minutes", "override", "override_reason",
         "mitigation_plan")},
-        "assessment_round": decision.assessment.round if decision.assessment else None})
+        "assessment_round": decision.assessment.round if decision.assessment else None}
 
 
 @router.post("/matters/{number}/implement", response={200: MatterOut, **ERRORS},
-             url_name="risk_implement")
+             url_name="risk_implement", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("risk.matter.change", **MATTER, body={})
 @token_action(WRITE)
+@idempotent(MatterOut)
 def implement(request, number: str):
     """Mark the matter implemented: only on a standing decision to implement."""
     return services.matter_implement(matter=_matter(request, number), actor=request.user)
@@ -402,35 +405,38 @@ def implement(request, number: str):
 # --- an assessment's findings -------------------------------------------------------------
 
 @router.post("/assessments/{assessment_id}/activities", response={201: ActivityOut, **ERRORS},
-             url_name="risk_activity_add")
+             url_name="risk_activity_add", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("risk.assessment.change", **ASSESSMENT, body={
     "kind": "forum", "held_on": "2026-01-05", "record": "居民座谈"})
 @token_action(WRITE)
+@idempotent(ActivityOut, status=201)
 def add_activity(request, assessment_id: int, payload: ActivityIn):
     """Record a consultation activity; a questionnaire's answers feed the level rule."""
     activity = services.activity_add(assessment=_assessment(request, assessment_id),
                                      actor=request.user,
                                      data=services.ActivityInput(**payload.model_dump()))
-    return Status(201, activity)
+    return activity
 
 
 @router.post("/assessments/{assessment_id}/items", response={201: ItemOut, **ERRORS},
-             url_name="risk_item_add")
+             url_name="risk_item_add", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("risk.assessment.change", **ASSESSMENT, body={
     "dimension": "legality", "description": "程序瑕疵", "likelihood": 2, "impact": 2,
     "residual_likelihood": 2, "residual_impact": 2})
 @token_action(WRITE)
+@idempotent(ItemOut, status=201)
 def add_item(request, assessment_id: int, payload: ItemIn):
     """Add a risk item (scores 1–5; a lower residual score needs its mitigation)."""
     item = services.item_add(assessment=_assessment(request, assessment_id),
                              actor=request.user, data=services.ItemInput(**payload.model_dump()))
-    return Status(201, item)
+    return item
 
 
 @router.post("/assessments/{assessment_id}/rate", response={200: AssessmentOut, **ERRORS},
-             url_name="risk_rate")
+             url_name="risk_rate", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("risk.assessment.change", **ASSESSMENT, body={"conclusion": "风险可控"})
 @token_action(WRITE)
+@idempotent(AssessmentOut)
 def rate(request, assessment_id: int, payload: RateIn):
     """Rate the assessment by the current published level rule; `reasons` says which
     clauses gave the level."""
@@ -440,9 +446,10 @@ def rate(request, assessment_id: int, payload: RateIn):
 
 
 @router.post("/assessments/{assessment_id}/report", response={200: AssessmentOut, **ERRORS},
-             url_name="risk_report")
+             url_name="risk_report", openapi_extra=IDEMPOTENCY_OPENAPI)
 @access("risk.assessment.change", **ASSESSMENT, body={})
 @token_action(WRITE)
+@idempotent(AssessmentOut)
 def report(request, assessment_id: int):
     """Send the rated assessment to the deciding body; its findings are then fixed."""
     assessment = services.assessment_report(assessment=_assessment(request, assessment_id),

@@ -132,7 +132,7 @@ class MatterBreakdown:
 def matters_breakdown(*, area_code: str, start: date, end: date) -> MatterBreakdown:
     """Matters owned in the area's subtree and registered in the months `start` to `end`
     (whole months, Asia/Shanghai), by level (their latest assessment with a level) and by
-    decision (their standing decision). Three queries."""
+    decision (their standing decision). Four queries."""
     begin, after = _period_bounds(start, end)
     matters = Matter.objects.filter(area_code__startswith=area_code, registered_at__gte=begin,
                                     registered_at__lt=after)

@@ -108,6 +108,10 @@ class HearingForm(Styled):
     comments_close_at = forms.DateTimeField(
         label=_("意见征集截止时间"), widget=DateTimeLocal,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"])
+    seed_source = forms.CharField(
+        label=_("抽签种子来源"), max_length=120,
+        help_text=_("随公告公布,报名截止后才公开产生,如“报名截止次日的福彩3D开奖号码”;"
+                    "抽签时填入该号码,任何人可据此复核。"))
 
     @classmethod
     def for_hearing(cls, hearing: Hearing) -> HearingForm:

@@ -62,7 +62,11 @@ def rate(rule: RuleFigures, findings: Findings) -> tuple[str, list[Clause]]:
     scores = list(findings.residual_scores)
     high_items = [s for s in scores if s >= rule.high_item_score]
     medium_items = [s for s in scores if rule.medium_item_score <= s < rule.high_item_score]
-    oppose = _percent(findings.oppose, findings.answered)
+    oppose = _percent(findings.oppose, findings.answered)  # (shown; compared exactly below)
+
+    def reaches(threshold: int) -> bool:
+        return findings.answered > 0 and 100 * findings.oppose >= threshold * findings.answered
+
     fired: list[Clause] = []
     if high_items:
         fired.append(Clause("high_item", RiskLevel.HIGH, {
@@ -71,14 +75,14 @@ def rate(rule: RuleFigures, findings: Findings) -> tuple[str, list[Clause]]:
     if len(medium_items) >= rule.high_medium_items:
         fired.append(Clause("medium_items", RiskLevel.HIGH, {
             "count": len(medium_items), "threshold": rule.high_medium_items}))
-    if findings.answered and oppose >= rule.high_oppose_percent:
+    if reaches(rule.high_oppose_percent):
         fired.append(Clause("oppose_high", RiskLevel.HIGH, {
             "percent": oppose, "threshold": rule.high_oppose_percent,
             "oppose": findings.oppose, "answered": findings.answered}))
     if medium_items and len(medium_items) < rule.high_medium_items:
         fired.append(Clause("medium_item", RiskLevel.MEDIUM, {
             "count": len(medium_items), "threshold": rule.medium_item_score}))
-    if findings.answered and rule.medium_oppose_percent <= oppose < rule.high_oppose_percent:
+    if reaches(rule.medium_oppose_percent) and not reaches(rule.high_oppose_percent):
         fired.append(Clause("oppose_medium", RiskLevel.MEDIUM, {
             "percent": oppose, "threshold": rule.medium_oppose_percent,
             "oppose": findings.oppose, "answered": findings.answered}))

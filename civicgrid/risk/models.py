@@ -478,6 +478,10 @@ class Hearing(InMatter, models.Model):
     # seed published before the draw, the result reproducible from both (docs/risk.md).
     registrations_digest = models.CharField(_("报名名单摘要(SHA-256)"), max_length=64,
                                             blank=True)
+    # Where the seed will come from, published with the notice before anyone registers:
+    # a public draw held after registration closes (e.g. a lottery's numbers of a named
+    # day), so that no one — organisers included — can choose it knowing the list.
+    seed_source = models.CharField(_("抽签种子来源"), max_length=120, blank=True)
     seed = models.CharField(_("抽签种子"), max_length=100, blank=True)
     drawn_at = models.DateTimeField(_("抽签时间"), null=True, blank=True)
     chair = models.CharField(_("主持人"), max_length=60, blank=True)

@@ -111,6 +111,9 @@ def matter_list_view(request):
         "page": page, "filters": filters,
         "can_add": has_permission(request.user, "risk.matter.add"),
         "can_rules": has_permission(request.user, "risk.levelrule.view"),
+        # the findings (level, decision) for those who read assessments; the rest see the
+        # matters and their status (docs/risk.md, "Who does what")
+        "can_read": has_permission(request.user, "risk.assessment.view"),
     })
 
 

@@ -523,6 +523,15 @@ def matter_disputes(*, now: datetime | None = None) -> list[MatterDisputes]:
                            r["matter__area_code"], r["n"]) for r in rows]
 
 
+def matter_disputes_since(*, matter_id: int, since: datetime, now: datetime) -> int:
+    """The disputes about one matter registered from `since` to `now` (as counted by
+    `matter_disputes`): those that came after an assessment began are the ones it did not
+    weigh."""
+    return (Case.objects.filter(matter_id=matter_id, category__kind=CaseKind.DISPUTE,
+                                registered_at__gte=since, registered_at__lt=now)
+            .exclude(status__in=[Status.REJECTED, Status.MERGED]).count())
+
+
 def matter_dispute_threshold() -> int | None:
     """The lowest threshold (yellow, else red) of the active rules on disputes about a
     matter: from this many a matter is warned about and suggested for re-assessment."""

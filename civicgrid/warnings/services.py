@@ -21,6 +21,7 @@ from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,7 @@ from civicgrid.core.scope import get_scope, user_can
 from civicgrid.notices.models import NoticeKind
 from civicgrid.notices.services import NoticeDraft, notice_send_batch
 from civicgrid.notices.texts import each_language
-from civicgrid.risk.models import Matter, MatterStatus
+from civicgrid.risk.models import Assessment, Matter, MatterStatus
 from civicgrid.risk.services.followup import matter_reassessment_suggest
 from civicgrid.units.models import Unit, UnitKind
 from civicgrid.warnings.defaults import load_default_rules
@@ -60,6 +61,7 @@ from civicgrid.warnings.selectors import (
     check_settings,
     is_expected,
     matter_disputes,
+    matter_disputes_since,
     matter_window_start,
     missing_reporters,
     reason_text,
@@ -663,8 +665,18 @@ def _suggest_reassessments(measures: dict[str, AreaMeasures], rules: list[Warnin
     suggested = []
     matters = (Matter.objects.filter(pk__in=pending, reassessment_suggested_at__isnull=True)
                .exclude(status=MatterStatus.WITHDRAWN).order_by("number"))
+    started = dict(Assessment.objects.filter(matter__in=matters).values("matter_id")
+                   .annotate(last=Max("started_at")).values_list("matter_id", "last"))
+    window = matter_window_start(now)
     for matter in matters:
         count = pending[matter.pk].count
+        if started.get(matter.pk) and started[matter.pk] > window:
+            # (an assessment began within the window: only the disputes since then are new
+            # to it — a re-assessment that weighed them is not suggested again for them)
+            count = matter_disputes_since(matter_id=matter.pk, since=started[matter.pk],
+                                          now=now)
+            if not any(_matter_fires(rule, count) for rule in matter_rules):
+                continue
         rule = next(r for r in matter_rules if _matter_fires(r, count))
         threshold = min(t for t in (rule.yellow_threshold, rule.red_threshold) if t is not None)
         with translation.override("zh-hans"):

@@ -255,3 +255,26 @@ def test_the_intake_page_lists_the_newest_matters_and_takes_an_older_one(office)
         "matter": oldest.pk, "party-TOTAL_FORMS": "0", "party-INITIAL_FORMS": "0"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Case.objects.latest("id").matter_id == oldest.pk
+
+
+def test_the_timeline_does_not_name_a_matter_the_reader_cannot_see(office):
+    """The county's dispatcher tags a street-A case with a street-B matter; street A's
+    supervisor reads the case but not that matter: its number and title are left out of
+    the timeline, on the page and in the API (the stored event keeps them)."""
+    w = office.world
+    other = matter(w.community_b, w.unit_b, registered_at=at(2026, 3, 1), title="濠西道路拓宽")
+    case = new_case(office)
+    case_tag_matter(case=case, matter=other, actor=office.people["county_dispatcher"])
+    reader = Client()
+    reader.force_login(w.users[Role.SUPERVISOR])
+    api = reader.get(f"/api/v1/cases/{case.number}/timeline").json()
+    tagged = [e for e in api["items"] if e["type"] == "matter_tagged"]
+    assert len(tagged) == 1 and "濠西道路拓宽" not in str(tagged)
+    assert other.number not in str(tagged)
+    page = reader.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert "濠西道路拓宽" not in page and other.number not in page
+    stored = CaseEvent.objects.get(case=case, type="matter_tagged").data
+    assert (stored["matter"], stored["title"]) == (other.number, "濠西道路拓宽")
+    county = Client()
+    county.force_login(office.people["county_dispatcher"])
+    assert "濠西道路拓宽" in str(county.get(f"/api/v1/cases/{case.number}/timeline").json())

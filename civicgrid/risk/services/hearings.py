@@ -34,7 +34,7 @@ from civicgrid.core.errors import RuleViolation
 from civicgrid.core.masking import mask_name, mask_personal_data_counted
 from civicgrid.core.phones import PHONE_RULE, normalize_phone
 from civicgrid.core.privacy import seal_phone, unseal
-from civicgrid.core.scope import user_can
+from civicgrid.core.scope import get_scope, user_can
 from civicgrid.core.text import refuse_longer_than_field, refuse_too_long
 from civicgrid.risk import lots
 from civicgrid.risk.models import (
@@ -85,6 +85,7 @@ class HearingInput:
     draft_title: str
     registration_closes_at: datetime
     comments_close_at: datetime
+    seed_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,13 @@ def _organiser(actor: User | None, hearing: Hearing, action: str = "change") -> 
         raise PermissionDenied
     if not Hearing.objects.restrict(actor, action).filter(pk=hearing.pk).exists():
         raise PermissionDenied
+    # (reads admit the matters owned above the actor's jurisdiction; organising one does
+    # not: the district's hearings are the district's staff's)
+    matter = Matter.objects.only("area_code", "status").get(pk=hearing.matter_id)
+    if not get_scope(actor).covers_code(matter.area_code):
+        raise PermissionDenied
+    if matter.status == MatterStatus.WITHDRAWN and action != "view":
+        raise RuleViolation(_("该重大事项已撤销,不能再组织听证。"))
     return actor
 
 
@@ -148,6 +156,7 @@ def _clean_hearing(data: HearingInput) -> dict[str, object]:
         "agenda": _text(data.agenda, "agenda", Hearing._meta.get_field("agenda").verbose_name,
                         AGENDA_MAX),
         "draft_title": _field_text(Hearing, "draft_title", data.draft_title),
+        "seed_source": _field_text(Hearing, "seed_source", data.seed_source, required=False),
     }
     for name in ("starts_at", "registration_closes_at", "comments_close_at"):
         value = getattr(data, name)
@@ -277,6 +286,9 @@ def hearing_notice(*, hearing: Hearing, actor: User, now: datetime | None = None
         raise RuleViolation({"passages": _("发布公告前请先录入草案内容。")})
     if not current.quotas.filter(seats__gt=0).exists():
         raise RuleViolation({"quotas": _("发布公告前请先设置各类参加人名额。")})
+    if not current.seed_source.strip():
+        raise RuleViolation({"seed_source": _("发布公告前请写明抽签种子的来源(报名截止后公开产生的"
+                                              "随机数,如某日福利彩票开奖号码)。")})
     if current.registration_closes_at <= moment or current.comments_close_at <= moment:
         raise RuleViolation({"registration_closes_at": _("报名截止和意见征集截止时间须晚于现在。")})
     _refuse_incoherent_dates(current.starts_at, current.registration_closes_at,

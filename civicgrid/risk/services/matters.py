@@ -66,8 +66,14 @@ def _allowed(actor: User, model: type[models.Model], action: str, code: str) -> 
 
 
 def _visible(actor: User, matter: Matter, action: str = "change") -> None:
-    """The matter is in the actor's reach for `action` (read through `restrict()`)."""
+    """The actor may `action` the matter: it is read through `restrict()` (which admits
+    matters owned under or above the actor's jurisdiction, so that staff see the district's
+    matters that touch them), and for a write its owning area lies within the actor's
+    jurisdiction: a street's staff do not decide, assess or withdraw the district's
+    matters."""
     if not Matter.objects.restrict(actor, action).filter(pk=matter.pk).exists():
+        raise PermissionDenied
+    if not get_scope(actor).covers_code(matter.area_code):
         raise PermissionDenied
 
 
@@ -173,6 +179,17 @@ def matter_update(*, matter: Matter, data: MatterInput, actor: User) -> Matter:
     changed_kind = data.kind.pk != matter.kind_id
     if changed_kind and (matter.assessments.exists() or matter.exemption_status):
         raise RuleViolation({"kind": _("已开始评估或申请免评的事项不能更改类别。")})
+    if changed_kind and matter.assessment_required and not data.kind.mandatory:
+        # (dropping the requirement is an exemption: asked with a reason, approved by
+        # someone else — not a change of kind)
+        raise RuleViolation({"kind": _("必须评估的事项不能改为无需评估的类别;确不需评估的,"
+                                       "请申请免予评估。")})
+    current = current_assessment(matter)
+    facts_changed = (data.people_band, data.people_count) != (matter.people_band,
+                                                              matter.people_count)
+    if facts_changed and current is not None and current.status == AssessmentStatus.REPORTED:
+        raise RuleViolation({"people_band": _("评估报告已报送,涉及人数不能再修改;"
+                                              "如有变化请在决策后重新评估。")})
     before = {"title": matter.title, "kind": matter.kind.code, "area": matter.area_code}
     matter.title, matter.summary, matter.kind = data.title, data.summary, data.kind
     matter.area, matter.area_code = data.area, data.area.code
@@ -182,6 +199,8 @@ def matter_update(*, matter: Matter, data: MatterInput, actor: User) -> Matter:
     if changed_kind:
         matter.assessment_required = data.kind.mandatory
     matter.save()
+    if facts_changed and current is not None and current.status == AssessmentStatus.RATED:
+        _editable(current, actor)  # the people count is a finding: the rating is taken back
     matter.affected.all().delete()
     MatterArea.objects.bulk_create(
         MatterArea(matter=matter, area=a, area_code=a.code) for a in data.areas)
@@ -346,6 +365,8 @@ def _editable(assessment: Assessment, actor: User) -> Assessment:
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status not in EDITABLE_ASSESSMENT:
         raise RuleViolation(_("评估报告已报送,不能再修改。"))
+    if assessment.matter.status == MatterStatus.WITHDRAWN:
+        raise RuleViolation(_("已撤销的事项不能评估。"))
     if locked.status == AssessmentStatus.RATED:
         locked.status, locked.level, locked.level_rule = AssessmentStatus.OPEN, "", None
         locked.level_reasons, locked.rated_at = [], None
@@ -604,12 +625,17 @@ def matter_decide(*, matter: Matter, data: DecisionInput, actor: User,
     if assessment is not None and assessment.status in (AssessmentStatus.OPEN,
                                                         AssessmentStatus.RATED):
         raise RuleViolation(_("评估尚未报送,不能决策。"))
-    if assessment is not None and assessment.status == AssessmentStatus.DECIDED:
-        assessment = None  # (a new decision on an earlier assessment: a change of mind)
-        if matter.needs_assessment:
-            raise RuleViolation(_("该事项已按本轮评估作出决策;改变决策须重新评估。"))
+    if (assessment is not None and assessment.status == AssessmentStatus.DECIDED
+            and matter.needs_assessment):
+        raise RuleViolation(_("该事项已按本轮评估作出决策;改变决策须重新评估。"))
+    # (a matter not required to be assessed may change its decision on the same assessment,
+    # which stays its basis: a high level still forbids plain 实施)
     if matter.needs_assessment and assessment is None:
         raise RuleViolation(_("该事项必须先完成社会稳定风险评估并报送,才能决策(应评尽评)。"))
+    if (assessment is not None and assessment.reported_at is not None
+            and data.decided_on < timezone.localdate(assessment.reported_at)):
+        raise ValidationError({"decided_on": _("决策日期不能早于评估报告报送日期(%(d)s)。") % {
+            "d": f"{timezone.localdate(assessment.reported_at):%Y-%m-%d}"}})
     high = assessment is not None and assessment.level == RiskLevel.HIGH
     if data.override:
         if data.kind != DecisionKind.IMPLEMENT or not high:

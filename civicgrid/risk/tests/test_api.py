@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from civicgrid.accounts.roles import Role
 from civicgrid.risk.models import Decision, Matter
+
+TODAY = timezone.localdate().isoformat()  # (a decision is not dated before its report)
 
 
 def client_for(user) -> Client:
@@ -39,7 +42,7 @@ def test_the_procedure_through_the_api(world, matter_number):
     staff = client_for(world.users[Role.SUPERVISOR])
     leader = client_for(world.users[Role.LEADER])
     refused = post(leader, f"/matters/{matter_number}/decision", {
-        "kind": "implement", "decided_on": "2026-06-01", "body": "会议", "minutes": "纪要"})
+        "kind": "implement", "decided_on": TODAY, "body": "会议", "minutes": "纪要"})
     assert refused.status_code == 409 and refused.json()["code"] == "rule_violation"
     a = post(staff, f"/matters/{matter_number}/assessments",
              {"plan": "问卷", "assessor_unit": world.unit_a.pk}).json()
@@ -55,11 +58,11 @@ def test_the_procedure_through_the_api(world, matter_number):
     assert [r["clause"] for r in rated["reasons"]] == ["high_item", "oppose_medium"]  # 5/50
     assert post(staff, f"/assessments/{a['id']}/report", {}).status_code == 200
     plain = post(leader, f"/matters/{matter_number}/decision", {
-        "kind": "implement", "decided_on": "2026-06-01", "body": "会议", "minutes": "纪要"})
+        "kind": "implement", "decided_on": TODAY, "body": "会议", "minutes": "纪要"})
     assert plain.status_code == 409
     assert not Decision.objects.exists()
     override = post(leader, f"/matters/{matter_number}/decision", {
-        "kind": "implement", "decided_on": "2026-06-01", "body": "会议", "minutes": "纪要",
+        "kind": "implement", "decided_on": TODAY, "body": "会议", "minutes": "纪要",
         "override": True, "override_reason": "民生工程急需", "mitigation_plan": "专班负责"})
     assert override.status_code == 201 and override.json()["assessment_round"] == 1
     done = post(staff, f"/matters/{matter_number}/implement", {})
@@ -91,3 +94,17 @@ def test_bad_input_changes_nothing(world):
 def test_the_rule_in_force(world):
     rule = client_for(world.users[Role.HANDLER]).get("/api/v1/risk/rule").json()
     assert (rule["version"], rule["high_item_score"], rule["medium_item_score"]) == (1, 15, 8)
+
+
+def test_a_retried_post_with_its_idempotency_key_adds_nothing_more(world, matter_number):
+    staff = client_for(world.users[Role.SUPERVISOR])
+    a = post(staff, f"/matters/{matter_number}/assessments",
+             {"plan": "问卷", "assessor_unit": world.unit_a.pk}).json()
+    body = {"dimension": "legality", "description": "程序瑕疵", "likelihood": 2, "impact": 2,
+            "residual_likelihood": 2, "residual_impact": 2}
+    answers = [staff.post(f"/api/v1/risk/assessments/{a['id']}/items", data=body,
+                          content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+               for _ in range(2)]
+    assert [r.status_code for r in answers] == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert Matter.objects.get(number=matter_number).assessments.get().items.count() == 1

@@ -73,6 +73,7 @@ def test_an_organiser_drafts_a_hearing_on_a_matter(organiser, world):
     response = organiser.post(url, {
         "title": "电梯听证会", "starts_at": (now + timedelta(days=20)).strftime(LOCAL),
         "place": "社区会议室", "draft_title": "实施方案", "agenda": "说明、陈述、辩论",
+        "seed_source": "报名截止次日福彩3D开奖号码",
         "registration_closes_at": (now + timedelta(days=10)).strftime(LOCAL),
         "comments_close_at": (now + timedelta(days=30)).strftime(LOCAL)})
     assert response.status_code == 400  # comments may not close after the hearing
@@ -81,6 +82,7 @@ def test_an_organiser_drafts_a_hearing_on_a_matter(organiser, world):
     response = organiser.post(url, {
         "title": "电梯听证会", "starts_at": (now + timedelta(days=20)).strftime(LOCAL),
         "place": "社区会议室", "draft_title": "实施方案", "agenda": "说明、陈述、辩论",
+        "seed_source": "报名截止次日福彩3D开奖号码",
         "registration_closes_at": (now + timedelta(days=10)).strftime(LOCAL),
         "comments_close_at": (now + timedelta(days=15)).strftime(LOCAL)})
     hearing = Hearing.objects.get(matter=matter)

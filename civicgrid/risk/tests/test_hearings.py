@@ -65,7 +65,8 @@ def hearing_input(**changes) -> HearingInput:
               "agenda": "一、方案说明\n二、陈述意见\n三、辩论",
               "draft_title": "桃坞社区加装电梯实施方案(征求意见稿)",
               "registration_closes_at": now + timedelta(days=10),
-              "comments_close_at": now + timedelta(days=15)}
+              "comments_close_at": now + timedelta(days=15),
+              "seed_source": "报名截止次日福彩3D开奖号码"}
     values.update(changes)
     return HearingInput(**values)
 
@@ -97,7 +98,8 @@ def outside_hearing(world, status=HearingStatus.NOTICED) -> Hearing:
     hearing = Hearing.objects.create(
         matter=matter, title="濠西社区听证会", starts_at=now + timedelta(days=20), place="濠西",
         agenda="议程", draft_title="濠西草案", registration_closes_at=now + timedelta(days=10),
-        comments_close_at=now + timedelta(days=15), status=status)
+        comments_close_at=now + timedelta(days=15), status=status,
+        seed_source="报名截止次日福彩3D开奖号码")
     hearing.passages.create(number=1, text="濠西草案第一段")
     hearing.quotas.create(group="resident", seats=2)
     return hearing
@@ -567,3 +569,18 @@ def test_the_published_masking_rule(written, published, count):
     from civicgrid.core.masking import mask_personal_data_counted
 
     assert mask_personal_data_counted(written) == (published, count)
+
+
+def test_the_seed_source_is_published_with_the_notice(world):
+    """The notice names where the seed will come from (a public draw after the close), so
+    no one chooses it knowing the list; without it the notice is refused."""
+    supervisor = staff(world)
+    hearing = services.hearing_create(matter=make_matter(world), actor=supervisor,
+                                      data=hearing_input(seed_source=""))
+    services.hearing_set_passages(hearing=hearing, actor=supervisor,
+                                  passages=[services.PassageInput(heading="", text="第一段")])
+    services.hearing_set_quotas(hearing=hearing, actor=supervisor, seats={"resident": 2})
+    with pytest.raises(RuleViolation, match="抽签种子的来源"):
+        services.hearing_notice(hearing=hearing, actor=supervisor)
+    hearing.refresh_from_db()
+    assert hearing.status == HearingStatus.DRAFT

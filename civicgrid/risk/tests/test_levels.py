@@ -37,6 +37,8 @@ TABLE = [
     ([4], 100, 29, 0, "medium", ["oppose_medium"]),
     ([4], 100, 30, 0, "high", ["oppose_high"]),
     ([4], 3, 1, 0, "high", ["oppose_high"]),  # 33.3 %: a small sample counts as it is
+    ([4], 10000, 2999, 0, "medium", ["oppose_medium"]),  # 29.99 %: below 30, not rounded up
+    ([4], 10000, 999, 0, "low", ["none"]),  # 9.99 %
     ([4], 0, 0, 499, "low", ["none"]),
     ([4], 0, 0, 500, "medium", ["people"]),
     ([25, 8], 200, 80, 1000, "high", ["high_item", "oppose_high", "medium_item", "people"]),

@@ -7,6 +7,7 @@ screenshots in the screenshot directory (risk-*.png)."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from civicgrid.accounts.roles import Role
 from civicgrid.core.tests.test_browser import open_page, shot, sign_in
@@ -29,7 +30,7 @@ def test_a_matter_assessed_and_postponed(transactional_db, live_server, world, b
     base = live_server.url
     with open_page(browser, **DESKTOP) as (_ctx, page, watch):
         sign_in(page, watch, base, world.users[Role.SUPERVISOR].username)
-        page.get_by_test_id("nav-risk").click()
+        page.get_by_test_id("home-risk").click()  # (the header's entry is for 1400 px on)
         page.get_by_test_id("matter-new").click()
         page.fill("#id_title", "城东地块集体土地征收")
         page.select_option("#id_kind", label="征地拆迁与房屋征收(必须评估)")
@@ -87,7 +88,7 @@ def test_a_matter_assessed_and_postponed(transactional_db, live_server, world, b
         page.get_by_test_id("decide").click()
         assert page.get_by_test_id("high-warning").is_visible()
         page.locator("input[name=kind][value=implement]").check()
-        page.fill("#id_decided_on", "2026-06-05")
+        page.fill("#id_decided_on", timezone.localdate().isoformat())
         page.fill("#id_minutes", "区政府第12次常务会议研究。")
         page.get_by_test_id("decision-save").click()
         page.wait_for_selector(".invalid-feedback")

@@ -43,6 +43,7 @@ from civicgrid.risk.services.matters import (
     matter_exemption_request,
     matter_implement,
     matter_register,
+    matter_update,
     matter_withdraw,
 )
 from civicgrid.workcalendar.calendar import SHANGHAI
@@ -190,7 +191,7 @@ def test_a_high_level_postponed_or_rejected_cannot_be_implemented(world, staff, 
 
 def test_override_only_where_it_means_something(world, staff, leader):
     matter = register(world, staff)
-    assessment_report(assessment=assess(matter, staff), actor=staff)
+    assessment_report(assessment=assess(matter, staff), actor=staff, now=NOW)
     with pytest.raises(RuleViolation):
         decide(matter, leader, override=True, override_reason="r", mitigation_plan="p")
     assert not Decision.objects.exists()
@@ -198,7 +199,7 @@ def test_override_only_where_it_means_something(world, staff, leader):
 
 def test_only_leaders_decide(world, staff):
     matter = register(world, staff)
-    assessment_report(assessment=assess(matter, staff), actor=staff)
+    assessment_report(assessment=assess(matter, staff), actor=staff, now=NOW)
     with pytest.raises(PermissionDenied):
         decide(matter, staff)
     with pytest.raises(PermissionDenied):  # a leader of the other street does not see it
@@ -290,7 +291,7 @@ def test_an_edit_after_rating_takes_the_rating_back(world, staff):
 def test_a_reported_assessment_is_fixed(world, staff):
     matter = register(world, staff)
     a = assess(matter, staff)
-    assessment_report(assessment=a, actor=staff)
+    assessment_report(assessment=a, actor=staff, now=NOW)
     with pytest.raises(RuleViolation, match="已报送"):
         item_add(assessment=a, actor=staff, data=ItemInput(
             dimension="legality", description="d", likelihood=1, impact=1,
@@ -316,7 +317,7 @@ def test_a_lower_residual_score_needs_its_mitigation(world, staff):
 def test_reassessment_supersedes_and_a_new_decision_replaces_the_old(world, staff, leader):
     matter = register(world, staff)
     first = assess(matter, staff)
-    assessment_report(assessment=first, actor=staff)
+    assessment_report(assessment=first, actor=staff, now=NOW)
     decide(matter, leader)
     matter_implement(matter=matter, actor=staff, now=NOW)
     with pytest.raises(RuleViolation, match="重新评估"):
@@ -329,7 +330,7 @@ def test_reassessment_supersedes_and_a_new_decision_replaces_the_old(world, staf
     matter.refresh_from_db()
     assert (first.status, second.round) == (AssessmentStatus.SUPERSEDED, 2)
     assert (matter.status, matter.reassessment_suggested_at) == (MatterStatus.ASSESSING, None)
-    assessment_report(assessment=second, actor=staff)
+    assessment_report(assessment=second, actor=staff, now=NOW)
     decide(matter, leader, kind=DecisionKind.POSTPONE)
     assert list(matter.decisions.order_by("id").values_list("kind", "superseded")) == [
         ("implement", True), ("postpone", False)]
@@ -367,3 +368,76 @@ def test_publishing_a_rule_makes_a_new_version_used_from_then_on(world, staff):
     before.refresh_from_db()
     assert (before.level, before.level_rule.version) == ("low", 1)
     assert (after.level, after.level_rule.version) == ("medium", 2)
+
+
+def test_writes_need_the_owning_area_within_the_jurisdiction(world, staff, leader):
+    """A district matter is read by street A's staff (it is above them) but decided,
+    assessed and withdrawn only by the district's."""
+    matter = Matter.objects.create(
+        number="ZD-county", title="全区公交票价调整", summary="s", deciding_body="区政府",
+        kind=MatterKind.objects.get(code="price"), area=world.county,
+        area_code=world.county.code, responsible_unit=world.unit_county,
+        assessment_required=False, registered_at=NOW)
+    assert Matter.objects.restrict(staff, "view").filter(pk=matter.pk).exists()
+    with pytest.raises(PermissionDenied):
+        decide(matter, leader)
+    with pytest.raises(PermissionDenied):
+        matter_withdraw(matter=matter, reason="r", actor=staff)
+    with pytest.raises(PermissionDenied):
+        assessment_start(matter=matter, actor=staff, data=AssessmentInput(
+            plan="p", assessor_unit=world.unit_a))
+    matter.refresh_from_db()
+    assert (matter.status, Decision.objects.count(), Assessment.objects.count()) == (
+        MatterStatus.REGISTERED, 0, 0)
+
+
+def test_a_high_level_binds_a_matter_not_required_to_be_assessed(world, staff, leader):
+    matter = register(world, staff, kind="other")  # assessed of the organisers' own accord
+    assessment_report(assessment=assess(matter, staff, scores=[(4, 4)]), actor=staff, now=NOW)
+    decide(matter, leader, kind=DecisionKind.POSTPONE)
+    with pytest.raises(RuleViolation, match="只能暂缓实施或不实施"):
+        decide(matter, leader)  # changing its mind to plain 实施
+    assert list(matter.decisions.values_list("kind", flat=True)) == ["postpone"]
+    decision = decide(matter, leader, override=True, override_reason="急需",
+                      mitigation_plan="专班")
+    assert decision.assessment is not None and decision.assessment.level == "high"
+
+
+def test_a_change_of_kind_does_not_drop_the_requirement(world, staff):
+    matter = register(world, staff)
+    data = MatterInput(title=matter.title, summary=matter.summary, deciding_body="b",
+                       kind=MatterKind.objects.get(code="other"), area=world.community_a,
+                       responsible_unit=world.unit_a)
+    with pytest.raises(RuleViolation, match="免予评估"):
+        matter_update(matter=matter, data=data, actor=staff)
+    matter.refresh_from_db()
+    assert (matter.kind.code, matter.assessment_required) == ("land_acquisition", True)
+
+
+def test_the_people_count_is_a_finding(world, staff):
+    matter = register(world, staff, people_count=100)
+    a = assess(matter, staff)
+    assert a.level == "low"
+    data = MatterInput(title=matter.title, summary=matter.summary, deciding_body="b",
+                       kind=matter.kind, area=world.community_a,
+                       responsible_unit=world.unit_a, people_count=5000)
+    matter_update(matter=matter, data=data, actor=staff)
+    a.refresh_from_db()
+    assert (a.status, a.level) == (AssessmentStatus.OPEN, "")  # rated again: medium now
+    assert assessment_rate(assessment=a, conclusion="c", actor=staff).level == "medium"
+    assessment_report(assessment=a, actor=staff, now=NOW)
+    with pytest.raises(RuleViolation, match="已报送"):
+        matter_update(matter=matter, actor=staff, data=MatterInput(
+            title=matter.title, summary=matter.summary, deciding_body="b", kind=matter.kind,
+            area=world.community_a, responsible_unit=world.unit_a, people_count=50))
+    matter.refresh_from_db()
+    assert matter.people_count == 5000
+
+
+def test_the_decision_is_not_dated_before_the_report(world, staff, leader):
+    matter = register(world, staff)
+    assessment_report(assessment=assess(matter, staff), actor=staff, now=NOW)
+    with pytest.raises(ValidationError, match="不能早于评估报告报送日期"):
+        matter_decide(matter=matter, actor=leader, now=NOW, today=TODAY, data=DecisionInput(
+            kind=DecisionKind.POSTPONE, decided_on=date(2026, 6, 9), body="会议", minutes="纪要"))
+    assert not Decision.objects.exists()

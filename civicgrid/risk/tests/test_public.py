@@ -90,6 +90,7 @@ def test_the_notice_the_draft_and_the_forms(public, world):
     assert "加装费用由业主按楼层系数分摊" in html
     assert html.count('data-testid="comment-form"') == 3
     assert 'data-testid="register-form"' in html
+    assert "报名截止次日福彩3D开奖号码" in html  # where the seed will come from, in advance
     quota = re.search(r'data-testid="quota-table">(.*?)</table>', html, re.S).group(1)
     assert re.findall(r"<td>(.*?)</td><td>(\d+)</td><td>(\d+)</td>", quota) == [
         ("居民代表", "3", "0"), ("利害关系人", "2", "0"), ("专家学者", "1", "0")]

@@ -80,14 +80,16 @@ def test_the_procedure_through_the_pages(world):
     staff.post(reverse("risk:report", args=[assessment.pk]))
     # the leader's plain 实施 is refused on the form, what was typed stays
     response = leader.post(reverse("risk:decide", args=[matter.pk]), {
-        "kind": "implement", "decided_on": "2026-06-05", "body": "区政府常务会议",
+        "kind": "implement", "decided_on": timezone.localdate().isoformat(),
+        "body": "区政府常务会议",
         "minutes": "第12次常务会议纪要"})
     assert response.status_code == 200
     assert "高风险事项只能暂缓实施或不实施" in response.content.decode()
     assert "第12次常务会议纪要" in response.content.decode()
     assert not Decision.objects.exists()
     response = leader.post(reverse("risk:decide", args=[matter.pk]), {
-        "kind": "postpone", "decided_on": "2026-06-05", "body": "区政府常务会议",
+        "kind": "postpone", "decided_on": timezone.localdate().isoformat(),
+        "body": "区政府常务会议",
         "minutes": "第12次常务会议纪要"})
     assert response.status_code == 302
     response = staff.post(reverse("risk:implement", args=[matter.pk]), follow=True)
@@ -97,10 +99,16 @@ def test_the_procedure_through_the_pages(world):
 
 
 def test_what_each_role_sees_on_a_matter(world):
-    matter = make_matter(world)
+    matter = sample_matter(world, world.community_a, world.unit_a)  # rated low, decided
     url = f"/risk/{matter.pk}/"
     grid = client_for(world.users[Role.GRID_WORKER]).get(url).content.decode()
-    assert "城东地块征收" in grid and 'id="assessment"' not in grid
+    assert matter.title in grid and 'id="assessment"' not in grid
+    assert "data-level=" not in grid and "同意实施" not in grid
+    listed = client_for(world.users[Role.GRID_WORKER]).get("/risk/").content.decode()
+    assert matter.title in listed and "data-level=" not in listed and "决策:" not in listed
+    assert 'data-level="low"' in client_for(world.users[Role.LEADER]).get(url).content.decode()
+    matter = make_matter(world)
+    url = f"/risk/{matter.pk}/"
     assert 'data-testid="assessment-start"' not in grid
     staff = client_for(world.users[Role.SUPERVISOR]).get(url).content.decode()
     assert 'data-testid="assessment-start"' in staff

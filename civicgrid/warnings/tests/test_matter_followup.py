@@ -18,7 +18,7 @@ from civicgrid.cases.models import Case, Status
 from civicgrid.cases.tests.conftest import new_case
 from civicgrid.notices.models import Notice
 from civicgrid.risk import figures
-from civicgrid.risk.models import Matter, MatterStatus
+from civicgrid.risk.models import Assessment, Matter, MatterStatus
 from civicgrid.risk.tests.followup_rows import matter
 from civicgrid.testing import build_office, shared
 from civicgrid.warnings import selectors
@@ -180,3 +180,27 @@ def test_the_followup_partial_links_each_count_to_the_same_cases(office, rule):
         page = client.get(url).content.decode()
         total = re.search(r'data-testid="drill-total">(\d+)<', page)
         assert total and int(total.group(1)) == expected[name], (name, url)
+
+
+def test_a_reassessment_that_weighed_the_disputes_is_not_suggested_again_for_them(office, rule):
+    """Three disputes, a suggestion; the re-assessment starts and is decided within the
+    window: the next evaluation does not suggest again for the same three disputes — only
+    three new ones since the assessment began do."""
+    w = office.world
+    row = matter(w.community_a, w.unit_a, registered_at=timezone.now() - timedelta(days=90))
+    old = _disputes(office, row, 3)
+    ten_days_ago = timezone.now() - timedelta(days=10)
+    Case.objects.filter(pk__in=[c.pk for c in old]).update(registered_at=ten_days_ago)
+    assert area_status_evaluate(now=timezone.now()).reassessments == [row.number]
+    # the re-assessment begins five days ago (the services clear the suggestion) and is
+    # decided: the matter is back to 已决策
+    Assessment.objects.create(matter=row, round=1, plan="p", assessor_unit=w.unit_a,
+                              status="decided", level="low", started_at=ten_days_ago
+                              + timedelta(days=5))
+    Matter.objects.filter(pk=row.pk).update(status=MatterStatus.DECIDED,
+                                            reassessment_suggested_at=None)
+    now = timezone.now()
+    assert area_status_evaluate(now=now).reassessments == []
+    assert _status(w.community_a, now).status == "yellow"  # the area's warning stands
+    _disputes(office, row, 3)  # new since the assessment began
+    assert area_status_evaluate(now=timezone.now()).reassessments == [row.number]
