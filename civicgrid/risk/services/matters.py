@@ -11,6 +11,7 @@ implemented only on a standing decision to implement.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -150,7 +151,9 @@ def matter_register(*, data: MatterInput, actor: User, now: datetime | None = No
     data = _clean_matter(data, actor)
     moment = now or timezone.now()
     matter = Matter.objects.create(
-        number=f"new-{moment.timestamp()}-{actor.pk}", title=data.title, summary=data.summary,
+        # (a unique placeholder within the column, replaced by the number once the id is
+        # known: ZD<year><id>)
+        number=f"~{uuid.uuid4().hex[:18]}", title=data.title, summary=data.summary,
         kind=data.kind, area=data.area, area_code=data.area.code,
         responsible_unit=data.responsible_unit, deciding_body=data.deciding_body,
         projects=data.projects, people_band=data.people_band,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from civicgrid.accounts.roles import Role
 from civicgrid.risk.models import Comment, Hearing, HearingStatus
 from civicgrid.risk.services import hearings as services
+from civicgrid.risk.services.hearings import RegistrationInput
 from civicgrid.risk.tests.test_hearings import (
     SEED,
     hearing_day,
@@ -131,6 +132,12 @@ def test_the_page_shows_registrations_masked(organiser, world):
     html = organiser.get(reverse("risk:hearing", args=[hearing.pk])).content.decode()
     assert "欧阳**" in html and "欧阳娜娜" not in html
     assert "139****0007" in html and "13912340007" not in html
+    # what the registrant said they would speak about, for the organiser planning the day
+    services.registration_submit(hearing=hearing, actor=None, data=RegistrationInput(
+        group="resident", name="李四", phone="13912340008", position="oppose",
+        affiliation="桃坞新村3幢", statement="一层住户不应分摊费用"))
+    html = organiser.get(reverse("risk:hearing", args=[hearing.pk])).content.decode()
+    assert "桃坞新村3幢 · 一层住户不应分摊费用" in html
 
 
 def test_revealing_a_phone_needs_a_reason_and_is_audited(organiser, world):

@@ -5,7 +5,7 @@ re-assessment suggestion, once. Expectations stated by hand."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 
 import pytest
@@ -204,3 +204,21 @@ def test_a_reassessment_that_weighed_the_disputes_is_not_suggested_again_for_the
     assert _status(w.community_a, now).status == "yellow"  # the area's warning stands
     _disputes(office, row, 3)  # new since the assessment began
     assert area_status_evaluate(now=timezone.now()).reassessments == [row.number]
+
+
+def test_the_window_is_today_and_the_29_days_before_in_shanghai(office, rule):
+    """Evaluated at 2026-06-30 10:00 (Shanghai): a dispute registered at 00:00 on 06-01 is
+    counted, one at 23:59 on 05-31 is not (expectations by hand, not from the code)."""
+    w = office.world
+    row = matter(w.community_a, w.unit_a, registered_at=timezone.now() - timedelta(days=120))
+    inside, outside, latest = _disputes(office, row, 3)
+    shanghai = timezone.get_fixed_timezone(8 * 60)
+    now = datetime(2026, 6, 30, 10, 0, tzinfo=shanghai)
+    Case.objects.filter(pk=inside.pk).update(registered_at=datetime(2026, 6, 1, 0, 0,
+                                                                    tzinfo=shanghai))
+    Case.objects.filter(pk=outside.pk).update(registered_at=datetime(2026, 5, 31, 23, 59,
+                                                                     tzinfo=shanghai))
+    Case.objects.filter(pk=latest.pk).update(registered_at=datetime(2026, 6, 30, 9, 59,
+                                                                    tzinfo=shanghai))
+    assert [(m.number, m.count) for m in selectors.matter_disputes(now=now)] == [
+        (row.number, 2)]
