@@ -470,6 +470,7 @@ def generate_chunk(world: World, timeline: Timeline, chunk_no: int, select: np.n
         "lat": lat.astype(str).tolist(),
         "happened_at": _ts(happened),
         "people_band": _texts(band[sel]),
+        "matter_id": [NULL] * len(sel),  # (no major matter: the city has none loaded)
         "is_major": _bools(is_major[sel]),
         "is_group": _bools(is_group[sel]),
         "is_repeat": _bools(is_repeat[sel]),
