@@ -115,7 +115,8 @@ class MatterFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", _("全部状态")),
                                                         *MatterStatus.choices])
     kind = forms.ModelChoiceField(required=False, queryset=MatterKind.objects.all(),
-                                  empty_label=_("全部类别"))
+                                  empty_label=_("全部类别"), widget=forms.Select(attrs={
+                                      "class": "form-select", "aria-label": _("类别")}))
     attention = forms.BooleanField(required=False)
 
 

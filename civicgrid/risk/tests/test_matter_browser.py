@@ -31,6 +31,7 @@ def test_a_matter_assessed_and_postponed(transactional_db, live_server, world, b
     with open_page(browser, **DESKTOP) as (_ctx, page, watch):
         sign_in(page, watch, base, world.users[Role.SUPERVISOR].username)
         page.get_by_test_id("home-risk").click()  # (the header's entry is for 1400 px on)
+        shot(page, screenshot_dir, "risk-list-empty-desktop.png")
         page.get_by_test_id("matter-new").click()
         page.fill("#id_title", "城东地块集体土地征收")
         page.select_option("#id_kind", label="征地拆迁与房屋征收(必须评估)")
@@ -78,10 +79,21 @@ def test_a_matter_assessed_and_postponed(transactional_db, live_server, world, b
         assert page.get_by_test_id("assessment-status").inner_text() == "已报送"
         _no_sideways_scroll(page, "matter")
         shot(page, screenshot_dir, "risk-matter-reported-desktop.png")
+        page.goto(f"{base}/risk/")
+        page.wait_for_selector("[data-testid=matter-row]")
+        shot(page, screenshot_dir, "risk-list-desktop.png")
+        page.goto(f"{base}/risk/rules/")
+        page.wait_for_selector("[data-testid=rule-row]")
+        shot(page, screenshot_dir, "risk-rules-desktop.png")
+        page.goto(f"{base}/risk/assessments/{matter.assessments.get().pk}/edit/")
+        shot(page, screenshot_dir, "risk-assessment-edit-desktop.png")
         watch.assert_clean("supervisor assesses")
 
     with open_page(browser, **PHONE) as (_ctx, page, watch):
         sign_in(page, watch, base, world.users[Role.LEADER].username)
+        page.goto(f"{base}/risk/")
+        _no_sideways_scroll(page, "list on a phone")
+        shot(page, screenshot_dir, "risk-list-phone.png")
         page.goto(f"{base}/risk/{matter.pk}/")
         _no_sideways_scroll(page, "matter on a phone")
         shot(page, screenshot_dir, "risk-matter-leader-phone.png")
