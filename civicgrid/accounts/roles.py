@@ -113,6 +113,15 @@ RISK_DECIDE = frozenset({"risk.decision.add", "risk.matter.approve"})
 RISK_ADMIN = frozenset({"risk.matterkind.view", "risk.matterkind.add", "risk.matterkind.change",
                         "risk.levelrule.view", "risk.levelrule.add"})
 
+# The public safety-perception survey (civicgrid/surveys, docs/surveys.md): the social
+# governance centre (supervisors) designs a round, draws and assigns its sample and closes
+# it; grid workers and supervisors interview (their own call sheet); leaders and the
+# auditor read the results, which are aggregates only.
+SURVEY_READ = frozenset({"surveys.round.view"})
+SURVEY_ORGANISE = frozenset({"surveys.round.add", "surveys.round.change",
+                             "surveys.sampleunit.view", "surveys.sampleunit.assign"})
+SURVEY_INTERVIEW = frozenset({"surveys.sampleunit.view", "surveys.sampleunit.change"})
+
 ADMINISTER = frozenset(
     f"{model}.{action}"
     for model in (
@@ -142,7 +151,7 @@ ADMINISTER = frozenset(
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: (VIEW_DIRECTORY | GRID_WORK | WARNINGS_READ | CHECK_REPORT
-                       | REGISTRY_READ | REGISTRY_WORK | RISK_MATTERS),
+                       | REGISTRY_READ | REGISTRY_WORK | RISK_MATTERS | SURVEY_INTERVIEW),
     Role.HANDLER: (VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ
                    | RISK_MATTERS),
     Role.UNIT_LEADER: (VIEW_DIRECTORY | HANDLING | WARNINGS_READ | CHECK_REPORT | REGISTRY_READ
@@ -150,15 +159,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPERVISOR: (VIEW_DIRECTORY | DISPATCHING | WARNINGS_READ | CHECK_REPORT | CHECK_REMIND
                       | DASHBOARD | REPORTS_READ | REGISTRY_READ | REGISTRY_WORK
                       | REGISTRY_REVIEW | IMPORTS | EXPORTS | RISK_MATTERS | RISK_READ
-                      | RISK_WORK),
+                      | RISK_WORK | SURVEY_READ | SURVEY_ORGANISE | SURVEY_INTERVIEW),
     Role.LEADER: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | RELEASE_PUBLISH
-                  | REGISTRY_FIGURES | RISK_MATTERS | RISK_READ | RISK_DECIDE),
+                  | REGISTRY_FIGURES | RISK_MATTERS | RISK_READ | RISK_DECIDE | SURVEY_READ),
     Role.ADMINISTRATOR: ADMINISTER | IMPORTS | RISK_ADMIN,
     # Separation of duties (三员分立): the auditor reads everything and the audit log,
     # changes nothing; the administrator changes things and cannot read the audit log.
     Role.AUDITOR: (VIEW_DIRECTORY | WARNINGS_READ | DASHBOARD | REPORTS_READ | REGISTRY_READ
-                   | RISK_MATTERS | RISK_READ
-                   | {"registry.changerequest.view", "audit.auditentry.view"}),
+                   | RISK_MATTERS | RISK_READ | SURVEY_READ
+                   | {"registry.changerequest.view", "audit.auditentry.view",
+                      "surveys.sampleunit.view"}),
 }
 
 # Roles whose scope is the whole deployment rather than their jurisdiction subtrees.

@@ -179,6 +179,20 @@ class AuditEventType(StrEnum):
     HEARING_MINUTES_SIGNED = "hearing.minutes_signed"
     HEARING_PUBLISHED = "hearing.published"
     HEARING_PARTICULAR_REVEALED = "hearing.particular_revealed"
+    # the public safety-perception survey (civicgrid/surveys)
+    SURVEY_ROUND_CREATED = "survey.round_created"
+    SURVEY_ROUND_CHANGED = "survey.round_changed"
+    SURVEY_FRAME_FROZEN = "survey.frame_frozen"
+    SURVEY_SAMPLE_DRAWN = "survey.sample_drawn"
+    SURVEY_UNITS_ASSIGNED = "survey.units_assigned"
+    SURVEY_FIELDWORK_OPENED = "survey.fieldwork_opened"
+    SURVEY_CALL_RECORDED = "survey.call_recorded"
+    SURVEY_INTERVIEW_RECORDED = "survey.interview_recorded"
+    SURVEY_RESERVE_RELEASED = "survey.reserve_released"
+    SURVEY_CONTACT_REVEALED = "survey.contact_revealed"
+    SURVEY_WEB_LINKS_ISSUED = "survey.web_links_issued"
+    SURVEY_ROUND_CLOSED = "survey.round_closed"
+    SURVEY_ROUND_CANCELLED = "survey.round_cancelled"
     # the demo district
     DEMO_SEEDED = "demo.seeded"
 
@@ -336,6 +350,19 @@ LABELS: dict[AuditEventType, Promise] = {
     AuditEventType.HEARING_MINUTES_SIGNED: _("听证笔录签字"),
     AuditEventType.HEARING_PUBLISHED: _("公布听证笔录与意见处理"),
     AuditEventType.HEARING_PARTICULAR_REVEALED: _("查看听证报名人联系电话"),
+    AuditEventType.SURVEY_ROUND_CREATED: _("创建安全感调查"),
+    AuditEventType.SURVEY_ROUND_CHANGED: _("修改安全感调查方案"),
+    AuditEventType.SURVEY_FRAME_FROZEN: _("冻结抽样框"),
+    AuditEventType.SURVEY_SAMPLE_DRAWN: _("抽取调查样本"),
+    AuditEventType.SURVEY_UNITS_ASSIGNED: _("分派调查样本"),
+    AuditEventType.SURVEY_FIELDWORK_OPENED: _("开始调查实施"),
+    AuditEventType.SURVEY_CALL_RECORDED: _("记录拨打/走访结果"),
+    AuditEventType.SURVEY_INTERVIEW_RECORDED: _("录入调查问卷"),
+    AuditEventType.SURVEY_RESERVE_RELEASED: _("启用备用样本"),
+    AuditEventType.SURVEY_CONTACT_REVEALED: _("查看调查样本联系方式"),
+    AuditEventType.SURVEY_WEB_LINKS_ISSUED: _("生成网络填答链接"),
+    AuditEventType.SURVEY_ROUND_CLOSED: _("结束安全感调查"),
+    AuditEventType.SURVEY_ROUND_CANCELLED: _("撤销安全感调查"),
     AuditEventType.DEMO_SEEDED: _("生成演示数据"),
 }
 

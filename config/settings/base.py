@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "civicgrid.units",
     "civicgrid.notices",
     "civicgrid.risk",
+    "civicgrid.surveys",
     "civicgrid.cases",
     "civicgrid.webhooks",
     "civicgrid.workcalendar",
