@@ -4,8 +4,13 @@ parse and validate what people type; the rules are the services'."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.widgets import QuickSelect
@@ -88,3 +93,22 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         field = name if name in form.fields else None
         for message in messages:
             form.add_error(field, message)
+
+
+def saved_with(request: HttpRequest, form: Any, call: Callable[[Any], object], done: str
+               ) -> bool:
+    """Run a service with a valid form's input on a page of its own: True when it was
+    saved (its message queued), False when the form or the service refused (the errors on
+    the form, which the page shows again with what was typed). A refusal for scope answers
+    like a missing record."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        call(form)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    flash.success(request, done)
+    return True

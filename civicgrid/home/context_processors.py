@@ -36,6 +36,10 @@ def navigation(request):
             "risk": ("decide" if has_permission(user, "risk.decision.add") else
                      "read" if has_permission(user, "risk.assessment.view") else
                      "rules" if has_permission(user, "risk.levelrule.view") else ""),
+            # the safety survey's rounds: organisers, leaders, the auditor (their headers
+            # are full at laptop widths: base.html shows the entry in the phone menu and
+            # from 1400 px on, the workspace has a button)
+            "surveys": has_permission(user, "surveys.round.view"),
             "units": has_permission(user, "units.unit.view"),
             "users": has_permission(user, "accounts.user.view"),
             "audit": has_permission(user, "audit.auditentry.view"),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.core.access import access, has_permission
-from civicgrid.core.forms import add_service_errors
+from civicgrid.core.forms import add_service_errors, saved_with
 from civicgrid.core.pagination import request_page
 from civicgrid.risk import selectors
 from civicgrid.risk.figures import matter_followup
@@ -74,24 +74,6 @@ def _assessment(request: HttpRequest, pk: int) -> Assessment:
 
 def _matter_url(matter: Matter, anchor: str = "") -> str:
     return reverse("risk:matter", args=[matter.pk]) + (f"#{anchor}" if anchor else "")
-
-
-def _saved(request: HttpRequest, form: Any, call: Callable[[Any], object], done: str
-           ) -> bool:
-    """Run a service with a valid form's input on a page of its own: True when it was
-    saved (its message queued), False when the form or the service refused (the errors on
-    the form, which the page shows again with what was typed)."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        call(form)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    messages.success(request, done)
-    return True
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -273,7 +255,7 @@ def _form_action(request: HttpRequest, matter: Matter, form: Any, form_name: str
                  call: Callable[[Any], object], done: str, anchor: str) -> HttpResponse:
     """Run a service with a form's input; an invalid form or a refusal shows the matter's
     page again with the form and its errors (nothing typed is lost)."""
-    if _saved(request, form, call, done):
+    if saved_with(request, form, call, done):
         return redirect(_matter_url(matter, anchor))
     return _detail(request, matter, **{form_name: form})
 
@@ -327,7 +309,7 @@ def assessment_new_view(request, pk: int):
     matter = _matter(request, pk, "change")
     form = AssessmentForm(request.POST or None, user=request.user, initial={
         "assessor_unit": matter.responsible_unit_id})
-    if _saved(request, form, lambda f: services.assessment_start(
+    if saved_with(request, form, lambda f: services.assessment_start(
             matter=matter, data=f.to_input(), actor=request.user), _("已启动风险评估。")):
         return redirect(_matter_url(matter, "assessment"))
     return render(request, "risk/assessment_form.html", {"form": form, "matter": matter,
@@ -342,7 +324,7 @@ def assessment_edit_view(request, pk: int):
         "procedure": assessment.procedure, "simplified_reason": assessment.simplified_reason,
         "assessor_kind": assessment.assessor_kind, "assessor_unit": assessment.assessor_unit_id,
         "assessor_name": assessment.assessor_name, "plan": assessment.plan})
-    if _saved(request, form, lambda f: services.assessment_update(
+    if saved_with(request, form, lambda f: services.assessment_update(
             assessment=assessment, data=f.to_input(), actor=request.user), _("已保存。")):
         return redirect(_matter_url(matter, "assessment"))
     return render(request, "risk/assessment_form.html", {"form": form, "matter": matter,
@@ -395,7 +377,7 @@ def item_edit_view(request, pk: int):
     item = _item(request, pk)
     matter = item.assessment.matter
     form = ItemForm(request.POST or None, initial=ItemForm.initial_for(item))
-    if _saved(request, form, lambda f: services.item_update(
+    if saved_with(request, form, lambda f: services.item_update(
             item=item, data=f.to_input(), actor=request.user), _("已保存。")):
         return redirect(_matter_url(matter, "items"))
     return render(request, "risk/item_form.html", {"form": form, "matter": matter,
@@ -436,7 +418,7 @@ def decide_view(request, pk: int):
     matter = _matter(request, pk, "view")
     current = services.current_assessment(matter)
     form = DecisionForm(request.POST or None, initial={"body": matter.deciding_body})
-    if _saved(request, form, lambda f: services.matter_decide(
+    if saved_with(request, form, lambda f: services.matter_decide(
             matter=matter, data=f.to_input(), actor=request.user), _("已记录决策。")):
         return redirect(_matter_url(matter, "decision"))
     return render(request, "risk/decide.html", {

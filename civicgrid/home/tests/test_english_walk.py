@@ -142,6 +142,15 @@ def people_entered_text() -> list[str]:
         texts.update((run.report or {}).get("columns", {}))
         texts.update((run.report or {}).get("unknown_columns", []))
         texts.update((run.report or {}).get("dropped_columns", []))
+    # The safety survey: the rounds' titles (written once by the service in the deployment's
+    # language, stored and editable like any name: "2026年上半年群众安全感调查") and the
+    # sampled households' addresses, as the imported list gives them.
+    from civicgrid.core.crypto import decrypt_text
+    from civicgrid.surveys.models import Contact, Round
+
+    texts.update(Round.objects.values_list("title", flat=True))
+    texts.update(decrypt_text(value) for value in Contact.objects.exclude(
+        address_encrypted="").values_list("address_encrypted", flat=True))
     return sorted((t for t in texts if t and CJK.search(t)), key=len, reverse=True)
 
 

@@ -35,6 +35,7 @@ from civicgrid.audit.services import audit_record
 from civicgrid.cases.models import Attachment, Case, Party
 from civicgrid.core.access import Access
 from civicgrid.core.scope import get_scope
+from civicgrid.surveys.tests.fieldwork_samples import own_unit, web_token
 from civicgrid.testing import SAMPLES, build_world, once_per_module
 from civicgrid.units.models import Unit
 
@@ -169,6 +170,14 @@ EXPECTED: dict[str, tuple[bool, bool, bool, bool, bool, bool, bool]] = {
     "stats.kpitarget.change":               (False, False, False, False, False, True, False),
     "stats.kpitarget.delete":               (False, False, False, False, False, True, False),
     "stats.kpitarget.view":                 (False, False, False, False, False, True, False),
+    # The safety survey (issue 19): the centre (supervisors) organises and interviews, grid
+    # workers interview their call sheet, leaders and the auditor read the results.
+    "surveys.round.add":                    (False, False, False, True, False, False, False),
+    "surveys.round.change":                 (False, False, False, True, False, False, False),
+    "surveys.round.view":                   (False, False, False, True, True, False, True),
+    "surveys.sampleunit.assign":            (False, False, False, True, False, False, False),
+    "surveys.sampleunit.change":            (True, False, False, True, False, False, False),
+    "surveys.sampleunit.view":              (True, False, False, True, False, False, True),
     "units.specialty.add":                  (False, False, False, False, False, True, False),
     "units.specialty.change":               (False, False, False, False, False, True, False),
     "units.specialty.delete":               (False, False, False, False, False, True, False),
@@ -494,7 +503,15 @@ RUNTIME_KWARGS = {
     # anyone's scope or none, so it is named by value, not as a scoped sample.
     **{(f"consult:{name}", "pk"): (lambda world: _public_hearing(world).pk)
        for name in ("hearing", "register", "comment", "list")},
+    # The survey's web link (/s/<token>/): the token exists only as a keyed hash.
+    ("survey_web:form", "token"): web_token,
 }
+
+# Pages whose "in scope" is personal: an interviewer's unit is theirs alone (a unit of
+# someone else's call sheet answers 404 even to the staff of its area), so each role is
+# tried on a unit of its own sheet (civicgrid/surveys/tests/fieldwork_samples.py).
+OWN_SAMPLES = dict.fromkeys(
+    ("survey_calls:unit", "survey_calls:reveal", "survey_calls:interview"), own_unit)
 
 
 def url_for(endpoint: Endpoint, obj, world=None) -> str:
@@ -616,7 +633,12 @@ def test_role_in_and_out_of_scope(endpoint, role, world):
     spec = endpoint.spec
     allowed = spec.public or expected_allowed(role, spec.permission)
     model = spec.model
-    samples = [("in", in_scope(model, user, world))] if model else [("none", None)]
+    if model is None:
+        samples = [("none", None)]
+    elif endpoint.name in OWN_SAMPLES:
+        samples = [("in", OWN_SAMPLES[endpoint.name](world, user))]
+    else:
+        samples = [("in", in_scope(model, user, world))]
     if model is not None:
         outside = out_of_scope(model, world)
         if outside is not None:
