@@ -22,6 +22,7 @@ from civicgrid.registry.people_api import router as registry_people_router
 from civicgrid.registry.review_api import router as registry_review_router
 from civicgrid.risk.api import router as risk_router
 from civicgrid.risk.hearing_api import router as hearings_router
+from civicgrid.surveys.api import router as surveys_router
 from civicgrid.units.api import router as units_router
 from civicgrid.warnings.api import router as checks_router
 
@@ -51,3 +52,4 @@ api.add_router("/checks", checks_router)
 api.add_router("/field", field_router)
 api.add_router("/risk", risk_router)
 api.add_router("/risk/hearings", hearings_router)
+api.add_router("/surveys", surveys_router)

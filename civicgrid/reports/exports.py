@@ -221,7 +221,30 @@ def release_notes(view: ReleaseView, *, suppression: bool = False) -> list[str]:
                          % {"n": SMALL})
     else:
         notes.append(_("本次发布早于风险评估模块上线,不含社会稳定风险评估数据。"))
+    if view.safety is not None:
+        notes.append(_("群众安全感指数 = 安全感调查中回答“很安全”“安全”“基本安全”的受访者"
+                       "(加权)所占比例,附95%置信区间;取截至本月底已结束的最近一次调查:本区域的调查,"
+                       "或上级区域调查中本区域的结果,均无时取上级调查的总体结果。没有调查时显示"
+                       "“暂无调查”。"))
+        if view.public:
+            notes.append(_("受访少于100人或区间半宽超过五个百分点的调查结果样本不足,不予公布"
+                           "(显示“样本不足,不予公布”)。"))
+        else:
+            notes.append(_("受访少于100人或区间半宽超过五个百分点的调查结果样本不足:本区域调查"
+                           "样本不足而同期上级调查中本区域的结果可以公布时取后者;否则内部版"
+                           "标注“样本不足,仅供参考”,不作达标判断,公开版不予公布。下级区域一栏只列"
+                           "各区域本身的调查结果,不列取自上级区域的结果。"))
     return notes
+
+
+def release_safety_rows(view: ReleaseView) -> list[list[Any]]:
+    """群众安全感指数 under the release table, as printed (texts), padded to its columns."""
+    if view.safety is None:
+        return []
+    width = len(release_columns(view))
+    line = view.safety
+    cells = [_("群众安全感指数"), line.text, line.target, line.source]
+    return [[*cells, *([""] * (width - len(cells)))]]
 
 
 def release_risk_rows(view: ReleaseView) -> list[list[Any]]:
@@ -247,6 +270,8 @@ def release_xlsx(view: ReleaseView, *, published: str = "") -> bytes:
                 cell.number_format = CHANGE_FORMAT
     for row in release_risk_rows(view):  # (texts: a rate is not a change)
         _append(sheet, row)
+    for row in release_safety_rows(view):
+        _append(sheet, row)
     sheet.append([])
     for note in release_notes(view):
         _append(sheet, [note])
@@ -254,11 +279,13 @@ def release_xlsx(view: ReleaseView, *, published: str = "") -> bytes:
     if view.children:
         children = book.create_sheet(_("下级区域"))
         risk = [_("应评尽评率")] if view.risk else []
+        safety = [_("群众安全感指数")] if view.safety is not None else []
         _header(children, [_("区域"), _("代码"),
-                           *(release_label(m) for m in RELEASE_MEASURES), *risk])
+                           *(release_label(m) for m in RELEASE_MEASURES), *risk, *safety])
         for child in view.children:
             _append(children, [child.name, child.code, *(c.value for c in child.cells),
-                               *([child.risk or "—"] if risk else [])])
+                               *([child.risk or "—"] if risk else []),
+                               *([child.safety or "—"] if safety else [])])
         _widths(children, [18, 12, *([10] * len(RELEASE_MEASURES))])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -335,13 +362,23 @@ def release_pdf(view: ReleaseView, *, published: str = "") -> bytes:
     rows = release_rows(view, text=True) + release_risk_rows(view)
     story.append(_pdf_table(header, rows, 80.0,
                             None if view.public else RELEASE_WIDTHS))
+    if view.safety is not None:
+        line = view.safety
+        story.append(Spacer(0, 4))
+        story.append(paragraph(_("群众安全感指数:%(text)s%(target)s") % {
+            "text": line.text, "target": f"({line.target})" if line.target else ""},
+            BODY_FLUSH))
+        if line.source:
+            story.append(paragraph(line.source, paragraph_style("note", 9.5, 14)))
     if view.children:
         risk = [_("应评尽评率")] if view.risk else []
+        safety = [_("安全感指数")] if view.safety is not None else []
         story.extend(pdf_heading(_("下级区域")))
         story.append(_pdf_table([_("区域"), *(release_label(m) for m in RELEASE_MEASURES),
-                                 *risk],
+                                 *risk, *safety],
                                 [[child.name, *(c.text for c in child.cells),
-                                  *([child.risk or "—"] if risk else [])]
+                                  *([child.risk or "—"] if risk else []),
+                                  *([child.safety or "—"] if safety else [])]
                                  for child in view.children], 100.0))
     story.extend(pdf_heading(_("说明")))
     story.extend(paragraph(note, paragraph_style("note", 9.5, 14)) for note in release_notes(view))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.reports import risk_views, views
+from civicgrid.reports import risk_views, survey_views, views
 from civicgrid.reports.selectors import REPORT_KINDS
 
 app_name = "reports"
@@ -13,6 +13,9 @@ urlpatterns = [
     path("public/release.pdf", views.public_release_pdf_view, name="public_release_pdf"),
     path("assessments/<int:pk>/report.pdf", risk_views.assessment_pdf_view,
          name="assessment_pdf"),
+    # The report of a closed safety survey round (civicgrid/reports/survey_report.py).
+    path("surveys/<int:pk>.pdf", survey_views.survey_pdf_view, name="survey_pdf"),
+    path("surveys/<int:pk>.xlsx", survey_views.survey_xlsx_view, name="survey_xlsx"),
     # One pattern per report kind, so that each is enumerated (and checked) on its own.
     *(path(f"<str:code>/{kind}/", views.report_view, {"kind": kind}, name=kind)
       for kind in REPORT_KINDS),

@@ -7,6 +7,12 @@
     回访满意率  = 回访满意数 (4–5 星) ÷ 回访数 × 100%
     村(社区)/镇(街道)/区县化解占比 = closed at that level ÷ 结案数 × 100%  (小事不出村)
     周排查上报率 / 及时率 = reports (zero reports included) / on time ÷ expected reporters
+    群众安全感指数 = the latest closed safety survey's weighted share answering 很安全 / 安全 /
+                     基本安全 (civicgrid/surveys/figures.py: the area's own round, or its
+                     result in a round above, or that round as a whole), with its 95%
+                     interval; target: the administrator's, else the round's own (90%).
+                     A suppressed estimate (n < 100 or a half-width above 5 points) is
+                     shown marked 样本不足,仅供参考: neither met nor unmet, never ranked
 
 Every term is a sum of measures with a sign, so each number also defines the case list
 behind it (civicgrid/stats/selectors.py drilldown_q).
@@ -20,9 +26,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.numbers import ratio
 from civicgrid.stats.models import Indicator
+
+if TYPE_CHECKING:
+    from civicgrid.surveys.figures import AreaIndex
 
 Terms = tuple[tuple[str, int], ...]  # ((measure, +1/-1), ...)
 
@@ -33,7 +45,9 @@ class IndicatorDef:
     numerator: Terms
     denominator: Terms
     factor: int = 100
-    source: str = "cases"  # "cases" (the rollup) or "checks" (weekly checks)
+    # "cases" (the rollup), "checks" (weekly checks) or "surveys" (the safety survey: no
+    # numerator or denominator, a weighted estimate with its interval; see SurveyKpiValue)
+    source: str = "cases"
 
     @property
     def label(self):
@@ -56,6 +70,7 @@ INDICATORS: dict[str, IndicatorDef] = {d.code: d for d in (
                  source="checks"),
     IndicatorDef(Indicator.CHECK_TIMELINESS, (("on_time", 1),), (("expected", 1),),
                  source="checks"),
+    IndicatorDef(Indicator.SAFETY_INDEX, (), (), source="surveys"),
 )}
 
 # Whether a rise of a figure is good news (written by hand, one row per figure shown with a
@@ -74,6 +89,7 @@ DIRECTION: dict[str, int] = {
     Indicator.CLOSED_AT_COUNTY: LOWER_IS_BETTER,  # 矛盾不上交
     Indicator.CHECK_COMPLETENESS: HIGHER_IS_BETTER,
     Indicator.CHECK_TIMELINESS: HIGHER_IS_BETTER,
+    Indicator.SAFETY_INDEX: HIGHER_IS_BETTER,
     # counts (measures of civicgrid/stats/measures.py)
     "registered": NEUTRAL,  # more reports may be more trust as much as more trouble
     "closed": HIGHER_IS_BETTER,
@@ -126,6 +142,62 @@ class KpiValue:
         if self.value is None or self.target is None:
             return None
         return self.value - self.target
+
+
+@dataclass(frozen=True)
+class SurveyKpiValue(KpiValue):
+    """群众安全感指数: an estimate, not a ratio of counts (numerator and denominator are 0).
+    `survey` is the civicgrid.surveys.figures.AreaIndex it comes from (None: no round yet),
+    `target_source` "kpi" (the administrator's target) or "round" (the round's own)."""
+
+    survey: AreaIndex | None = None
+    target_source: str = ""
+
+    @property
+    def suppressed(self) -> bool:
+        """The estimate is too weak to publish (样本不足): shown for reference only, never
+        judged against the target nor ranked, withheld from the public release."""
+        return self.survey is not None and self.survey.suppressed
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.suppressed else super().met
+
+    @property
+    def gap(self) -> Decimal | None:
+        return None if self.suppressed else super().gap
+
+    @property
+    def ci_low(self) -> Decimal | None:
+        return self.survey.ci_low_percent if self.survey is not None else None
+
+    @property
+    def ci_high(self) -> Decimal | None:
+        return self.survey.ci_high_percent if self.survey is not None else None
+
+    @property
+    def basis_text(self) -> str:
+        """Whose figure it is, in words (the page shows it beside the value)."""
+        survey = self.survey
+        if survey is None:
+            return str(_("暂无调查"))
+        if survey.basis == "own":
+            return str(_("本区域调查"))
+        if survey.basis == "domain":
+            return str(_("%(round)s中%(area)s的结果") % {"round": survey.round.title,
+                                                    "area": survey.area_name})
+        return str(_("%(round)s总体结果(本区域无单独结果)") % {"round": survey.round.title})
+
+
+def survey_kpi(definition: IndicatorDef, survey: AreaIndex | None,
+               target: Decimal | None = None) -> SurveyKpiValue:
+    """The safety index of an area (`survey`: an AreaIndex or None) against `target` (the
+    administrator's, in %), else the round's own target."""
+    source = "kpi" if target is not None else ""
+    if target is None and survey is not None:
+        target, source = survey.target_percent, "round"
+    return SurveyKpiValue(definition, 0, 0, survey.percent if survey is not None else None,
+                          target, survey=survey, target_source=source)
 
 
 def kpi_value(definition: IndicatorDef, totals: dict[str, int],

@@ -59,6 +59,7 @@ class Indicator(models.TextChoices):
     CLOSED_AT_COUNTY = "closed_at_county", _("区县化解占比")
     CHECK_COMPLETENESS = "check_completeness", _("周排查上报率")
     CHECK_TIMELINESS = "check_timeliness", _("周排查及时率")
+    SAFETY_INDEX = "safety_index", _("群众安全感指数")
 
 
 class KpiTarget(models.Model):

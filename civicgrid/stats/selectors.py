@@ -33,8 +33,10 @@ from civicgrid.stats.indicators import (
     LOWER_IS_BETTER,
     IndicatorDef,
     KpiValue,
+    SurveyKpiValue,
     Terms,
     kpi_value,
+    survey_kpi,
 )
 from civicgrid.stats.measures import BY_NAME, Measure
 from civicgrid.stats.models import Indicator
@@ -46,6 +48,7 @@ from civicgrid.stats.totals import (
     totals_by_month,
     window_totals,
 )
+from civicgrid.surveys.figures import area_indexes
 from civicgrid.warnings.selectors import (
     area_status_features,
     check_totals,
@@ -58,6 +61,13 @@ def _check_totals(actor: User | None, area: Area, period: Period) -> dict[str, i
     return check_totals(actor=actor, area=area, start=period.start, end=period.end)
 
 
+def survey_cutoff(period: Period) -> datetime:
+    """The safety index of a period is the latest survey closed by its end: a past month
+    keeps the figure it had (and so does its monthly release), a running one shows the
+    latest."""
+    return period.bounds[1]
+
+
 def kpis(*, actor: User | None, area: Area, period: Period,
          totals: dict[str, int] | None = None) -> list[KpiValue]:
     """Every indicator for the area and period, against its target. `totals`: the area's
@@ -66,8 +76,15 @@ def kpis(*, actor: User | None, area: Area, period: Period,
     totals = measure_totals(area_code=area.code, period=period) if totals is None else totals
     checks = _check_totals(actor, area, period)
     targets = targets_for_areas([area.code], period.end.year)[area.code]
-    return [kpi_value(d, checks if d.source == "checks" else totals, targets.get(d.code))
-            for d in INDICATORS.values()]
+    out: list[KpiValue] = []
+    for d in INDICATORS.values():
+        if d.source == "surveys":
+            survey = area_indexes([area.code], closed_before=survey_cutoff(period))[area.code]
+            out.append(survey_kpi(d, survey, targets.get(d.code)))
+        else:
+            out.append(kpi_value(d, checks if d.source == "checks" else totals,
+                                 targets.get(d.code)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -77,31 +94,48 @@ class RankingRow:
     rank: int | None
 
 
+def _rankable(kpi: KpiValue) -> bool:
+    """A value that takes part in a ranking: there is one, and (the safety index) it is not
+    suppressed (样本不足: shown for reference, never ranked)."""
+    return kpi.value is not None and not (isinstance(kpi, SurveyKpiValue) and kpi.suppressed)
+
+
 def ranking(*, actor: User | None, area: Area, period: Period,
             indicator: str) -> list[RankingRow]:
     """The children of `area` (streets of a district, districts of a city) ranked by one
     indicator, best first (lowest first where lower is better); equal values share a rank
     and the next rank skips (competition ranking: 1, 2, 2, 4); areas without a value
-    (0 ÷ 0) come last, unranked. KeyError for an unknown indicator."""
+    (0 ÷ 0) or — the safety index — with a suppressed one come last, unranked, in the
+    order of their codes. KeyError for an unknown indicator."""
     definition = INDICATORS[indicator]
     require_area(actor, area)
     children = list(area.children.order_by("code"))
-    if definition.source == "checks":
-
-        by_child = check_totals_by_child(actor=actor, area=area, start=period.start,
-                                         end=period.end)
-    else:
-        by_child = totals_by_child(area=area, period=period)
     targets = targets_for_areas([c.code for c in children], period.end.year)
-    values = [(child, kpi_value(definition, by_child.get(child.code, {}),
-                                targets[child.code].get(indicator))) for child in children]
+    values: list[tuple[Area, KpiValue]]
+    if definition.source == "surveys":
+        # A child is ranked only by a figure about that very child: its own round, or its
+        # own result in a round above. A figure it inherits from an area above (the round
+        # above as a whole, or that round's result for the district the street lies in) is
+        # the same for every sibling and says nothing about the child: not shown here.
+        surveys = area_indexes([c.code for c in children], closed_before=survey_cutoff(period))
+        values = [(child, survey_kpi(definition, found if found and found.is_about(child.code)
+                                     else None, targets[child.code].get(indicator)))
+                  for child in children for found in [surveys[child.code]]]
+    else:
+        if definition.source == "checks":
+            by_child = check_totals_by_child(actor=actor, area=area, start=period.start,
+                                             end=period.end)
+        else:
+            by_child = totals_by_child(area=area, period=period)
+        values = [(child, kpi_value(definition, by_child.get(child.code, {}),
+                                    targets[child.code].get(indicator))) for child in children]
     best_first = 1 if DIRECTION.get(indicator) == LOWER_IS_BETTER else -1
-    ranked = sorted(values, key=lambda cv: (cv[1].value is None,
-                                            best_first * (cv[1].value or 0), cv[0].code))
+    ranked = sorted(values, key=lambda cv: (0, best_first * (cv[1].value or 0), cv[0].code)
+                    if _rankable(cv[1]) else (1, 0, cv[0].code))
     rows: list[RankingRow] = []
     rank: int | None = None
     for position, (child, value) in enumerate(ranked, start=1):
-        if value.value is None:
+        if not _rankable(value):
             rank = None
         elif not rows or rows[-1].kpi.value != value.value:
             rank = position

@@ -19,8 +19,11 @@ from civicgrid.reports.selectors.release import (
     COLUMNS,
     RELEASE_MEASURES,
     RELEASE_TOTAL,
+    ChildData,
     PublicRelease,
     ReleaseData,
+    SafetyEntry,
+    WithheldSafety,
     public_release,
     release_label,
     risk_rate_text,
@@ -137,12 +140,63 @@ class RiskRow:
 
 
 @dataclass(frozen=True)
+class SafetyLine:
+    """群众安全感指数 under the release's table: the figure with its interval, the round it
+    comes from and whose figure it is, the target and whether it is met. A suppressed
+    figure (`suppressed`): internally the figure, with 样本不足,仅供参考 in place of the
+    target's verdict; publicly 样本不足,不予公布 in place of the figure."""
+
+    text: str  # "92.35%(95%置信区间 90.10%–94.60%,n=412)", "暂无调查", "样本不足,不予公布"
+    source: str  # "AQ20261-000001 崇川区2026年上半年群众安全感调查:本区域调查"
+    target: str  # "目标 90.00%,达标", "样本不足,仅供参考", or ""
+    suppressed: bool = False
+
+
+def _withheld(entry: SafetyEntry | WithheldSafety) -> TypeIs[WithheldSafety]:
+    return "withheld" in entry
+
+
+def safety_text(entry: SafetyEntry | WithheldSafety | None) -> str:
+    """The figure with its interval ("暂无调查" without a survey, "样本不足,不予公布" for a
+    suppressed figure in the public version)."""
+    if entry is None:
+        return _("暂无调查")
+    if _withheld(entry):
+        return _("样本不足,不予公布")
+    if entry["ci_low"] is None or entry["ci_high"] is None:
+        return f"{entry['value']}%"
+    return _("%(value)s%%(95%%置信区间 %(low)s%%–%(high)s%%,n=%(n)s)") % {
+        "value": entry["value"], "low": entry["ci_low"], "high": entry["ci_high"],
+        "n": entry["n"]}
+
+
+def safety_line(entry: SafetyEntry | WithheldSafety | None) -> SafetyLine:
+    if entry is None:
+        return SafetyLine(_("暂无调查"), "", "")
+    basis = {"own": _("本区域调查"),
+             "domain": _("上级调查中%(area)s的结果") % {"area": entry["area"]},
+             "whole": _("上级调查总体结果(本区域无单独结果)")}.get(entry["basis"], "")
+    source = _("%(number)s %(title)s:%(basis)s") % {
+        "number": entry["round"], "title": entry["title"], "basis": basis}
+    if _withheld(entry):
+        return SafetyLine(safety_text(entry), source, "", suppressed=True)
+    if entry.get("suppressed"):  # internal: the figure for reference, not judged
+        return SafetyLine(safety_text(entry), source, _("样本不足,仅供参考"), suppressed=True)
+    target = ""
+    if entry["target"] is not None:
+        met = {True: _("达标"), False: _("未达标")}.get(entry["met"], "")  # type: ignore[arg-type]
+        target = _("目标 %(target)s%%,%(met)s") % {"target": entry["target"], "met": met}
+    return SafetyLine(safety_text(entry), source, target)
+
+
+@dataclass(frozen=True)
 class ReleaseChild:
     code: str
     name: str
     cells: tuple[ReleaseCell, ...]  # one per RELEASE_MEASURES
     flags: tuple[bool, ...]
     risk: str = ""  # 应评尽评率 of the month ("—" when none was required)
+    safety: str = ""  # 群众安全感指数 ("" before the survey module; "—" without its own)
 
     @property
     def items(self) -> list[tuple[ReleaseCell, bool]]:
@@ -163,6 +217,7 @@ class ReleaseView:
     siblings_of: int  # how many areas the flags compare (0: no comparison)
     flag_rule: dict[str, int]
     risk: tuple[RiskRow, ...] = ()  # empty for a release published before the figure
+    safety: SafetyLine | None = None  # None for a release published before the survey
 
     @property
     def title(self) -> str:
@@ -263,7 +318,8 @@ def release_view(data: ReleaseData | PublicRelease, *, public: bool,
                            month=data["month"], index=index)
             for m in RELEASE_MEASURES),
             tuple(bool(child["flags"][m]["flagged"]) for m in RELEASE_MEASURES),
-            risk_rate_text(child.get("risk")) if "risk" in child else "")
+            risk_rate_text(child.get("risk")) if "risk" in child else "",
+            _child_safety(child))
         for child in data["children"])
     parent = data.get("parent")
     of = next(iter(flags.values()))["of"] if flags else 0
@@ -278,7 +334,21 @@ def release_view(data: ReleaseData | PublicRelease, *, public: bool,
                            for e in entries)))
     return ReleaseView(False, area, data["area"]["name"], data["area"]["level"],
                        parent["name"] if parent else "", data["month"], dict(months),
-                       tuple(lines), children, of, dict(data["flag_rule"]), risk)
+                       tuple(lines), children, of, dict(data["flag_rule"]), risk,
+                       safety_line(data["safety"]) if "safety" in data else None)
+
+
+def _child_safety(child: ChildData) -> str:
+    """The child's own figure (release_data keeps none inherited from an area above), a
+    suppressed one marked 样本不足,仅供参考; "—" without one."""
+    if "safety" not in child:
+        return ""
+    entry = child["safety"]
+    if entry is None:
+        return "—"
+    if entry.get("suppressed"):
+        return _("%(value)s%%(样本不足,仅供参考)") % {"value": entry["value"]}
+    return f"{entry['value']}%"
 
 
 def _three(texts: Iterable[str]) -> tuple[str, str, str]:
@@ -308,4 +378,5 @@ def _public_view(pub: PublicRelease) -> ReleaseView:
                         _three(pub["risk"].get(c) or "—" for c in COLUMNS)),)
     return ReleaseView(True, pub["area"]["code"], pub["area"]["name"], pub["area"]["level"],
                        parent["name"] if parent else "", pub["month"], dict(pub["months"]),
-                       tuple(lines), (), 0, dict(pub["flag_rule"]), risk)
+                       tuple(lines), (), 0, dict(pub["flag_rule"]), risk,
+                       safety_line(pub["safety"]) if "safety" in pub else None)

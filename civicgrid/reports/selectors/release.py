@@ -44,7 +44,11 @@ from civicgrid.risk.figures import (
     assessment_rate,
     assessment_rates_by_child,
 )
-from civicgrid.stats.models import CaseStat
+from civicgrid.stats.indicators import INDICATORS, survey_kpi
+from civicgrid.stats.models import CaseStat, Indicator
+from civicgrid.stats.totals import targets_for_areas
+from civicgrid.surveys.figures import AreaIndex, area_indexes
+from civicgrid.surveys.models import Half
 
 # --- the monthly safety data release -----------------------------------------------------
 
@@ -87,11 +91,47 @@ class RiskEntry(TypedDict):
     required: int
 
 
+class SafetyEntry(TypedDict):
+    """群众安全感指数 (civicgrid/surveys/figures.py): the latest safety survey closed by the
+    end of the month that speaks for the area — percentages as printed ("92.35")."""
+
+    round: str  # the round's number
+    title: str
+    period: str  # "2026年上半年"
+    basis: str  # "own", "domain" (the area's result in a round above) or "whole"
+    area: str  # whose figure: the area's, or (domain) the area above it that was reported
+    value: str
+    ci_low: str | None
+    ci_high: str | None
+    n: int
+    target: str | None
+    met: bool | None  # None when suppressed: a weak estimate is not judged against the target
+    # too weak to publish (n < 100 or a half-width above 5 points): the internal version
+    # shows it marked 样本不足,仅供参考, the public one withholds it (WithheldSafety).
+    # Absent in releases published before the flag was kept.
+    suppressed: NotRequired[bool]
+
+
+class WithheldSafety(TypedDict):
+    """A suppressed 群众安全感指数 in the public version: which round and whose figure, and
+    that it is withheld (样本不足,不予公布) — no value, no interval, no n, no target."""
+
+    round: str
+    title: str
+    period: str
+    basis: str
+    area: str
+    withheld: bool  # always True
+
+
 class ChildData(Entry):
     code: str
     name: str
     flags: dict[str, Flag]
     risk: NotRequired[RiskEntry]  # the current month (absent in releases before the module)
+    # a survey figure about that very child (its own round, or its own result in a round
+    # above), never one inherited from an area above; None: none
+    safety: NotRequired[SafetyEntry | None]
 
 
 class ReleaseData(TypedDict):
@@ -109,6 +149,8 @@ class ReleaseData(TypedDict):
     flag_rule: dict[str, int]
     # 应评尽评 per column (the risk module; absent in releases published before it)
     risk: NotRequired[dict[str, RiskEntry]]
+    # 群众安全感指数 (None: no survey yet; absent in releases published before the survey)
+    safety: NotRequired[SafetyEntry | None]
 
 
 class PublicCell(TypedDict, total=False):
@@ -135,6 +177,8 @@ class PublicRelease(TypedDict):
     flag_rule: dict[str, int]
     # 应评尽评率 per column ("87.50%"), None when withheld (fewer than SMALL matters required)
     risk: NotRequired[dict[str, str | None]]
+    # 群众安全感指数: the internal version's entry, or WithheldSafety when it is suppressed
+    safety: NotRequired[SafetyEntry | WithheldSafety | None]
 
 
 class Snapshot(TypedDict):
@@ -275,6 +319,13 @@ def release_data(*, actor: User | None, area: Area, month: date,
     # 应评尽评 (civicgrid/risk/figures.py): one query per month, one for the children.
     data["risk"] = {column: _risk_entry(assessment_rate(area_code=area.code, month=m))
                     for m, column in months.items()}
+    # 群众安全感指数: the latest survey closed by the end of the month (one query for all)
+    child_codes = [c for c, _n in children]
+    surveys = area_indexes([area.code, *child_codes],
+                           closed_before=Period.month(month.year, month.month).bounds[1])
+    targets = targets_for_areas([area.code, *child_codes], month.year)
+    data["safety"] = safety_entry(surveys[area.code],
+                                  targets[area.code].get(Indicator.SAFETY_INDEX))
     if children:
         by_child = _counts(rows, index, length=child_length, months={month: "current"},
                            only=area.code)
@@ -283,8 +334,44 @@ def release_data(*, actor: User | None, area: Area, month: date,
         rates = assessment_rates_by_child(area_code=area.code,
                                           child_codes=[c for c, _n in children], month=month)
         data["children"] = [{"code": c, "name": n, **entries[c], "flags": flags[c],
-                             "risk": _risk_entry(rates[c])} for c, n in children]
+                             "risk": _risk_entry(rates[c]),
+                             "safety": safety_entry(
+                                 surveys[c], targets[c].get(Indicator.SAFETY_INDEX),
+                                 about=c)}
+                            for c, n in children]
     return data
+
+
+def safety_entry(found: AreaIndex | None, target: Decimal | None = None, *,
+                 about: str = "") -> SafetyEntry | None:
+    """The release's entry for an area's safety index (None: no survey; with `about`, an
+    area's code, also when the figure is not about that very area but inherited from an
+    area above it — the round above as a whole, or its result for an area above). The
+    target: the administrator's KPI target, else the round's own; `met` is None for a
+    suppressed figure."""
+    if found is None or (about and not found.is_about(about)):
+        return None
+    kpi = survey_kpi(INDICATORS[Indicator.SAFETY_INDEX], found, target)
+    return {"round": found.round.number, "title": found.round.title,
+            "period": _("%(year)s年%(half)s") % {"year": found.round.year,
+                                                "half": Half(found.round.half).label},
+            "basis": found.basis, "area": found.area_name, "value": str(found.percent),
+            "ci_low": _text(found.ci_low_percent), "ci_high": _text(found.ci_high_percent),
+            "n": found.n, "target": _text(kpi.target), "met": kpi.met,
+            "suppressed": found.suppressed}
+
+
+def public_safety(entry: SafetyEntry | None) -> SafetyEntry | WithheldSafety | None:
+    """The public version of a safety entry: as it is when it may be published, withheld
+    (which round, whose figure, nothing of the estimate) when suppressed."""
+    if entry is None or not entry.get("suppressed"):
+        return entry
+    return {"round": entry["round"], "title": entry["title"], "period": entry["period"],
+            "basis": entry["basis"], "area": entry["area"], "withheld": True}
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _risk_entry(rate: AssessmentRate) -> RiskEntry:
@@ -301,7 +388,8 @@ def risk_rate_text(entry: RiskEntry | None) -> str:
 def public_release(data: ReleaseData) -> PublicRelease:
     """The public version of a release: counts below 5 and the cells that would give them
     away are withheld, changes only between two printed counts, no ranks, no children,
-    no links. See civicgrid/reports/suppression.py."""
+    no links, and a suppressed 群众安全感指数 withheld (样本不足,不予公布). See
+    civicgrid/reports/suppression.py."""
     cells: dict[str, dict[str, PublicCell]] = {}
     for column in COLUMNS:
         counts = data["columns"][column]["counts"]
@@ -330,6 +418,8 @@ def public_release(data: ReleaseData) -> PublicRelease:
                   for m in RELEASE_MEASURES},
         "flag_rule": dict(data["flag_rule"]),
     }
+    if "safety" in data:  # a suppressed estimate is withheld (样本不足,不予公布)
+        out["safety"] = public_safety(data["safety"])
     if "risk" in data:
         # The rate only, and only over at least SMALL matters: a rate over fewer says
         # little and gives its counts away.
