@@ -21,10 +21,11 @@ from civicgrid.home.demo_registry import (
     demo_places_seed,
 )
 from civicgrid.home.demo_risk import demo_risk_seed
+from civicgrid.home.demo_survey import demo_survey_seed
 from civicgrid.home.demo_warnings import demo_warnings_seed
 from civicgrid.units.models import Unit
 
-STAGES = 6
+STAGES = 7
 
 
 class Command(BaseCommand):
@@ -102,6 +103,13 @@ class Command(BaseCommand):
             t = time.monotonic()
             matters = demo_risk_seed(seed=options["seed"])
             self._done(t, f"{matters} major matters at every stage" if matters
+                       else "already present, nothing added")
+
+            # Safety-perception surveys (after the registry, whose dwellings are the frame).
+            self._stage(7, "Safety surveys: two finished rounds and one in fieldwork")
+            t = time.monotonic()
+            rounds = demo_survey_seed(seed=options["seed"])
+            self._done(t, f"{rounds} survey rounds" if rounds
                        else "already present, nothing added")
         self._say(self.style.SUCCESS(
             f"Demo district ready in {time.monotonic() - started:.1f} s."))
