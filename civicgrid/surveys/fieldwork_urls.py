@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.unit_view, name="unit"),
     path("<int:pk>/reveal/", views.reveal_view, name="reveal"),
     path("<int:pk>/interview/", views.interview_view, name="interview"),
+    path("<int:pk>/quota/", views.quota_view, name="quota"),
 ]

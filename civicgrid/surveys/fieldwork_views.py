@@ -288,3 +288,13 @@ def interview_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/fieldwork/interview.html", {
         "unit": unit, "round": unit.round, "form": form, "blocks": form.blocks(),
         "errors_count": len(form.errors)})
+
+
+@access(CHANGE, model=SampleUnit, lookup=LOOKUP)
+def quota_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asked by the interview form once the sex and age are answered (?sex=&age=, the option
+    codes): a note when the cell's quota is full (empty otherwise)."""
+    unit = _mine(request, pk)
+    full = fieldwork.quota_full_for(unit=unit, sex=request.GET.get("sex", "")[:2],
+                                    age=request.GET.get("age", "")[:2], actor=_actor(request))
+    return render(request, "surveys/fieldwork/partials/quota.html", {"full": full})

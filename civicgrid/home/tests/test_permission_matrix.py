@@ -511,7 +511,8 @@ RUNTIME_KWARGS = {
 # someone else's call sheet answers 404 even to the staff of its area), so each role is
 # tried on a unit of its own sheet (civicgrid/surveys/tests/fieldwork_samples.py).
 OWN_SAMPLES = dict.fromkeys(
-    ("survey_calls:unit", "survey_calls:reveal", "survey_calls:interview"), own_unit)
+    ("survey_calls:unit", "survey_calls:reveal", "survey_calls:interview",
+     "survey_calls:quota"), own_unit)
 
 
 def url_for(endpoint: Endpoint, obj, world=None) -> str:

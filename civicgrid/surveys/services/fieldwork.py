@@ -166,14 +166,14 @@ def call_record(*, unit: SampleUnit, code: str, mode: str, actor: User, note: st
     return CallResult(attempt=attempt, unit=unit, released=released)
 
 
-def _quota_full(unit: SampleUnit, cell: str) -> bool:
+def _quota_full(unit: SampleUnit, cell: str, *, lock: bool = True) -> bool:
     if not cell:
         return False
-    # The cell's quotas are locked while counted, so two interviews in a full-but-one cell
-    # cannot both pass.
-    quotas = list(Quota.objects.select_for_update().filter(
-        Q(stratum__isnull=True) | Q(stratum_id=unit.stratum_id), round_id=unit.round_id,
-        cell=cell))
+    # The cell's quotas are locked while counted (when an interview is recorded), so two
+    # interviews in a full-but-one cell cannot both pass.
+    quotas_qs = Quota.objects.filter(Q(stratum__isnull=True) | Q(stratum_id=unit.stratum_id),
+                                     round_id=unit.round_id, cell=cell)
+    quotas = list(quotas_qs.select_for_update() if lock else quotas_qs)
     counted = (ResponseStatus.COMPLETE, ResponseStatus.PARTIAL)
     for quota in quotas:
         done = Response.objects.filter(round_id=unit.round_id, cell=cell, status__in=counted)
@@ -182,6 +182,17 @@ def _quota_full(unit: SampleUnit, cell: str) -> bool:
         if done.count() >= quota.target:
             return True
     return False
+
+
+def quota_full_for(*, unit: SampleUnit, sex: str, age: str, actor: User) -> bool:
+    """Whether the respondent's age × sex cell is already full for this unit — asked by the
+    interview form as soon as the sex and age are known, so the interviewer can end the
+    interview there (submitted, it is recorded as 4.8 with the quota exit). Only the unit's
+    interviewer may ask."""
+    if not user_can(actor, SampleUnit, "change") or unit.interviewer_id != actor.pk or \
+            not get_scope(actor).covers_code(unit.area_code):
+        raise PermissionDenied
+    return _quota_full(unit, f"{sex}|{age}" if sex and age else "", lock=False)
 
 
 @dataclass(frozen=True)
@@ -195,15 +206,20 @@ class InterviewResult:
 def _interview(unit: SampleUnit, *, answers: Mapping[str, Any], mode: str,
                actor: User | None, breakoff: bool) -> InterviewResult:
     questions = list(Question.objects.filter(round_id=unit.round_id).order_by("position"))
-    checked = check_answers(questions, answers, complete=not breakoff)
+    # The screening and stratification questions first: a full quota ends the interview
+    # there (nothing after them is asked, so nothing after them is required).
+    early = [q for q in questions if q.role in EARLY_ROLES]
+    first = check_answers(early, {k: v for k, v in answers.items()
+                                  if k in {q.key for q in early}}, complete=True)
+    quota_exit = not first.errors and not first.screened_out and _quota_full(unit, first.cell)
+    checked = first if quota_exit else check_answers(questions, answers,
+                                                     complete=not breakoff)
     if checked.errors:
         raise ValidationError(checked.errors)
-    early = {q.key for q in questions if q.role in EARLY_ROLES}
-    if checked.screened_out:
-        code, status = NOT_ELIGIBLE, ResponseStatus.SCREENED_OUT
-    elif _quota_full(unit, checked.cell):
+    if quota_exit:
         code, status = QUOTA_FILLED, ResponseStatus.QUOTA_FULL
-        checked.answers = {k: v for k, v in checked.answers.items() if k in early}
+    elif checked.screened_out:
+        code, status = NOT_ELIGIBLE, ResponseStatus.SCREENED_OUT
     elif breakoff and checked.index_answered:
         code, status = PARTIAL, ResponseStatus.PARTIAL
     elif breakoff:

@@ -170,3 +170,58 @@ def test_an_interviewer_works_the_call_sheet_on_a_phone(
         _fits(page, LAPTOP["width"])
         shot(page, screenshot_dir, "calls-08-unit-laptop.png")
         watch.assert_clean("laptop")
+
+
+def test_a_full_quota_is_known_once_sex_and_age_are_answered(
+        transactional_db, live_server, survey, browser, screenshot_dir):
+    """The interview form asks the server about the quota as soon as the sex and age are
+    known: a full cell says so and hides what would not be asked; the interview submitted
+    there ends as 4.8 with the quota exit. Also the resident's web questionnaire on a
+    phone."""
+    from civicgrid.surveys.services import fieldwork
+    from civicgrid.surveys.services.rounds import quota_set
+
+    base = live_server.url
+    round_ = calling_round(survey)
+    first, second, third = my_units(survey, round_)[:3]
+    quota_set(round_=round_, cell="2|2", target=1, actor=survey.organiser)
+    fieldwork.interview_record(unit=first, answers={
+        "sex": "2", "age": "2", "resident": "1", "safety": "1", "night": "1", "trend": "1",
+        "worries": ["1"], "satisfaction": "1"}, mode="cati", actor=survey.interviewer)
+    with open_page(browser, viewport=PHONE_390, is_mobile=True, has_touch=True) as (
+            _c, page, watch):
+        sign_in(page, watch, base, survey.interviewer.username)
+        page.goto(f"{base}/surveys/calls/{second.pk}/interview/")
+        form = page.locator('[data-testid="interview-form"]')
+        form.locator('label[for="id_mode_0"]').tap()
+        form.locator("#question-sex label.cg-option", has_text="女").tap()
+        form.locator("#question-age label.cg-option", has_text="30—44岁").tap()
+        page.locator('[data-testid="quota-full"]').wait_for()
+        assert not page.locator("#question-safety").is_visible()
+        assert page.locator("#question-resident").is_visible()
+        _fits(page, PHONE_390["width"])
+        shot(page, screenshot_dir, "calls-09-quota-full-phone.png")
+        # another answer for sex: the cell has room, the questions come back
+        form.locator("#question-sex label.cg-option", has_text="男").tap()
+        page.locator('[data-testid="quota-full"]').wait_for(state="detached")
+        assert page.locator("#question-safety").is_visible()
+        form.locator("#question-sex label.cg-option", has_text="女").tap()
+        page.locator('[data-testid="quota-full"]').wait_for()
+        form.locator("#question-resident label.cg-option", has_text="是").tap()
+        with page.expect_navigation():
+            form.locator('[data-testid="submit"]').tap()
+        assert page.locator('[data-testid="result-code"]').inner_text() == "4.8"
+        watch.assert_clean("quota")
+    response = Response.objects.get(unit=second)
+    assert (response.status, response.quota_exit) == ("quota_full", "2|2")
+    assert response.answers == {"sex": "2", "age": "2", "resident": "1"}
+
+    # the resident's web questionnaire (a link issued by the organiser)
+    [(_unit, token)] = fieldwork.web_links_issue(round_=round_, units=[third],
+                                                 actor=survey.organiser)
+    with open_page(browser, viewport=PHONE_390) as (_c, page, watch):
+        page.goto(f"{base}/s/{token}/")
+        assert page.locator('[data-testid="question"]').count() == 9
+        _fits(page, PHONE_390["width"])
+        shot(page, screenshot_dir, "survey-web-phone.png")
+        watch.assert_clean("web questionnaire")

@@ -349,6 +349,51 @@ def test_a_full_quota_ends_as_quota_filled_with_the_exit_recorded(survey):
                                       mode="cati", actor=survey.interviewer).code == "1.1"
 
 
+def test_an_interview_ended_at_a_full_quota_needs_only_the_early_answers(survey):
+    round_ = calling_round(survey)
+    first, second, third = my_units(survey, round_)[:3]
+    quota_set(round_=round_, cell="1|2", target=1, actor=survey.organiser)
+    fieldwork.interview_record(unit=first, answers=ANSWERS, mode="cati",
+                               actor=survey.interviewer)
+    # the interviewer stopped after sex, age and residence: accepted as 4.8
+    result = fieldwork.interview_record(
+        unit=second, answers={"sex": "1", "age": "2", "resident": "1"}, mode="cati",
+        actor=survey.interviewer)
+    assert result.code == "4.8"
+    assert Response.objects.get(unit=second).answers == {"sex": "1", "age": "2",
+                                                         "resident": "1"}
+    # but the early answers themselves are required (the residence is missing here)
+    with pytest.raises(ValidationError):
+        fieldwork.interview_record(unit=third, answers={"sex": "1", "age": "2"},
+                                   mode="cati", actor=survey.interviewer)
+    third.refresh_from_db()
+    assert (third.status, third.attempts) == (UnitStatus.PENDING, 0)
+
+
+@pytest.mark.parametrize(("target", "done", "sex", "age", "full"), [
+    (None, 0, "1", "2", False),  # no quota for the cell
+    (2, 1, "1", "2", False),     # one place left
+    (1, 1, "1", "2", True),      # full
+    (1, 1, "2", "2", False),     # another cell
+    (1, 1, "1", "", False),      # the age not known yet
+])
+def test_the_interview_form_can_ask_early_whether_a_quota_is_full(survey, target, done,
+                                                                   sex, age, full):
+    round_ = calling_round(survey)
+    units = my_units(survey, round_)
+    if target is not None:
+        quota_set(round_=round_, cell="1|2", target=target, actor=survey.organiser)
+    for unit in units[:done]:
+        fieldwork.interview_record(unit=unit, answers=ANSWERS, mode="cati",
+                                   actor=survey.interviewer)
+    asked = units[done]
+    assert fieldwork.quota_full_for(unit=asked, sex=sex, age=age,
+                                    actor=survey.interviewer) is full
+    # only the unit's interviewer may ask
+    with pytest.raises(PermissionDenied):
+        fieldwork.quota_full_for(unit=asked, sex=sex, age=age, actor=survey.organiser)
+
+
 def test_a_break_off_before_the_safety_question_keeps_no_response(survey):
     round_ = calling_round(survey)
     unit = my_units(survey, round_)[0]

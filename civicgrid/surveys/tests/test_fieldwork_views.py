@@ -457,3 +457,26 @@ def test_phone_numbers_never_reach_the_web_page(link):
     revealed = fieldwork.contact_for(unit=unit, actor=unit.interviewer)
     assert revealed.address not in html
     assert phone(0)[:7] not in html
+
+
+def test_the_interview_form_asks_for_the_quota_once_sex_and_age_are_known(setup):
+    survey, round_, units = setup
+    from civicgrid.surveys.services.rounds import quota_set
+
+    quota_set(round_=round_, cell="1|2", target=1, actor=survey.organiser)
+    client = signed_in(survey.interviewer)
+    url = reverse("survey_calls:quota", args=[units[0].pk])
+    assert 'data-testid="quota-full"' not in client.get(url, {"sex": "1", "age": "2"}
+                                                        ).content.decode()
+    fieldwork.interview_record(unit=units[1], answers={
+        "sex": "1", "age": "2", "resident": "1", "safety": "1", "night": "1", "trend": "1",
+        "worries": ["1"], "satisfaction": "1"}, mode="cati", actor=survey.interviewer)
+    html = client.get(url, {"sex": "1", "age": "2"}).content.decode()
+    assert 'data-testid="quota-full"' in html
+    assert 'data-testid="quota-full"' not in client.get(url, {"sex": "2", "age": "2"}
+                                                        ).content.decode()
+    form = client.get(reverse("survey_calls:interview", args=[units[0].pk])).content.decode()
+    assert f'data-quota-url="{url}"' in form and 'data-cell-part="sex"' in form
+    # someone else's unit: missing
+    assert signed_in(survey.interviewer_b).get(url, {"sex": "1", "age": "2"}
+                                               ).status_code == 404
