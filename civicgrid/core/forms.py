@@ -112,3 +112,17 @@ def saved_with(request: HttpRequest, form: Any, call: Callable[[Any], object], d
         return False
     flash.success(request, done)
     return True
+
+
+def acted_with(request: HttpRequest, call: Callable[[], object], done: str) -> None:
+    """Run a service for a button without a form: its refusal becomes the page's message,
+    its success the next page's (the caller redirects). A refusal for scope answers like a
+    missing record."""
+    try:
+        call()
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    else:
+        flash.success(request, done)

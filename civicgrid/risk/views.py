@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.core.access import access, has_permission
-from civicgrid.core.forms import add_service_errors, saved_with
+from civicgrid.core.forms import acted_with, add_service_errors, saved_with
 from civicgrid.core.pagination import request_page
 from civicgrid.risk import selectors
 from civicgrid.risk.figures import matter_followup
@@ -240,14 +240,7 @@ def _act(request: HttpRequest, matter: Matter, call: Callable[[], object], done:
          anchor: str = "") -> HttpResponse:
     """Run a service for a button without a form: its refusal becomes the page's
     message, its success the next page's."""
-    try:
-        call()
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
+    acted_with(request, call, done)
     return redirect(_matter_url(matter, anchor))
 
 

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from civicgrid.core.access import access, has_permission
-from civicgrid.core.forms import add_service_errors, saved_with
+from civicgrid.core.forms import acted_with, add_service_errors, saved_with
 from civicgrid.core.localized import enumeration
 from civicgrid.core.pagination import request_page
 from civicgrid.core.scope import get_scope
@@ -447,14 +447,7 @@ def _act(request: HttpRequest, round_: Round, call: Callable[[], object], done: 
          anchor: str = "") -> HttpResponse:
     """Run a service for a button without a form: its refusal becomes the page's message,
     its success the next page's."""
-    try:
-        call()
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
+    acted_with(request, call, done)
     return redirect(_round_url(round_, anchor))
 
 
